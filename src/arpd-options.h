@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * arpd's command line. Classic letters kept (-b -a -k -n -R -B -p -l -f), long options for all.
+ * Parsing is pure (no I/O but the messages written to the given streams) so tests drive it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "time-util.h"
+
+#define ARPD_DEFAULT_DB "/var/lib/arpd/arpd.lmdb"
+
+enum arpd_mode {
+        ARPD_MODE_DAEMON,
+        ARPD_MODE_LIST, /* -l */
+        ARPD_MODE_LOAD, /* -f */
+};
+
+struct arpd_options {
+        enum arpd_mode mode;
+        char *db_path;           /* -b; default $STATE_DIRECTORY/arpd.lmdb or ARPD_DEFAULT_DB */
+        char *load_file;         /* -f FILE, "-" = stdin */
+        unsigned active_probes;  /* -a N (0..100), default 0 */
+        bool kernel_broadcast_off; /* -k */
+        usec_t negative_timeout; /* -n SEC, default 60 s */
+        double rate;             /* -R probes/s per interface, default 1 */
+        unsigned burst;          /* -B, default 3 */
+        usec_t sync_interval;    /* -p SEC, default 30 s; fsync interval */
+        size_t max_entries;      /* --max-entries, default STORE_DEFAULT_MAX_ENTRIES */
+        bool learn_bogons;       /* --learn-bogons */
+        int log_level;           /* -v: LOG_DEBUG, default LOG_INFO */
+        char **ifaces;           /* remaining arguments; NULL-terminated; empty = all */
+        size_t n_ifaces;
+};
+
+/* Parses argv into o (which it initialises with defaults first). Returns 0 to run, 1 when --help
+ * or --version was printed to out (exit 0), or -EINVAL after printing a message naming the bad
+ * option to err (exit 2). env_state_dir is $STATE_DIRECTORY (may be NULL). */
+int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct arpd_options *o,
+                       FILE *out, FILE *err);
+void arpd_options_done(struct arpd_options *o);

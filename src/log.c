@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+static int max_level = LOG_INFO;
+static const char *log_prefix;
+static int journal_mode = -1; /* -1 unknown, 0 plain stderr, 1 stderr is the journal */
+
+void log_set_max_level(int level) {
+        max_level = level;
+}
+
+int log_get_max_level(void) {
+        return max_level;
+}
+
+void log_set_prefix(const char *prefix) {
+        log_prefix = prefix;
+}
+
+bool log_to_journal(void) {
+        if (journal_mode < 0) {
+                const char *e = getenv("JOURNAL_STREAM");
+                unsigned long long dev, ino;
+                struct stat st;
+
+                journal_mode = 0;
+                if (e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+                    (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino)
+                        journal_mode = 1;
+        }
+        return journal_mode == 1;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *fmt, ...) {
+        int saved = errno;
+        char buf[2048];
+        va_list ap;
+
+        (void) file;
+        (void) line;
+        if (error != 0)
+                errno = error < 0 ? -error : error;
+        if (level <= max_level) {
+                va_start(ap, fmt);
+                vsnprintf(buf, sizeof(buf), fmt, ap);
+                va_end(ap);
+                if (log_to_journal())
+                        fprintf(stderr, "<%d>%s\n", level, buf);
+                else if (log_prefix)
+                        fprintf(stderr, "%s: %s\n", log_prefix, buf);
+                else
+                        fprintf(stderr, "%s\n", buf);
+        }
+        errno = saved;
+        return error == 0 ? 0 : -(error < 0 ? -error : error);
+}
+
+void log_event(int level, const char *message_id, const char *message, const char *const *fields, size_t n) {
+        if (level > max_level)
+                return;
+        if (log_to_journal()) {
+                struct iovec iov[n + 4];
+                char prio[32], mid[64], msg[1024];
+                size_t k = 0;
+
+                snprintf(prio, sizeof(prio), "PRIORITY=%d", level);
+                snprintf(mid, sizeof(mid), "MESSAGE_ID=%s", message_id);
+                snprintf(msg, sizeof(msg), "MESSAGE=%s", message);
+                iov[k++] = (struct iovec){ prio, strlen(prio) };
+                iov[k++] = (struct iovec){ mid, strlen(mid) };
+                iov[k++] = (struct iovec){ msg, strlen(msg) };
+                for (size_t i = 0; i < n; i++)
+                        iov[k++] = (struct iovec){ (void *) fields[i], strlen(fields[i]) };
+                if (sd_journal_sendv(iov, (int) k) >= 0)
+                        return;
+                /* journald gone: fall through to stderr so nothing is lost */
+        }
+        fprintf(stderr, "%s%s%s (", log_prefix ? log_prefix : "", log_prefix ? ": " : "", message);
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s%s", i ? " " : "", fields[i]);
+        fprintf(stderr, ")\n");
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The persistent neighbour store: one LMDB environment (a single file plus its "-lock" file,
+ * MDB_NOSUBDIR), shared by every arpd process and by readers such as arpctl. LMDB gives one
+ * writer at a time across processes and readers that never block.
+ *
+ * Durability: the environment is opened MDB_NOSYNC, so a commit reaches the page cache (a SIGKILL
+ * loses nothing committed) and store_sync() makes it durable (the daemon calls it every -p
+ * seconds and on HUP/exit).
+ *
+ * The daemon's hot path never opens a write transaction per packet: it stages changes
+ * (store_stage_put/delete, kept in a bounded in-memory overlay that store_get() consults first, so
+ * an answer never waits for a commit) and store_flush() applies them all in one transaction.
+ * Bulk loads use the explicit transaction API (all or nothing).
+ *
+ * Bounds: at most max_entries records. When a commit would exceed it, entries are evicted in this
+ * order: expired negative entries, then the least recently seen positive or negative entries.
+ * Static entries are never evicted. MDB_MAP_FULL grows the map (up to a limit), then evicts; it
+ * never crashes and never loses what was committed before.
+ *
+ * Format guard: a "meta" sub-database holds the store format version. A store written by a newer
+ * format, a file that is not LMDB, or a corrupt one fails store_open() with a message that names
+ * the file and what to do; it is never overwritten.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+typedef struct Store Store;
+typedef struct StoreTxn StoreTxn;
+
+#define STORE_FORMAT_VERSION 1
+#define STORE_DEFAULT_MAX_ENTRIES 1000000
+#define STORE_STAGE_MAX 4096
+
+struct store_options {
+        bool read_only;      /* MDB_RDONLY; the file must exist */
+        size_t max_entries;  /* 0 = STORE_DEFAULT_MAX_ENTRIES */
+        usec_t negative_timeout; /* for "expired negative" in the eviction order; 0 = 60 s */
+};
+
+struct store_counters {
+        uint64_t commits;
+        uint64_t evicted;
+        uint64_t map_full;       /* MDB_MAP_FULL events handled */
+        uint64_t bad_records;    /* undecodable or unknown-version values met */
+};
+
+/* Opens (creating it and its parent directory if needed, unless read_only) the store at path.
+ * Errors are logged with the path and advice; returns -ENOENT, -EACCES, -EPROTONOSUPPORT
+ * (newer format), -EBADMSG (corrupt / not LMDB) or another negative errno. */
+int store_open(const char *path, const struct store_options *opts, Store **ret);
+/* Aborts any open transaction and closes; staged but unflushed changes are lost (call
+ * store_flush() first). Accepts NULL. Returns NULL. */
+Store *store_free(Store *s);
+const char *store_path(const Store *s);
+const struct store_counters *store_get_counters(const Store *s);
+
+/* Makes the next store_get() see everything committed so far (by any process). Cheap. */
+int store_refresh(Store *s);
+/* Looks k up: staged changes first, then the read snapshot. 0 found, -ENOENT, -EPROTONOSUPPORT
+ * or -EBADMSG for a value this version cannot read (counted in bad_records). */
+int store_get(Store *s, const struct neigh_key *k, struct record *ret);
+
+/* Stage a change; if the overlay is full (STORE_STAGE_MAX) it is flushed first. */
+int store_stage_put(Store *s, const struct neigh_key *k, const struct record *r);
+int store_stage_delete(Store *s, const struct neigh_key *k);
+size_t store_staged(const Store *s);
+/* Applies all staged changes in one write transaction (plus eviction). Returns the number of
+ * changes applied (>= 0) or a negative errno, in which case the staged changes are dropped and
+ * the store is unchanged (what was committed before stays). */
+int store_flush(Store *s);
+/* mdb_env_sync(force). */
+int store_sync(Store *s);
+/* Number of records (all interfaces, both families). */
+int store_count(Store *s, size_t *ret);
+
+/* Iterates in key order over a fresh snapshot. ifname NULL = all interfaces; family 0 = both.
+ * The callback returns 0 to continue, > 0 to stop early (returned), < 0 to abort (returned).
+ * Values that cannot be decoded are skipped and counted, with one warning naming the key. */
+typedef int (*store_foreach_t)(const struct neigh_key *k, const struct record *r, void *userdata);
+int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata);
+
+/* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). */
+int store_txn_begin(Store *s, StoreTxn **ret);
+int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r);
+int store_txn_delete(StoreTxn *t, const struct neigh_key *k); /* 0 or -ENOENT */
+int store_txn_get(StoreTxn *t, const struct neigh_key *k, struct record *ret);
+int store_txn_commit(StoreTxn *t); /* frees t in every case */
+void store_txn_abort(StoreTxn *t); /* frees t; accepts NULL */
