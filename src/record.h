@@ -11,14 +11,18 @@
  *     family     1 byte, 4 = IPv4, 6 = IPv6
  *     address    4 or 16 bytes, network order
  *
- * Value, version 1 (little-endian, RECORD_V1_SIZE bytes):
- *     u8  version (1)          u8  state            u8 source         u8 lladdr_len (0..32)
- *     u8  lladdr[32]
- *     u64 first_seen  u64 last_seen   (CLOCK_REALTIME usec)
- *     u64 neg_since   (CLOCK_REALTIME usec; start of the current negative window, 0 if none)
- *     u32 probes      (probes we sent in the current negative window)
- *     u32 reserved    (0)
+ * Value, version 1 (little-endian, RECORD_V1_SIZE = 68 bytes; offsets in brackets):
+ *     [0] u8  version (1)      [1] u8  state        [2] u8 source     [3] u8 lladdr_len (0..32)
+ *     [4] u8  lladdr[32]
+ *     [36] u64 first_seen  [44] u64 last_seen   (CLOCK_REALTIME usec)
+ *     [52] u64 neg_since   (CLOCK_REALTIME usec; start of the current negative window, 0 if none)
+ *     [60] u32 probes      (probes we sent in the current negative window)
+ *     [64] u32 reserved    (0)
  * A value whose version byte is not one we know is reported (-EPROTONOSUPPORT), never misread.
+ * Decoding checks the version byte first, then the size (exactly RECORD_V1_SIZE), state, source
+ * and lladdr_len (<= 32): anything else inconsistent is -EBADMSG. The encoder writes lladdr bytes
+ * past lladdr_len and the reserved word as 0; the decoder ignores them (and returns them as 0), so
+ * a later revision may give them a meaning without a version bump.
  */
 
 #include <net/if.h>
@@ -46,7 +50,7 @@ enum record_source {
 };
 
 #define RECORD_VERSION 1
-#define RECORD_V1_SIZE 64
+#define RECORD_V1_SIZE 68
 
 struct record {
         enum record_state state;

@@ -16,9 +16,23 @@
  * Bulk loads use the explicit transaction API (all or nothing).
  *
  * Bounds: at most max_entries records. When a commit would exceed it, entries are evicted in this
- * order: expired negative entries, then the least recently seen positive or negative entries.
- * Static entries are never evicted. MDB_MAP_FULL grows the map (up to a limit), then evicts; it
- * never crashes and never loses what was committed before.
+ * order: expired negative entries (now - neg_since >= negative_timeout, CLOCK_REALTIME; oldest
+ * neg_since first), then the least recently seen positive or negative entries (oldest last_seen
+ * first). Static entries and values this version cannot read are never evicted (so statics alone
+ * may exceed the bound). The excess is rounded up to whole chunks of max(1, max_entries / 64), so
+ * one cursor scan pays for many later inserts. MDB_MAP_FULL grows the map (doubling from 1 GiB up
+ * to 16 GiB, or the test-only options below), retrying once after each growth; at the limit,
+ * store_flush() evicts
+ * in the same order in transactions of their own (max(staged, entries / 8), doubling, at most 4
+ * rounds; these evictions stay done) and retries, else fails with -ENOSPC. It never crashes and
+ * never loses or damages what was committed before otherwise.
+ *
+ * Handles: any number of Store handles, in any number of processes, may open the same file. Within
+ * one process they share one LMDB environment (LMDB forbids opening it twice per process); a
+ * handle opened read-only first makes a later writable open of the same file fail with -EBUSY.
+ * LMDB allows one write transaction per process: while a StoreTxn is open, store_flush() and
+ * store_txn_begin() on any handle of that file in this process return -EBUSY. Not thread-safe.
+ * A handle inherited over fork() must not be used (or freed) in the child: open a new one.
  *
  * Format guard: a "meta" sub-database holds the store format version. A store written by a newer
  * format, a file that is not LMDB, or a corrupt one fails store_open() with a message that names
@@ -42,6 +56,10 @@ struct store_options {
         bool read_only;      /* MDB_RDONLY; the file must exist */
         size_t max_entries;  /* 0 = STORE_DEFAULT_MAX_ENTRIES */
         usec_t negative_timeout; /* for "expired negative" in the eviction order; 0 = 60 s */
+        /* Tests only (0 = defaults): the initial map size (default 1 GiB) and the limit it may grow
+         * to (default 16 GiB). Effective for the first handle of a file in the process. */
+        size_t initial_map_size;
+        size_t max_map_size;
 };
 
 struct store_counters {
@@ -51,12 +69,15 @@ struct store_counters {
         uint64_t bad_records;    /* undecodable or unknown-version values met */
 };
 
-/* Opens (creating it and its parent directory if needed, unless read_only) the store at path.
- * Errors are logged with the path and advice; returns -ENOENT, -EACCES, -EPROTONOSUPPORT
- * (newer format), -EBADMSG (corrupt / not LMDB) or another negative errno. */
+/* Opens (creating it and its parent directories, mode 0755, if needed, unless read_only) the store
+ * at path. Errors are logged with the path and advice; returns -ENOENT (read_only and missing or
+ * empty), -EACCES, -EPROTONOSUPPORT (newer format), -EBADMSG (corrupt, not LMDB, or an LMDB file
+ * that is not an arpd store), -EBUSY (see Handles) or another negative errno. A file refused with
+ * -EPROTONOSUPPORT or -EBADMSG is not modified (LMDB may create its "<path>-lock" file). */
 int store_open(const char *path, const struct store_options *opts, Store **ret);
 /* Aborts any open transaction and closes; staged but unflushed changes are lost (call
- * store_flush() first). Accepts NULL. Returns NULL. */
+ * store_flush() first). An open StoreTxn is aborted but its handle must still be ended with
+ * store_txn_commit() (which then returns -ESTALE) or store_txn_abort(). Accepts NULL. Returns NULL. */
 Store *store_free(Store *s);
 const char *store_path(const Store *s);
 const struct store_counters *store_get_counters(const Store *s);
@@ -64,20 +85,22 @@ const struct store_counters *store_get_counters(const Store *s);
 /* Makes the next store_get() see everything committed so far (by any process). Cheap. */
 int store_refresh(Store *s);
 /* Looks k up: staged changes first, then the read snapshot. 0 found, -ENOENT, -EPROTONOSUPPORT
- * or -EBADMSG for a value this version cannot read (counted in bad_records). */
+ * or -EBADMSG for a value this version cannot read (counted in bad_records). ret may be NULL. */
 int store_get(Store *s, const struct neigh_key *k, struct record *ret);
 
-/* Stage a change; if the overlay is full (STORE_STAGE_MAX) it is flushed first. */
+/* Stage a change; if the overlay is full (STORE_STAGE_MAX) it is flushed first, and if that flush
+ * fails its error is returned and this change is not staged either. -EROFS on a read-only store. */
 int store_stage_put(Store *s, const struct neigh_key *k, const struct record *r);
 int store_stage_delete(Store *s, const struct neigh_key *k);
 size_t store_staged(const Store *s);
-/* Applies all staged changes in one write transaction (plus eviction). Returns the number of
- * changes applied (>= 0) or a negative errno, in which case the staged changes are dropped and
- * the store is unchanged (what was committed before stays). */
+/* Applies all staged changes in one write transaction (plus eviction), then renews the read
+ * snapshot. Returns the number of changes applied (>= 0) or a negative errno, in which case the
+ * staged changes are dropped and the store is unchanged (what was committed before stays; only
+ * evictions made to get room at the map size limit are kept). -EROFS, -EBUSY (see Handles). */
 int store_flush(Store *s);
-/* mdb_env_sync(force). */
+/* mdb_env_sync(force). 0 on a read-only store (nothing to write). */
 int store_sync(Store *s);
-/* Number of records (all interfaces, both families). */
+/* Number of committed records (all interfaces, both families; staged changes not included). */
 int store_count(Store *s, size_t *ret);
 
 /* Iterates in key order over a fresh snapshot. ifname NULL = all interfaces; family 0 = both.
@@ -86,7 +109,10 @@ int store_count(Store *s, size_t *ret);
 typedef int (*store_foreach_t)(const struct neigh_key *k, const struct record *r, void *userdata);
 int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata);
 
-/* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). */
+/* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). It sees its
+ * own changes, not the staged overlay. After an error other than -ENOENT (e.g. -ENOSPC when the map
+ * is full: it is grown for a retry) every later call fails and commit aborts, storing nothing.
+ * The commit enforces max_entries like store_flush(). -EROFS, -EBUSY (see Handles). */
 int store_txn_begin(Store *s, StoreTxn **ret);
 int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r);
 int store_txn_delete(StoreTxn *t, const struct neigh_key *k); /* 0 or -ENOENT */

@@ -1,0 +1,1205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+
+/*
+ * Internal convention: helpers that talk to LMDB return LMDB's own codes (0, MDB_* or a positive
+ * errno, as LMDB does); the public functions convert them once with store_errno().
+ */
+
+#define STORE_INITIAL_MAP_SIZE ((size_t) 1 << 30)
+#define STORE_MAX_MAP_SIZE ((size_t) MIN((uint64_t) 16 << 30, (uint64_t) SIZE_MAX / 2))
+#define STORE_DEFAULT_NEGATIVE_TIMEOUT (60 * USEC_PER_SEC)
+#define STORE_MAP_FULL_ROUNDS 4
+
+#define META_DB "meta"
+#define NEIGH_DB "neigh"
+#define META_FORMAT_KEY "format"
+
+/* Overlay: open addressing, linear probing, load factor <= 1/2. Slots are only ever cleared all
+ * at once (after a flush), so a staged delete is a tombstone flag, never an empty slot. */
+#define STAGE_SLOTS (2 * STORE_STAGE_MAX)
+_Static_assert((STAGE_SLOTS & (STAGE_SLOTS - 1)) == 0, "STAGE_SLOTS must be a power of two");
+
+struct stage_slot {
+        uint8_t key_len; /* 0: free */
+        bool deleted;    /* staged delete */
+        uint8_t key[KEY_MAX_SIZE];
+        uint8_t value[RECORD_V1_SIZE];
+};
+
+/* One LMDB environment per file and process, shared by every Store handle on it: LMDB forbids
+ * opening the same environment twice in one process (closing one would drop the other's locks). */
+typedef struct StoreEnv StoreEnv;
+struct StoreEnv {
+        StoreEnv *next;
+        MDB_env *env;
+        MDB_dbi dbi_meta, dbi_neigh;
+        dev_t dev;
+        ino_t ino;
+        pid_t pid; /* an environment inherited over fork() is not ours to use */
+        bool read_only;
+        bool writing;         /* a write transaction of this process is open */
+        unsigned n_iterating; /* store_foreach() cursors open: the map must not move */
+        size_t map_max;
+        unsigned n_ref;
+        Store *stores;
+};
+
+struct Store {
+        Store *next_in_env;
+        StoreEnv *e;
+        char *path;
+        bool read_only;
+        size_t max_entries;
+        usec_t negative_timeout;
+
+        MDB_txn *rtxn; /* the long-lived read snapshot (reset/renewed), NULL until first used */
+        bool rtxn_active;
+
+        StoreTxn *txn; /* the open explicit transaction, if any */
+        bool warned_full;
+
+        struct stage_slot *slots;
+        uint32_t *order; /* slot indexes in staging order */
+        size_t n_staged;
+
+        struct store_counters counters;
+};
+
+struct StoreTxn {
+        Store *s; /* NULL once the store was freed under it */
+        MDB_txn *txn;
+        int error; /* first LMDB error: the transaction can only be aborted */
+};
+
+struct evict_item {
+        uint8_t class; /* 0 expired negative, 1 other positive/negative */
+        uint8_t key_len;
+        uint8_t key[KEY_MAX_SIZE];
+        usec_t t;
+};
+
+static StoreEnv *store_envs;
+
+static int store_errno(int rc) {
+        switch (rc) {
+        case MDB_SUCCESS:
+                return 0;
+        case MDB_KEYEXIST:
+                return -EEXIST;
+        case MDB_NOTFOUND:
+                return -ENOENT;
+        case MDB_PAGE_NOTFOUND:
+        case MDB_CORRUPTED:
+        case MDB_PANIC:
+        case MDB_VERSION_MISMATCH:
+        case MDB_INVALID:
+        case MDB_INCOMPATIBLE:
+                return -EBADMSG;
+        case MDB_MAP_FULL:
+        case MDB_DBS_FULL:
+        case MDB_PAGE_FULL:
+                return -ENOSPC;
+        case MDB_READERS_FULL:
+        case MDB_TLS_FULL:
+                return -EUSERS;
+        case MDB_TXN_FULL:
+        case MDB_CURSOR_FULL:
+                return -E2BIG;
+        case MDB_MAP_RESIZED:
+                return -EAGAIN;
+        case MDB_BAD_RSLOT:
+        case MDB_BAD_TXN:
+        case MDB_BAD_VALSIZE:
+                return -EINVAL;
+        case MDB_BAD_DBI:
+                return -ESTALE;
+        default:
+                return rc > 0 ? -rc : -EIO;
+        }
+}
+
+/* The file is not an LMDB environment we can read, or it is damaged: never touch it. */
+static bool rc_is_corruption(int rc) {
+        return store_errno(rc) == -EBADMSG;
+}
+
+/* ---- the process-wide environment table ------------------------------------------------------ */
+
+static StoreEnv *env_find(dev_t dev, ino_t ino) {
+        pid_t pid = getpid();
+
+        for (StoreEnv *e = store_envs; e; e = e->next)
+                if (e->pid == pid && e->dev == dev && e->ino == ino)
+                        return e;
+        return NULL;
+}
+
+/* Ends every handle's read snapshot (they renew lazily), so the map may be moved. */
+static void env_reset_snapshots(StoreEnv *e) {
+        for (Store *s = e->stores; s; s = s->next_in_env)
+                if (s->rtxn_active) {
+                        mdb_txn_reset(s->rtxn);
+                        s->rtxn_active = false;
+                }
+}
+
+static int env_set_mapsize(StoreEnv *e, size_t size) {
+        if (e->writing || e->n_iterating > 0)
+                return EBUSY;
+        env_reset_snapshots(e);
+        return mdb_env_set_mapsize(e->env, size);
+}
+
+/* Another process grew the map beyond ours: adopt its size (MDB_MAP_RESIZED). */
+static int env_adopt_mapsize(StoreEnv *e) {
+        return env_set_mapsize(e, 0);
+}
+
+/* Doubles the map, up to map_max. MDB_MAP_FULL if it is already that big. */
+static int env_grow(StoreEnv *e, const char *path) {
+        MDB_envinfo info;
+        size_t size;
+        int rc;
+
+        rc = mdb_env_info(e->env, &info);
+        if (rc != 0)
+                return rc;
+        if (info.me_mapsize >= e->map_max)
+                return MDB_MAP_FULL;
+        size = info.me_mapsize > e->map_max / 2 ? e->map_max : info.me_mapsize * 2;
+        rc = env_set_mapsize(e, size);
+        if (rc == 0)
+                log_info("Store %s: map size grown to %zu KiB.", path, size / 1024);
+        return rc;
+}
+
+static int env_txn_begin(StoreEnv *e, unsigned flags, MDB_txn **ret) {
+        int rc = mdb_txn_begin(e->env, NULL, flags, ret);
+
+        if (rc == MDB_MAP_RESIZED) {
+                rc = env_adopt_mapsize(e);
+                if (rc == 0)
+                        rc = mdb_txn_begin(e->env, NULL, flags, ret);
+        }
+        return rc;
+}
+
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *slash = '/';
+        }
+        return 0;
+}
+
+static int log_corrupt(const char *path, const char *why) {
+        log_error("Store %s is not a valid LMDB file or is corrupt (%s). Move it aside to start a new one, "
+                  "or restore it from a backup.",
+                  path, why);
+        return -EBADMSG;
+}
+
+static int log_not_ours(const char *path, const char *why) {
+        log_error("Store %s is an LMDB file but not an arpd store (%s). Move it aside to start a new one, "
+                  "or point arpd at the right file.",
+                  path, why);
+        return -EBADMSG;
+}
+
+/* Checks the format guard; writes it into a new, empty environment. Returns a negative errno
+ * (logged) or 0, leaving the DBI handles in *meta and *neigh. The transaction is the caller's. */
+static int env_check_format(MDB_txn *txn, const char *path, bool read_only, MDB_dbi *meta, MDB_dbi *neigh) {
+        MDB_val k = { strlen(META_FORMAT_KEY), (void *) META_FORMAT_KEY }, v;
+        uint8_t buf[4];
+        uint32_t format;
+        int rc;
+
+        rc = mdb_dbi_open(txn, META_DB, 0, meta);
+        if (rc == MDB_NOTFOUND) {
+                MDB_dbi main_dbi;
+                MDB_stat st;
+
+                /* Only an empty environment becomes a store: never add our tables to someone
+                 * else's file. */
+                rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+                if (rc == 0)
+                        rc = mdb_stat(txn, main_dbi, &st);
+                if (rc != 0)
+                        return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                                                    : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+                if (st.ms_entries > 0)
+                        return log_not_ours(path, "no \"" META_DB "\" table");
+                if (read_only)
+                        return log_error_errno(ENOENT, "Store %s is empty: no arpd store was written there yet.", path);
+
+                rc = mdb_dbi_open(txn, META_DB, MDB_CREATE, meta);
+                if (rc == 0)
+                        rc = mdb_dbi_open(txn, NEIGH_DB, MDB_CREATE, neigh);
+                if (rc == 0) {
+                        for (size_t i = 0; i < 4; i++)
+                                buf[i] = (uint8_t) ((uint32_t) STORE_FORMAT_VERSION >> (8 * i));
+                        v = (MDB_val) { sizeof(buf), buf };
+                        rc = mdb_put(txn, *meta, &k, &v, 0);
+                }
+                if (rc != 0)
+                        return log_error_errno(store_errno(rc), "Cannot initialise store %s: %m", path);
+                log_info("Created store %s (format %d).", path, STORE_FORMAT_VERSION);
+                return 0;
+        }
+        if (rc == MDB_INCOMPATIBLE)
+                return log_not_ours(path, "\"" META_DB "\" is not a table");
+        if (rc != 0)
+                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+
+        rc = mdb_get(txn, *meta, &k, &v);
+        if (rc == MDB_NOTFOUND)
+                return log_not_ours(path, "no format version");
+        if (rc != 0)
+                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+        if (v.mv_size != 4)
+                return log_corrupt(path, "the format version record has the wrong size");
+        format = 0;
+        for (size_t i = 0; i < 4; i++)
+                format |= (uint32_t) ((const uint8_t *) v.mv_data)[i] << (8 * i);
+        if (format > STORE_FORMAT_VERSION) {
+                log_error("Store %s has format version %u, but this arpd only understands version %d and older. "
+                          "Use a newer arpd, or move the file aside to start a new store.",
+                          path, format, STORE_FORMAT_VERSION);
+                return -EPROTONOSUPPORT;
+        }
+        if (format == 0)
+                return log_corrupt(path, "format version 0");
+
+        rc = mdb_dbi_open(txn, NEIGH_DB, 0, neigh);
+        if (rc == MDB_NOTFOUND)
+                return log_not_ours(path, "no \"" NEIGH_DB "\" table");
+        if (rc == MDB_INCOMPATIBLE)
+                return log_not_ours(path, "\"" NEIGH_DB "\" is not a table");
+        if (rc != 0)
+                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+        return 0;
+}
+
+static void mdb_env_closep(MDB_env **env) {
+        if (*env)
+                mdb_env_close(*env);
+}
+
+static int env_open(const char *path, const struct store_options *o, StoreEnv **ret) {
+        _cleanup_(mdb_env_closep) MDB_env *env = NULL;
+        unsigned flags = MDB_NOSUBDIR | MDB_NOSYNC | MDB_NOTLS | (o->read_only ? MDB_RDONLY : 0);
+        size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
+        size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
+        MDB_dbi meta = 0, neigh = 0;
+        MDB_txn *txn = NULL;
+        StoreEnv *e;
+        struct stat st;
+        int rc, r, fd;
+
+        map_initial = MIN(map_initial, map_max);
+
+        rc = mdb_env_create(&env);
+        if (rc == 0)
+                rc = mdb_env_set_maxdbs(env, 2);
+        if (rc == 0)
+                rc = mdb_env_set_mapsize(env, map_initial);
+        if (rc != 0)
+                return log_error_errno(store_errno(rc), "Cannot set up store %s: %m", path);
+
+        rc = mdb_env_open(env, path, flags, 0644);
+        if (rc != 0) {
+                if (rc_is_corruption(rc))
+                        return log_corrupt(path, mdb_strerror(rc));
+                return log_error_errno(store_errno(rc), "Cannot open store %s: %m", path);
+        }
+
+        rc = mdb_txn_begin(env, NULL, o->read_only ? MDB_RDONLY : 0, &txn);
+        if (rc != 0)
+                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+        r = env_check_format(txn, path, o->read_only, &meta, &neigh);
+        if (r < 0) {
+                mdb_txn_abort(txn); /* nothing is written to a file we refuse */
+                return r;
+        }
+        rc = mdb_txn_commit(txn); /* also makes the DBI handles available to every transaction */
+        if (rc != 0)
+                return log_error_errno(store_errno(rc), "Cannot initialise store %s: %m", path);
+
+        rc = mdb_env_get_fd(env, &fd);
+        if (rc != 0 || fstat(fd, &st) < 0)
+                return log_error_errno(rc != 0 ? store_errno(rc) : -errno, "Cannot stat store %s: %m", path);
+
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return log_oom();
+        *e = (StoreEnv) {
+                .env = TAKE_PTR(env),
+                .dbi_meta = meta,
+                .dbi_neigh = neigh,
+                .dev = st.st_dev,
+                .ino = st.st_ino,
+                .pid = getpid(),
+                .read_only = o->read_only,
+                .map_max = map_max,
+                .next = store_envs,
+        };
+        store_envs = e;
+        *ret = e;
+        return 0;
+}
+
+static void env_unref(StoreEnv *e, Store *s) {
+        for (Store **p = &e->stores; *p; p = &(*p)->next_in_env)
+                if (*p == s) {
+                        *p = s->next_in_env;
+                        break;
+                }
+        if (--e->n_ref > 0)
+                return;
+        for (StoreEnv **p = &store_envs; *p; p = &(*p)->next)
+                if (*p == e) {
+                        *p = e->next;
+                        break;
+                }
+        mdb_env_close(e->env);
+        free(e);
+}
+
+/* ---- open, close ----------------------------------------------------------------------------- */
+
+static void store_freep(Store **s) {
+        store_free(*s);
+}
+
+int store_open(const char *path, const struct store_options *opts, Store **ret) {
+        struct store_options o = opts ? *opts : (struct store_options) {};
+        _cleanup_(store_freep) Store *s = NULL;
+        StoreEnv *e = NULL;
+        struct stat st;
+        int r;
+
+        if (!path || !*path || !ret)
+                return -EINVAL;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return log_oom();
+        *s = (Store) {
+                .read_only = o.read_only,
+                .max_entries = o.max_entries > 0 ? o.max_entries : STORE_DEFAULT_MAX_ENTRIES,
+                .negative_timeout = o.negative_timeout > 0 ? o.negative_timeout : STORE_DEFAULT_NEGATIVE_TIMEOUT,
+        };
+        s->path = strdup(path);
+        if (!s->path)
+                return log_oom();
+        if (!o.read_only) {
+                s->slots = calloc(STAGE_SLOTS, sizeof(struct stage_slot));
+                s->order = calloc(STORE_STAGE_MAX, sizeof(uint32_t));
+                if (!s->slots || !s->order)
+                        return log_oom();
+        }
+
+        if (stat(path, &st) < 0) {
+                if (errno != ENOENT)
+                        return log_error_errno(errno, "Cannot access store %s: %m", path);
+                /* Checked here, before LMDB creates a lock file beside a file that is not there. */
+                if (o.read_only)
+                        return log_error_errno(ENOENT, "Store %s does not exist.", path);
+                r = mkdir_parents(path);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot create the directory for store %s: %m", path);
+        } else {
+                if (S_ISDIR(st.st_mode))
+                        return log_error_errno(EISDIR, "Store %s is a directory, not a file.", path);
+                if (!S_ISREG(st.st_mode))
+                        return log_error_errno(EINVAL, "Store %s is not a regular file.", path);
+                if (o.read_only && st.st_size == 0)
+                        return log_error_errno(ENOENT, "Store %s is empty: no arpd store was written there yet.", path);
+                e = env_find(st.st_dev, st.st_ino);
+        }
+
+        if (e) {
+                if (e->read_only && !o.read_only)
+                        return log_error_errno(EBUSY, "Store %s is already open read-only in this process.", path);
+                e->n_ref++;
+        } else {
+                r = env_open(path, &o, &e);
+                if (r < 0)
+                        return r;
+                e->n_ref = 1;
+        }
+        s->e = e;
+        s->next_in_env = e->stores;
+        e->stores = s;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+Store *store_free(Store *s) {
+        if (!s)
+                return NULL;
+        if (s->txn) {
+                /* Detach the open explicit transaction: it aborts now, its handle stays valid
+                 * until store_txn_commit()/store_txn_abort() frees it. */
+                mdb_txn_abort(s->txn->txn);
+                s->txn->txn = NULL;
+                s->txn->s = NULL;
+                s->e->writing = false;
+        }
+        if (s->rtxn)
+                mdb_txn_abort(s->rtxn);
+        if (s->e)
+                env_unref(s->e, s);
+        free(s->slots);
+        free(s->order);
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+const char *store_path(const Store *s) {
+        return s ? s->path : NULL;
+}
+
+const struct store_counters *store_get_counters(const Store *s) {
+        return s ? &s->counters : NULL;
+}
+
+/* ---- the read snapshot ----------------------------------------------------------------------- */
+
+static void store_snapshot_reset(Store *s) {
+        if (s->rtxn_active) {
+                mdb_txn_reset(s->rtxn);
+                s->rtxn_active = false;
+        }
+}
+
+static int store_snapshot(Store *s) {
+        int rc;
+
+        if (s->rtxn_active)
+                return 0;
+        for (unsigned attempt = 0;; attempt++) {
+                if (s->rtxn) {
+                        rc = mdb_txn_renew(s->rtxn);
+                        if (rc != 0) {
+                                mdb_txn_abort(s->rtxn);
+                                s->rtxn = NULL;
+                        }
+                } else
+                        rc = mdb_txn_begin(s->e->env, NULL, MDB_RDONLY, &s->rtxn);
+                if (rc == 0) {
+                        s->rtxn_active = true;
+                        return 0;
+                }
+                if (rc != MDB_MAP_RESIZED || attempt > 0)
+                        return rc;
+                rc = env_adopt_mapsize(s->e);
+                if (rc != 0)
+                        return rc;
+        }
+}
+
+int store_refresh(Store *s) {
+        if (!s)
+                return -EINVAL;
+        store_snapshot_reset(s);
+        return store_errno(store_snapshot(s));
+}
+
+/* ---- the staged overlay ---------------------------------------------------------------------- */
+
+static uint32_t key_hash(const uint8_t *k, size_t n) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= k[i];
+                h *= 16777619u;
+        }
+        return h ^ (h >> 16);
+}
+
+/* The slot holding key, or the free slot where it belongs (*found tells which). */
+static size_t stage_lookup(const Store *s, const uint8_t *key, size_t len, bool *found) {
+        size_t i = key_hash(key, len) & (STAGE_SLOTS - 1);
+
+        for (;; i = (i + 1) & (STAGE_SLOTS - 1)) {
+                const struct stage_slot *slot = &s->slots[i];
+
+                if (slot->key_len == 0) {
+                        *found = false;
+                        return i;
+                }
+                if (slot->key_len == len && memcmp(slot->key, key, len) == 0) {
+                        *found = true;
+                        return i;
+                }
+        }
+}
+
+static void stage_clear(Store *s) {
+        for (size_t i = 0; i < s->n_staged; i++)
+                s->slots[s->order[i]].key_len = 0;
+        s->n_staged = 0;
+}
+
+/* Finds or adds the slot for key; flushes first when a new key does not fit. */
+static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage_slot **ret) {
+        struct stage_slot *slot;
+        bool found;
+        size_t i;
+
+        i = stage_lookup(s, key, len, &found);
+        if (!found && s->n_staged >= STORE_STAGE_MAX) {
+                int r = store_flush(s);
+                if (r < 0)
+                        return r;
+                i = stage_lookup(s, key, len, &found);
+        }
+        slot = &s->slots[i];
+        if (!found) {
+                slot->key_len = (uint8_t) len;
+                memcpy(slot->key, key, len);
+                s->order[s->n_staged++] = (uint32_t) i;
+        }
+        *ret = slot;
+        return 0;
+}
+
+int store_stage_put(Store *s, const struct neigh_key *k, const struct record *r) {
+        uint8_t key[KEY_MAX_SIZE], value[RECORD_V1_SIZE];
+        struct stage_slot *slot;
+        int klen, q;
+
+        if (!s || !k || !r)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        q = record_encode(r, value, sizeof(value));
+        if (q < 0)
+                return q;
+        q = stage_slot_get(s, key, (size_t) klen, &slot);
+        if (q < 0)
+                return q;
+        memcpy(slot->value, value, sizeof(value));
+        slot->deleted = false;
+        return 0;
+}
+
+int store_stage_delete(Store *s, const struct neigh_key *k) {
+        uint8_t key[KEY_MAX_SIZE];
+        struct stage_slot *slot;
+        int klen, q;
+
+        if (!s || !k)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        q = stage_slot_get(s, key, (size_t) klen, &slot);
+        if (q < 0)
+                return q;
+        slot->deleted = true;
+        return 0;
+}
+
+size_t store_staged(const Store *s) {
+        return s ? s->n_staged : 0;
+}
+
+/* ---- reads ----------------------------------------------------------------------------------- */
+
+static int decode_counted(Store *s, const MDB_val *v, struct record *ret) {
+        struct record tmp;
+        int r = record_decode(v->mv_data, v->mv_size, ret ?: &tmp);
+
+        if (r < 0)
+                s->counters.bad_records++;
+        return r;
+}
+
+int store_get(Store *s, const struct neigh_key *k, struct record *ret) {
+        uint8_t key[KEY_MAX_SIZE];
+        struct record tmp;
+        MDB_val kv, vv;
+        int klen, rc;
+
+        if (!s || !k)
+                return -EINVAL;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+
+        if (s->n_staged > 0) {
+                bool found;
+                size_t i = stage_lookup(s, key, (size_t) klen, &found);
+
+                if (found)
+                        return s->slots[i].deleted ? -ENOENT
+                                                   : record_decode(s->slots[i].value, RECORD_V1_SIZE, ret ?: &tmp);
+        }
+
+        rc = store_snapshot(s);
+        if (rc != 0)
+                return store_errno(rc);
+        kv = (MDB_val) { (size_t) klen, key };
+        rc = mdb_get(s->rtxn, s->e->dbi_neigh, &kv, &vv);
+        if (rc != 0)
+                return store_errno(rc);
+        return decode_counted(s, &vv, ret);
+}
+
+static int count_entries(MDB_txn *txn, MDB_dbi dbi, size_t *ret) {
+        MDB_stat st;
+        int rc = mdb_stat(txn, dbi, &st);
+
+        if (rc == 0)
+                *ret = st.ms_entries;
+        return rc;
+}
+
+int store_count(Store *s, size_t *ret) {
+        MDB_txn *txn = NULL;
+        int rc;
+
+        if (!s || !ret)
+                return -EINVAL;
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = count_entries(txn, s->e->dbi_neigh, ret);
+        mdb_txn_abort(txn);
+        return store_errno(rc);
+}
+
+/* ---- eviction -------------------------------------------------------------------------------- */
+
+/* True if a should be evicted before b. */
+static bool evict_before(const struct evict_item *a, const struct evict_item *b) {
+        return a->class != b->class ? a->class < b->class : a->t < b->t;
+}
+
+static void evict_swap(struct evict_item *a, struct evict_item *b) {
+        struct evict_item t = *a;
+        *a = *b;
+        *b = t;
+}
+
+/* A max-heap by eviction order: the root is the candidate that would be evicted last, so a better
+ * candidate replaces it. */
+static void heap_sift_up(struct evict_item *h, size_t i) {
+        while (i > 0) {
+                size_t p = (i - 1) / 2;
+                if (!evict_before(&h[p], &h[i]))
+                        return;
+                evict_swap(&h[p], &h[i]);
+                i = p;
+        }
+}
+
+static void heap_sift_down(struct evict_item *h, size_t n, size_t i) {
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+
+                if (l < n && evict_before(&h[m], &h[l]))
+                        m = l;
+                if (r < n && evict_before(&h[m], &h[r]))
+                        m = r;
+                if (m == i)
+                        return;
+                evict_swap(&h[i], &h[m]);
+                i = m;
+        }
+}
+
+static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+        int c = memcmp(a, b, MIN(alen, blen));
+        return c != 0 ? c : (alen > blen) - (alen < blen);
+}
+
+static int evict_item_cmp(const void *a, const void *b) {
+        const struct evict_item *x = a, *y = b;
+        return key_cmp(x->key, x->key_len, y->key, y->key_len);
+}
+
+/* Deletes the n first entries in eviction order (store.h) with one cursor scan; values this
+ * version cannot read and static entries are never touched. */
+static int evict_oldest(Store *s, MDB_txn *txn, size_t n, size_t *evicted) {
+        _cleanup_free_ struct evict_item *heap = NULL;
+        usec_t now = now_usec(CLOCK_REALTIME);
+        MDB_cursor *c = NULL;
+        MDB_val k, v;
+        size_t h = 0;
+        int rc;
+
+        *evicted = 0;
+        if (n == 0)
+                return 0;
+        heap = calloc(n, sizeof(struct evict_item));
+        if (!heap)
+                return ENOMEM;
+
+        rc = mdb_cursor_open(txn, s->e->dbi_neigh, &c);
+        if (rc != 0)
+                return rc;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                struct evict_item it;
+                struct record rec;
+                bool expired;
+
+                if (k.mv_size > KEY_MAX_SIZE || record_decode(v.mv_data, v.mv_size, &rec) < 0)
+                        continue;
+                if (rec.state == RECORD_STATIC)
+                        continue;
+                expired = rec.state == RECORD_NEGATIVE && now >= rec.neg_since &&
+                          now - rec.neg_since >= s->negative_timeout;
+                it.class = expired ? 0 : 1;
+                it.t = expired ? rec.neg_since : rec.last_seen;
+                if (h == n && !evict_before(&it, &heap[0]))
+                        continue;
+                it.key_len = (uint8_t) k.mv_size;
+                memcpy(it.key, k.mv_data, k.mv_size);
+                if (h < n) {
+                        heap[h] = it;
+                        heap_sift_up(heap, h++);
+                } else {
+                        heap[0] = it;
+                        heap_sift_down(heap, h, 0);
+                }
+        }
+        mdb_cursor_close(c);
+        if (rc != MDB_NOTFOUND)
+                return rc;
+
+        qsort(heap, h, sizeof(struct evict_item), evict_item_cmp); /* delete in key order: page locality */
+        for (size_t i = 0; i < h; i++) {
+                k = (MDB_val) { heap[i].key_len, heap[i].key };
+                rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
+                if (rc != 0)
+                        return rc;
+        }
+        *evicted = h;
+        return 0;
+}
+
+/* Enforces max_entries: evicts the excess rounded up to whole chunks of max(1, max_entries / 64),
+ * so one scan pays for many later inserts. */
+static int evict_over_limit(Store *s, MDB_txn *txn, size_t *evicted) {
+        size_t n, excess, chunk = MAX((size_t) 1, s->max_entries / 64);
+        int rc;
+
+        *evicted = 0;
+        rc = count_entries(txn, s->e->dbi_neigh, &n);
+        if (rc != 0 || n <= s->max_entries)
+                return rc;
+        excess = n - s->max_entries;
+        excess = (excess + chunk - 1) / chunk * chunk;
+        return evict_oldest(s, txn, MIN(excess, n), evicted);
+}
+
+/* ---- writes ---------------------------------------------------------------------------------- */
+
+static int order_cmp(const void *a, const void *b, void *userdata) {
+        const struct stage_slot *slots = userdata;
+        const struct stage_slot *x = &slots[*(const uint32_t *) a], *y = &slots[*(const uint32_t *) b];
+
+        return key_cmp(x->key, x->key_len, y->key, y->key_len);
+}
+
+static int apply_staged(Store *s, MDB_txn *txn) {
+        for (size_t i = 0; i < s->n_staged; i++) {
+                struct stage_slot *slot = &s->slots[s->order[i]];
+                MDB_val k = { slot->key_len, slot->key };
+                int rc;
+
+                if (slot->deleted) {
+                        rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
+                        if (rc == MDB_NOTFOUND)
+                                rc = 0;
+                } else {
+                        MDB_val v = { RECORD_V1_SIZE, slot->value };
+                        rc = mdb_put(txn, s->e->dbi_neigh, &k, &v, 0);
+                }
+                if (rc != 0)
+                        return rc;
+        }
+        return 0;
+}
+
+/* One write transaction. round < 0: the staged changes plus the max_entries bound. round >= 0:
+ * only evict, to make room after MDB_MAP_FULL: max(staged, entries / 8) << round entries. */
+static int store_write(Store *s, int round, size_t *evicted) {
+        MDB_txn *txn = NULL;
+        int rc;
+
+        *evicted = 0;
+        rc = env_txn_begin(s->e, 0, &txn);
+        if (rc != 0)
+                return rc;
+        s->e->writing = true;
+        if (round < 0) {
+                rc = apply_staged(s, txn);
+                if (rc == 0)
+                        rc = evict_over_limit(s, txn, evicted);
+        } else {
+                size_t n = 0;
+
+                rc = count_entries(txn, s->e->dbi_neigh, &n);
+                if (rc == 0)
+                        rc = evict_oldest(s, txn, MIN(n, MAX(s->n_staged, n / 8) << round), evicted);
+        }
+        if (rc == 0)
+                rc = mdb_txn_commit(txn);
+        else
+                mdb_txn_abort(txn);
+        s->e->writing = false;
+        if (rc == 0) {
+                s->counters.commits++;
+                s->counters.evicted += *evicted;
+        } else
+                *evicted = 0;
+        return rc;
+}
+
+int store_flush(Store *s) {
+        size_t n, evicted, room = 0;
+        int rc;
+
+        if (!s)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        if (s->n_staged == 0)
+                return 0;
+        if (s->e->writing)
+                return -EBUSY; /* LMDB has one writer per process; ours is busy */
+
+        n = s->n_staged;
+        qsort_r(s->order, n, sizeof(uint32_t), order_cmp, s->slots); /* sorted puts touch fewer pages */
+        store_snapshot_reset(s); /* pin no old pages while writing */
+
+        rc = store_write(s, -1, &evicted);
+        if (rc == MDB_MAP_FULL) {
+                s->counters.map_full++;
+                /* Grow (doubling) and retry, as long as the limit allows. */
+                while (rc == MDB_MAP_FULL && env_grow(s->e, s->path) == 0)
+                        rc = store_write(s, -1, &evicted);
+                /* At the size limit: make room by eviction in transactions of their own (pages freed
+                 * by a commit are only reusable by later ones), then try again. */
+                for (int round = 0; rc == MDB_MAP_FULL && round < STORE_MAP_FULL_ROUNDS; round++) {
+                        size_t e = 0;
+
+                        env_reset_snapshots(s->e);
+                        rc = store_write(s, round, &e);
+                        room += e;
+                        if (rc == 0 && e == 0) {
+                                rc = MDB_MAP_FULL; /* nothing left to evict */
+                                break;
+                        }
+                        if (rc == 0)
+                                rc = store_write(s, -1, &evicted);
+                        else if (rc != MDB_MAP_FULL)
+                                break;
+                }
+                if (room > 0) {
+                        /* Warn once per handle: at the limit this repeats on every flush. */
+                        log_full_errno(s->warned_full ? LOG_DEBUG : LOG_WARNING, 0,
+                                       "Store %s is full at its size limit: evicted %zu entries to make room.",
+                                       s->path, room);
+                        s->warned_full = true;
+                }
+        }
+        stage_clear(s);
+        (void) store_snapshot(s);
+        if (rc != 0)
+                return store_errno(rc);
+        return (int) n;
+}
+
+int store_sync(Store *s) {
+        if (!s)
+                return -EINVAL;
+        if (s->read_only)
+                return 0; /* nothing of ours to write */
+        return store_errno(mdb_env_sync(s->e->env, 1));
+}
+
+/* ---- iteration ------------------------------------------------------------------------------- */
+
+static int family_key_byte(int family) {
+        return family == AF_INET ? 4 : family == AF_INET6 ? 6 : -1;
+}
+
+static void warn_bad_value(const Store *s, const MDB_val *k, int r) {
+        struct neigh_key key;
+        char a[IN_ADDR_STRLEN];
+
+        if (neigh_key_decode(k->mv_data, k->mv_size, &key) < 0)
+                return;
+        log_warning_errno(r, "Store %s: skipping the record for %s %s, which this arpd cannot read: %m", s->path,
+                          key.ifname, in_addr_to_string(key.family, &key.addr, a));
+}
+
+int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata) {
+        uint8_t prefix[IFNAMSIZ + 1] = {}, seek[IFNAMSIZ + 1];
+        size_t plen = 0;
+        MDB_cursor *c = NULL;
+        MDB_txn *txn = NULL;
+        MDB_cursor_op op;
+        MDB_val k, v;
+        int rc, r = 0, fb = 0;
+
+        if (!s || !cb)
+                return -EINVAL;
+        if (family != 0) {
+                fb = family_key_byte(family);
+                if (fb < 0)
+                        return -EINVAL;
+        }
+        if (ifname) {
+                size_t n = strnlen(ifname, IFNAMSIZ);
+                if (n == 0 || n >= IFNAMSIZ)
+                        return -EINVAL;
+                memcpy(prefix, ifname, n);
+                plen = IFNAMSIZ;
+                if (fb > 0)
+                        prefix[plen++] = (uint8_t) fb;
+        }
+
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = mdb_cursor_open(txn, s->e->dbi_neigh, &c);
+        if (rc != 0) {
+                mdb_txn_abort(txn);
+                return store_errno(rc);
+        }
+        s->e->n_iterating++;
+
+        k = (MDB_val) { plen, prefix };
+        op = plen > 0 ? MDB_SET_RANGE : MDB_FIRST;
+        for (;;) {
+                struct neigh_key key;
+                struct record rec;
+
+                rc = mdb_cursor_get(c, &k, &v, op);
+                op = MDB_NEXT;
+                if (rc == MDB_NOTFOUND) {
+                        rc = 0;
+                        break;
+                }
+                if (rc != 0)
+                        break;
+                if (plen > 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
+                        break; /* past this interface (and family) */
+                if (plen == 0 && fb > 0 && k.mv_size > IFNAMSIZ) {
+                        uint8_t have = ((const uint8_t *) k.mv_data)[IFNAMSIZ];
+                        if (have != fb) {
+                                /* Jump to the wanted family of this interface, or past it. */
+                                memcpy(seek, k.mv_data, IFNAMSIZ);
+                                seek[IFNAMSIZ] = have < fb ? (uint8_t) fb : 0xff;
+                                k = (MDB_val) { sizeof(seek), seek };
+                                op = MDB_SET_RANGE;
+                                continue;
+                        }
+                }
+                if (neigh_key_decode(k.mv_data, k.mv_size, &key) < 0) {
+                        s->counters.bad_records++;
+                        log_warning("Store %s: skipping an entry with a malformed key (%zu bytes).", s->path,
+                                    k.mv_size);
+                        continue;
+                }
+                r = decode_counted(s, &v, &rec);
+                if (r < 0) {
+                        warn_bad_value(s, &k, r);
+                        r = 0;
+                        continue;
+                }
+                r = cb(&key, &rec, userdata);
+                if (r != 0)
+                        break;
+        }
+        mdb_cursor_close(c);
+        mdb_txn_abort(txn);
+        s->e->n_iterating--;
+        if (rc != 0)
+                return store_errno(rc);
+        return r;
+}
+
+/* ---- explicit transactions ------------------------------------------------------------------- */
+
+int store_txn_begin(Store *s, StoreTxn **ret) {
+        StoreTxn *t;
+        int rc;
+
+        if (!s || !ret)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        if (s->e->writing)
+                return -EBUSY;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        rc = env_txn_begin(s->e, 0, &t->txn);
+        if (rc != 0) {
+                free(t);
+                return store_errno(rc);
+        }
+        t->s = s;
+        s->txn = t;
+        s->e->writing = true;
+        *ret = t;
+        return 0;
+}
+
+/* Remembers the first error: after it LMDB only allows the transaction to be aborted. */
+static int txn_fail(StoreTxn *t, int rc) {
+        if (rc == MDB_MAP_FULL)
+                t->s->counters.map_full++;
+        if (t->error == 0)
+                t->error = rc;
+        return store_errno(rc);
+}
+
+static int txn_check(StoreTxn *t) {
+        if (!t)
+                return -EINVAL;
+        if (!t->s)
+                return -ESTALE; /* the store was freed */
+        if (t->error != 0)
+                return store_errno(t->error);
+        return 0;
+}
+
+int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r) {
+        uint8_t key[KEY_MAX_SIZE], value[RECORD_V1_SIZE];
+        MDB_val kv, vv;
+        int klen, q, rc;
+
+        q = txn_check(t);
+        if (q < 0)
+                return q;
+        if (!k || !r)
+                return -EINVAL;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        q = record_encode(r, value, sizeof(value));
+        if (q < 0)
+                return q;
+        kv = (MDB_val) { (size_t) klen, key };
+        vv = (MDB_val) { sizeof(value), value };
+        rc = mdb_put(t->txn, t->s->e->dbi_neigh, &kv, &vv, 0);
+        return rc == 0 ? 0 : txn_fail(t, rc);
+}
+
+int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
+        uint8_t key[KEY_MAX_SIZE];
+        MDB_val kv;
+        int klen, q, rc;
+
+        q = txn_check(t);
+        if (q < 0)
+                return q;
+        if (!k)
+                return -EINVAL;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        kv = (MDB_val) { (size_t) klen, key };
+        rc = mdb_del(t->txn, t->s->e->dbi_neigh, &kv, NULL);
+        if (rc == MDB_NOTFOUND)
+                return -ENOENT;
+        return rc == 0 ? 0 : txn_fail(t, rc);
+}
+
+int store_txn_get(StoreTxn *t, const struct neigh_key *k, struct record *ret) {
+        uint8_t key[KEY_MAX_SIZE];
+        MDB_val kv, vv;
+        int klen, q, rc;
+
+        q = txn_check(t);
+        if (q < 0)
+                return q;
+        if (!k)
+                return -EINVAL;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        kv = (MDB_val) { (size_t) klen, key };
+        rc = mdb_get(t->txn, t->s->e->dbi_neigh, &kv, &vv);
+        if (rc != 0)
+                return rc == MDB_NOTFOUND ? -ENOENT : txn_fail(t, rc);
+        return decode_counted(t->s, &vv, ret);
+}
+
+/* Ends t's LMDB transaction (committing if asked and possible) and frees t. */
+static int txn_end(StoreTxn *t, bool commit) {
+        Store *s = t->s;
+        size_t evicted = 0;
+        int rc = t->error;
+
+        if (s) {
+                if (commit && rc == 0)
+                        rc = evict_over_limit(s, t->txn, &evicted);
+                if (commit && rc == 0)
+                        rc = mdb_txn_commit(t->txn);
+                else
+                        mdb_txn_abort(t->txn);
+                s->txn = NULL;
+                s->e->writing = false;
+                if (commit && rc == 0) {
+                        s->counters.commits++;
+                        s->counters.evicted += evicted;
+                }
+                if (rc == MDB_MAP_FULL)
+                        (void) env_grow(s->e, s->path); /* so that a retry may fit */
+                store_snapshot_reset(s); /* the next store_get() sees this commit */
+        } else if (commit)
+                rc = ESTALE;
+        free(t);
+        return commit ? store_errno(rc) : 0;
+}
+
+int store_txn_commit(StoreTxn *t) {
+        if (!t)
+                return -EINVAL;
+        return txn_end(t, true);
+}
+
+void store_txn_abort(StoreTxn *t) {
+        if (t)
+                (void) txn_end(t, false);
+}

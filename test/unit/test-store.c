@@ -1,0 +1,1011 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <lmdb.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+#include "tests.h"
+
+static char tmpdir[] = "/tmp/test-store-XXXXXX";
+
+static const char *tpath(const char *name) {
+        static char buf[4][256];
+        static unsigned i;
+        char *p = buf[i++ % ELEMENTSOF(buf)];
+
+        snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
+        return p;
+}
+
+static bool exists(const char *p) {
+        return access(p, F_OK) == 0;
+}
+
+static struct neigh_key key(const char *ifname, const char *addr) {
+        union in_addr_union a = {};
+        struct neigh_key k = {};
+        int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+        CHECK(inet_pton(family, addr, &a) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, ifname, family, &a), 0);
+        return k;
+}
+
+/* A key for test number i (distinct for every i < 2^24). */
+static struct neigh_key key_n(const char *ifname, uint32_t i) {
+        union in_addr_union a = {};
+        struct neigh_key k = {};
+
+        a.in.s_addr = htonl(0x0a000000u | i);
+        CHECK_INT_EQ(neigh_key_make(&k, ifname, AF_INET, &a), 0);
+        return k;
+}
+
+static struct record rec(enum record_state state, usec_t last_seen, usec_t neg_since) {
+        struct record r = {
+                .state = state,
+                .source = state == RECORD_STATIC ? SOURCE_LOAD : SOURCE_ARP,
+                .first_seen = last_seen,
+                .last_seen = last_seen,
+                .neg_since = neg_since,
+        };
+        if (state != RECORD_NEGATIVE)
+                CHECK_INT_EQ(lladdr_from_string("02:00:00:00:00:01", &r.lladdr), 0);
+        return r;
+}
+
+static Store *open_opts(const char *name, const struct store_options *o) {
+        Store *s = NULL;
+        int r = store_open(tpath(name), o, &s);
+
+        CHECK_INT_EQ(r, 0);
+        return r < 0 ? NULL : s;
+}
+
+static Store *open_rw(const char *name) {
+        return open_opts(name, &(struct store_options) {});
+}
+
+static size_t count(Store *s) {
+        size_t n = (size_t) -1;
+        CHECK_INT_EQ(store_count(s, &n), 0);
+        return n;
+}
+
+static int put1(Store *s, const struct neigh_key *k, const struct record *r) {
+        int q = store_stage_put(s, k, r);
+        if (q < 0)
+                return q;
+        return store_flush(s);
+}
+
+static void *read_all(const char *p, size_t *size) {
+        FILE *f = fopen(p, "re");
+        char *buf = NULL;
+        long n;
+
+        if (!f)
+                return NULL;
+        if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+                buf = malloc((size_t) n + 1);
+                if (buf && fread(buf, 1, (size_t) n, f) != (size_t) n)
+                        buf = mfree(buf);
+                *size = (size_t) n;
+        }
+        fclose(f);
+        return buf;
+}
+
+static bool file_unchanged(const char *p, const void *before, size_t size) {
+        size_t n = 0;
+        _cleanup_free_ void *now = read_all(p, &n);
+
+        return now && n == size && memcmp(now, before, size) == 0;
+}
+
+/* Writes a raw key/value into a sub-database with plain LMDB (no Store may be open on p). */
+static int raw_put(const char *p, const char *db, const void *k, size_t klen, const void *v, size_t vlen) {
+        MDB_env *env = NULL;
+        MDB_txn *txn = NULL;
+        MDB_dbi dbi;
+        MDB_val kv = { klen, (void *) k }, vv = { vlen, (void *) v };
+        int rc;
+
+        rc = mdb_env_create(&env);
+        if (rc == 0)
+                rc = mdb_env_set_maxdbs(env, 4);
+        if (rc == 0)
+                rc = mdb_env_open(env, p, MDB_NOSUBDIR, 0644);
+        if (rc == 0)
+                rc = mdb_txn_begin(env, NULL, 0, &txn);
+        if (rc == 0)
+                rc = mdb_dbi_open(txn, db, db ? MDB_CREATE : 0, &dbi);
+        if (rc == 0)
+                rc = mdb_put(txn, dbi, &kv, &vv, 0);
+        if (rc == 0) {
+                rc = mdb_txn_commit(txn);
+                txn = NULL;
+        }
+        mdb_txn_abort(txn);
+        mdb_env_close(env);
+        return rc;
+}
+
+/* ---- open, persistence ----------------------------------------------------------------------- */
+
+static void test_open_create_reopen(void) {
+        const char *p = tpath("sub/dir/a.lmdb");
+        struct neigh_key k = key("eth0", "192.0.2.1");
+        struct record r = rec(RECORD_POSITIVE, 1000, 0), out;
+        struct stat st;
+        Store *s = NULL;
+
+        CHECK_INT_EQ(store_open(p, NULL, &s), 0);
+        if (!s)
+                return;
+        CHECK_STR_EQ(store_path(s), p);
+        CHECK(stat(tpath("sub/dir"), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755);
+        CHECK(exists(p));
+        CHECK(exists(tpath("sub/dir/a.lmdb-lock")));
+        CHECK_INT_EQ(count(s), 0);
+        CHECK_INT_EQ(store_get(s, &k, &out), -ENOENT);
+        CHECK_INT_EQ(put1(s, &k, &r), 1);
+        CHECK_INT_EQ(store_sync(s), 0);
+        CHECK_INT_EQ(store_get_counters(s)->commits, 1);
+        s = store_free(s);
+        CHECK(s == NULL);
+
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), 0);
+        if (!s)
+                return;
+        CHECK_INT_EQ(count(s), 1);
+        CHECK_INT_EQ(store_get(s, &k, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_POSITIVE);
+        CHECK_INT_EQ(out.last_seen, 1000);
+        CHECK(lladdr_equal(&out.lladdr, &r.lladdr));
+        /* read-only: no writes of any kind */
+        CHECK_INT_EQ(store_stage_put(s, &k, &r), -EROFS);
+        CHECK_INT_EQ(store_stage_delete(s, &k), -EROFS);
+        CHECK_INT_EQ(store_staged(s), 0);
+        CHECK_INT_EQ(store_flush(s), -EROFS);
+        CHECK_INT_EQ(store_txn_begin(s, &(StoreTxn *) { NULL }), -EROFS);
+        CHECK_INT_EQ(store_sync(s), 0);
+        store_free(s);
+
+        /* arguments */
+        CHECK_INT_EQ(store_open(NULL, NULL, &s), -EINVAL);
+        CHECK_INT_EQ(store_open("", NULL, &s), -EINVAL);
+        CHECK_INT_EQ(store_open(tmpdir, NULL, &s), -EISDIR);
+        CHECK(store_free(NULL) == NULL);
+}
+
+static void test_open_read_only_missing(void) {
+        Store *s = NULL;
+        int fd;
+
+        CHECK_INT_EQ(store_open(tpath("missing.lmdb"), &(struct store_options) { .read_only = true }, &s), -ENOENT);
+        CHECK(s == NULL);
+        CHECK(!exists(tpath("missing.lmdb")));
+        CHECK(!exists(tpath("missing.lmdb-lock")));
+        CHECK_INT_EQ(store_open(tpath("nodir/missing.lmdb"), &(struct store_options) { .read_only = true }, &s),
+                     -ENOENT);
+        CHECK(!exists(tpath("nodir")));
+
+        /* an empty file is no store yet: read-only refuses it, a writer makes it one */
+        fd = open(tpath("empty.lmdb"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+        CHECK(fd >= 0);
+        safe_close(fd);
+        CHECK_INT_EQ(store_open(tpath("empty.lmdb"), &(struct store_options) { .read_only = true }, &s), -ENOENT);
+        s = open_rw("empty.lmdb");
+        CHECK(s != NULL);
+        store_free(s);
+        s = open_opts("empty.lmdb", &(struct store_options) { .read_only = true });
+        CHECK(s != NULL);
+        store_free(s);
+}
+
+static void test_garbage_file(void) {
+        const char *p = tpath("garbage.lmdb");
+        uint8_t junk[3 * 4096 + 123];
+        Store *s = NULL;
+        FILE *f;
+
+        srand(42);
+        for (size_t i = 0; i < sizeof(junk); i++)
+                junk[i] = (uint8_t) rand();
+        f = fopen(p, "we");
+        CHECK(f && fwrite(junk, 1, sizeof(junk), f) == sizeof(junk));
+        if (f)
+                fclose(f);
+
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
+        CHECK(s == NULL);
+        CHECK(file_unchanged(p, junk, sizeof(junk)));
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), -EBADMSG);
+        CHECK(file_unchanged(p, junk, sizeof(junk)));
+
+        /* a short file (less than a page) too */
+        p = tpath("short.lmdb");
+        f = fopen(p, "we");
+        CHECK(f && fwrite(junk, 1, 100, f) == 100);
+        if (f)
+                fclose(f);
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
+        CHECK(file_unchanged(p, junk, 100));
+}
+
+static void test_not_an_arpd_store(void) {
+        const char *p = tpath("foreign.lmdb");
+        _cleanup_free_ void *before = NULL;
+        size_t size = 0;
+        Store *s = NULL;
+
+        /* valid LMDB, but a plain key in the main database: not ours */
+        CHECK_INT_EQ(raw_put(p, NULL, "hello", 5, "world", 5), 0);
+        before = read_all(p, &size);
+        CHECK(before != NULL);
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), -EBADMSG);
+        CHECK(before && file_unchanged(p, before, size));
+}
+
+static void test_newer_format(void) {
+        const char *p = tpath("newer.lmdb");
+        uint8_t v999[4] = { 0xe7, 0x03, 0, 0 }, v0[4] = {}, v1[4] = { 1, 0, 0, 0 };
+        _cleanup_free_ void *before = NULL;
+        size_t size = 0;
+        Store *s = open_rw("newer.lmdb");
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth0", "192.0.2.1") }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
+                     1);
+        store_free(s);
+
+        CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v999, sizeof(v999)), 0);
+        before = read_all(p, &size);
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EPROTONOSUPPORT);
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), -EPROTONOSUPPORT);
+        CHECK(before && file_unchanged(p, before, size));
+
+        /* format 0 or a value of the wrong size: damaged */
+        CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v0, sizeof(v0)), 0);
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
+        CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v1, 3), 0);
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
+
+        /* back to the current format: fine again, the data intact */
+        CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v1, sizeof(v1)), 0);
+        s = open_rw("newer.lmdb");
+        if (s)
+                CHECK_INT_EQ(count(s), 1);
+        store_free(s);
+}
+
+/* ---- overlay, flush, delete ------------------------------------------------------------------ */
+
+static void test_staging(void) {
+        struct neigh_key k1 = key("eth0", "192.0.2.1"), k2 = key("eth0", "192.0.2.2"), k3 = key("eth0", "192.0.2.3");
+        struct record r1 = rec(RECORD_POSITIVE, 10, 0), r2 = rec(RECORD_NEGATIVE, 20, 20), out;
+        Store *s = open_rw("stage.lmdb");
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(store_flush(s), 0); /* nothing staged */
+        CHECK_INT_EQ(store_get_counters(s)->commits, 0);
+
+        CHECK_INT_EQ(store_stage_put(s, &k1, &r1), 0);
+        CHECK_INT_EQ(store_staged(s), 1);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0); /* seen before any commit */
+        CHECK_INT_EQ(out.last_seen, 10);
+        CHECK_INT_EQ(store_get(s, &k1, NULL), 0);
+        CHECK_INT_EQ(count(s), 0);
+        CHECK_INT_EQ(store_stage_put(s, &k1, &r2), 0); /* same key: replaced in place */
+        CHECK_INT_EQ(store_staged(s), 1);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_NEGATIVE);
+        CHECK_INT_EQ(store_stage_put(s, &k2, &r1), 0);
+        CHECK_INT_EQ(store_get(s, &k3, &out), -ENOENT);
+        CHECK_INT_EQ(store_flush(s), 2);
+        CHECK_INT_EQ(store_staged(s), 0);
+        CHECK_INT_EQ(count(s), 2);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_NEGATIVE);
+        CHECK_INT_EQ(out.neg_since, 20);
+
+        /* a staged delete hides the committed record until and after the flush */
+        CHECK_INT_EQ(store_stage_delete(s, &k1), 0);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT);
+        CHECK_INT_EQ(count(s), 2);
+        CHECK_INT_EQ(store_stage_delete(s, &k3), 0); /* deleting what does not exist is fine */
+        CHECK_INT_EQ(store_flush(s), 2);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        CHECK_INT_EQ(count(s), 1);
+
+        /* put then delete of one key is one change: the delete wins */
+        CHECK_INT_EQ(store_stage_put(s, &k3, &r1), 0);
+        CHECK_INT_EQ(store_stage_delete(s, &k3), 0);
+        CHECK_INT_EQ(store_staged(s), 1);
+        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(store_get(s, &k3, &out), -ENOENT);
+        /* delete then put: the put wins */
+        CHECK_INT_EQ(store_stage_delete(s, &k2), 0);
+        CHECK_INT_EQ(store_stage_put(s, &k2, &r2), 0);
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_NEGATIVE);
+
+        /* invalid input is refused, nothing staged */
+        struct neigh_key bad = k1;
+        bad.family = AF_UNSPEC;
+        CHECK_INT_EQ(store_stage_put(s, &bad, &r1), -EINVAL);
+        CHECK_INT_EQ(store_stage_delete(s, &bad), -EINVAL);
+        CHECK_INT_EQ(store_get(s, &bad, &out), -EINVAL);
+        struct record badr = r1;
+        badr.state = 9;
+        CHECK_INT_EQ(store_stage_put(s, &k1, &badr), -EINVAL);
+        CHECK_INT_EQ(store_staged(s), 0);
+        CHECK_INT_EQ(store_get_counters(s)->commits, 4);
+
+        /* unflushed changes are lost on close */
+        CHECK_INT_EQ(store_stage_put(s, &k3, &r1), 0);
+        store_free(s);
+        s = open_rw("stage.lmdb");
+        if (s)
+                CHECK_INT_EQ(store_get(s, &k3, &out), -ENOENT);
+        store_free(s);
+}
+
+static void test_stage_overflow(void) {
+        Store *s = open_rw("overflow.lmdb");
+        struct record r = rec(RECORD_POSITIVE, 5, 0), out;
+
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < STORE_STAGE_MAX; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) }, &r), 0);
+        CHECK_INT_EQ(store_staged(s), STORE_STAGE_MAX);
+        CHECK_INT_EQ(count(s), 0);
+        /* re-staging a staged key does not need room */
+        CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", 7) }, &r), 0);
+        CHECK_INT_EQ(store_staged(s), STORE_STAGE_MAX);
+        /* a new one flushes the overlay first */
+        CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", 50000) }, &r), 0);
+        CHECK_INT_EQ(store_staged(s), 1);
+        CHECK_INT_EQ(count(s), STORE_STAGE_MAX);
+        CHECK_INT_EQ(store_get_counters(s)->commits, 1);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 50000) }, &out), 0);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", STORE_STAGE_MAX - 1) }, &out), 0);
+        CHECK_INT_EQ(store_stage_delete(s, (struct neigh_key[]) { key_n("eth0", 0) }), 0);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 0) }, &out), -ENOENT);
+        CHECK_INT_EQ(store_staged(s), 2);
+        CHECK_INT_EQ(store_flush(s), 2);
+        CHECK_INT_EQ(count(s), STORE_STAGE_MAX);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 0) }, &out), -ENOENT);
+        store_free(s);
+}
+
+/* ---- iteration ------------------------------------------------------------------------------- */
+
+struct collect {
+        char text[4096];
+        size_t n;
+        size_t stop_after; /* 0 = never */
+        int stop_with;
+};
+
+static int collect_cb(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct collect *c = userdata;
+        char a[IN_ADDR_STRLEN];
+        size_t l = strlen(c->text);
+
+        snprintf(c->text + l, sizeof(c->text) - l, "%s%s/%s", l ? " " : "", k->ifname,
+                 in_addr_to_string(k->family, &k->addr, a));
+        c->n++;
+        if (c->stop_after && c->n >= c->stop_after)
+                return c->stop_with;
+        return 0;
+}
+
+static const char *list(Store *s, const char *ifname, int family) {
+        static struct collect c;
+
+        c = (struct collect) {};
+        CHECK_INT_EQ(store_foreach(s, ifname, family, collect_cb, &c), 0);
+        return c.text;
+}
+
+static void test_foreach_order_filters(void) {
+        static const char *const adds[][2] = {
+                { "eth1", "2001:db8::10" }, { "eth0", "10.0.0.10" },  { "eth10", "10.0.0.1" },
+                { "eth0", "2001:db8::9" },  { "eth1", "192.0.2.1" },  { "eth0", "10.0.0.2" },
+                { "eth0", "192.168.0.1" },  { "a", "2001:db8::1" },   { "eth0", "::1" },
+                { "eth1", "10.0.0.255" },   { "eth0", "10.0.1.0" },   { "eth0", "2001:db8::" },
+        };
+        Store *s = open_rw("order.lmdb");
+        struct record r = rec(RECORD_POSITIVE, 1, 0);
+        struct collect c;
+
+        if (!s)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(adds); i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key(adds[i][0], adds[i][1]) }, &r), 0);
+        CHECK_STR_EQ(list(s, NULL, 0), ""); /* only committed records are listed */
+        CHECK_INT_EQ(store_flush(s), (int) ELEMENTSOF(adds));
+
+        CHECK_STR_EQ(list(s, NULL, 0),
+                     "a/2001:db8::1 eth0/10.0.0.2 eth0/10.0.0.10 eth0/10.0.1.0 eth0/192.168.0.1 eth0/::1 "
+                     "eth0/2001:db8:: eth0/2001:db8::9 eth1/10.0.0.255 eth1/192.0.2.1 eth1/2001:db8::10 "
+                     "eth10/10.0.0.1");
+        CHECK_STR_EQ(list(s, "eth1", 0), "eth1/10.0.0.255 eth1/192.0.2.1 eth1/2001:db8::10");
+        CHECK_STR_EQ(list(s, "eth0", AF_INET6), "eth0/::1 eth0/2001:db8:: eth0/2001:db8::9");
+        CHECK_STR_EQ(list(s, "eth0", AF_INET), "eth0/10.0.0.2 eth0/10.0.0.10 eth0/10.0.1.0 eth0/192.168.0.1");
+        CHECK_STR_EQ(list(s, "eth10", AF_INET6), "");
+        CHECK_STR_EQ(list(s, "eth", 0), "");
+        CHECK_STR_EQ(list(s, "zz", 0), "");
+        CHECK_STR_EQ(list(s, NULL, AF_INET6),
+                     "a/2001:db8::1 eth0/::1 eth0/2001:db8:: eth0/2001:db8::9 eth1/2001:db8::10");
+        CHECK_STR_EQ(list(s, NULL, AF_INET),
+                     "eth0/10.0.0.2 eth0/10.0.0.10 eth0/10.0.1.0 eth0/192.168.0.1 eth1/10.0.0.255 eth1/192.0.2.1 "
+                     "eth10/10.0.0.1");
+
+        /* stopping early, aborting */
+        c = (struct collect) { .stop_after = 2, .stop_with = 7 };
+        CHECK_INT_EQ(store_foreach(s, NULL, 0, collect_cb, &c), 7);
+        CHECK_INT_EQ(c.n, 2);
+        c = (struct collect) { .stop_after = 1, .stop_with = -EIO };
+        CHECK_INT_EQ(store_foreach(s, "eth1", 0, collect_cb, &c), -EIO);
+        CHECK_STR_EQ(c.text, "eth1/10.0.0.255");
+
+        /* bad filters */
+        CHECK_INT_EQ(store_foreach(s, "", 0, collect_cb, &c), -EINVAL);
+        CHECK_INT_EQ(store_foreach(s, "1234567890123456", 0, collect_cb, &c), -EINVAL);
+        CHECK_INT_EQ(store_foreach(s, NULL, AF_PACKET, collect_cb, &c), -EINVAL);
+        CHECK_INT_EQ(store_foreach(s, NULL, 0, NULL, &c), -EINVAL);
+        store_free(s);
+}
+
+/* ---- records this version cannot read -------------------------------------------------------- */
+
+static void test_unknown_version(void) {
+        const char *p = tpath("future.lmdb");
+        struct neigh_key k1 = key("eth0", "192.0.2.1"), k2 = key("eth0", "192.0.2.2"), k3 = key("eth0", "192.0.2.3"),
+                         k4 = key("eth0", "192.0.2.4");
+        uint8_t kb[KEY_MAX_SIZE], v2[80] = { 2 }, v1short[10] = { 1, 1, 1, 6 };
+        struct record out;
+        int kl;
+        Store *s = open_opts("future.lmdb", &(struct store_options) { .max_entries = 2 });
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(store_stage_put(s, &k1, (struct record[]) { rec(RECORD_POSITIVE, 1, 0) }), 0);
+        CHECK_INT_EQ(store_stage_put(s, &k4, (struct record[]) { rec(RECORD_POSITIVE, 2, 0) }), 0);
+        CHECK_INT_EQ(store_flush(s), 2);
+        store_free(s);
+
+        kl = neigh_key_encode(&k2, kb, sizeof(kb));
+        CHECK_INT_EQ(raw_put(p, "neigh", kb, (size_t) kl, v2, sizeof(v2)), 0);
+        kl = neigh_key_encode(&k3, kb, sizeof(kb));
+        CHECK_INT_EQ(raw_put(p, "neigh", kb, (size_t) kl, v1short, sizeof(v1short)), 0);
+        CHECK_INT_EQ(raw_put(p, "neigh", "junk", 4, v2, sizeof(v2)), 0); /* a malformed key */
+
+        s = open_opts("future.lmdb", &(struct store_options) { .max_entries = 2 });
+        if (!s)
+                return;
+        CHECK_INT_EQ(store_get(s, &k2, &out), -EPROTONOSUPPORT);
+        CHECK_INT_EQ(store_get_counters(s)->bad_records, 1);
+        CHECK_INT_EQ(store_get(s, &k3, &out), -EBADMSG);
+        CHECK_INT_EQ(store_get_counters(s)->bad_records, 2);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0);
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/192.0.2.1 eth0/192.0.2.4");
+        CHECK_INT_EQ(store_get_counters(s)->bad_records, 5);
+        CHECK_STR_EQ(list(s, "eth0", AF_INET), "eth0/192.0.2.1 eth0/192.0.2.4");
+        CHECK_INT_EQ(count(s), 5);
+
+        /* eviction never removes what it cannot read; the limit of 2 only takes readable ones */
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth1", "192.0.2.9") }, (struct record[]) { rec(RECORD_POSITIVE, 3, 0) }),
+                     1);
+        CHECK_INT_EQ(count(s), 3);
+        CHECK_STR_EQ(list(s, NULL, 0), "");
+        CHECK_INT_EQ(store_get(s, &k2, &out), -EPROTONOSUPPORT);
+        CHECK_INT_EQ(store_get(s, &k3, &out), -EBADMSG);
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 3);
+
+        /* a staged put replaces an unreadable record (the caller decides to) */
+        CHECK_INT_EQ(put1(s, &k2, (struct record[]) { rec(RECORD_STATIC, 4, 0) }), 1);
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        store_free(s);
+}
+
+/* ---- eviction -------------------------------------------------------------------------------- */
+
+static void test_eviction_order(void) {
+        usec_t now = now_usec(CLOCK_REALTIME), min = 60 * USEC_PER_SEC;
+        struct neigh_key st = key("eth0", "10.0.0.1"), pold = key("eth0", "10.0.0.2"), pmid = key("eth0", "10.0.0.3"),
+                         nexp = key("eth0", "10.0.0.4"), nexp2 = key("eth0", "10.0.0.5"), nfresh = key("eth0", "10.0.0.6"),
+                         pnew = key("eth1", "10.0.0.7"), pnew2 = key("eth1", "10.0.0.8");
+        Store *s = open_opts("evict.lmdb", &(struct store_options) { .max_entries = 4, .negative_timeout = min });
+        struct record out;
+
+        if (!s)
+                return;
+        /* static oldest of all; negatives expired by their window although recently seen */
+        CHECK_INT_EQ(store_stage_put(s, &st, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 0);
+        CHECK_INT_EQ(store_stage_put(s, &pold, (struct record[]) { rec(RECORD_POSITIVE, now - 100 * min, 0) }), 0);
+        CHECK_INT_EQ(store_stage_put(s, &pmid, (struct record[]) { rec(RECORD_POSITIVE, now - 50 * min, 0) }), 0);
+        CHECK_INT_EQ(store_stage_put(s, &nexp, (struct record[]) { rec(RECORD_NEGATIVE, now, now - 3 * min) }), 0);
+        CHECK_INT_EQ(store_stage_put(s, &nexp2, (struct record[]) { rec(RECORD_NEGATIVE, now, now - 2 * min) }), 0);
+        CHECK_INT_EQ(store_stage_put(s, &nfresh, (struct record[]) { rec(RECORD_NEGATIVE, now - 150 * min, now - 1000) }),
+                     0);
+        CHECK_INT_EQ(store_flush(s), 6);
+        /* 6 > 4: the two expired negatives go first */
+        CHECK_INT_EQ(count(s), 4);
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 2);
+        CHECK_INT_EQ(store_get(s, &nexp, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, &nexp2, &out), -ENOENT);
+
+        /* then the least recently seen: the unexpired negative seen 150 min ago */
+        CHECK_INT_EQ(put1(s, &pnew, (struct record[]) { rec(RECORD_POSITIVE, now, 0) }), 1);
+        CHECK_INT_EQ(count(s), 4);
+        CHECK_INT_EQ(store_get(s, &nfresh, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, &pold, &out), 0);
+        /* then the positive seen 100 min ago; the static, older still, stays */
+        CHECK_INT_EQ(put1(s, &pnew2, (struct record[]) { rec(RECORD_POSITIVE, now, 0) }), 1);
+        CHECK_INT_EQ(store_get(s, &pold, &out), -ENOENT);
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/10.0.0.1 eth0/10.0.0.3 eth1/10.0.0.7 eth1/10.0.0.8");
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 4);
+
+        /* statics are never evicted, even beyond the bound */
+        for (uint32_t i = 100; i < 106; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth2", i) },
+                                             (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
+                             0);
+        CHECK_INT_EQ(store_flush(s), 6);
+        CHECK_INT_EQ(count(s), 7);
+        CHECK_INT_EQ(store_get(s, &st, &out), 0);
+        CHECK_INT_EQ(store_get(s, &pmid, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, &pnew, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, &pnew2, &out), -ENOENT);
+        store_free(s);
+
+        /* chunks: max_entries 128 evicts in steps of 2 */
+        s = open_opts("evict-chunk.lmdb", &(struct store_options) { .max_entries = 128 });
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < 128; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1000 + i, 0) }),
+                             0);
+        CHECK_INT_EQ(store_flush(s), 128);
+        CHECK_INT_EQ(count(s), 128);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 500) }, (struct record[]) { rec(RECORD_POSITIVE, 5000, 0) }),
+                     1);
+        CHECK_INT_EQ(count(s), 127);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 0) }, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 1) }, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 2) }, &out), 0);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 501) }, (struct record[]) { rec(RECORD_POSITIVE, 5001, 0) }),
+                     1);
+        CHECK_INT_EQ(count(s), 128); /* within the bound: nothing evicted */
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 2);
+        store_free(s);
+}
+
+/* ---- explicit transactions ------------------------------------------------------------------- */
+
+static void test_txn(void) {
+        struct neigh_key k1 = key("eth0", "192.0.2.1"), k2 = key("eth0", "192.0.2.2"), k3 = key("eth0", "192.0.2.3");
+        struct record r = rec(RECORD_STATIC, 7, 0), out;
+        StoreTxn *t = NULL, *t2 = NULL;
+        Store *s = open_rw("txn.lmdb");
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, &k3, &r), 1);
+
+        /* abort stores nothing */
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        CHECK_INT_EQ(store_txn_put(t, &k1, &r), 0);
+        CHECK_INT_EQ(store_txn_get(t, &k1, &out), 0);
+        CHECK_INT_EQ(store_txn_delete(t, &k3), 0);
+        CHECK_INT_EQ(store_txn_get(t, &k3, &out), -ENOENT);
+        store_txn_abort(t);
+        CHECK_INT_EQ(count(s), 1);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, &k3, &out), 0);
+        store_txn_abort(NULL);
+
+        /* commit stores all */
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        CHECK_INT_EQ(store_txn_begin(s, &t2), -EBUSY); /* one writer per process */
+        CHECK_INT_EQ(store_stage_put(s, &k2, &r), 0);
+        CHECK_INT_EQ(store_flush(s), -EBUSY);
+        CHECK_INT_EQ(store_staged(s), 1); /* still staged */
+        CHECK_INT_EQ(store_txn_put(t, &k1, &r), 0);
+        CHECK_INT_EQ(store_txn_put(t, &k2, (struct record[]) { rec(RECORD_POSITIVE, 9, 0) }), 0);
+        CHECK_INT_EQ(store_txn_delete(t, &k3), 0);
+        CHECK_INT_EQ(store_txn_delete(t, &k3), -ENOENT);
+        CHECK_INT_EQ(store_txn_get(t, &k2, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_POSITIVE);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT); /* not committed yet */
+        CHECK_INT_EQ(store_txn_put(t, &(struct neigh_key) {}, &r), -EINVAL);
+        CHECK_INT_EQ(store_txn_commit(t), 0); /* a failed argument check does not spoil the txn */
+        CHECK_INT_EQ(count(s), 2);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0);
+        CHECK_INT_EQ(store_get(s, &k3, &out), -ENOENT);
+        /* the overlay still wins over the commit, then applies */
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_STATIC);
+        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_STATIC);
+        CHECK_INT_EQ(store_txn_commit(NULL), -EINVAL);
+
+        /* freeing the store under an open transaction: it is aborted */
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        CHECK_INT_EQ(store_txn_put(t, &k3, &r), 0);
+        store_free(s);
+        CHECK_INT_EQ(store_txn_put(t, &k3, &r), -ESTALE);
+        CHECK_INT_EQ(store_txn_commit(t), -ESTALE);
+        s = open_rw("txn.lmdb");
+        if (s)
+                CHECK_INT_EQ(store_get(s, &k3, &out), -ENOENT);
+        store_free(s);
+}
+
+/* ---- map full -------------------------------------------------------------------------------- */
+
+static void test_map_full(void) {
+        const struct store_options o = { .initial_map_size = 128 * 1024, .max_map_size = 1024 * 1024 };
+        struct record out;
+        struct stat st;
+        Store *s = open_opts("full.lmdb", &o);
+        int failed = 0, r;
+
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < 100; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("static", i) },
+                                             (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
+                             0);
+        CHECK_INT_EQ(store_flush(s), 100);
+
+        /* a flood much bigger than the map: grows, then evicts the oldest learned entries */
+        for (uint32_t i = 0; i < 60000; i++) {
+                r = store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) },
+                                    (struct record[]) { rec(RECORD_POSITIVE, 1000 + i, 0) });
+                if (r < 0) {
+                        failed++;
+                        fprintf(stderr, "put at %u: %d count %zu\n", i, r, count(s));
+                }
+                if (i % 1000 == 999) {
+                        r = store_flush(s);
+                        if (r < 0) {
+                                failed++;
+                                fprintf(stderr, "flush at %u: %d, count %zu\n", i, r, count(s));
+                        }
+                }
+        }
+        CHECK_INT_EQ(failed, 0);
+        CHECK(store_get_counters(s)->map_full > 0);
+        CHECK(store_get_counters(s)->evicted > 0);
+        for (uint32_t i = 0; i < 100; i++)
+                CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("static", i) }, &out), 0);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 59999) }, &out), 0); /* the newest */
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 0) }, &out), -ENOENT); /* the oldest */
+        CHECK(stat(tpath("full.lmdb"), &st) == 0 && (size_t) st.st_size <= o.max_map_size);
+        fprintf(stderr, "  map full: %zu entries left, %" PRIu64 " evicted, %" PRIu64 " map-full events, file %lld KiB\n",
+                count(s), store_get_counters(s)->evicted, store_get_counters(s)->map_full,
+                (long long) st.st_size / 1024);
+
+        /* what cannot be evicted does not fit: the flush fails cleanly, nothing committed is lost */
+        size_t before = count(s);
+        uint64_t commits = store_get_counters(s)->commits;
+        for (uint32_t i = 0; i < 3000; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("static2", i) },
+                                             (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
+                             0);
+        /* evicting every learned entry may or may not make room for 3000 statics: either way the
+         * statics committed earlier survive */
+        r = store_flush(s);
+        CHECK(r == 3000 || r == -ENOSPC);
+        CHECK_INT_EQ(store_staged(s), 0);
+        if (r == -ENOSPC)
+                CHECK(store_get(s, (struct neigh_key[]) { key_n("static2", 0) }, &out) == -ENOENT);
+        for (uint32_t i = 0; i < 100; i++)
+                CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("static", i) }, &out), 0);
+        fprintf(stderr, "  static flood: flush %d, %zu -> %zu entries, %" PRIu64 " commits\n", r, before, count(s),
+                store_get_counters(s)->commits - commits);
+
+        /* 30000 statics can never fit in 1 MiB */
+        for (uint32_t i = 0; i < 30000; i++) {
+                r = store_stage_put(s, (struct neigh_key[]) { key_n("static3", i) },
+                                    (struct record[]) { rec(RECORD_STATIC, 1, 0) });
+                if (r < 0)
+                        break;
+        }
+        CHECK_INT_EQ(r, -ENOSPC); /* an automatic flush failed */
+        for (uint32_t i = 0; i < 100; i++)
+                CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("static", i) }, &out), 0);
+
+        /* and the store is still usable */
+        CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("static", 0) },
+                                     (struct record[]) { rec(RECORD_STATIC, 2, 0) }),
+                     0);
+        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("static", 0) }, &out), 0);
+        CHECK_INT_EQ(out.last_seen, 2);
+        store_free(s);
+
+        /* explicit transactions: -ENOSPC, nothing stored, the map grown for a retry */
+        s = open_opts("full-txn.lmdb", &(struct store_options) { .initial_map_size = 64 * 1024, .max_map_size = 4 << 20 });
+        if (!s)
+                return;
+        StoreTxn *t = NULL;
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        r = 0;
+        for (uint32_t i = 0; i < 3000 && r == 0; i++)
+                r = store_txn_put(t, (struct neigh_key[]) { key_n("eth0", i) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) });
+        CHECK_INT_EQ(r, -ENOSPC);
+        CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth1", 0) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
+                     -ENOSPC);
+        CHECK_INT_EQ(store_txn_commit(t), -ENOSPC);
+        CHECK_INT_EQ(count(s), 0);
+        /* 3000 entries need some 400 KiB: each failed try grows the map, a later one fits */
+        int tries = 1;
+        do {
+                tries++;
+                CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+                r = 0;
+                for (uint32_t i = 0; i < 3000 && r == 0; i++)
+                        r = store_txn_put(t, (struct neigh_key[]) { key_n("eth0", i) },
+                                          (struct record[]) { rec(RECORD_STATIC, 1, 0) });
+                if (r == 0)
+                        r = store_txn_commit(t);
+                else
+                        store_txn_abort(t);
+        } while (r == -ENOSPC && tries < 10);
+        CHECK(tries > 2);
+        CHECK_INT_EQ(r, 0);
+        CHECK_INT_EQ(count(s), 3000);
+        store_free(s);
+}
+
+/* ---- several handles, several processes ------------------------------------------------------ */
+
+static void test_two_handles_used(Store *a, Store *b) {
+        struct neigh_key k1 = key("eth0", "192.0.2.1"), k2 = key("eth0", "192.0.2.2");
+        struct record r = rec(RECORD_POSITIVE, 42, 0), out;
+        Store *ro;
+
+        CHECK_INT_EQ(store_get(b, &k1, &out), -ENOENT); /* b's snapshot starts here */
+        CHECK_INT_EQ(store_stage_put(a, &k1, &r), 0);
+        CHECK_INT_EQ(store_get(b, &k1, &out), -ENOENT); /* staged in a, not visible to b */
+        CHECK_INT_EQ(store_flush(a), 1);
+        CHECK_INT_EQ(store_get(b, &k1, &out), -ENOENT); /* b still reads its old snapshot */
+        CHECK_INT_EQ(store_refresh(b), 0);
+        CHECK_INT_EQ(store_get(b, &k1, &out), 0);
+        CHECK_INT_EQ(out.last_seen, 42);
+        CHECK_INT_EQ(put1(b, &k2, &r), 1);
+        CHECK_INT_EQ(store_refresh(a), 0);
+        CHECK_INT_EQ(store_get(a, &k2, &out), 0);
+
+        /* a read-only handle of the same file in the same process */
+        ro = open_opts("shared.lmdb", &(struct store_options) { .read_only = true });
+        if (!ro)
+                return;
+        CHECK_INT_EQ(store_get(ro, &k2, &out), 0);
+        /* the others keep working after one handle is closed */
+        store_free(a);
+        CHECK_INT_EQ(store_stage_delete(b, &k1), 0);
+        CHECK_INT_EQ(store_flush(b), 1);
+        CHECK_INT_EQ(store_get(ro, &k1, &out), 0); /* old snapshot */
+        CHECK_INT_EQ(store_refresh(ro), 0);
+        CHECK_INT_EQ(store_get(ro, &k1, &out), -ENOENT);
+        store_free(ro);
+}
+
+static void test_two_handles(void) {
+        Store *a = open_rw("shared.lmdb"), *b = open_rw("shared.lmdb"), *ro;
+
+        if (a && b)
+                test_two_handles_used(a, b); /* frees a */
+        else
+                store_free(a);
+        store_free(b);
+
+        /* read-only first, then a writer in the same process: refused */
+        ro = open_opts("shared.lmdb", &(struct store_options) { .read_only = true });
+        CHECK_INT_EQ(store_open(tpath("shared.lmdb"), NULL, &a), -EBUSY);
+        store_free(ro);
+        /* once it is closed, a writer may open it */
+        a = open_rw("shared.lmdb");
+        CHECK(a != NULL);
+        store_free(a);
+}
+
+static void test_two_processes(void) {
+        struct neigh_key k1 = key("eth0", "198.51.100.1"), k2 = key("eth0", "198.51.100.2");
+        struct record out;
+        int to_child[2], to_parent[2], status = 0;
+        char c = 0;
+        Store *s = open_rw("procs.lmdb");
+        pid_t pid;
+
+        if (!s)
+                return;
+        CHECK(pipe2(to_child, O_CLOEXEC) == 0 && pipe2(to_parent, O_CLOEXEC) == 0);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT);
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                /* the child: its own handle (the parent's is not usable here) */
+                Store *cs = NULL;
+                int ok = store_open(tpath("procs.lmdb"), NULL, &cs) == 0;
+
+                ok = ok && put1(cs, &k1, (struct record[]) { rec(RECORD_POSITIVE, 11, 0) }) == 1;
+                ok = ok && write(to_parent[1], "w", 1) == 1; /* committed */
+                ok = ok && read(to_child[0], &c, 1) == 1;     /* the parent committed k2 */
+                ok = ok && store_refresh(cs) == 0 && store_get(cs, &k2, &out) == 0 && out.last_seen == 22;
+                store_free(cs);
+                _exit(ok ? 0 : 1);
+        }
+        CHECK(read(to_parent[0], &c, 1) == 1);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT); /* old snapshot */
+        CHECK_INT_EQ(store_refresh(s), 0);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0);
+        CHECK_INT_EQ(out.last_seen, 11);
+        CHECK_INT_EQ(put1(s, &k2, (struct record[]) { rec(RECORD_POSITIVE, 22, 0) }), 1);
+        CHECK(write(to_child[1], "p", 1) == 1);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK_INT_EQ(count(s), 2);
+        store_free(s);
+        for (int i = 0; i < 2; i++) {
+                safe_close(to_child[i]);
+                safe_close(to_parent[i]);
+        }
+}
+
+/* Another process grows the map beyond this one's: adopted on the next snapshot (MDB_MAP_RESIZED). */
+static void test_map_resized_elsewhere(void) {
+        const struct store_options small = { .initial_map_size = 128 * 1024, .max_map_size = 128 * 1024 };
+        struct record out;
+        int status = 0;
+        Store *s = open_opts("resize.lmdb", &small);
+        pid_t pid;
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 0) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 0) }, &out), 0);
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                Store *cs = NULL;
+                int ok = store_open(tpath("resize.lmdb"),
+                                    &(struct store_options) { .initial_map_size = 128 * 1024, .max_map_size = 8 << 20 },
+                                    &cs) == 0;
+                for (uint32_t i = 1; ok && i <= 10000; i++) {
+                        ok = store_stage_put(cs, (struct neigh_key[]) { key_n("eth1", i) },
+                                             (struct record[]) { rec(RECORD_STATIC, 1, 0) }) == 0;
+                        if (ok && i % 1000 == 0)
+                                ok = store_flush(cs) == 1000;
+                }
+                ok = ok && store_get_counters(cs)->evicted == 0;
+                store_free(cs);
+                _exit(ok ? 0 : 1);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        CHECK_INT_EQ(store_refresh(s), 0);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth1", 10000) }, &out), 0);
+        CHECK_INT_EQ(count(s), 10001);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 1) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+        CHECK_INT_EQ(count(s), 10002);
+        CHECK_STR_EQ(list(s, "eth0", 0), "eth0/10.0.0.0 eth0/10.0.0.1");
+        store_free(s);
+}
+
+/* ---- benchmark (printed, not asserted) ------------------------------------------------------- */
+
+static double elapsed(usec_t since) {
+        return (double) (now_usec(CLOCK_MONOTONIC) - since) / 1e6;
+}
+
+static void test_benchmark(void) {
+        const uint32_t n = 100000;
+        struct record r = rec(RECORD_POSITIVE, 1, 0), out;
+        struct stat st;
+        Store *s = open_rw("bench.lmdb");
+
+        if (!s)
+                return;
+        for (int pass = 0; pass < 2; pass++) {
+                double stage_s = 0, flush_s = 0, get_s;
+                uint64_t commits = store_get_counters(s)->commits;
+                usec_t t0;
+
+                for (uint32_t i = 0; i < n; i++) {
+                        /* scatter the keys: a daemon sees addresses in no particular order */
+                        uint32_t x = (i * 2654435761u) & 0xffffff;
+                        struct neigh_key k = key_n(i % 4 ? "eth0" : "eth1", x);
+
+                        r.last_seen = 1000 + i + pass * n;
+                        t0 = now_usec(CLOCK_MONOTONIC);
+                        if (store_staged(s) == STORE_STAGE_MAX) {
+                                CHECK_INT_EQ(store_flush(s), STORE_STAGE_MAX);
+                                flush_s += elapsed(t0);
+                                t0 = now_usec(CLOCK_MONOTONIC);
+                        }
+                        CHECK_INT_EQ(store_stage_put(s, &k, &r), 0);
+                        stage_s += elapsed(t0);
+                }
+                t0 = now_usec(CLOCK_MONOTONIC);
+                CHECK(store_flush(s) > 0);
+                flush_s += elapsed(t0);
+                CHECK_INT_EQ(count(s), n);
+
+                t0 = now_usec(CLOCK_MONOTONIC);
+                for (uint32_t i = 0; i < n; i++) {
+                        uint32_t x = (i * 2654435761u) & 0xffffff;
+                        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n(i % 4 ? "eth0" : "eth1", x) }, &out), 0);
+                }
+                get_s = elapsed(t0);
+                CHECK(stat(tpath("bench.lmdb"), &st) == 0);
+                fprintf(stderr,
+                        "  benchmark pass %d (%s): %u staged puts %.3f s + %" PRIu64 " flushes %.3f s = %.0f puts/s; "
+                        "%u gets %.3f s; file %lld KiB\n",
+                        pass + 1, pass == 0 ? "new keys" : "same keys again", n, stage_s,
+                        store_get_counters(s)->commits - commits, flush_s, n / (stage_s + flush_s), n, get_s,
+                        (long long) st.st_size / 1024);
+        }
+        store_free(s);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(p) < 0 ? -errno : 0;
+}
+
+int main(void) {
+        umask(022);
+        log_set_max_level(getenv("STORE_TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
+        if (!mkdtemp(tmpdir)) {
+                perror("mkdtemp");
+                return 1;
+        }
+        TEST_RUN(test_open_create_reopen);
+        TEST_RUN(test_open_read_only_missing);
+        TEST_RUN(test_garbage_file);
+        TEST_RUN(test_not_an_arpd_store);
+        TEST_RUN(test_newer_format);
+        TEST_RUN(test_staging);
+        TEST_RUN(test_stage_overflow);
+        TEST_RUN(test_foreach_order_filters);
+        TEST_RUN(test_unknown_version);
+        TEST_RUN(test_eviction_order);
+        TEST_RUN(test_txn);
+        TEST_RUN(test_map_full);
+        TEST_RUN(test_two_handles);
+        TEST_RUN(test_two_processes);
+        TEST_RUN(test_map_resized_elsewhere);
+        TEST_RUN(test_benchmark);
+        if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+                fprintf(stderr, "cleaning up %s failed\n", tmpdir);
+        TEST_EXIT();
+}
