@@ -23,6 +23,54 @@
  *   PROBE, static record                                  -> answer (static is never invalidated)
  *   PROBE, no/negative record                             -> as INCOMPLETE
  *   anything else                                         -> bad, ignored
+ * Every miss counts REQ_RECEIVED first, then exactly one of ANSWERED / SUPPRESSED / UNKNOWN /
+ * PROBES_SENT / PROBES_RATELIMITED / INVALIDATED / BAD (a PROBE answered without evidence adds
+ * VERIFIED and, with -a > 0, PROBES_SENT or PROBES_RATELIMITED). Answering never writes. A
+ * rate-limited probe writes nothing, so it does not use up one of the entry's -a probes: with
+ * -a N a dead address gets at most N probes per -n window. A positive/static record without a MAC
+ * (never valid) is not answered: REQ_BAD.
+ *
+ * A sniffed binding (resolver_observe), checked in this order, each rejection with one counter
+ * and no write:
+ *   sender IP 0.0.0.0 / ::                                -> REJ_DAD_PROBE
+ *   sender MAC empty, zero, multicast or broadcast        -> REJ_SENDER_MAC
+ *   sender IP bogus (addr-util) or the subnet broadcast
+ *   of one of the link's IPv4 prefixes                    -> REJ_SENDER_IP
+ *   not inside any of the link's prefixes of its family
+ *   (a link without such prefixes: outside), unless
+ *   learn_bogons                                          -> REJ_OUT_OF_SUBNET
+ *   family neither AF_INET nor AF_INET6                   -> REJ_MALFORMED
+ * then, with the stored record:
+ *   none                     -> put positive (first_seen = last_seen = now), ARP_NEW
+ *   positive/static, same MAC-> put with last_seen = now only if now - last_seen >= touch_interval
+ *                               (or last_seen is in the future); no counter
+ *   positive, other MAC      -> put new MAC (first_seen kept), ARP_CHANGED, EVENT_MAC_CHANGED
+ *   negative                 -> put positive (first_seen kept, negative fields cleared), ARP_REVIVED
+ *   static, other MAC        -> no write, REJ_STATIC_CONFLICT, EVENT_STATIC_CONFLICT
+ * A frame that passed the checks and whose Ethernet source (if known) differs from the ARP sender
+ * MAC also counts ARP_ETH_MISMATCH, and is still learned (proxies and bridges legitimately do it;
+ * the counter makes it visible). A new, changed or revived record takes the observation's source;
+ * a touch keeps the stored record as it is apart from last_seen.
+ *
+ * A kernel neighbour message (resolver_kernel_event):
+ *   RTM_DELNEIGH                                          -> nothing, no counter
+ *   proxy, NUD_NOARP, NUD_NONE, bogus address, bad family -> KERNEL_SKIPPED
+ *   FAILED from an event with nlmsg_pid != 0              -> KERNEL_ADMIN_DELETE, nothing written
+ *   FAILED otherwise (kernel's own, or found in a dump)   -> KERNEL_FAILED, always; and unless the
+ *          record is static or a negative still inside its window: put negative (neg_since = now,
+ *          probes = 0, source kernel, lladdr/first_seen/last_seen kept if any, else the
+ *          times are now and lladdr is empty)
+ *   INCOMPLETE; DELAY/PROBE without lladdr                -> nothing, no counter
+ *   REACHABLE/STALE/PERMANENT without lladdr, zero or
+ *   multicast lladdr, unknown state                       -> KERNEL_SKIPPED
+ *   otherwise learned as above with KERNEL_NEW (also for a negative record), KERNEL_CHANGED,
+ *   REJ_STATIC_CONFLICT, source kernel; NTF_EXT_LEARNED / NTF_EXT_MANAGED entries are learned the
+ *   same way and also count KERNEL_FOREIGN. Our own answer coming back as STALE with our MAC is
+ *   the "same MAC" case: a touch at most, never a change.
+ *
+ * Negative windows: a negative record is valid while 0 <= now - neg_since < negative_timeout; one
+ * whose neg_since lies in the future (wall clock stepped back) counts as expired.
+ * A stored record with an unknown state is treated as absent.
  */
 
 #include <stdbool.h>
@@ -41,13 +89,16 @@ struct resolver_config {
 };
 
 /* Token bucket on CLOCK_MONOTONIC: at most burst + rate * T tokens are taken over any window T.
- * Refills only with time (never because a request was suppressed). */
+ * Starts full; refills only with elapsed time (never because a request was made or suppressed),
+ * capped at burst; a take needs a whole token (up to 1e-9 of rounding). A clock that goes
+ * backwards adds nothing. */
 struct token_bucket {
         double rate;   /* tokens per second (> 0) */
         double burst;  /* bucket size (>= 1) */
         double tokens;
         usec_t last;   /* monotonic time of the last refill */
 };
+/* rate <= 0 (or NaN) gives a bucket that never refills; burst 0 is taken as 1. */
 void token_bucket_init(struct token_bucket *b, double rate, unsigned burst, usec_t now_mono);
 bool token_bucket_take(struct token_bucket *b, usec_t now_mono); /* true: a token was taken */
 
@@ -106,6 +157,10 @@ enum resolver_reply {
         REPLY_ANSWER, /* RTM_NEWNEIGH NUD_STALE with result.answer_lladdr */
 };
 
+/* For both events the caller logs old_lladdr (what the store holds) -> record.lladdr (what was
+ * seen). With EVENT_STATIC_CONFLICT, record is the static entry with the conflicting MAC in
+ * lladdr, for the log only: write is WRITE_NONE. The seen MAC is also mirrored into
+ * answer_lladdr (reply stays REPLY_NONE: nothing is answered). */
 enum resolver_event {
         EVENT_NONE,
         EVENT_MAC_CHANGED,     /* old_lladdr -> record.lladdr; log it */
@@ -126,10 +181,11 @@ struct resolver_result {
         unsigned n_counters;
 };
 
-/* True if r is a negative entry still inside its -n window at now_rt. */
+/* True if r (may be NULL) is a negative entry still inside its -n window at now_rt. */
 bool resolver_negative_valid(const struct resolver_config *c, const struct record *r, usec_t now_rt);
 
-/* A binding seen on the wire. cur is the stored record or NULL. now_rt is CLOCK_REALTIME. */
+/* Each entry point zeroes *ret first, then fills it.
+ * A binding seen on the wire. cur is the stored record or NULL. now_rt is CLOCK_REALTIME. */
 void resolver_observe(const struct resolver_config *c, const struct link_view *link,
                       const struct observation *o, const struct record *cur, usec_t now_rt,
                       struct resolver_result *ret);

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <assert.h>
+#include <linux/neighbour.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "resolver.h"
+
+/* Extended neighbour flags (NDA_FLAGS_EXT) arrived in Linux 5.16; older headers lack them. */
+#ifndef NTF_EXT_MANAGED
+#define NTF_EXT_MANAGED (1 << 0)
+#endif
+
+/* ---- token bucket ---- */
+
+#define TOKEN_EPSILON 1e-9
+
+void token_bucket_init(struct token_bucket *b, double rate, unsigned burst, usec_t now_mono) {
+        *b = (struct token_bucket) {
+                .rate = rate > 0 ? rate : 0, /* also maps NaN to 0: never refills */
+                .burst = burst > 0 ? burst : 1,
+                .last = now_mono,
+        };
+        b->tokens = b->burst;
+}
+
+bool token_bucket_take(struct token_bucket *b, usec_t now_mono) {
+        /* Refill only for time that really passed since the last refill. If the clock appears to
+         * go backwards, neither add tokens nor move "last" back: moving it back would pay out the
+         * same interval twice once time catches up again. */
+        if (now_mono > b->last) {
+                double t = b->tokens + (double) (now_mono - b->last) * b->rate / (double) USEC_PER_SEC;
+
+                b->tokens = t < b->burst ? t : b->burst;
+                b->last = now_mono;
+        }
+
+        /* Refills add up fractions of a token; allow for their rounding error so that one token
+         * per 1/rate is really available after 1/rate. Cannot accumulate: a take never leaves
+         * less than -TOKEN_EPSILON behind. */
+        if (b->tokens < 1.0 - TOKEN_EPSILON)
+                return false;
+        b->tokens -= 1.0;
+        return true;
+}
+
+/* ---- helpers ---- */
+
+static void result_init(struct resolver_result *ret) {
+        memset(ret, 0, sizeof(*ret));
+        ret->write = WRITE_NONE;
+        ret->reply = REPLY_NONE;
+        ret->event = EVENT_NONE;
+}
+
+static void count(struct resolver_result *ret, enum stat_id id) {
+        /* Every path bumps at most RESOLVER_MAX_COUNTERS counters by construction. */
+        assert(ret->n_counters < RESOLVER_MAX_COUNTERS);
+        if (ret->n_counters < RESOLVER_MAX_COUNTERS)
+                ret->counters[ret->n_counters++] = id;
+}
+
+static bool family_ok(int family) {
+        return family == AF_INET || family == AF_INET6;
+}
+
+/* A stored record with a state we do not know is treated as absent. */
+static const struct record *record_usable(const struct record *cur) {
+        if (!cur)
+                return NULL;
+        switch (cur->state) {
+        case RECORD_POSITIVE:
+        case RECORD_NEGATIVE:
+        case RECORD_STATIC:
+                return cur;
+        default:
+                return NULL;
+        }
+}
+
+static bool record_has_binding(const struct record *cur) {
+        return cur && (cur->state == RECORD_POSITIVE || cur->state == RECORD_STATIC);
+}
+
+static bool addr_is_unspecified(int family, const union in_addr_union *a) {
+        if (family == AF_INET)
+                return a->in.s_addr == 0;
+        return IN6_IS_ADDR_UNSPECIFIED(&a->in6);
+}
+
+static bool addr_is_bogus(int family, const union in_addr_union *a) {
+        if (family == AF_INET)
+                return in4_addr_is_bogus_sender(a->in);
+        return in6_addr_is_bogus_sender(&a->in6);
+}
+
+static bool touch_due(const struct resolver_config *c, const struct record *cur, usec_t now_rt) {
+        /* A last_seen in the future (the wall clock was stepped back) is rewritten at once rather
+         * than left there until the clock catches up. */
+        if (now_rt < cur->last_seen)
+                return true;
+        return now_rt - cur->last_seen >= c->touch_interval;
+}
+
+bool resolver_negative_valid(const struct resolver_config *c, const struct record *r, usec_t now_rt) {
+        if (!r || r->state != RECORD_NEGATIVE)
+                return false;
+        /* A window that starts in the future (wall clock stepped back) is over: suppressing an
+         * address until the clock catches up could last arbitrarily long. */
+        if (now_rt < r->neg_since)
+                return false;
+        return now_rt - r->neg_since < c->negative_timeout;
+}
+
+struct learn_counters {
+        enum stat_id new;
+        enum stat_id changed;
+        enum stat_id revived;
+};
+
+/* Shared by the wire and the kernel: binding addr -> mac was seen at now_rt. */
+static void learn(const struct resolver_config *c, const struct record *cur, const struct lladdr *mac,
+                  enum record_source source, usec_t now_rt, const struct learn_counters *lc,
+                  struct resolver_result *ret) {
+
+        if (!cur) {
+                ret->write = WRITE_PUT;
+                ret->record = (struct record) {
+                        .state = RECORD_POSITIVE,
+                        .source = source,
+                        .lladdr = *mac,
+                        .first_seen = now_rt,
+                        .last_seen = now_rt,
+                };
+                count(ret, lc->new);
+                return;
+        }
+
+        switch (cur->state) {
+        case RECORD_NEGATIVE:
+                ret->write = WRITE_PUT;
+                ret->record = (struct record) {
+                        .state = RECORD_POSITIVE,
+                        .source = source,
+                        .lladdr = *mac,
+                        .first_seen = cur->first_seen != 0 ? cur->first_seen : now_rt,
+                        .last_seen = now_rt,
+                };
+                count(ret, lc->revived);
+                return;
+
+        case RECORD_POSITIVE:
+        case RECORD_STATIC:
+                if (lladdr_equal(&cur->lladdr, mac)) {
+                        if (touch_due(c, cur, now_rt)) {
+                                ret->write = WRITE_PUT;
+                                ret->record = *cur;
+                                ret->record.last_seen = now_rt;
+                        }
+                        return;
+                }
+
+                if (cur->state == RECORD_STATIC) {
+                        /* Never overwritten by learning. record carries the conflicting binding
+                         * for the caller's log only; nothing is written. */
+                        ret->event = EVENT_STATIC_CONFLICT;
+                        ret->old_lladdr = cur->lladdr;
+                        ret->record = *cur;
+                        ret->record.lladdr = *mac;
+                        ret->answer_lladdr = *mac; /* mirrored; reply stays REPLY_NONE */
+                        count(ret, STAT_REJ_STATIC_CONFLICT);
+                        return;
+                }
+
+                ret->write = WRITE_PUT;
+                ret->record = (struct record) {
+                        .state = RECORD_POSITIVE,
+                        .source = source,
+                        .lladdr = *mac,
+                        .first_seen = cur->first_seen != 0 ? cur->first_seen : now_rt,
+                        .last_seen = now_rt,
+                };
+                ret->event = EVENT_MAC_CHANGED;
+                ret->old_lladdr = cur->lladdr;
+                count(ret, lc->changed);
+                return;
+        }
+}
+
+/* ---- the wire ---- */
+
+static bool in_link_subnets(const struct link_view *link, int family, const union in_addr_union *a) {
+        if (!link || !link->prefixes)
+                return false;
+        for (size_t i = 0; i < link->n_prefixes; i++)
+                if (in_prefix_contains(&link->prefixes[i], family, a))
+                        return true;
+        return false;
+}
+
+static bool is_link_broadcast(const struct link_view *link, int family, const union in_addr_union *a) {
+        if (family != AF_INET || !link || !link->prefixes)
+                return false;
+        for (size_t i = 0; i < link->n_prefixes; i++)
+                if (in4_prefix_is_broadcast(&link->prefixes[i], a->in))
+                        return true;
+        return false;
+}
+
+/* Returns the rejection counter for o, or _STAT_MAX if o is acceptable. */
+static enum stat_id observation_check(const struct resolver_config *c, const struct link_view *link,
+                                      const struct observation *o) {
+        if (!family_ok(o->family))
+                return STAT_REJ_MALFORMED;
+        if (addr_is_unspecified(o->family, &o->addr))
+                return STAT_REJ_DAD_PROBE;
+        if (o->lladdr.len == 0 || o->lladdr.len > LLADDR_MAX || lladdr_is_zero(&o->lladdr) ||
+            lladdr_is_multicast(&o->lladdr) || lladdr_is_broadcast(&o->lladdr))
+                return STAT_REJ_SENDER_MAC;
+        if (addr_is_bogus(o->family, &o->addr) || is_link_broadcast(link, o->family, &o->addr))
+                return STAT_REJ_SENDER_IP;
+        if (!c->learn_bogons && !in_link_subnets(link, o->family, &o->addr))
+                return STAT_REJ_OUT_OF_SUBNET;
+        return _STAT_MAX;
+}
+
+void resolver_observe(const struct resolver_config *c, const struct link_view *link,
+                      const struct observation *o, const struct record *cur, usec_t now_rt,
+                      struct resolver_result *ret) {
+        static const struct learn_counters lc = {
+                .new = STAT_ARP_NEW,
+                .changed = STAT_ARP_CHANGED,
+                .revived = STAT_ARP_REVIVED,
+        };
+        enum stat_id rej;
+
+        result_init(ret);
+
+        rej = observation_check(c, link, o);
+        if (rej != _STAT_MAX) {
+                count(ret, rej);
+                return;
+        }
+
+        learn(c, record_usable(cur), &o->lladdr, o->source, now_rt, &lc, ret);
+
+        if (o->eth_src.len > 0 && !lladdr_equal(&o->eth_src, &o->lladdr))
+                count(ret, STAT_ARP_ETH_MISMATCH);
+}
+
+/* ---- the kernel's neighbour table ---- */
+
+static void kernel_failed(const struct resolver_config *c, const struct record *cur, usec_t now_rt,
+                          struct resolver_result *ret) {
+        count(ret, STAT_KERNEL_FAILED);
+
+        if (cur && cur->state == RECORD_STATIC)
+                return; /* never turned negative */
+        if (resolver_negative_valid(c, cur, now_rt))
+                return; /* the current window stands; do not extend it */
+
+        ret->write = WRITE_PUT;
+        ret->record = (struct record) {
+                .state = RECORD_NEGATIVE,
+                .source = SOURCE_KERNEL,
+                .first_seen = now_rt,
+                .last_seen = now_rt,
+                .neg_since = now_rt,
+                .probes = 0,
+        };
+        if (cur) {
+                ret->record.lladdr = cur->lladdr;
+                if (cur->first_seen != 0)
+                        ret->record.first_seen = cur->first_seen;
+                if (cur->last_seen != 0)
+                        ret->record.last_seen = cur->last_seen;
+        }
+}
+
+void resolver_kernel_event(const struct resolver_config *c, const struct neigh_event *ev,
+                           const struct record *cur, usec_t now_rt, struct resolver_result *ret) {
+        static const struct learn_counters lc = {
+                .new = STAT_KERNEL_NEW,
+                .changed = STAT_KERNEL_CHANGED,
+                .revived = STAT_KERNEL_NEW,
+        };
+        const uint16_t valid_with_lladdr = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
+
+        result_init(ret);
+        cur = record_usable(cur);
+
+        if (ev->deleted)
+                return; /* the store outlives the kernel's garbage collection */
+
+        if (!family_ok(ev->family) || (ev->flags & NTF_PROXY) || (ev->state & NUD_NOARP) ||
+            ev->state == NUD_NONE || addr_is_bogus(ev->family, &ev->addr)) {
+                count(ret, STAT_KERNEL_SKIPPED);
+                return;
+        }
+
+        if (ev->state & NUD_FAILED) {
+                if (ev->nlmsg_pid != 0 && ev->origin == NEIGH_ORIGIN_EVENT) {
+                        /* "ip neigh del/flush": an operator's decision, not a dead host. */
+                        count(ret, STAT_KERNEL_ADMIN_DELETE);
+                        return;
+                }
+                kernel_failed(c, cur, now_rt, ret);
+                return;
+        }
+
+        if (ev->state & NUD_INCOMPLETE)
+                return; /* resolution in progress; the miss path handles it */
+
+        if (!(ev->state & valid_with_lladdr)) {
+                count(ret, STAT_KERNEL_SKIPPED); /* a state we do not know */
+                return;
+        }
+
+        if (!ev->has_lladdr || ev->lladdr.len == 0) {
+                /* DELAY/PROBE may transiently lack an address; any other valid state must not. */
+                if (!(ev->state & (NUD_DELAY | NUD_PROBE)))
+                        count(ret, STAT_KERNEL_SKIPPED);
+                return;
+        }
+
+        if (lladdr_is_zero(&ev->lladdr) || lladdr_is_multicast(&ev->lladdr)) {
+                count(ret, STAT_KERNEL_SKIPPED);
+                return;
+        }
+
+        learn(c, cur, &ev->lladdr, SOURCE_KERNEL, now_rt, &lc, ret);
+
+        if ((ev->flags & NTF_EXT_LEARNED) || (ev->ext_flags & NTF_EXT_MANAGED))
+                count(ret, STAT_KERNEL_FOREIGN);
+}
+
+/* ---- the kernel's misses ---- */
+
+static void miss_answer(const struct record *cur, struct resolver_result *ret) {
+        ret->reply = REPLY_ANSWER;
+        ret->answer_lladdr = cur->lladdr;
+        count(ret, STAT_REQ_ANSWERED);
+}
+
+static void miss_unresolved(const struct resolver_config *c, const struct record *cur, usec_t now_rt,
+                            usec_t now_mono, struct token_bucket *bucket, struct resolver_result *ret) {
+        bool valid = resolver_negative_valid(c, cur, now_rt);
+
+        if (valid && cur->probes >= c->active_probes) {
+                count(ret, STAT_REQ_SUPPRESSED);
+                return;
+        }
+
+        if (c->active_probes == 0) {
+                count(ret, STAT_REQ_UNKNOWN);
+                return;
+        }
+
+        if (!bucket || !token_bucket_take(bucket, now_mono)) {
+                /* The probe was not sent, so it is not counted on the entry either. */
+                count(ret, STAT_PROBES_RATELIMITED);
+                return;
+        }
+
+        ret->probe = true;
+        count(ret, STAT_PROBES_SENT);
+        ret->write = WRITE_PUT;
+
+        if (valid) {
+                ret->record = *cur;
+                if (ret->record.probes < UINT32_MAX)
+                        ret->record.probes++;
+                return;
+        }
+
+        /* No record, or a negative one whose window is over: a new window. */
+        ret->record = (struct record) {
+                .state = RECORD_NEGATIVE,
+                .source = SOURCE_PROBE,
+                .first_seen = now_rt,
+                .last_seen = now_rt,
+                .neg_since = now_rt,
+                .probes = 1,
+        };
+        if (cur) {
+                ret->record.source = cur->source;
+                ret->record.lladdr = cur->lladdr;
+                if (cur->first_seen != 0)
+                        ret->record.first_seen = cur->first_seen;
+                if (cur->last_seen != 0)
+                        ret->record.last_seen = cur->last_seen;
+        }
+}
+
+void resolver_miss(const struct resolver_config *c, const struct miss *m, const struct record *cur,
+                   usec_t now_rt, usec_t now_mono, struct token_bucket *bucket,
+                   struct resolver_result *ret) {
+        result_init(ret);
+        count(ret, STAT_REQ_RECEIVED);
+        cur = record_usable(cur);
+
+        if (!family_ok(m->family) || (m->state != NUD_INCOMPLETE && m->state != NUD_PROBE)) {
+                count(ret, STAT_REQ_BAD);
+                return;
+        }
+
+        if (record_has_binding(cur) && cur->lladdr.len == 0) {
+                /* Cannot come from a valid store; never answer the kernel an empty address. */
+                count(ret, STAT_REQ_BAD);
+                return;
+        }
+
+        if (m->state == NUD_PROBE && record_has_binding(cur)) {
+                bool evidence = m->has_probes && m->probes > 0;
+
+                if (evidence && cur->state == RECORD_POSITIVE) {
+                        /* The kernel's own unicast probes went unanswered: the binding is gone. */
+                        ret->write = WRITE_DELETE;
+                        count(ret, STAT_REQ_INVALIDATED);
+                        return;
+                }
+
+                miss_answer(cur, ret);
+                if (evidence)
+                        return; /* static: answered, never invalidated */
+
+                /* Nothing was tested (ucast_solicit=0): keep answering, and check it ourselves. */
+                count(ret, STAT_REQ_VERIFIED);
+                if (c->active_probes > 0) {
+                        if (bucket && token_bucket_take(bucket, now_mono)) {
+                                ret->probe = true;
+                                count(ret, STAT_PROBES_SENT);
+                        } else
+                                count(ret, STAT_PROBES_RATELIMITED);
+                }
+                return;
+        }
+
+        /* INCOMPLETE, or PROBE with no binding. */
+        if (record_has_binding(cur)) {
+                miss_answer(cur, ret);
+                return;
+        }
+
+        miss_unresolved(c, cur, now_rt, now_mono, bucket, ret);
+}
