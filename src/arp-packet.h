@@ -37,6 +37,12 @@ int arp_frame_parse(const void *buf, size_t len, struct arp_frame *ret);
 int arp_frame_build_request(void *buf, size_t size, const uint8_t src_mac[6], struct in_addr src_ip,
                             struct in_addr target_ip, const uint8_t *dst_mac);
 
+/* The classic BPF program arp_socket_open() attaches (described above; accepted frames are
+ * returned whole, rejected ones cut to 0 bytes). Exposed so tests can run it without a socket.
+ * Returns the instructions and stores their number in *ret_len. */
+struct sock_filter;
+const struct sock_filter *arp_filter_program(size_t *ret_len);
+
 /* Opens a non-blocking, close-on-exec AF_PACKET/SOCK_RAW socket for ETH_P_ARP bound to ifindex,
  * with the filter attached before bind (so nothing unfiltered is queued), PACKET_IGNORE_OUTGOING
  * and a receive buffer of rcvbuf bytes (SO_RCVBUFFORCE, falling back to SO_RCVBUF).

@@ -15,7 +15,15 @@
  *     ADDRESS dev IFACE FAILED|INCOMPLETE   (`ip neigh show` / `ip -6 neigh show` output)
  *   `ip neigh` states: PERMANENT -> static; REACHABLE, STALE, DELAY, PROBE, NOARP -> positive;
  *   FAILED -> negative; INCOMPLETE and NONE carry no information and are skipped.
- * '#' starts a comment; blank lines are skipped. Fields are separated by blanks.
+ * A field starting with '#' starts a comment that runs to the end of the line; blank lines are
+ * skipped. Fields are separated by any run of blanks (spaces, tabs; a trailing CR is a blank too).
+ *
+ * Strictness: addresses must be valid literals of their family (classic lines: IPv4 only, MAC of
+ * exactly 6 octets), link-layer addresses 1..32 hex octets and not all zero, interface names 1..15
+ * characters without '/', ':' or control characters, ifindexes 1..2^31-1 in decimal, ages whole
+ * seconds up to 100 years; an unknown word or a field too many rejects the line. A first field
+ * starting with a digit is always read as a classic ifindex, so interface names starting with a
+ * digit are rejected in every format (they could not be written back as a loadable line).
  */
 
 #include <net/if.h>
@@ -35,16 +43,24 @@ struct load_entry {
 };
 
 /* Parses one line (without or with its trailing newline). Returns 1 and fills ret for an entry,
- * 0 for a line to skip, -EINVAL with *error set to a static reason ("bad MAC address 'zz'") for a
- * malformed line. Pure. */
+ * 0 for a line to skip, -EINVAL with *error set to a reason for a malformed line ("invalid MAC
+ * address 'zz'", "unexpected field 'foo'": the offending field quoted, cut at 60 characters, control
+ * characters shown as '?'). The reason is owned by the module and stays valid until the next call
+ * in the same thread. Pure (no I/O, no allocation). ret and error may be NULL. */
 int loadfile_parse_line(const char *line, struct load_entry *ret, const char **error);
 
-/* Writes the -l line for one record (formats above; the age is now_rt - neg_since). */
+/* Writes the -l line for one record (formats above; the age is now_rt - neg_since, 0 if neg_since is
+ * 0 or in the future). Columns: "%-15s %-39s ...". A record that has no loadable form (positive or
+ * static without lladdr, unknown state) is written as a '#' comment line naming it. */
 void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt);
 
 /* Reads f (named name in messages) to the end and stores every entry in one transaction: a
  * malformed line, an unknown ifindex or a store error aborts the whole load, is logged as
- * "name:line: reason", and stores nothing. Entries are stored with source SOURCE_LOAD.
- * Returns the number of entries stored or a negative errno. */
+ * "name:line: reason", and stores nothing. Entries are stored with source SOURCE_LOAD,
+ * first_seen = last_seen = now_rt; negative ones with neg_since = now_rt - age (clamped to 1),
+ * probes 0 and no lladdr. The file is read completely before the write transaction starts (at
+ * most STORE_DEFAULT_MAX_ENTRIES entries, else -E2BIG). Returns the number of entries stored, or
+ * -EINVAL (malformed line, NUL byte), -ENODEV (unknown ifindex), -E2BIG, -ENOMEM, a read error or
+ * the store's error. */
 struct Store;
 int loadfile_load(struct Store *s, FILE *f, const char *name, usec_t now_rt);

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <threads.h>
+
+#include "loadfile.h"
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+
+/* No valid line has more fields than "ADDR dev IF lladdr MAC" + 5 flags + a state. */
+#define LOADFILE_MAX_FIELDS 16
+/* Longest field we ever need to look at as a string: a 32-octet link-layer address. */
+#define FIELD_MAX (LLADDR_STRLEN + 1)
+/* Negative ages beyond a century are nonsense (and would not survive a round trip). */
+#define NEG_AGE_MAX_SEC (100ULL * 365 * 24 * 3600)
+/* Entries one load may hold in memory before the transaction; more is refused. */
+#define LOADFILE_MAX_ENTRIES STORE_DEFAULT_MAX_ENTRIES
+
+struct field {
+        const char *p;
+        size_t len;
+};
+
+/* The reason for the last rejected line, with the offending field quoted. Valid until the next
+ * loadfile_parse_line() call in the same thread. */
+static thread_local char reason_buf[192];
+
+static int reject(const char **error, const char *what, const struct field *f) {
+        const char *reason = what;
+
+        if (f) {
+                char quoted[64];
+                size_t n = MIN(f->len, sizeof(quoted) - 4), k = 0;
+
+                for (size_t i = 0; i < n; i++) {
+                        unsigned char c = (unsigned char) f->p[i];
+                        quoted[k++] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
+                }
+                if (n < f->len)
+                        for (int i = 0; i < 3; i++)
+                                quoted[k++] = '.';
+                quoted[k] = '\0';
+                snprintf(reason_buf, sizeof(reason_buf), "%s '%s'", what, quoted);
+                reason = reason_buf;
+        }
+        if (error)
+                *error = reason;
+        return -EINVAL;
+}
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool field_is(const struct field *f, const char *word) {
+        size_t n = strlen(word);
+        return f->len == n && memcmp(f->p, word, n) == 0;
+}
+
+/* Copies f into buf as a C string; false if it does not fit. */
+static bool field_copy(const struct field *f, char *buf, size_t size) {
+        if (f->len >= size)
+                return false;
+        memcpy(buf, f->p, f->len);
+        buf[f->len] = '\0';
+        return true;
+}
+
+/* Splits at blanks; a field starting with '#' begins a comment that runs to the end of the line.
+ * Returns the number of fields, or -E2BIG for more than max. */
+static int split_fields(const char *line, struct field *fields, size_t max) {
+        size_t n = 0;
+
+        for (const char *p = line;;) {
+                while (*p && is_blank(*p))
+                        p++;
+                if (*p == '\0' || *p == '#')
+                        return (int) n;
+                if (n >= max)
+                        return -E2BIG;
+                fields[n].p = p;
+                while (*p && !is_blank(*p))
+                        p++;
+                fields[n].len = (size_t) (p - fields[n].p);
+                n++;
+        }
+}
+
+static bool is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+
+/* As the kernel's dev_valid_name(), minus names starting with a digit (those would be read back
+ * as classic ifindex lines) and control characters. */
+static int parse_ifname(const struct field *f, char ret[IFNAMSIZ], const char **error) {
+        if (f->len >= IFNAMSIZ)
+                return reject(error, "interface name longer than 15 characters", f);
+        if (field_is(f, ".") || field_is(f, "..") || is_digit(f->p[0]))
+                return reject(error, "invalid interface name", f);
+        for (size_t i = 0; i < f->len; i++) {
+                unsigned char c = (unsigned char) f->p[i];
+                if (c == '/' || c == ':' || c < 0x20 || c == 0x7f)
+                        return reject(error, "invalid interface name", f);
+        }
+        memset(ret, 0, IFNAMSIZ);
+        memcpy(ret, f->p, f->len);
+        return 0;
+}
+
+static int parse_address(const struct field *f, int family, int *ret_family, union in_addr_union *ret,
+                         const char **error) {
+        char buf[IN_ADDR_STRLEN];
+        int r;
+
+        if (!field_copy(f, buf, sizeof(buf)))
+                r = -EINVAL;
+        else if (family == AF_UNSPEC)
+                r = in_addr_from_string(buf, ret_family, ret);
+        else {
+                r = in_addr_from_string_family(buf, family, ret);
+                *ret_family = family;
+        }
+        if (r < 0)
+                return reject(error, family == AF_INET ? "invalid IPv4 address" : "invalid IP address", f);
+        return 0;
+}
+
+/* exact_len 0 = any length a link-layer address may have. */
+static int parse_lladdr(const struct field *f, size_t exact_len, struct lladdr *ret, const char **error) {
+        char buf[FIELD_MAX];
+
+        if (!field_copy(f, buf, sizeof(buf)) || lladdr_from_string(buf, ret) < 0 ||
+            (exact_len > 0 && ret->len != exact_len))
+                return reject(error, "invalid MAC address", f);
+        if (lladdr_is_zero(ret))
+                return reject(error, "invalid MAC address (all zero)", f);
+        return 0;
+}
+
+/* "IFINDEX IPV4 MAC" */
+static int parse_classic(const struct field *fields, int n, struct load_entry *e, const char **error) {
+        unsigned long long v = 0;
+
+        for (size_t i = 0; i < fields[0].len; i++) {
+                if (!is_digit(fields[0].p[i]) || v > INT32_MAX)
+                        return reject(error, "invalid ifindex", &fields[0]);
+                v = v * 10 + (unsigned) (fields[0].p[i] - '0');
+        }
+        if (v == 0 || v > INT32_MAX)
+                return reject(error, "invalid ifindex", &fields[0]);
+        if (n < 3)
+                return reject(error, "too few fields", NULL);
+        if (n > 3)
+                return reject(error, "unexpected field", &fields[3]);
+        e->ifindex = (int) v;
+        if (parse_address(&fields[1], AF_INET, &e->family, &e->addr, error) < 0 ||
+            parse_lladdr(&fields[2], 6, &e->lladdr, error) < 0)
+                return -EINVAL;
+        e->state = RECORD_POSITIVE;
+        return 1;
+}
+
+/* "Ns" with N in seconds */
+static int parse_age(const struct field *f, usec_t *ret, const char **error) {
+        unsigned long long v = 0;
+
+        if (f->len < 2 || f->p[f->len - 1] != 's')
+                return reject(error, "invalid negative entry age", f);
+        for (size_t i = 0; i + 1 < f->len; i++) {
+                if (!is_digit(f->p[i]) || v > NEG_AGE_MAX_SEC)
+                        return reject(error, "invalid negative entry age", f);
+                v = v * 10 + (unsigned) (f->p[i] - '0');
+        }
+        if (v > NEG_AGE_MAX_SEC)
+                return reject(error, "negative entry age out of range", f);
+        *ret = (usec_t) v * USEC_PER_SEC;
+        return 1;
+}
+
+/* "IFACE ADDR LLADDR [static]" or "IFACE ADDR FAILED[: Ns ago]" */
+static int parse_ours(const struct field *fields, int n, struct load_entry *e, const char **error) {
+        int r;
+
+        r = parse_ifname(&fields[0], e->ifname, error);
+        if (r < 0)
+                return r;
+        if (n < 3)
+                return reject(error, "too few fields", NULL);
+        r = parse_address(&fields[1], AF_UNSPEC, &e->family, &e->addr, error);
+        if (r < 0)
+                return r;
+
+        if (field_is(&fields[2], "FAILED")) {
+                if (n > 3)
+                        return reject(error, "unexpected field", &fields[3]);
+                e->state = RECORD_NEGATIVE;
+                return 1;
+        }
+        if (field_is(&fields[2], "FAILED:")) {
+                if (n < 5)
+                        return reject(error, "expected 'FAILED: Ns ago'", NULL);
+                r = parse_age(&fields[3], &e->neg_age, error);
+                if (r < 0)
+                        return r;
+                if (!field_is(&fields[4], "ago"))
+                        return reject(error, "unexpected field", &fields[4]);
+                if (n > 5)
+                        return reject(error, "unexpected field", &fields[5]);
+                e->state = RECORD_NEGATIVE;
+                return 1;
+        }
+
+        r = parse_lladdr(&fields[2], 0, &e->lladdr, error);
+        if (r < 0)
+                return r;
+        e->state = RECORD_POSITIVE;
+        if (n > 3) {
+                if (!field_is(&fields[3], "static"))
+                        return reject(error, "unexpected field", &fields[3]);
+                e->state = RECORD_STATIC;
+        }
+        if (n > 4)
+                return reject(error, "unexpected field", &fields[4]);
+        return 1;
+}
+
+/* "ADDR dev IFACE [lladdr MAC] [FLAG]... STATE" (ip neigh show) */
+static int parse_ip_neigh(const struct field *fields, int n, struct load_entry *e, const char **error) {
+        static const char *const flags[] = { "router", "proxy", "extern_learn", "offload", "managed" };
+        static const struct {
+                const char *word;
+                int state; /* 0: skip the line */
+        } states[] = {
+                { "PERMANENT", RECORD_STATIC },   { "REACHABLE", RECORD_POSITIVE }, { "STALE", RECORD_POSITIVE },
+                { "DELAY", RECORD_POSITIVE },     { "PROBE", RECORD_POSITIVE },     { "NOARP", RECORD_POSITIVE },
+                { "FAILED", RECORD_NEGATIVE },    { "INCOMPLETE", 0 },              { "NONE", 0 },
+        };
+        bool have_lladdr = false;
+        int r, i = 3;
+
+        r = parse_address(&fields[0], AF_UNSPEC, &e->family, &e->addr, error);
+        if (r < 0)
+                return r;
+        if (n < 3)
+                return reject(error, "missing interface name after 'dev'", NULL);
+        r = parse_ifname(&fields[2], e->ifname, error);
+        if (r < 0)
+                return r;
+
+        if (i < n && field_is(&fields[i], "lladdr")) {
+                if (i + 1 >= n)
+                        return reject(error, "missing MAC address after 'lladdr'", NULL);
+                r = parse_lladdr(&fields[i + 1], 0, &e->lladdr, error);
+                if (r < 0)
+                        return r;
+                have_lladdr = true;
+                i += 2;
+        }
+        for (; i < n; i++) {
+                bool is_flag = false;
+                for (size_t k = 0; k < ELEMENTSOF(flags); k++)
+                        is_flag = is_flag || field_is(&fields[i], flags[k]);
+                if (!is_flag)
+                        break;
+        }
+        if (i >= n)
+                return reject(error, "missing neighbour state", NULL);
+        if (i + 1 < n)
+                return reject(error, "unexpected field", &fields[i + 1]);
+
+        for (size_t k = 0; k < ELEMENTSOF(states); k++) {
+                if (!field_is(&fields[i], states[k].word))
+                        continue;
+                if (states[k].state == 0)
+                        return 0;
+                if (states[k].state == RECORD_NEGATIVE)
+                        /* a failed entry may still show its old MAC: it is not what we store */
+                        e->lladdr = (struct lladdr) {};
+                else if (!have_lladdr)
+                        return reject(error, "missing link-layer address for state", &fields[i]);
+                e->state = states[k].state;
+                return 1;
+        }
+        return reject(error, "unknown neighbour state", &fields[i]);
+}
+
+int loadfile_parse_line(const char *line, struct load_entry *ret, const char **error) {
+        struct field fields[LOADFILE_MAX_FIELDS];
+        struct load_entry e = {};
+        int n, r;
+
+        if (error)
+                *error = NULL;
+        if (!line)
+                return reject(error, "no line", NULL);
+
+        n = split_fields(line, fields, ELEMENTSOF(fields));
+        if (n == -E2BIG)
+                return reject(error, "too many fields", NULL);
+        if (n == 0)
+                return 0;
+
+        if (n >= 2 && field_is(&fields[1], "dev"))
+                r = parse_ip_neigh(fields, n, &e, error);
+        else if (is_digit(fields[0].p[0]))
+                r = parse_classic(fields, n, &e, error);
+        else
+                r = parse_ours(fields, n, &e, error);
+        if (r > 0 && ret)
+                *ret = e;
+        return r;
+}
+
+void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt) {
+        char addr[IN_ADDR_STRLEN], ll[LLADDR_STRLEN];
+
+        in_addr_to_string(k->family, &k->addr, addr);
+        switch (r->state) {
+        case RECORD_POSITIVE:
+        case RECORD_STATIC:
+                if (r->lladdr.len == 0) {
+                        /* Cannot be written as a loadable line: keep it visible, as a comment. */
+                        fprintf(f, "# %s %s %s entry without a link-layer address\n", k->ifname, addr,
+                                record_state_to_string(r->state));
+                        return;
+                }
+                fprintf(f, "%-15s %-39s %s%s\n", k->ifname, addr, lladdr_to_string(&r->lladdr, ll),
+                        r->state == RECORD_STATIC ? " static" : "");
+                return;
+        case RECORD_NEGATIVE: {
+                /* neg_since 0 (unknown) or in the future (clock stepped back): age 0 */
+                usec_t age = r->neg_since > 0 && now_rt > r->neg_since ? now_rt - r->neg_since : 0;
+                fprintf(f, "%-15s %-39s FAILED: %llus ago\n", k->ifname, addr,
+                        (unsigned long long) (age / USEC_PER_SEC));
+                return;
+        }
+        }
+        fprintf(f, "# %s %s unknown state %d\n", k->ifname, addr, (int) r->state);
+}
+
+struct staged_entry {
+        struct neigh_key key;
+        struct record rec;
+        unsigned long line;
+};
+
+static void store_txn_abortp(StoreTxn **t) {
+        store_txn_abort(*t);
+}
+
+static int entry_to_record(const struct load_entry *e, usec_t now_rt, struct staged_entry *ret) {
+        struct record rec = {
+                .state = e->state,
+                .source = SOURCE_LOAD,
+                .first_seen = now_rt,
+                .last_seen = now_rt,
+        };
+        int r;
+
+        r = neigh_key_make(&ret->key, e->ifname, e->family, &e->addr);
+        if (r < 0)
+                return r;
+        if (e->state == RECORD_NEGATIVE)
+                /* An age reaching back before the epoch is clamped to just after it (0 would mean
+                 * "no negative window"). */
+                rec.neg_since = now_rt > e->neg_age ? now_rt - e->neg_age : 1;
+        else
+                rec.lladdr = e->lladdr;
+        ret->rec = rec;
+        return 0;
+}
+
+int loadfile_load(struct Store *s, FILE *f, const char *name, usec_t now_rt) {
+        _cleanup_(store_txn_abortp) StoreTxn *t = NULL;
+        _cleanup_free_ struct staged_entry *v = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t n_v = 0, cap = 0, line_size = 0;
+        unsigned long lineno = 0;
+        ssize_t len;
+        int r;
+
+        if (!s || !f)
+                return -EINVAL;
+        if (!name)
+                name = "(load file)";
+
+        errno = 0;
+        while ((len = getline(&line, &line_size, f)) >= 0) {
+                struct load_entry e;
+                const char *reason = NULL;
+
+                lineno++;
+                if (memchr(line, '\0', (size_t) len))
+                        return log_error_errno(EINVAL, "%s:%lu: NUL byte in line", name, lineno);
+
+                r = loadfile_parse_line(line, &e, &reason);
+                if (r < 0)
+                        return log_error_errno(r, "%s:%lu: %s", name, lineno, reason);
+                if (r == 0)
+                        continue;
+
+                if (e.ifindex > 0 && !if_indextoname((unsigned) e.ifindex, e.ifname))
+                        return log_error_errno(ENODEV, "%s:%lu: no interface with ifindex %d", name, lineno,
+                                               e.ifindex);
+
+                if (n_v >= LOADFILE_MAX_ENTRIES)
+                        return log_error_errno(E2BIG, "%s:%lu: more than %d entries in one load", name,
+                                               lineno, LOADFILE_MAX_ENTRIES);
+                if (n_v >= cap) {
+                        size_t ncap = cap ? cap * 2 : 64;
+                        struct staged_entry *nv = reallocarray(v, ncap, sizeof(*v));
+                        if (!nv)
+                                return log_oom();
+                        v = nv;
+                        cap = ncap;
+                }
+                r = entry_to_record(&e, now_rt, &v[n_v]);
+                if (r < 0)
+                        return log_error_errno(r, "%s:%lu: invalid entry: %m", name, lineno);
+                v[n_v++].line = lineno;
+                errno = 0;
+        }
+        if (ferror(f))
+                return log_error_errno(errno > 0 ? errno : EIO, "%s: read error: %m", name);
+
+        if (n_v == 0)
+                return 0;
+
+        r = store_txn_begin(s, &t);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot start a store transaction: %m", name);
+        for (size_t i = 0; i < n_v; i++) {
+                r = store_txn_put(t, &v[i].key, &v[i].rec);
+                if (r < 0)
+                        return log_error_errno(r, "%s:%lu: cannot store entry: %m", name, v[i].line);
+        }
+        r = store_txn_commit(TAKE_PTR(t));
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot commit %zu entries: %m", name, n_v);
+
+        log_debug("%s: stored %zu entries", name, n_v);
+        return (int) n_v; /* at most LOADFILE_MAX_ENTRIES */
+}

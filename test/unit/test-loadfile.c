@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loadfile.h"
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+#include "tests.h"
+
+#define MAC5 "02:00:00:00:00:05"
+#define NOW ((usec_t) 1700000000 * USEC_PER_SEC + 123456)
+
+struct expect {
+        const char *line;
+        const char *ifname; /* NULL for classic lines */
+        int ifindex;
+        const char *addr;
+        int state;
+        const char *lladdr; /* "" for none */
+        unsigned long long neg_age_sec;
+};
+
+static void check_entry(const char *line, const struct load_entry *e, const struct expect *x) {
+        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN];
+        int fam = 0;
+        union in_addr_union u;
+        int before = tests_failed_;
+
+        CHECK_STR_EQ(e->ifname, x->ifname ? x->ifname : "");
+        CHECK_INT_EQ(e->ifindex, x->ifindex);
+        CHECK_INT_EQ(in_addr_from_string(x->addr, &fam, &u), 0);
+        CHECK_INT_EQ(e->family, fam);
+        CHECK_STR_EQ(in_addr_to_string(e->family, &e->addr, a), x->addr);
+        CHECK_INT_EQ(e->state, x->state);
+        CHECK_STR_EQ(lladdr_to_string(&e->lladdr, l), x->lladdr);
+        CHECK_INT_EQ(e->neg_age, x->neg_age_sec * USEC_PER_SEC);
+        if (tests_failed_ != before)
+                fprintf(stderr, "  (line: \"%s\")\n", line);
+}
+
+/* format_line(parse(line)) parses back to the same entry. */
+static void check_roundtrip(const struct load_entry *e) {
+        struct neigh_key k = { .family = e->family, .addr = e->addr };
+        struct record r = { .state = e->state, .source = SOURCE_LOAD, .lladdr = e->lladdr };
+        struct load_entry back;
+        const char *err = NULL;
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        /* a clock far enough from the epoch for any age the parser accepts (100 years) */
+        usec_t now = NOW + 200ULL * 365 * 24 * 3600 * USEC_PER_SEC;
+
+        snprintf(k.ifname, sizeof(k.ifname), "%s", e->ifname[0] ? e->ifname : "classic0");
+        if (e->state == RECORD_NEGATIVE)
+                r.neg_since = now - e->neg_age;
+        f = open_memstream(&text, &size);
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        loadfile_format_line(f, &k, &r, now);
+        CHECK(fclose(f) == 0);
+        CHECK_INT_EQ(loadfile_parse_line(text, &back, &err), 1);
+        CHECK_STR_EQ(back.ifname, k.ifname);
+        CHECK_INT_EQ(back.ifindex, 0);
+        CHECK_INT_EQ(back.family, e->family);
+        CHECK(in_addr_equal(e->family, &back.addr, &e->addr));
+        CHECK_INT_EQ(back.state, e->state);
+        CHECK(lladdr_equal(&back.lladdr, &e->lladdr));
+        CHECK_INT_EQ(back.neg_age, e->neg_age);
+        free(text);
+}
+
+static void expect_good(const struct expect *x) {
+        struct load_entry e;
+        const char *err = "unset";
+        int r;
+
+        memset(&e, 0x5a, sizeof(e));
+        r = loadfile_parse_line(x->line, &e, &err);
+        if (r != 1) {
+                fprintf(stderr, "rejected (%d, %s): \"%s\"\n", r, err ? err : "(null)", x->line);
+                CHECK(false);
+                return;
+        }
+        CHECK(err == NULL);
+        check_entry(x->line, &e, x);
+        check_roundtrip(&e);
+}
+
+static void test_parse_ours(void) {
+        static const struct expect good[] = {
+                /* exactly what -l prints */
+                { "eth0            198.18.0.5                              " MAC5 "\n", "eth0", 0, "198.18.0.5",
+                  RECORD_POSITIVE, MAC5, 0 },
+                { "eth0            198.18.0.5                              " MAC5 " static\n", "eth0", 0,
+                  "198.18.0.5", RECORD_STATIC, MAC5, 0 },
+                { "eth0            198.18.0.5                              FAILED: 17s ago\n", "eth0", 0,
+                  "198.18.0.5", RECORD_NEGATIVE, "", 17 },
+                { "br-lan 2001:db8::5 " MAC5, "br-lan", 0, "2001:db8::5", RECORD_POSITIVE, MAC5, 0 },
+                { "br-lan 2001:db8::5 FAILED: 0s ago", "br-lan", 0, "2001:db8::5", RECORD_NEGATIVE, "", 0 },
+                { "eth0 198.18.0.5 FAILED: 3153600000s ago", "eth0", 0, "198.18.0.5", RECORD_NEGATIVE, "",
+                  3153600000ULL }, /* 100 years: the limit */
+                { "eth0 198.18.0.5 FAILED", "eth0", 0, "198.18.0.5", RECORD_NEGATIVE, "", 0 },
+                /* any blank separation, CRLF, trailing comments */
+                { "\teth0\t198.18.0.5   \t" MAC5 "\t", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "eth0 198.18.0.5 " MAC5 "\r\n", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "eth0 198.18.0.5 " MAC5 " static\r\n", "eth0", 0, "198.18.0.5", RECORD_STATIC, MAC5, 0 },
+                { "eth0 198.18.0.5 FAILED: 5s ago\r\n", "eth0", 0, "198.18.0.5", RECORD_NEGATIVE, "", 5 },
+                { "eth0 198.18.0.5 " MAC5 " # the router", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "eth0 198.18.0.5 " MAC5 " static #pinned", "eth0", 0, "198.18.0.5", RECORD_STATIC, MAC5, 0 },
+                /* MAC spellings normalise; any link-layer length up to 32 */
+                { "eth0 198.18.0.5 2:0:0:0:0:5", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "eth0 198.18.0.5 02:AB:cd:00:00:05", "eth0", 0, "198.18.0.5", RECORD_POSITIVE,
+                  "02:ab:cd:00:00:05", 0 },
+                { "ib0 198.18.0.5 80:00:00:48:fe:80:00:00:00:00:00:00:00:02:c9:03:00:0a:bb:cc", "ib0", 0,
+                  "198.18.0.5", RECORD_POSITIVE, "80:00:00:48:fe:80:00:00:00:00:00:00:00:02:c9:03:00:0a:bb:cc", 0 },
+                /* interface names: 15 characters, odd but legal characters */
+                { "br-0123456789ab 198.18.0.5 " MAC5, "br-0123456789ab", 0, "198.18.0.5", RECORD_POSITIVE,
+                  MAC5, 0 },
+                { "eth0.100 198.18.0.5 " MAC5, "eth0.100", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "a#b 198.18.0.5 " MAC5, "a#b", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                expect_good(&good[i]);
+}
+
+static void test_parse_classic(void) {
+        static const struct expect good[] = {
+                { "2 198.18.0.5 " MAC5, NULL, 2, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "  17\t198.19.255.1\t02:00:00:00:00:FF\r\n", NULL, 17, "198.19.255.1", RECORD_POSITIVE,
+                  "02:00:00:00:00:ff", 0 },
+                { "2147483647 198.18.0.5 " MAC5 " # max ifindex", NULL, 2147483647, "198.18.0.5", RECORD_POSITIVE,
+                  MAC5, 0 },
+                { "007 198.18.0.5 " MAC5, NULL, 7, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                expect_good(&good[i]);
+}
+
+static void test_parse_ip_neigh(void) {
+        static const struct expect good[] = {
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " REACHABLE", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5,
+                  0 },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " STALE\n", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5,
+                  0 },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " DELAY", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " PROBE", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " NOARP", "eth0", 0, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " PERMANENT", "eth0", 0, "198.18.0.5", RECORD_STATIC, MAC5,
+                  0 },
+                { "198.18.0.5 dev eth0 FAILED", "eth0", 0, "198.18.0.5", RECORD_NEGATIVE, "", 0 },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " FAILED", "eth0", 0, "198.18.0.5", RECORD_NEGATIVE, "", 0 },
+                { "fe80::5 dev eth0 lladdr " MAC5 " router STALE", "eth0", 0, "fe80::5", RECORD_POSITIVE, MAC5, 0 },
+                { "2001:db8::5 dev wlan0 lladdr " MAC5 " extern_learn REACHABLE\r\n", "wlan0", 0, "2001:db8::5",
+                  RECORD_POSITIVE, MAC5, 0 },
+                { "2001:db8::5 dev wlan0 lladdr " MAC5 " router proxy extern_learn offload managed PERMANENT",
+                  "wlan0", 0, "2001:db8::5", RECORD_STATIC, MAC5, 0 },
+                { "2001:db8::6 dev eth0 FAILED # gone", "eth0", 0, "2001:db8::6", RECORD_NEGATIVE, "", 0 },
+        };
+        static const char *const skipped[] = {
+                "198.18.0.5 dev eth0 INCOMPLETE",
+                "2001:db8::5 dev eth0 INCOMPLETE\r\n",
+                "198.18.0.5 dev eth0 NONE",
+                "198.18.0.5 dev eth0 router INCOMPLETE",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                expect_good(&good[i]);
+        for (size_t i = 0; i < ELEMENTSOF(skipped); i++) {
+                struct load_entry e = { .ifindex = 42 };
+                const char *err = "unset";
+                CHECK_INT_EQ(loadfile_parse_line(skipped[i], &e, &err), 0);
+                CHECK(err == NULL);
+                CHECK_INT_EQ(e.ifindex, 42); /* untouched */
+        }
+}
+
+static void test_parse_skip(void) {
+        static const char *const lines[] = {
+                "", "\n", "\r\n", "   ", " \t \r\n", "#", "# a comment", "   # indented comment\n",
+                ("#eth0 198.18.0.5 " MAC5), "\t#\t", "# eth0 198.18.0.5 positive entry without a link-layer address",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                const char *err = "unset";
+                int r = loadfile_parse_line(lines[i], NULL, &err);
+                if (r != 0)
+                        fprintf(stderr, "not skipped: \"%s\"\n", lines[i]);
+                CHECK_INT_EQ(r, 0);
+                CHECK(err == NULL);
+        }
+}
+
+static void test_parse_bad(void) {
+        static const struct {
+                const char *line;
+                const char *reason;
+        } bad[] = {
+                /* addresses */
+                { "eth0 198.18.0.256 " MAC5, "invalid IP address '198.18.0.256'" },
+                { "eth0 198.18.0 " MAC5, "invalid IP address '198.18.0'" },
+                { "eth0 2001:db8::g " MAC5, "invalid IP address '2001:db8::g'" },
+                { "eth0 fe80::1%eth0 " MAC5, "invalid IP address 'fe80::1%eth0'" },
+                { "eth0 " MAC5 " " MAC5, "invalid IP address '" MAC5 "'" },
+                { "198.18.0.999 dev eth0 FAILED", "invalid IP address '198.18.0.999'" },
+                { "2 2001:db8::5 " MAC5, "invalid IPv4 address '2001:db8::5'" },
+                /* MACs */
+                { "eth0 198.18.0.5 02:00:00:00:00:zz", "invalid MAC address '02:00:00:00:00:zz'" },
+                { "eth0 198.18.0.5 02:00:00:00:00:05:", "invalid MAC address '02:00:00:00:00:05:'" },
+                { "eth0 198.18.0.5 020:00:00:00:00:05", "invalid MAC address '020:00:00:00:00:05'" },
+                { "eth0 198.18.0.5 02-00-00-00-00-05", "invalid MAC address '02-00-00-00-00-05'" },
+                { "eth0 198.18.0.5 00:00:00:00:00:00", "invalid MAC address (all zero) '00:00:00:00:00:00'" },
+                { "eth0 198.18.0.5 reachable", "invalid MAC address 'reachable'" },
+                { "2 198.18.0.5 02:00:00:00:05", "invalid MAC address '02:00:00:00:05'" },
+                { "2 198.18.0.5 02:00:00:00:00:05:06", "invalid MAC address '02:00:00:00:00:05:06'" },
+                { "198.18.0.5 dev eth0 lladdr zz STALE", "invalid MAC address 'zz'" },
+                /* field counts and trailing junk */
+                { "eth0", "too few fields" },
+                { "eth0 198.18.0.5", "too few fields" },
+                { "eth0 198.18.0.5 " MAC5 " foo", "unexpected field 'foo'" },
+                { "eth0 198.18.0.5 " MAC5 " static extra", "unexpected field 'extra'" },
+                { "eth0 198.18.0.5 " MAC5 " static#x", "unexpected field 'static#x'" },
+                { "eth0 198.18.0.5 " MAC5 " Static", "unexpected field 'Static'" },
+                { "2", "too few fields" },
+                { "2 198.18.0.5", "too few fields" },
+                { "2 198.18.0.5 " MAC5 " static", "unexpected field 'static'" },
+                { "a b c d e f g h i j k l m n o p q", "too many fields" },
+                /* negative entries */
+                { "eth0 198.18.0.5 FAILED: 17 ago", "invalid negative entry age '17'" },
+                { "eth0 198.18.0.5 FAILED: s ago", "invalid negative entry age 's'" },
+                { "eth0 198.18.0.5 FAILED: -1s ago", "invalid negative entry age '-1s'" },
+                { "eth0 198.18.0.5 FAILED: 1.5s ago", "invalid negative entry age '1.5s'" },
+                { "eth0 198.18.0.5 FAILED: 3153600001s ago", "negative entry age out of range '3153600001s'" },
+                { "eth0 198.18.0.5 FAILED: 99999999999999999999999s ago",
+                  "invalid negative entry age '99999999999999999999999s'" },
+                { "eth0 198.18.0.5 FAILED: 17s", "expected 'FAILED: Ns ago'" },
+                { "eth0 198.18.0.5 FAILED:", "expected 'FAILED: Ns ago'" },
+                { "eth0 198.18.0.5 FAILED: 17s since", "unexpected field 'since'" },
+                { "eth0 198.18.0.5 FAILED: 17s ago x", "unexpected field 'x'" },
+                { "eth0 198.18.0.5 FAILED x", "unexpected field 'x'" },
+                /* interface names */
+                { "verylonginterface0 198.18.0.5 " MAC5,
+                  "interface name longer than 15 characters 'verylonginterface0'" },
+                { "br-0123456789abc 198.18.0.5 " MAC5, "interface name longer than 15 characters 'br-0123456789abc'" },
+                { "eth/0 198.18.0.5 " MAC5, "invalid interface name 'eth/0'" },
+                { "eth0:1 198.18.0.5 " MAC5, "invalid interface name 'eth0:1'" },
+                { ". 198.18.0.5 " MAC5, "invalid interface name '.'" },
+                { ".. 198.18.0.5 " MAC5, "invalid interface name '..'" },
+                { "eth\001 198.18.0.5 " MAC5, "invalid interface name 'eth?'" },
+                { "198.18.0.5 dev 2eth FAILED", "invalid interface name '2eth'" },
+                { "198.18.0.5 dev averylonginterface FAILED",
+                  "interface name longer than 15 characters 'averylonginterface'" },
+                /* ifindexes */
+                { "0 198.18.0.5 " MAC5, "invalid ifindex '0'" },
+                { "2x 198.18.0.5 " MAC5, "invalid ifindex '2x'" },
+                { "2147483648 198.18.0.5 " MAC5, "invalid ifindex '2147483648'" },
+                { "99999999999999999999999 198.18.0.5 " MAC5, "invalid ifindex '99999999999999999999999'" },
+                /* ip neigh */
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " BOGUS", "unknown neighbour state 'BOGUS'" },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " stale", "unknown neighbour state 'stale'" },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " REACHABLE extra", "unexpected field 'extra'" },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " router", "missing neighbour state" },
+                { "198.18.0.5 dev eth0 lladdr " MAC5, "missing neighbour state" },
+                { "198.18.0.5 dev eth0", "missing neighbour state" },
+                { "198.18.0.5 dev eth0 lladdr", "missing MAC address after 'lladdr'" },
+                { "198.18.0.5 dev", "missing interface name after 'dev'" },
+                { "198.18.0.5 dev eth0 REACHABLE", "missing link-layer address for state 'REACHABLE'" },
+                { "198.18.0.5 dev eth0 PERMANENT", "missing link-layer address for state 'PERMANENT'" },
+                { "198.18.0.5 dev eth0 router lladdr " MAC5 " STALE", "unexpected field '" MAC5 "'" },
+                { "198.18.0.5 dev eth0 lladdr " MAC5 " STALE PERMANENT", "unexpected field 'PERMANENT'" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct load_entry e = { .ifindex = 42 };
+                const char *err = NULL;
+                int r = loadfile_parse_line(bad[i].line, &e, &err);
+                if (r != -EINVAL)
+                        fprintf(stderr, "accepted (%d): \"%s\"\n", r, bad[i].line);
+                CHECK_INT_EQ(r, -EINVAL);
+                CHECK_STR_EQ(err, bad[i].reason);
+                CHECK_INT_EQ(e.ifindex, 42); /* ret untouched on error */
+                /* error may be NULL */
+                CHECK_INT_EQ(loadfile_parse_line(bad[i].line, NULL, NULL), -EINVAL);
+        }
+
+        /* a long field is quoted in part */
+        char line[400];
+        const char *err = NULL;
+        memset(line, 'x', sizeof(line));
+        memcpy(line, "eth0 198.18.0.5 ", 16);
+        line[sizeof(line) - 1] = '\0';
+        CHECK_INT_EQ(loadfile_parse_line(line, NULL, &err), -EINVAL);
+        CHECK(err && strncmp(err, "invalid MAC address 'xxxx", 25) == 0);
+        CHECK(err && strlen(err) < 100 && strstr(err, "...'") != NULL);
+        CHECK_INT_EQ(loadfile_parse_line(NULL, NULL, &err), -EINVAL);
+}
+
+static char *format(const struct neigh_key *k, const struct record *r, usec_t now) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        CHECK(f != NULL);
+        if (!f)
+                return NULL;
+        loadfile_format_line(f, k, r, now);
+        fclose(f);
+        return text;
+}
+
+static void test_format(void) {
+        struct neigh_key k = { .ifname = "eth0", .family = AF_INET };
+        struct record r = { .state = RECORD_POSITIVE, .source = SOURCE_ARP };
+        char *s;
+
+        CHECK(inet_pton(AF_INET, "198.18.0.5", &k.addr.in) == 1);
+        CHECK_INT_EQ(lladdr_from_string(MAC5, &r.lladdr), 0);
+
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "eth0            198.18.0.5                              " MAC5 "\n");
+        free(s);
+
+        r.state = RECORD_STATIC;
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "eth0            198.18.0.5                              " MAC5 " static\n");
+        free(s);
+
+        r.state = RECORD_NEGATIVE;
+        r.neg_since = NOW - 17 * USEC_PER_SEC - 900 * USEC_PER_MSEC; /* 17.9 s: whole seconds shown */
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "eth0            198.18.0.5                              FAILED: 17s ago\n");
+        free(s);
+        r.neg_since = NOW + USEC_PER_SEC; /* clock stepped back */
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "eth0            198.18.0.5                              FAILED: 0s ago\n");
+        free(s);
+        r.neg_since = 0;
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "eth0            198.18.0.5                              FAILED: 0s ago\n");
+        free(s);
+
+        /* IPv6, long names and addresses just push the columns */
+        k.family = AF_INET6;
+        snprintf(k.ifname, sizeof(k.ifname), "br-0123456789ab");
+        CHECK(inet_pton(AF_INET6, "2001:db80:1234:5678:9abc:def0:1234:5678", &k.addr.in6) == 1);
+        r.state = RECORD_POSITIVE;
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "br-0123456789ab 2001:db80:1234:5678:9abc:def0:1234:5678 " MAC5 "\n");
+        free(s);
+
+        /* records with no loadable form become comments */
+        k.family = AF_INET;
+        snprintf(k.ifname, sizeof(k.ifname), "eth0");
+        CHECK(inet_pton(AF_INET, "198.18.0.5", &k.addr.in) == 1);
+        r.lladdr.len = 0;
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "# eth0 198.18.0.5 positive entry without a link-layer address\n");
+        CHECK_INT_EQ(loadfile_parse_line(s, NULL, NULL), 0);
+        free(s);
+        r.state = 9;
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "# eth0 198.18.0.5 unknown state 9\n");
+        CHECK_INT_EQ(loadfile_parse_line(s, NULL, NULL), 0);
+        free(s);
+}
+
+/* ---- loadfile_load against a real store ---- */
+
+static char tmpdir[] = "/tmp/test-loadfile-XXXXXX";
+
+static Store *open_store(const char *name) {
+        char path[256];
+        Store *s = NULL;
+
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+        CHECK_INT_EQ(store_open(path, &(struct store_options){}, &s), 0);
+        return s;
+}
+
+/* Runs loadfile_load on text, capturing what it logs. */
+static int load_text(Store *s, const char *text, char *log, size_t log_size) {
+        char logpath[256];
+        FILE *f = fmemopen((void *) text, strlen(text), "r");
+        int saved, fd, r;
+
+        CHECK(f != NULL);
+        if (!f)
+                return -ENOMEM;
+        snprintf(logpath, sizeof(logpath), "%s/log", tmpdir);
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        CHECK(saved >= 0 && fd >= 0);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        r = loadfile_load(s, f, "test.list", NOW);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        fclose(f);
+
+        log[0] = '\0';
+        FILE *lf = fopen(logpath, "re");
+        if (lf) {
+                size_t n = fread(log, 1, log_size - 1, lf);
+                log[n] = '\0';
+                fclose(lf);
+        }
+        return r;
+}
+
+static size_t count(Store *s) {
+        size_t n = 999;
+        CHECK_INT_EQ(store_count(s, &n), 0);
+        return n;
+}
+
+static int dump_cb(const struct neigh_key *k, const struct record *r, void *userdata) {
+        loadfile_format_line(userdata, k, r, NOW);
+        return 0;
+}
+
+static char *dump(Store *s) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        CHECK(f != NULL);
+        if (!f)
+                return NULL;
+        CHECK_INT_EQ(store_refresh(s), 0);
+        CHECK_INT_EQ(store_foreach(s, NULL, 0, dump_cb, f), 0);
+        fclose(f);
+        return text;
+}
+
+static void put(StoreTxn *t, const char *ifname, const char *addr, int state, const char *mac, usec_t neg_since) {
+        struct neigh_key k;
+        struct record r = { .state = state, .source = SOURCE_ARP, .first_seen = 5, .last_seen = 6,
+                            .neg_since = neg_since, .probes = 2 };
+        union in_addr_union a;
+        int family;
+
+        CHECK_INT_EQ(in_addr_from_string(addr, &family, &a), 0);
+        CHECK_INT_EQ(neigh_key_make(&k, ifname, family, &a), 0);
+        if (mac)
+                CHECK_INT_EQ(lladdr_from_string(mac, &r.lladdr), 0);
+        CHECK_INT_EQ(store_txn_put(t, &k, &r), 0);
+}
+
+static void test_load_roundtrip(void) {
+        Store *a = open_store("a.lmdb"), *b = open_store("b.lmdb");
+        StoreTxn *t = NULL;
+        char log[4096];
+        char *text_a, *text_b;
+
+        if (!a || !b)
+                return;
+        CHECK_INT_EQ(store_txn_begin(a, &t), 0);
+        put(t, "eth0", "198.18.0.5", RECORD_POSITIVE, MAC5, 0);
+        put(t, "eth0", "198.18.0.6", RECORD_STATIC, "02:00:00:00:00:06", 0);
+        put(t, "eth0", "198.18.0.7", RECORD_NEGATIVE, NULL, NOW - 42 * USEC_PER_SEC);
+        put(t, "eth0", "2001:db8::5", RECORD_POSITIVE, MAC5, 0);
+        put(t, "eth1", "198.19.0.1", RECORD_NEGATIVE, "02:00:00:00:00:09", NOW - 3 * USEC_PER_SEC);
+        put(t, "ib0", "198.19.1.1", RECORD_STATIC, "80:00:00:48:fe:80:00:00:00:00:00:00:00:02:c9:03:00:0a:bb:cc", 0);
+        CHECK_INT_EQ(store_txn_commit(t), 0);
+
+        text_a = dump(a);
+        CHECK(text_a && strstr(text_a, "FAILED: 42s ago") && strstr(text_a, " static\n"));
+        CHECK_INT_EQ(load_text(b, text_a ? text_a : "", log, sizeof(log)), 6);
+        CHECK_INT_EQ(count(b), 6);
+        text_b = dump(b);
+        CHECK_STR_EQ(text_b, text_a);
+
+        /* what load stored, record by record */
+        struct neigh_key k;
+        struct record r;
+        union in_addr_union u;
+        CHECK(inet_pton(AF_INET, "198.18.0.7", &u.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, "eth0", AF_INET, &u), 0);
+        CHECK_INT_EQ(store_get(b, &k, &r), 0);
+        CHECK_INT_EQ(r.state, RECORD_NEGATIVE);
+        CHECK_INT_EQ(r.source, SOURCE_LOAD);
+        CHECK_INT_EQ(r.first_seen, NOW);
+        CHECK_INT_EQ(r.last_seen, NOW);
+        CHECK_INT_EQ(r.neg_since, NOW - 42 * USEC_PER_SEC);
+        CHECK_INT_EQ(r.probes, 0);
+        CHECK_INT_EQ(r.lladdr.len, 0);
+        CHECK(inet_pton(AF_INET, "198.18.0.6", &u.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, "eth0", AF_INET, &u), 0);
+        CHECK_INT_EQ(store_get(b, &k, &r), 0);
+        CHECK_INT_EQ(r.state, RECORD_STATIC);
+        CHECK_INT_EQ(r.source, SOURCE_LOAD);
+        CHECK_INT_EQ(r.neg_since, 0);
+        CHECK_STR_EQ(lladdr_to_string(&r.lladdr, (char[LLADDR_STRLEN]){}), "02:00:00:00:00:06");
+
+        free(text_a);
+        free(text_b);
+        store_free(a);
+        store_free(b);
+}
+
+static void test_load_errors(void) {
+        Store *s = open_store("c.lmdb");
+        char log[4096], text[512], lo[IF_NAMESIZE] = {};
+
+        if (!s)
+                return;
+
+        /* one broken line: nothing stored, the line is named */
+        CHECK_INT_EQ(load_text(s,
+                               "# header\n"
+                               "eth0 198.18.0.5 " MAC5 "\n"
+                               "eth0 198.18.0.6 02:00:00:00:00:zz\n"
+                               "eth0 198.18.0.7 FAILED: 1s ago\n",
+                               log, sizeof(log)),
+                     -EINVAL);
+        CHECK(strstr(log, "test.list:3: invalid MAC address '02:00:00:00:00:zz'") != NULL);
+        CHECK_INT_EQ(count(s), 0);
+
+        /* the last line, without a newline */
+        CHECK_INT_EQ(load_text(s, "eth0 198.18.0.5 " MAC5 "\n\neth0 198.18.0.6 " MAC5 " bogus", log, sizeof(log)),
+                     -EINVAL);
+        CHECK(strstr(log, "test.list:3: unexpected field 'bogus'") != NULL);
+        CHECK_INT_EQ(count(s), 0);
+
+        /* an unknown ifindex */
+        CHECK_INT_EQ(load_text(s, "eth0 198.18.0.5 " MAC5 "\n2147483647 198.18.0.6 " MAC5 "\n", log, sizeof(log)),
+                     -ENODEV);
+        CHECK(strstr(log, "test.list:2:") != NULL && strstr(log, "ifindex 2147483647") != NULL);
+        CHECK_INT_EQ(count(s), 0);
+
+        /* a NUL byte inside a line */
+        static const char nul[] = "eth0 198.18.0.5 " MAC5 "\neth0\0 198.18.0.6 " MAC5 "\n";
+        FILE *f = fmemopen((void *) nul, sizeof(nul) - 1, "r");
+        CHECK(f != NULL);
+        if (f) {
+                int saved_level = log_get_max_level();
+                log_set_max_level(LOG_CRIT); /* keep the expected error out of the test log */
+                CHECK_INT_EQ(loadfile_load(s, f, "nul.list", NOW), -EINVAL);
+                log_set_max_level(saved_level);
+                fclose(f);
+        }
+        CHECK_INT_EQ(count(s), 0);
+
+        /* a line of any length is read whole and rejected by its content */
+        char *big = malloc(100000);
+        CHECK(big != NULL);
+        if (big) {
+                memset(big, ' ', 99999);
+                memcpy(big, "eth0 198.18.0.5", 15);
+                memcpy(big + 99990, "junk\n", 6);
+                CHECK_INT_EQ(load_text(s, big, log, sizeof(log)), -EINVAL);
+                CHECK(strstr(log, "test.list:1: invalid MAC address 'junk'") != NULL);
+                free(big);
+        }
+
+        /* empty input, comments only: nothing to do */
+        CHECK_INT_EQ(load_text(s, "", log, sizeof(log)), 0);
+        CHECK_INT_EQ(load_text(s, "# nothing\n\n198.18.0.9 dev eth0 INCOMPLETE\n", log, sizeof(log)), 0);
+        CHECK_INT_EQ(count(s), 0);
+
+        /* a good file with every format, classic ifindex 1 (the loopback in every namespace) */
+        CHECK(if_indextoname(1, lo) != NULL);
+        snprintf(text, sizeof(text),
+                 "1 198.18.0.5 " MAC5 "\r\n"
+                 "198.18.0.6 dev eth0 lladdr 02:00:00:00:00:06 router REACHABLE\n"
+                 "2001:db8::7 dev eth0 lladdr 02:00:00:00:00:07 PERMANENT\n"
+                 "198.18.0.8 dev eth0 INCOMPLETE\n"
+                 "eth1 198.18.0.9 FAILED: 10s ago # dead\n"
+                 "eth1 198.18.0.9 02:00:00:00:00:09 static\n"); /* a later line wins */
+        CHECK_INT_EQ(load_text(s, text, log, sizeof(log)), 5);
+        CHECK_INT_EQ(count(s), 4);
+
+        struct neigh_key k;
+        struct record r;
+        union in_addr_union u;
+        char ll[LLADDR_STRLEN];
+        CHECK(inet_pton(AF_INET, "198.18.0.5", &u.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, lo, AF_INET, &u), 0);
+        CHECK_INT_EQ(store_get(s, &k, &r), 0);
+        CHECK_INT_EQ(r.state, RECORD_POSITIVE);
+        CHECK_STR_EQ(lladdr_to_string(&r.lladdr, ll), MAC5);
+        CHECK(inet_pton(AF_INET, "198.18.0.9", &u.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, "eth1", AF_INET, &u), 0);
+        CHECK_INT_EQ(store_get(s, &k, &r), 0);
+        CHECK_INT_EQ(r.state, RECORD_STATIC);
+        CHECK(inet_pton(AF_INET6, "2001:db8::7", &u.in6) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, "eth0", AF_INET6, &u), 0);
+        CHECK_INT_EQ(store_get(s, &k, &r), 0);
+        CHECK_INT_EQ(r.state, RECORD_STATIC);
+        CHECK_INT_EQ(r.source, SOURCE_LOAD);
+
+        /* a failing load leaves what an earlier one stored */
+        CHECK_INT_EQ(load_text(s, "eth2 198.18.0.10 " MAC5 "\nbroken\n", log, sizeof(log)), -EINVAL);
+        CHECK(strstr(log, "test.list:2: too few fields") != NULL);
+        CHECK_INT_EQ(count(s), 4);
+
+        CHECK_INT_EQ(loadfile_load(NULL, stdin, "x", NOW), -EINVAL);
+        CHECK_INT_EQ(loadfile_load(s, NULL, "x", NOW), -EINVAL);
+        store_free(s);
+}
+
+static void test_load(void) {
+        char cmd[128];
+
+        CHECK(mkdtemp(tmpdir) != NULL);
+        test_load_roundtrip();
+        test_load_errors();
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        CHECK(system(cmd) == 0);
+}
+
+int main(void) {
+        TEST_RUN(test_parse_ours);
+        TEST_RUN(test_parse_classic);
+        TEST_RUN(test_parse_ip_neigh);
+        TEST_RUN(test_parse_skip);
+        TEST_RUN(test_parse_bad);
+        TEST_RUN(test_format);
+        TEST_RUN(test_load);
+        TEST_EXIT();
+}
