@@ -29,7 +29,8 @@ struct arpd_options {
         usec_t negative_timeout; /* -n SEC, default 60 s */
         double rate;             /* -R probes/s per interface, default 1 */
         unsigned burst;          /* -B, default 3 */
-        usec_t sync_interval;    /* -p SEC, default 30 s; fsync interval */
+        usec_t sync_interval;    /* -p SEC, default 30 s; fsync interval; 0 = after every commit,
+                                  * otherwise at least 0.1 s */
         size_t max_entries;      /* --max-entries, default STORE_DEFAULT_MAX_ENTRIES */
         bool learn_bogons;       /* --learn-bogons */
         int log_level;           /* -v: LOG_DEBUG, default LOG_INFO */
@@ -39,7 +40,12 @@ struct arpd_options {
 
 /* Parses argv into o (which it initialises with defaults first). Returns 0 to run, 1 when --help
  * or --version was printed to out (exit 0), or -EINVAL after printing a message naming the bad
- * option to err (exit 2). env_state_dir is $STATE_DIRECTORY (may be NULL). */
+ * option to err (exit 2); -ENOMEM is possible too. env_state_dir is $STATE_DIRECTORY (may be
+ * NULL; of several ':'-separated directories the first is used). On any non-zero return o owns
+ * nothing any more (arpd_options_done() is still safe). GNU getopt may permute argv; the parser
+ * may be called repeatedly. Interface names: 1..IFNAMSIZ-1 characters, no '/', ':' or
+ * whitespace, not "." or "..", each at most once. */
 int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct arpd_options *o,
                        FILE *out, FILE *err);
+/* Frees what o owns; idempotent, accepts NULL. */
 void arpd_options_done(struct arpd_options *o);

@@ -25,7 +25,9 @@ struct mnl_socket;
 /* The event socket: non-blocking, subscribed to RTNLGRP_NEIGH, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR
  * and RTNLGRP_IPV6_IFADDR, receive buffer rcvbuf (SO_RCVBUFFORCE, fallback SO_RCVBUF). */
 int nl_open_events(int rcvbuf, struct mnl_socket **ret);
-/* The command socket: non-blocking, no groups; for dumps and our RTM_NEWNEIGH answers. */
+/* The command socket: non-blocking, no groups, NETLINK_EXT_ACK when the kernel has it; for dumps
+ * and our RTM_NEWNEIGH answers. Both: close-on-exec, bound (kernel-assigned port id), rcvbuf <= 0
+ * keeps the default; a negative errno on failure. */
 int nl_open_command(int rcvbuf, struct mnl_socket **ret);
 
 struct nl_neigh {
@@ -63,16 +65,39 @@ struct nl_addr {
         uint32_t flags;       /* IFA_F_*, including IFA_FLAGS */
 };
 
+/* True if a whole message starts at nlh within the len remaining received bytes (len may be
+ * negative, as mnl_nlmsg_next() leaves it after an unpadded last message). Walk every receive
+ * buffer with this, not with mnl_nlmsg_ok() or mnl_cb_run(): libmnl 1.0.4 compares nlmsg_len
+ * through a signed cast, so it accepts nlmsg_len >= 2^31, and mnl_nlmsg_next() then aligns
+ * 0xfffffffd..0xffffffff to 0 and never advances.
+ *     for (nlh = buf; nl_msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) ... */
+bool nl_msg_ok(const struct nlmsghdr *nlh, int len);
+
 /* Each: 0, or -EBADMSG (malformed), -EPROTONOSUPPORT (well-formed but a family/type we do not
- * handle: the caller skips it silently). */
+ * handle: the caller skips it silently). *ret is only written on success.
+ * nlh must have passed nl_msg_ok() against the received bytes: nlmsg_len bounds every read.
+ * A message of another nlmsg_type than the parser's own (neigh: RTM_NEW/DEL/GETNEIGH; link:
+ * RTM_NEW/DELLINK; addr: RTM_NEW/DELADDR) is -EPROTONOSUPPORT. Bytes after the last attribute that
+ * do not form a whole attribute are -EBADMSG; unknown attributes are skipped.
+ * neigh: family AF_INET/AF_INET6 only (AF_BRIDGE fdb entries share the group); NDA_DST exactly
+ *        4/16 bytes, NDA_LLADDR 0..LLADDR_MAX (0 leaves has_lladdr false), NDA_PROBES and
+ *        NDA_FLAGS_EXT exactly 4 bytes.
+ * link:  family AF_UNSPEC only (the bridge's and IPv6's own per-port RTM_NEW/DELLINK are
+ *        -EPROTONOSUPPORT); ifindex > 0; IFLA_IFNAME required, non-empty and NUL-terminated
+ *        within IFNAMSIZ; IFLA_ADDRESS optional, at most LLADDR_MAX bytes.
+ * addr:  family AF_INET/AF_INET6; prefixlen <= 32/128; ifindex > 0; IFA_LOCAL if present (it is
+ *        our side of a point-to-point address, for IPv6 too) else IFA_ADDRESS, one of them
+ *        required, exactly 4/16 bytes; IFA_FLAGS (u32) overrides ifa_flags. */
 int nl_parse_neigh(const struct nlmsghdr *nlh, struct nl_neigh *ret);
 int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *ret);
 int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *ret);
 
-/* Each builder writes one message into buf and returns its length, or -ENOBUFS. */
+/* Each builder writes one message into buf and returns its length, or -ENOBUFS (buf too small,
+ * nothing written), or -EINVAL (a type/family/ifindex/lladdr it cannot encode). */
 /* RTM_GETNEIGH / RTM_GETLINK / RTM_GETADDR dump request for family (AF_UNSPEC = all). */
 int nl_build_dump(void *buf, size_t size, uint16_t type, int family, uint32_t seq);
-/* RTM_NEWNEIGH, NLM_F_CREATE|NLM_F_REPLACE, NUD_STALE, NDA_DST + NDA_LLADDR: our answer to a
- * miss. With ack, NLM_F_ACK is set. */
+/* RTM_NEWNEIGH, NLM_F_REQUEST|NLM_F_CREATE|NLM_F_REPLACE, NUD_STALE, NDA_DST + NDA_LLADDR: our
+ * answer to a miss. With ack, NLM_F_ACK is set. family AF_INET/AF_INET6, ifindex > 0, lladdr
+ * 1..LLADDR_MAX bytes. */
 int nl_build_neigh_answer(void *buf, size_t size, uint32_t seq, int ifindex, int family,
                           const union in_addr_union *dst, const struct lladdr *lladdr, bool ack);
