@@ -68,7 +68,7 @@ void log_event(int level, const char *message_id, const char *message, const cha
         if (level > max_level)
                 return;
         if (log_to_journal()) {
-                struct iovec iov[n + 4];
+                struct iovec iov[LOG_EVENT_MAX_FIELDS + 3];
                 char prio[32], mid[64], msg[1024];
                 size_t k = 0;
 
@@ -78,7 +78,7 @@ void log_event(int level, const char *message_id, const char *message, const cha
                 iov[k++] = (struct iovec){ prio, strlen(prio) };
                 iov[k++] = (struct iovec){ mid, strlen(mid) };
                 iov[k++] = (struct iovec){ msg, strlen(msg) };
-                for (size_t i = 0; i < n; i++)
+                for (size_t i = 0; i < n && i < LOG_EVENT_MAX_FIELDS; i++)
                         iov[k++] = (struct iovec){ (void *) fields[i], strlen(fields[i]) };
                 if (sd_journal_sendv(iov, (int) k) >= 0)
                         return;

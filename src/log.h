@@ -37,6 +37,8 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_error_errno(r, ...) log_full_errno(LOG_ERR, r, __VA_ARGS__)
 #define log_oom() log_full_errno(LOG_ERR, ENOMEM, "Out of memory.")
 
+#define LOG_EVENT_MAX_FIELDS 64
+
 /* A structured event: message_id is a 32-hex-digit id (see catalog/), fields are "KEY=value"
- * strings (n of them). Printed to stderr as "message (KEY=value ...)" outside the journal. */
+ * strings (n of them, at most LOG_EVENT_MAX_FIELDS). Printed to stderr as "message (KEY=value ...)" outside the journal. */
 void log_event(int level, const char *message_id, const char *message, const char *const *fields, size_t n);

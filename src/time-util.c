@@ -19,7 +19,20 @@ int parse_seconds(const char *s, usec_t *ret) {
         char *end = NULL;
         double d;
 
-        if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        size_t dots = 0, digits = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        /* Plain decimal only: no sign, blanks, exponent, hex or "inf". */
+        for (const char *p = s; *p; p++) {
+                if (*p == '.')
+                        dots++;
+                else if (*p >= '0' && *p <= '9')
+                        digits++;
+                else
+                        return -EINVAL;
+        }
+        if (dots > 1 || digits == 0)
                 return -EINVAL;
         errno = 0;
         d = strtod(s, &end);

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * arpd: answers the kernel's neighbour misses from a persistent store. main() only parses the
+ * command line and hands over to one of three jobs: list the store (-l), load entries (-f), or
+ * run the daemon.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arpd-manager.h"
+#include "arpd-options.h"
+#include "loadfile.h"
+#include "log.h"
+#include "store.h"
+
+struct list_ctx {
+        usec_t now;
+        size_t n;
+};
+
+static int list_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct list_ctx *c = userdata;
+
+        loadfile_format_line(stdout, k, r, c->now);
+        c->n++;
+        return 0;
+}
+
+static int run_list(const struct arpd_options *o) {
+        struct store_options so = { .read_only = true, .max_entries = o->max_entries };
+        struct list_ctx c = { .now = now_usec(CLOCK_REALTIME) };
+        Store *s = NULL;
+        int r;
+
+        r = store_open(o->db_path, &so, &s);
+        if (r < 0)
+                return r;
+        if (o->n_ifaces == 0)
+                r = store_foreach(s, NULL, 0, list_one, &c);
+        else
+                for (size_t i = 0; i < o->n_ifaces && r >= 0; i++)
+                        r = store_foreach(s, o->ifaces[i], 0, list_one, &c);
+        if (r < 0)
+                log_error_errno(r, "Listing %s failed: %m", o->db_path);
+        if (fflush(stdout) != 0 && r >= 0)
+                r = log_error_errno(errno, "Writing the listing failed: %m");
+        store_free(s);
+        return r < 0 ? r : 0;
+}
+
+static int run_load(const struct arpd_options *o) {
+        struct store_options so = { .max_entries = o->max_entries, .negative_timeout = o->negative_timeout };
+        const char *name = strcmp(o->load_file, "-") == 0 ? "<stdin>" : o->load_file;
+        FILE *f = stdin;
+        Store *s = NULL;
+        int r;
+
+        if (f != NULL && strcmp(o->load_file, "-") != 0) {
+                f = fopen(o->load_file, "re");
+                if (!f)
+                        return log_error_errno(errno, "Cannot open %s: %m", o->load_file);
+        }
+        r = store_open(o->db_path, &so, &s);
+        if (r >= 0) {
+                r = loadfile_load(s, f, name, now_usec(CLOCK_REALTIME));
+                if (r >= 0) {
+                        int q = store_sync(s);
+                        if (q < 0)
+                                log_warning_errno(q, "Syncing %s failed: %m", o->db_path);
+                        log_info("Loaded %d entr%s from %s into %s.", r, r == 1 ? "y" : "ies", name, o->db_path);
+                } else
+                        log_error("Nothing from %s was stored.", name);
+        }
+        store_free(s);
+        if (f != stdin)
+                fclose(f);
+        return r < 0 ? r : 0;
+}
+
+static int run_daemon(const struct arpd_options *o) {
+        Manager *m = NULL;
+        int r;
+
+        r = manager_new(o, &m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the daemon: %m");
+        r = manager_start(m);
+        if (r >= 0)
+                r = manager_run(m);
+        manager_free(m);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        struct arpd_options o;
+        int r;
+
+        r = arpd_options_parse(argc, argv, getenv("STATE_DIRECTORY"), &o, stdout, stderr);
+        if (r != 0) {
+                arpd_options_done(&o);
+                return r > 0 ? 0 : 2;
+        }
+        log_set_max_level(o.log_level);
+        if (!log_to_journal())
+                log_set_prefix("arpd");
+
+        switch (o.mode) {
+        case ARPD_MODE_LIST:
+                r = run_list(&o);
+                break;
+        case ARPD_MODE_LOAD:
+                r = run_load(&o);
+                break;
+        default:
+                r = run_daemon(&o);
+                break;
+        }
+        arpd_options_done(&o);
+        return r < 0 ? 1 : 0;
+}
