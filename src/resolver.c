@@ -191,6 +191,10 @@ static void learn(const struct resolver_config *c, const struct record *cur, con
 /* ---- the wire ---- */
 
 static bool in_link_subnets(const struct link_view *link, int family, const union in_addr_union *a) {
+        /* fe80::/10 is on every IPv6 link by definition (RFC 4291 2.5.6), whether or not the
+         * link's own link-local address is known yet. */
+        if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->in6))
+                return true;
         if (!link || !link->prefixes)
                 return false;
         for (size_t i = 0; i < link->n_prefixes; i++)
@@ -228,11 +232,16 @@ static enum stat_id observation_check(const struct resolver_config *c, const str
 void resolver_observe(const struct resolver_config *c, const struct link_view *link,
                       const struct observation *o, const struct record *cur, usec_t now_rt,
                       struct resolver_result *ret) {
-        static const struct learn_counters lc = {
+        static const struct learn_counters lc_arp = {
                 .new = STAT_ARP_NEW,
                 .changed = STAT_ARP_CHANGED,
                 .revived = STAT_ARP_REVIVED,
+        }, lc_ndp = {
+                .new = STAT_NDP_NEW,
+                .changed = STAT_NDP_CHANGED,
+                .revived = STAT_NDP_REVIVED,
         };
+        bool ndp = o->source == SOURCE_NDP;
         enum stat_id rej;
 
         result_init(ret);
@@ -243,10 +252,10 @@ void resolver_observe(const struct resolver_config *c, const struct link_view *l
                 return;
         }
 
-        learn(c, record_usable(cur), &o->lladdr, o->source, now_rt, &lc, ret);
+        learn(c, record_usable(cur), &o->lladdr, o->source, now_rt, ndp ? &lc_ndp : &lc_arp, ret);
 
         if (o->eth_src.len > 0 && !lladdr_equal(&o->eth_src, &o->lladdr))
-                count(ret, STAT_ARP_ETH_MISMATCH);
+                count(ret, ndp ? STAT_NDP_ETH_MISMATCH : STAT_ARP_ETH_MISMATCH);
 }
 
 /* ---- the kernel's neighbour table ---- */

@@ -37,7 +37,8 @@
  *   sender IP bogus (addr-util) or the subnet broadcast
  *   of one of the link's IPv4 prefixes                    -> REJ_SENDER_IP
  *   not inside any of the link's prefixes of its family
- *   (a link without such prefixes: outside), unless
+ *   (a link without such prefixes: outside; IPv6
+ *   link-local fe80::/10 is always inside), unless
  *   learn_bogons                                          -> REJ_OUT_OF_SUBNET
  *   family neither AF_INET nor AF_INET6                   -> REJ_MALFORMED
  * then, with the stored record:
@@ -49,7 +50,8 @@
  *   static, other MAC        -> no write, REJ_STATIC_CONFLICT, EVENT_STATIC_CONFLICT
  * A frame that passed the checks and whose Ethernet source (if known) differs from the ARP sender
  * MAC also counts ARP_ETH_MISMATCH, and is still learned (proxies and bridges legitimately do it;
- * the counter makes it visible). A new, changed or revived record takes the observation's source;
+ * the counter makes it visible). An observation with source SOURCE_NDP counts NDP_NEW,
+ * NDP_CHANGED, NDP_REVIVED and NDP_ETH_MISMATCH instead of the ARP_* ones (rejections are shared). A new, changed or revived record takes the observation's source;
  * a touch keeps the stored record as it is apart from last_seen.
  *
  * A kernel neighbour message (resolver_kernel_event):

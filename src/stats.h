@@ -42,7 +42,14 @@
         /* plumbing */                                                                                \
         X(STORE_ERRORS, "store_errors")                                                               \
         X(NETLINK_OVERRUNS, "netlink_overruns")            /* ENOBUFS: events lost, re-dumped */     \
-        X(PACKET_DROPS, "packet_drops")                    /* packet socket drops (kernel count) */
+        X(PACKET_DROPS, "packet_drops")                    /* packet socket drops (kernel count) */ \
+        /* learning by sniffing IPv6 neighbour discovery (the rejected_* above count both) */        \
+        X(NDP_RECEIVED, "ndp_received")                   /* NS/NA frames that passed the filter */ \
+        X(NDP_NEW, "ndp_new")                                                                         \
+        X(NDP_CHANGED, "ndp_changed")                                                                 \
+        X(NDP_REVIVED, "ndp_revived")                                                                 \
+        X(NDP_ETH_MISMATCH, "ndp_eth_mismatch")           /* Ethernet source != link-layer option */ \
+        X(REJ_NDP_MALFORMED, "rejected_ndp_malformed")    /* fails an RFC 4861 check, bad checksum */
 
 enum stat_id {
 #define STAT_ENUM(id, name) STAT_##id,
