@@ -17,6 +17,7 @@
 
 #include "arp-packet.h"
 #include "macro.h"
+#include "packet-socket.h"
 #include "tests.h"
 
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a };
@@ -283,35 +284,62 @@ static void test_build(void) {
                      -ENOBUFS);
 }
 
+static const struct packet_ring_params small_ring = {
+        .block_size = 16 * 4096,
+        .n_blocks = 4,
+        .retire_ms = 5,
+};
+
+static struct packet_socket_params arp_params(int ifindex) {
+        struct packet_socket_params p = { .ifindex = ifindex, .protocol = ETH_P_ARP };
+
+        p.filter = arp_filter_program(&p.filter_len);
+        return p;
+}
+
+static void count_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+        (*(unsigned *) userdata)++;
+}
+
 static void test_socket_args(void) {
-        struct arp_rx_batch *b = calloc(1, sizeof(*b));
+        struct packet_socket_params p = arp_params(0);
+        struct packet_ring_params odd = small_ring;
+        struct packet_ring ring = {};
         uint64_t drops;
         uint8_t f[ARP_FRAME_LEN] = {};
+        unsigned n = 0;
 
-        CHECK(b != NULL);
-        if (!b)
-                return;
-        CHECK_INT_EQ(arp_socket_open(0, 0), -EINVAL);
-        CHECK_INT_EQ(arp_socket_open(-3, 0), -EINVAL);
-        CHECK_INT_EQ(arp_socket_recv_batch(-1, b), -EINVAL);
-        CHECK_INT_EQ(arp_socket_send(-1, 1, f, sizeof(f)), -EINVAL);
-        CHECK_INT_EQ(arp_socket_send(0, 1, f, 13), -EINVAL);
-        CHECK_INT_EQ(arp_socket_drops(-1, &drops), -EINVAL);
+        CHECK_INT_EQ(packet_socket_open(&p, &small_ring, &ring), -EINVAL); /* ifindex 0 */
+        p.ifindex = -3;
+        CHECK_INT_EQ(packet_socket_open(&p, &small_ring, &ring), -EINVAL);
+        p = arp_params(1);
+        odd.block_size = 4096 + 1; /* not a multiple of the page size */
+        CHECK_INT_EQ(packet_socket_open(&p, &odd, &ring), -EINVAL);
+        odd = small_ring;
+        odd.n_blocks = 0;
+        CHECK_INT_EQ(packet_socket_open(&p, &odd, &ring), -EINVAL);
+        CHECK_INT_EQ(packet_socket_open(&p, &small_ring, NULL), -EINVAL); /* ring params but no ring */
+        p.filter = NULL;
+        CHECK_INT_EQ(packet_socket_open(&p, NULL, NULL), -EINVAL);
+        CHECK_INT_EQ(packet_socket_send(-1, 1, ETH_P_ARP, f, sizeof(f)), -EINVAL);
+        CHECK_INT_EQ(packet_socket_send(0, 1, ETH_P_ARP, f, 13), -EINVAL);
+        CHECK_INT_EQ(packet_socket_drops(-1, &drops), -EINVAL);
+        /* a ring that was never mapped yields nothing */
+        CHECK_INT_EQ(packet_ring_drain(&ring, 4, count_frame, &n), 0);
+        CHECK_INT_EQ(n, 0);
 
-        /* Not a packet socket: the errors come back negative, nothing is read. */
-        int p[2];
-        CHECK(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
-        CHECK(arp_socket_recv_batch(p[0], b) < 0);
-        CHECK_INT_EQ(b->n, 0);
-        CHECK(arp_socket_drops(p[0], &drops) < 0);
-        safe_close(p[0]);
-        safe_close(p[1]);
+        /* Not a packet socket: the error comes back negative. */
+        int fds[2];
+        CHECK(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+        CHECK(packet_socket_drops(fds[0], &drops) < 0);
+        safe_close(fds[0]);
+        safe_close(fds[1]);
 
         if (geteuid() != 0) {
                 /* Without CAP_NET_RAW the kernel refuses the socket. */
-                CHECK_INT_EQ(arp_socket_open(1, 0), -EPERM);
+                p = arp_params(1);
+                CHECK_INT_EQ(packet_socket_open(&p, &small_ring, &ring), -EPERM);
         }
-        free(b);
 }
 
 /* ---- socket test in a private network namespace (root only) ---- */
@@ -345,38 +373,44 @@ static int raw_send(int fd, int ifindex, const uint8_t *f, size_t len) {
         return sendto(fd, f, len, 0, (struct sockaddr *) &sll, sizeof(sll)) == (ssize_t) len ? 0 : -errno;
 }
 
-/* Collects frames for up to ms milliseconds, or until want frames arrived (then a short grace
+struct collected {
+        uint8_t frames[8][128];
+        size_t len[8];
+        unsigned n, seen;
+};
+
+static void collect_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+        struct collected *c = userdata;
+
+        CHECK(!truncated);
+        c->seen++;
+        if (c->n < ELEMENTSOF(c->frames) && len <= sizeof(c->frames[0])) {
+                memcpy(c->frames[c->n], frame, len);
+                c->len[c->n++] = len;
+        }
+}
+
+/* Drains the ring for up to ms milliseconds, or until want frames arrived (then a short grace
  * period to catch anything unexpected behind them). */
-static unsigned collect(int fd, struct arp_rx_batch *b, uint8_t out[][ARP_RX_SNAPLEN], size_t *out_len,
-                        unsigned max, unsigned want, int ms) {
-        unsigned got = 0;
+static unsigned collect(int fd, struct packet_ring *ring, struct collected *c, unsigned want, int ms) {
         bool grace = false;
 
-        for (;;) {
+        for (unsigned rounds = 0; rounds < 1000; rounds++) {
                 struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                int r = poll(&pfd, 1, grace ? 200 : ms);
-                if (r <= 0)
+                if (poll(&pfd, 1, grace ? 200 : ms) <= 0)
                         break;
-                r = arp_socket_recv_batch(fd, b);
-                CHECK(r >= 0);
-                if (r < 0)
-                        break;
-                CHECK_INT_EQ(b->n, r);
-                for (int i = 0; i < r && got < max; i++) {
-                        memcpy(out[got], b->buf[i], b->len[i]);
-                        out_len[got++] = b->len[i];
-                }
-                if (got >= want)
+                (void) packet_ring_drain(ring, small_ring.n_blocks, collect_frame, c);
+                if (c->seen >= want)
                         grace = true;
         }
-        return got;
+        return c->seen;
 }
 
 static void netns_child(void) {
         uint8_t good1[ARP_FRAME_LEN], good2[60] = {}, bad[ARP_FRAME_LEN], own[ARP_FRAME_LEN];
-        uint8_t got[8][ARP_RX_SNAPLEN];
-        size_t got_len[8];
-        struct arp_rx_batch *b;
+        struct packet_socket_params p;
+        struct packet_ring ring = {};
+        struct collected c = {};
         _cleanup_close_ int fd = -EBADF, tx = -EBADF;
         int ifa, ifb, r;
         uint64_t drops = 99;
@@ -398,19 +432,23 @@ static void netns_child(void) {
         CHECK_INT_EQ(wait_running("arpt-b"), 0);
 
         /* an interface that does not exist */
-        CHECK_INT_EQ(arp_socket_open(ifa + ifb + 1000, 0), -ENODEV);
+        p = arp_params(ifa + ifb + 1000);
+        CHECK_INT_EQ(packet_socket_open(&p, &small_ring, &ring), -ENODEV);
+        CHECK(ring.map == NULL); /* nothing left mapped */
 
-        fd = arp_socket_open(ifa, 1 << 20);
+        p = arp_params(ifa);
+        fd = packet_socket_open(&p, &small_ring, &ring);
         CHECK(fd >= 0);
         if (fd < 0)
                 exit(1);
+        CHECK(ring.map != NULL);
         int flags = fcntl(fd, F_GETFL), fdflags = fcntl(fd, F_GETFD);
         CHECK(flags >= 0 && (flags & O_NONBLOCK));
         CHECK(fdflags >= 0 && (fdflags & FD_CLOEXEC));
-        int rb = 0;
-        socklen_t sl = sizeof(rb);
-        CHECK(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rb, &sl) == 0);
-        CHECK(rb >= 1 << 20); /* root: SO_RCVBUFFORCE worked (the kernel doubles the value) */
+        int v = 0;
+        socklen_t sl = sizeof(v);
+        CHECK(getsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, &sl) == 0);
+        CHECK_INT_EQ(v, TPACKET_V3);
         /* Outgoing frames reach only ETH_P_ALL taps in today's kernels, so the option cannot be
          * observed through traffic on an ETH_P_ARP socket (see below); check it is set. */
         int ign = 0;
@@ -418,12 +456,7 @@ static void netns_child(void) {
         CHECK(getsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &ign, &sl) == 0);
         CHECK_INT_EQ(ign, 1);
 
-        b = calloc(1, sizeof(*b));
-        CHECK(b != NULL);
-        if (!b)
-                exit(1);
-        CHECK_INT_EQ(arp_socket_recv_batch(fd, b), 0); /* nothing queued: 0, not an error */
-        CHECK_INT_EQ(b->n, 0);
+        CHECK_INT_EQ(packet_ring_drain(&ring, small_ring.n_blocks, collect_frame, &c), 0); /* nothing yet */
 
         tx = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* protocol 0: send only */
         CHECK(tx >= 0);
@@ -440,22 +473,22 @@ static void netns_child(void) {
         /* Outgoing on the socket's own interface, from another socket and from the socket itself:
          * neither may come back. */
         CHECK_INT_EQ(raw_send(tx, ifa, own, sizeof(own)), 0);
-        CHECK_INT_EQ(arp_socket_send(fd, ifa, own, sizeof(own)), 0);
+        CHECK_INT_EQ(packet_socket_send(fd, ifa, ETH_P_ARP, own, sizeof(own)), 0);
         CHECK_INT_EQ(raw_send(tx, ifb, good2, sizeof(good2)), 0);    /* padded to 60 */
 
-        unsigned n = collect(fd, b, got, got_len, ELEMENTSOF(got), 2, 3000);
+        unsigned n = collect(fd, &ring, &c, 2, 3000);
         CHECK_INT_EQ(n, 2);
         bool seen1 = false, seen2 = false;
-        for (unsigned i = 0; i < n; i++) {
+        for (unsigned i = 0; i < c.n; i++) {
                 struct arp_frame a;
 
-                r = arp_frame_parse(got[i], got_len[i], &a);
+                r = arp_frame_parse(c.frames[i], c.len[i], &a);
                 CHECK_INT_EQ(r, 0);
                 if (r < 0)
                         continue;
-                if (got_len[i] == ARP_FRAME_LEN && memcmp(got[i], good1, ARP_FRAME_LEN) == 0)
+                if (c.len[i] == ARP_FRAME_LEN && memcmp(c.frames[i], good1, ARP_FRAME_LEN) == 0)
                         seen1 = true;
-                else if (got_len[i] == sizeof(good2) && memcmp(got[i], good2, sizeof(good2)) == 0)
+                else if (c.len[i] == sizeof(good2) && memcmp(c.frames[i], good2, sizeof(good2)) == 0)
                         seen2 = true;
                 else {
                         fprintf(stderr, "unexpected frame from %02x\n", a.sha.bytes[5]);
@@ -464,23 +497,42 @@ static void netns_child(void) {
         }
         CHECK(seen1 && seen2);
 
-        /* One call drains several queued frames. */
+        /* Several queued frames come out of one block in one drain. */
+        c = (struct collected){};
         for (int i = 0; i < 5; i++)
                 CHECK_INT_EQ(raw_send(tx, ifb, good1, sizeof(good1)), 0);
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
         CHECK_INT_EQ(poll(&pfd, 1, 3000), 1);
-        usleep(200 * 1000);
-        CHECK_INT_EQ(arp_socket_recv_batch(fd, b), 5);
-        CHECK_INT_EQ(b->n, 5);
-        for (unsigned i = 0; i < b->n; i++) {
-                CHECK_INT_EQ(b->len[i], ARP_FRAME_LEN);
-                CHECK(memcmp(b->buf[i], good1, ARP_FRAME_LEN) == 0);
+        usleep(50 * 1000);
+        CHECK_INT_EQ(packet_ring_drain(&ring, small_ring.n_blocks, collect_frame, &c), 5);
+        for (unsigned i = 0; i < c.n; i++) {
+                CHECK_INT_EQ(c.len[i], ARP_FRAME_LEN);
+                CHECK(memcmp(c.frames[i], good1, ARP_FRAME_LEN) == 0);
         }
-        CHECK_INT_EQ(arp_socket_recv_batch(fd, b), 0);
+        CHECK_INT_EQ(packet_ring_drain(&ring, small_ring.n_blocks, collect_frame, &c), 0);
 
-        CHECK_INT_EQ(arp_socket_drops(fd, &drops), 0);
+        /* More frames than the ring holds: the excess is dropped and counted, never corrupted,
+         * and the ring keeps working after it was drained. */
+        c = (struct collected){};
+        unsigned flood = 4000; /* 4 blocks of 64 KiB hold about 1,500 ARP frames */
+        for (unsigned i = 0; i < flood; i++)
+                CHECK_INT_EQ(raw_send(tx, ifb, good1, sizeof(good1)), 0);
+        usleep(50 * 1000);
+        unsigned got = 0;
+        for (int round = 0; round < 20; round++)
+                got += packet_ring_drain(&ring, small_ring.n_blocks, count_frame, &c.seen);
+        CHECK_INT_EQ(packet_socket_drops(fd, &drops), 0);
+        CHECK(got > 0 && got < flood);
+        CHECK_INT_EQ(got + drops, flood);
+        c = (struct collected){};
+        CHECK_INT_EQ(raw_send(tx, ifb, good2, sizeof(good2)), 0);
+        CHECK_INT_EQ(collect(fd, &ring, &c, 1, 3000), 1);
+        CHECK(c.n == 1 && c.len[0] == sizeof(good2) && memcmp(c.frames[0], good2, sizeof(good2)) == 0);
+        CHECK_INT_EQ(packet_socket_drops(fd, &drops), 0);
         CHECK_INT_EQ(drops, 0);
-        free(b);
+
+        packet_ring_unmap(&ring);
+        CHECK(ring.map == NULL);
         exit(tests_failed_ ? 1 : 0);
 }
 
