@@ -16,6 +16,8 @@
 #include "log.h"
 #include "store.h"
 
+#define LIST_STDOUT_BUFFER (256U * 1024U)
+
 struct list_ctx {
         usec_t now;
         size_t n;
@@ -38,6 +40,9 @@ static int run_list(const struct arpd_options *o) {
         r = store_open(o->db_path, &so, &s);
         if (r < 0)
                 return r;
+        /* Large writes instead of one per 4 KiB: a listing can run to a million lines. */
+        static char out_buf[LIST_STDOUT_BUFFER];
+        (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
         if (o->n_ifaces == 0)
                 r = store_foreach(s, NULL, 0, list_one, &c);
         else

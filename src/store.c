@@ -971,7 +971,13 @@ static void warn_bad_value(const Store *s, const MDB_val *k, int r) {
 }
 
 int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata) {
-        uint8_t prefix[IFNAMSIZ + 1] = {}, seek[IFNAMSIZ + 1];
+        return store_foreach_after(s, ifname, family, NULL, cb, userdata);
+}
+
+int store_foreach_after(Store *s, const char *ifname, int family, const struct neigh_key *after,
+                        store_foreach_t cb, void *userdata) {
+        uint8_t prefix[IFNAMSIZ + 1] = {}, seek[IFNAMSIZ + 1], start[KEY_MAX_SIZE];
+        int start_len = 0;
         size_t plen = 0;
         MDB_cursor *c = NULL;
         MDB_txn *txn = NULL;
@@ -1008,6 +1014,15 @@ int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, 
 
         k = (MDB_val) { plen, prefix };
         op = plen > 0 ? MDB_SET_RANGE : MDB_FIRST;
+        if (after) {
+                start_len = neigh_key_encode(after, start, sizeof(start));
+                /* Resume only from a key inside the range; before it, start at the range. */
+                if (start_len > 0 && memcmp(start, prefix, MIN(plen, (size_t) start_len)) >= 0) {
+                        k = (MDB_val) { (size_t) start_len, start };
+                        op = MDB_SET_RANGE;
+                } else
+                        start_len = 0;
+        }
         for (;;) {
                 struct neigh_key key;
                 struct record rec;
@@ -1032,6 +1047,12 @@ int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, 
                                 op = MDB_SET_RANGE;
                                 continue;
                         }
+                }
+                if (start_len > 0) {
+                        bool same = k.mv_size == (size_t) start_len && memcmp(k.mv_data, start, k.mv_size) == 0;
+                        start_len = 0;
+                        if (same)
+                                continue; /* strictly after */
                 }
                 if (neigh_key_decode(k.mv_data, k.mv_size, &key) < 0) {
                         s->counters.bad_records++;

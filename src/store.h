@@ -108,6 +108,10 @@ int store_count(Store *s, size_t *ret);
  * Values that cannot be decoded are skipped and counted, with one warning naming the key. */
 typedef int (*store_foreach_t)(const struct neigh_key *k, const struct record *r, void *userdata);
 int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata);
+/* The same, starting strictly after the key after (NULL: from the start of the range), for paged
+ * listings that resume where the previous page ended. */
+int store_foreach_after(Store *s, const char *ifname, int family, const struct neigh_key *after,
+                        store_foreach_t cb, void *userdata);
 
 /* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). It sees its
  * own changes, not the staged overlay. After an error other than -ENOENT (e.g. -ENOSPC when the map

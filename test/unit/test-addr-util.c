@@ -15,6 +15,24 @@ static struct in_addr a4(const char *s) {
         return a;
 }
 
+/* The hand-written IPv4 formatter prints what inet_ntop() prints, for every octet value in every
+ * position. */
+static void test_in4_to_string(void) {
+        char buf[IN_ADDR_STRLEN], want[INET_ADDRSTRLEN];
+
+        for (unsigned v = 0; v < 256; v++)
+                for (unsigned pos = 0; pos < 4; pos++) {
+                        union in_addr_union u = { .bytes = { 198, 18, 0, 1 } };
+
+                        u.bytes[pos] = (uint8_t) v;
+                        inet_ntop(AF_INET, &u.in, want, sizeof(want));
+                        CHECK_STR_EQ(in_addr_to_string(AF_INET, &u, buf), want);
+                }
+        union in_addr_union z = {}, m = { .bytes = { 255, 255, 255, 255 } };
+        CHECK_STR_EQ(in_addr_to_string(AF_INET, &z, buf), "0.0.0.0");
+        CHECK_STR_EQ(in_addr_to_string(AF_INET, &m, buf), "255.255.255.255");
+}
+
 static void test_in_addr(void) {
         union in_addr_union u, v;
         char buf[IN_ADDR_STRLEN];
@@ -172,6 +190,7 @@ static void test_time(void) {
 
 int main(void) {
         TEST_RUN(test_in_addr);
+        TEST_RUN(test_in4_to_string);
         TEST_RUN(test_lladdr);
         TEST_RUN(test_bogus);
         TEST_RUN(test_prefix);

@@ -1,0 +1,1169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * arpctl: the operator's view of arpd. Talks to a running arpd over its control endpoint
+ * (io.arpd.Manager1, peer-to-peer D-Bus on a socket under /run/arpd), or reads the store directly
+ * and read-only (--database, or when no arpd runs). Listings stream page by page: memory does not
+ * grow with the table.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arpd-options.h"
+#include "entry-format.h"
+#include "log.h"
+#include "macro.h"
+#include "resolver.h"
+#include "store.h"
+
+#ifndef ARPD_VERSION
+#define ARPD_VERSION "0.0.0"
+#endif
+
+#define BUS_INTERFACE "io.arpd.Manager1"
+#define BUS_PATH "/io/arpd/Manager1"
+#define RUN_DIR "/run/arpd"
+#define PAGE_SIZE_ENTRIES 4096
+#define EXIT_USAGE 2
+
+enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
+
+static struct {
+        enum json_mode json;
+        bool legend;
+        bool color;
+        int family;
+        const char *socket;
+        const char *database;
+        const char *flush_states; /* NULL: the default ("learned") */
+} arg = { .legend = true };
+
+
+/* ---- where the data comes from -------------------------------------------------------------- */
+
+typedef struct Source {
+        sd_bus *bus;          /* a running arpd, or */
+        Store *store;         /* the store, read-only */
+        char socket[108];
+} Source;
+
+static void source_done(Source *s) {
+        s->bus = sd_bus_flush_close_unref(s->bus);
+        s->store = store_free(s->store);
+}
+
+static int connect_socket(const char *path, sd_bus **ret) {
+        struct sockaddr_un addr = { .sun_family = AF_UNIX };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (strlen(path) >= sizeof(addr.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(addr.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+                return -errno;
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_set_fd(bus, fd, fd);
+        if (r < 0)
+                return r;
+        TAKE_FD(fd);
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* The sockets of running daemons: RUN_DIR/NAME/bus. Fills paths (up to max) and returns how many
+ * matched; alive[i] says whether something accepts connections there. */
+static size_t find_daemons(char paths[][108], bool *alive, size_t max) {
+        glob_t g = {};
+        size_t n = 0;
+
+        if (glob(RUN_DIR "/*/bus", 0, NULL, &g) != 0)
+                return 0;
+        for (size_t i = 0; i < g.gl_pathc && n < max; i++) {
+                sd_bus *bus = NULL;
+                if (strlen(g.gl_pathv[i]) >= 108)
+                        continue;
+                snprintf(paths[n], 108, "%s", g.gl_pathv[i]);
+                alive[n] = connect_socket(paths[n], &bus) >= 0;
+                sd_bus_flush_close_unref(bus);
+                n++;
+        }
+        globfree(&g);
+        return n;
+}
+
+/* Picks the daemon: --socket, else RUN_DIR/all/bus if it answers, else the only one that does.
+ * Returns 1 when connected, 0 when no daemon runs, < 0 on error (logged). */
+static int source_connect(Source *s) {
+        char paths[64][108];
+        bool alive[64];
+        size_t n, n_alive = 0, pick = 0;
+        int r;
+
+        if (arg.socket) {
+                snprintf(s->socket, sizeof(s->socket), "%s", arg.socket);
+                r = connect_socket(arg.socket, &s->bus);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot reach arpd at %s: %m (is it running?)", arg.socket);
+                return 1;
+        }
+        n = find_daemons(paths, alive, ELEMENTSOF(paths));
+        for (size_t i = 0; i < n; i++)
+                if (alive[i]) {
+                        if (strcmp(paths[i], RUN_DIR "/all/bus") == 0) {
+                                n_alive = 1;
+                                pick = i;
+                                break;
+                        }
+                        n_alive++;
+                        pick = i;
+                }
+        if (n_alive == 0)
+                return 0;
+        if (n_alive > 1) {
+                log_error("Several arpd instances run; pick one with --socket=PATH (see 'arpctl list-daemons').");
+                return -EUCLEAN;
+        }
+        snprintf(s->socket, sizeof(s->socket), "%s", paths[pick]);
+        r = connect_socket(paths[pick], &s->bus);
+        if (r < 0)
+                return log_error_errno(r, "Cannot reach arpd at %s: %m", paths[pick]);
+        return 1;
+}
+
+static int source_open_store(Source *s, const char *path) {
+        struct store_options so = { .read_only = true };
+
+        return store_open(path, &so, &s->store); /* logs its errors */
+}
+
+/* For reads: --database, else a running daemon, else the default store. */
+static int source_open_read(Source *s) {
+        int r;
+
+        if (arg.database)
+                return source_open_store(s, arg.database);
+        r = source_connect(s);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        fprintf(stderr, "arpctl: no running arpd found; reading %s directly.\n", ARPD_DEFAULT_DB);
+        return source_open_store(s, ARPD_DEFAULT_DB);
+}
+
+/* For changes and daemon-only queries: a running daemon. */
+static int source_open_daemon(Source *s) {
+        int r;
+
+        if (arg.database) {
+                log_error("This command needs a running arpd; --database only serves reads (dump, show, why).");
+                return -EOPNOTSUPP;
+        }
+        r = source_connect(s);
+        if (r == 0) {
+                log_error("No running arpd found under " RUN_DIR " (see 'arpctl list-daemons', or use --socket=PATH).");
+                return -ENOENT;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int call_failed(const char *what, sd_bus_error *e, int r) {
+        if (e && sd_bus_error_is_set(e))
+                log_error("%s: %s", what, e->message ? e->message : e->name);
+        else
+                log_error_errno(r, "%s: %m", what);
+        return r < 0 ? r : -EIO;
+}
+
+/* Walks every entry that matches f, page by page, calling cb for each. */
+typedef int (*entry_cb_t)(const struct neigh_key *k, const struct record *r, void *userdata);
+
+struct offline_ctx {
+        const struct entry_filter *filter;
+        entry_cb_t cb;
+        void *userdata;
+};
+
+static int offline_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct offline_ctx *c = userdata;
+
+        return entry_filter_match(c->filter, k, r) ? c->cb(k, r, c->userdata) : 0;
+}
+
+static const char *states_name(unsigned states) {
+        if (states == 0 || states == ENTRY_STATES_ALL)
+                return "any";
+        if (states == ENTRY_STATES_LEARNED)
+                return "learned";
+        for (int s = RECORD_POSITIVE; s <= RECORD_STATIC; s++)
+                if (states == ENTRY_STATE_BIT(s))
+                        return record_state_to_string(s);
+        return "any";
+}
+
+static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb, void *userdata) {
+        char prefix[IN_ADDR_STRLEN + 8] = "", cursor[ENTRY_CURSOR_MAX] = "";
+        char a[IN_ADDR_STRLEN];
+        int r;
+
+        if (s->store) {
+                struct offline_ctx c = { .filter = f, .cb = cb, .userdata = userdata };
+                return store_foreach(s->store, f->ifname[0] ? f->ifname : NULL, f->family, offline_one, &c);
+        }
+        if (f->has_prefix)
+                snprintf(prefix, sizeof(prefix), "%s/%u", in_addr_to_string(f->prefix.family, &f->prefix.addr, a),
+                         f->prefix.prefixlen);
+        /* The packed listing costs one array per page instead of nine fields per entry; an arpd
+         * that predates it still answers ListEntries. */
+        bool packed = true;
+        for (unsigned page = 0;; page++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                struct neigh_key k;
+                struct record rec;
+                const char *next;
+
+                r = sd_bus_call_method(s->bus, NULL, BUS_PATH, BUS_INTERFACE,
+                                       packed ? "ListEntriesPacked" : "ListEntries", &e, &reply, "susssu", f->ifname,
+                                       (uint32_t) (f->family == AF_INET ? 4 : f->family == AF_INET6 ? 6 : 0),
+                                       states_name(f->states), prefix, cursor, (uint32_t) PAGE_SIZE_ENTRIES);
+                if (r < 0 && packed && sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                        packed = false;
+                        page--;
+                        continue;
+                }
+                if (r < 0)
+                        return call_failed("Listing entries failed", &e, r);
+                if (packed) {
+                        const uint8_t *data;
+                        size_t size;
+
+                        r = sd_bus_message_read_array(reply, 'y', (const void **) &data, &size);
+                        if (r < 0)
+                                return r;
+                        if (size % ENTRY_PACKED_SIZE != 0)
+                                return log_error_errno(EBADMSG, "arpd sent a malformed page of entries.");
+                        for (size_t i = 0; i < size; i += ENTRY_PACKED_SIZE) {
+                                if (entry_unpack(data + i, &k, &rec) < 0)
+                                        return log_error_errno(EBADMSG, "arpd sent a malformed entry: %m");
+                                r = cb(&k, &rec, userdata);
+                                if (r != 0)
+                                        return r;
+                        }
+                } else {
+                        r = sd_bus_message_enter_container(reply, 'a', ENTRY_BUS_SIGNATURE);
+                        if (r < 0)
+                                return r;
+                        while ((r = entry_bus_read(reply, &k, &rec)) > 0) {
+                                r = cb(&k, &rec, userdata);
+                                if (r != 0)
+                                        return r;
+                        }
+                        if (r < 0)
+                                return log_error_errno(r, "arpd sent a malformed entry: %m");
+                        r = sd_bus_message_exit_container(reply);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_read(reply, "s", &next);
+                if (r < 0)
+                        return r;
+                if (next[0] == '\0')
+                        return 0;
+                if (strlen(next) >= sizeof(cursor))
+                        return -EBADMSG;
+                strcpy(cursor, next);
+        }
+}
+
+/* ---- output --------------------------------------------------------------------------------- */
+
+static const char *color_for(enum record_state st) {
+        if (!arg.color)
+                return "";
+        switch (st) {
+        case RECORD_NEGATIVE:
+                return "\033[0;31m";
+        case RECORD_STATIC:
+                return "\033[0;34m";
+        default:
+                return "\033[0;32m";
+        }
+}
+static const char *color_off(void) {
+        return arg.color ? "\033[0m" : "";
+}
+
+/* Copies s (n bytes) to p, left-aligned in a field of width columns (as printf's "%-*s"). */
+static char *put_padded(char *p, const char *s, size_t n, size_t width) {
+        p = mempcpy(p, s, n);
+        if (n < width) {
+                memset(p, ' ', width - n);
+                p += width - n;
+        }
+        return p;
+}
+
+static const char *age_string(usec_t then, usec_t now, char *buf, size_t size) {
+        char a[64];
+
+        if (then == 0)
+                return "-";
+        if (then > now)
+                return "in the future";
+        snprintf(buf, size, "%s ago", format_age(now - then, a, sizeof(a)));
+        return buf;
+}
+
+struct dump_ctx {
+        usec_t now;
+        size_t n;
+        size_t per_state[4];
+        /* The last "LAST SEEN" text and the age (in seconds) it was made for: neighbours learned
+         * or loaded together share it, and format_age() is printf underneath. */
+        unsigned long long age_sec;
+        size_t age_len;
+        char age[80];
+};
+
+static void table_header(void) {
+        if (arg.legend && arg.json == JSON_OFF)
+                printf("%-10s %-15s %-17s %-8s %-7s %s\n", "INTERFACE", "ADDRESS", "LLADDR", "STATE", "SOURCE",
+                       "LAST SEEN");
+}
+
+static int dump_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct dump_ctx *c = userdata;
+        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN];
+
+        if (arg.json != JSON_OFF) {
+                if (c->n > 0)
+                        fputs(arg.json == JSON_PRETTY ? ",\n  " : ",", stdout);
+                entry_format_json(stdout, k, r, arg.json == JSON_PRETTY, 2);
+        } else {
+                /* Assembled by hand, as "%-10s %-15s %-17s %s%-8s%s %-7s %s\n" would print it, and
+                 * written at once: printf dominated the time of a large dump. */
+                char line[IFNAMSIZ + IN_ADDR_STRLEN + LLADDR_STRLEN + sizeof(c->age) + 64], *p = line;
+                const char *agestr;
+                size_t agelen;
+
+                if (r->last_seen == 0 || r->last_seen > c->now) {
+                        agestr = r->last_seen == 0 ? "-" : "in the future";
+                        agelen = strlen(agestr);
+                } else {
+                        unsigned long long sec = (c->now - r->last_seen) / USEC_PER_SEC;
+
+                        if (c->age_len == 0 || c->age_sec != sec) {
+                                age_string(r->last_seen, c->now, c->age, sizeof(c->age));
+                                c->age_sec = sec;
+                                c->age_len = strlen(c->age);
+                        }
+                        agestr = c->age;
+                        agelen = c->age_len;
+                }
+                p = put_padded(p, k->ifname, strnlen(k->ifname, IFNAMSIZ - 1), 10);
+                *p++ = ' ';
+                in_addr_to_string(k->family, &k->addr, a);
+                p = put_padded(p, a, strlen(a), 15);
+                *p++ = ' ';
+                if (r->lladdr.len > 0) {
+                        lladdr_to_string(&r->lladdr, l);
+                        p = put_padded(p, l, strlen(l), 17);
+                } else
+                        p = put_padded(p, "-", 1, 17);
+                *p++ = ' ';
+                p = stpcpy(p, color_for(r->state));
+                p = put_padded(p, record_state_to_string(r->state), strlen(record_state_to_string(r->state)), 8);
+                p = stpcpy(p, color_off());
+                *p++ = ' ';
+                p = put_padded(p, record_source_to_string(r->source), strlen(record_source_to_string(r->source)), 7);
+                *p++ = ' ';
+                p = mempcpy(p, agestr, agelen);
+                *p++ = '\n';
+                fwrite(line, 1, (size_t) (p - line), stdout);
+        }
+        c->n++;
+        if ((unsigned) r->state < ELEMENTSOF(c->per_state))
+                c->per_state[r->state]++;
+        return 0;
+}
+
+static void json_begin(void) {
+        if (arg.json != JSON_OFF)
+                fputs(arg.json == JSON_PRETTY ? "[\n  " : "[", stdout);
+}
+
+static void json_end(size_t n) {
+        if (arg.json == JSON_PRETTY)
+                fputs(n > 0 ? "\n]\n" : "]\n", stdout);
+        else if (arg.json == JSON_SHORT)
+                fputs("]\n", stdout);
+}
+
+static void dump_totals(const struct dump_ctx *c) {
+        if (arg.json == JSON_OFF && arg.legend)
+                printf("\n%zu entr%s: %zu positive, %zu negative, %zu static.\n", c->n, c->n == 1 ? "y" : "ies",
+                       c->per_state[RECORD_POSITIVE], c->per_state[RECORD_NEGATIVE], c->per_state[RECORD_STATIC]);
+}
+
+static int finish_output(int r) {
+        if (fflush(stdout) != 0 && r >= 0)
+                return log_error_errno(errno, "Writing the output failed: %m");
+        return r;
+}
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+static int verb_dump(int argc, char **argv) {
+        Source s = {};
+        struct dump_ctx c = { .now = now_usec(CLOCK_REALTIME) };
+        struct entry_filter f = { .family = arg.family };
+        int r;
+
+        for (int i = 0; i < argc; i++)
+                if (!entry_ifname_valid(argv[i])) {
+                        log_error("Invalid interface name '%s'.", argv[i]);
+                        return -EINVAL;
+                }
+        r = source_open_read(&s);
+        if (r < 0)
+                return r;
+        /* Large writes instead of one per 4 KiB: a dump can run to a million lines. */
+        static char out_buf[256 * 1024];
+        (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
+        json_begin();
+        table_header();
+        if (argc == 0)
+                r = source_foreach(&s, &f, dump_one, &c);
+        for (int i = 0; i < argc && r >= 0; i++) {
+                snprintf(f.ifname, sizeof(f.ifname), "%s", argv[i]);
+                r = source_foreach(&s, &f, dump_one, &c);
+        }
+        if (r >= 0) {
+                json_end(c.n);
+                dump_totals(&c);
+        }
+        source_done(&s);
+        return finish_output(r);
+}
+
+static int parse_address_arg(const char *s, struct entry_filter *f) {
+        int family;
+        union in_addr_union a;
+
+        if (in_addr_from_string(s, &family, &a) < 0) {
+                log_error("Invalid IPv4 or IPv6 address '%s'.", s);
+                return -EINVAL;
+        }
+        f->has_prefix = true;
+        f->prefix = (struct in_prefix) { .family = family, .prefixlen = (uint8_t) (family_addr_size(family) * 8), .addr = a };
+        return 0;
+}
+
+static int verb_show(int argc, char **argv) {
+        Source s = {};
+        struct dump_ctx c = { .now = now_usec(CLOCK_REALTIME) };
+        struct entry_filter f = { .family = arg.family };
+        int r;
+
+        r = parse_address_arg(argv[0], &f);
+        if (r < 0)
+                return r;
+        r = source_open_read(&s);
+        if (r < 0)
+                return r;
+        /* Buffered: "not found" must not leave a half-written JSON document behind. */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len), *saved = stdout;
+        if (!mem) {
+                source_done(&s);
+                return log_oom();
+        }
+        stdout = mem;
+        json_begin();
+        table_header();
+        r = source_foreach(&s, &f, dump_one, &c);
+        json_end(c.n);
+        fclose(mem);
+        stdout = saved;
+        source_done(&s);
+        if (r >= 0 && c.n == 0) {
+                log_error("arpd knows nothing about %s.", argv[0]);
+                r = -ENOENT;
+        }
+        if (r >= 0)
+                fwrite(buf, 1, len, stdout);
+        free(buf);
+        return finish_output(r);
+}
+
+struct why_ctx {
+        usec_t now;
+        size_t n;
+        struct resolver_config cfg;
+        double rate;
+        unsigned burst;
+        bool offline;
+};
+
+static const char *timestamp(usec_t t, usec_t now, char *buf, size_t size) {
+        char when[64], age[80];
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+
+        if (t == 0 || !localtime_r(&sec, &tm))
+                return "-";
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+        snprintf(buf, size, "%s (%s)", when, age_string(t, now, age, sizeof(age)));
+        return buf;
+}
+
+/* What arpd would do with the kernel's next miss for k, by the resolver's own rules. */
+static const char *why_decision(const struct why_ctx *c, const struct record *r, struct resolver_result *res) {
+        struct token_bucket b;
+        struct miss m = { .family = AF_INET, .state = 0x01 /* NUD_INCOMPLETE */ };
+
+        token_bucket_init(&b, c->rate, c->burst, now_usec(CLOCK_MONOTONIC));
+        resolver_miss(&c->cfg, &m, r, c->now, now_usec(CLOCK_MONOTONIC), &b, res);
+        if (res->reply == REPLY_ANSWER)
+                return "answer";
+        if (res->probe)
+                return "probe";
+        for (unsigned i = 0; i < res->n_counters; i++)
+                if (res->counters[i] == STAT_REQ_SUPPRESSED)
+                        return "suppressed";
+        for (unsigned i = 0; i < res->n_counters; i++)
+                if (res->counters[i] == STAT_REQ_BAD)
+                        return "bad-record";
+        return "unknown";
+}
+
+static int why_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct why_ctx *c = userdata;
+        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], t1[160], t2[160], ifname[IFNAMSIZ];
+        struct resolver_result res;
+        const char *decision = why_decision(c, r, &res);
+
+        snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        in_addr_to_string(k->family, &k->addr, a);
+        if (arg.json != JSON_OFF) {
+                const char *sep = arg.json == JSON_PRETTY ? ",\n  " : ",";
+                if (c->n > 0)
+                        fputs(sep, stdout);
+                fputs("{\"entry\":", stdout);
+                entry_format_json(stdout, k, r, false, 0);
+                fputs(",\"answer\":", stdout);
+                json_write_string(stdout, decision);
+                if (res.reply == REPLY_ANSWER) {
+                        fputs(",\"answer_lladdr\":", stdout);
+                        json_write_string(stdout, lladdr_to_string(&res.answer_lladdr, l));
+                }
+                fputs("}", stdout);
+                c->n++;
+                return 0;
+        }
+        if (c->n > 0)
+                putchar('\n');
+        printf("%s on %s: %s%s%s%s%s\n", a, ifname, color_for(r->state), record_state_to_string(r->state), color_off(),
+               r->lladdr.len > 0 ? " " : "", r->lladdr.len > 0 ? lladdr_to_string(&r->lladdr, l) : "");
+        printf("  source:      %s\n", record_source_to_string(r->source));
+        printf("  first seen:  %s\n", timestamp(r->first_seen, c->now, t1, sizeof(t1)));
+        printf("  last seen:   %s\n", timestamp(r->last_seen, c->now, t2, sizeof(t2)));
+        if (r->state == RECORD_NEGATIVE) {
+                char age[64], left[64];
+                usec_t since = r->neg_since <= c->now ? c->now - r->neg_since : 0;
+                printf("  negative:    since %s, %u probe%s sent in this window (-a %u)\n",
+                       age_string(r->neg_since, c->now, age, sizeof(age)), r->probes, r->probes == 1 ? "" : "s",
+                       c->cfg.active_probes);
+                if (resolver_negative_valid(&c->cfg, r, c->now))
+                        printf("  window:      %s left of %s\n",
+                               format_age(c->cfg.negative_timeout - since, left, sizeof(left)),
+                               format_age(c->cfg.negative_timeout, age, sizeof(age)));
+                else
+                        printf("  window:      expired (-n %s)\n", format_age(c->cfg.negative_timeout, age, sizeof(age)));
+        }
+        if (strcmp(decision, "answer") == 0)
+                printf("  next miss:   answered with %s\n", lladdr_to_string(&res.answer_lladdr, l));
+        else if (strcmp(decision, "probe") == 0)
+                printf("  next miss:   not answered; arpd sends its own probe (rate permitting)\n");
+        else if (strcmp(decision, "suppressed") == 0)
+                printf("  next miss:   suppressed: the address did not answer recently\n");
+        else if (strcmp(decision, "bad-record") == 0)
+                printf("  next miss:   not answered: the record has no link-layer address\n");
+        else
+                printf("  next miss:   not answered; the kernel resolves it itself\n");
+        if (c->offline)
+                printf("  (read from the store; -a %u and -n %s assumed)\n", c->cfg.active_probes,
+                       format_age(c->cfg.negative_timeout, t1, sizeof(t1)));
+        c->n++;
+        return 0;
+}
+
+static int get_config(Source *s, struct why_ctx *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        uint32_t probes = 0, burst = 3;
+        uint64_t negto = 60 * USEC_PER_SEC;
+        double rate = 1;
+        int r;
+
+        c->cfg = (struct resolver_config) { .active_probes = 0, .negative_timeout = negto };
+        c->rate = rate;
+        c->burst = burst;
+        if (!s->bus) {
+                c->offline = true;
+                return 0;
+        }
+        r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "ActiveProbes", &e, 'u', &probes);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "NegativeTimeoutUSec", &e, 't',
+                                                &negto);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "Rate", &e, 'd', &rate);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "Burst", &e, 'u', &burst);
+        if (r < 0)
+                return call_failed("Reading arpd's configuration failed", &e, r);
+        c->cfg.active_probes = probes;
+        c->cfg.negative_timeout = negto;
+        c->rate = rate;
+        c->burst = burst;
+        return 0;
+}
+
+static int verb_why(int argc, char **argv) {
+        Source s = {};
+        struct why_ctx c = { .now = now_usec(CLOCK_REALTIME) };
+        struct entry_filter f = { .family = arg.family };
+        int r;
+
+        r = parse_address_arg(argv[0], &f);
+        if (r < 0)
+                return r;
+        r = source_open_read(&s);
+        if (r < 0)
+                return r;
+        r = get_config(&s, &c);
+        if (r >= 0) {
+                json_begin();
+                r = source_foreach(&s, &f, why_one, &c);
+        }
+        if (r >= 0 && c.n == 0 && arg.json == JSON_OFF) {
+                struct resolver_result res;
+                const char *d = why_decision(&c, NULL, &res);
+                printf("%s: no entry on any interface.\n", argv[0]);
+                printf("  next miss:   %s\n", strcmp(d, "probe") == 0
+                                                  ? "not answered; arpd sends its own probe (rate permitting)"
+                                                  : "not answered; the kernel resolves it itself");
+        }
+        if (r >= 0)
+                json_end(c.n);
+        source_done(&s);
+        return finish_output(r);
+}
+
+static int simple_call(const char *what, const char *member, sd_bus_message **ret, const char *types, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        Source s = {};
+        va_list ap;
+        int r;
+
+        r = source_open_daemon(&s);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_call(s.bus, &m, NULL, BUS_PATH, BUS_INTERFACE, member);
+        if (r >= 0) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(s.bus, m, 0, &e, &reply);
+        if (r < 0)
+                r = call_failed(what, &e, r);
+        else if (ret)
+                *ret = TAKE_PTR(reply);
+        source_done(&s);
+        return r;
+}
+
+static int verb_add(int argc, char **argv) {
+        return simple_call("Adding the static entry failed", "AddStatic", NULL, "sss", argv[0], argv[1], argv[2]);
+}
+
+static int verb_delete(int argc, char **argv) {
+        return simple_call("Deleting the entry failed", "Delete", NULL, "ss", argv[0], argv[1]);
+}
+
+static int verb_flush(int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *states = arg.flush_states ? arg.flush_states : "learned";
+        uint64_t n = 0;
+        int r;
+
+        if (argc > 0 && !entry_ifname_valid(argv[0])) {
+                log_error("Invalid interface name '%s'.", argv[0]);
+                return -EINVAL;
+        }
+        r = simple_call("Flushing failed", "Flush", &reply, "ss", argc > 0 ? argv[0] : "", states);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "t", &n);
+        if (r < 0)
+                return r;
+        if (arg.json != JSON_OFF)
+                printf("{\"flushed\":%llu}\n", (unsigned long long) n);
+        else if (arg.legend)
+                printf("Flushed %llu entr%s.\n", (unsigned long long) n, n == 1 ? "y" : "ies");
+        return finish_output(0);
+}
+
+static int read_all(FILE *f, char **ret) {
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                if (cap - len < 65536) {
+                        if (cap >= 16 * 1024 * 1024 + 65536) {
+                                free(buf);
+                                log_error("The input is larger than 16 MiB; load it in parts.");
+                                return -E2BIG;
+                        }
+                        char *n = realloc(buf, cap + 65536 + 1);
+                        if (!n) {
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        buf = n;
+                        cap += 65536;
+                }
+                size_t k = fread(buf + len, 1, cap - len, f);
+                len += k;
+                if (k == 0)
+                        break;
+        }
+        if (ferror(f)) {
+                free(buf);
+                return -EIO;
+        }
+        if (memchr(buf, '\0', len)) {
+                free(buf);
+                log_error("The input contains a NUL byte.");
+                return -EINVAL;
+        }
+        buf[len] = '\0';
+        *ret = buf;
+        return 0;
+}
+
+static int verb_load(int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *text = NULL;
+        bool is_stdin = strcmp(argv[0], "-") == 0;
+        FILE *f = is_stdin ? stdin : fopen(argv[0], "re");
+        uint32_t n = 0;
+        int r;
+
+        if (!f)
+                return log_error_errno(errno, "Cannot open %s: %m", argv[0]);
+        r = read_all(f, &text);
+        if (!is_stdin)
+                fclose(f);
+        if (r < 0)
+                return log_error_errno(r, "Reading %s failed: %m", argv[0]);
+        r = simple_call("Loading failed", "Load", &reply, "s", text);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "u", &n);
+        if (r < 0)
+                return r;
+        if (arg.json != JSON_OFF)
+                printf("{\"loaded\":%u}\n", n);
+        else if (arg.legend)
+                printf("Loaded %u entr%s.\n", n, n == 1 ? "y" : "ies");
+        return finish_output(0);
+}
+
+static int verb_stats(int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *ifname, *name;
+        uint64_t v;
+        size_t n_if = 0;
+        int r;
+
+        r = simple_call("Reading the statistics failed", "GetStatistics", &reply, "s", argc > 0 ? argv[0] : "");
+        if (r < 0)
+                return r;
+        if (arg.json == JSON_OFF && arg.legend)
+                printf("%-10s %-26s %s\n", "INTERFACE", "COUNTER", "VALUE");
+        if (arg.json != JSON_OFF)
+                fputs("{", stdout);
+        r = sd_bus_message_enter_container(reply, 'a', "{sa{st}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{st}")) > 0) {
+                size_t n_c = 0;
+                r = sd_bus_message_read(reply, "s", &ifname);
+                if (r < 0)
+                        break;
+                if (arg.json != JSON_OFF) {
+                        fputs(n_if > 0 ? (arg.json == JSON_PRETTY ? ",\n  " : ",") : (arg.json == JSON_PRETTY ? "\n  " : ""),
+                              stdout);
+                        json_write_string(stdout, ifname);
+                        fputs(arg.json == JSON_PRETTY ? ": {" : ":{", stdout);
+                }
+                r = sd_bus_message_enter_container(reply, 'a', "{st}");
+                while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &name, &v)) > 0) {
+                        if (arg.json != JSON_OFF) {
+                                fputs(n_c > 0 ? "," : "", stdout);
+                                if (arg.json == JSON_PRETTY)
+                                        fputs("\n    ", stdout);
+                                json_write_string(stdout, name);
+                                printf(arg.json == JSON_PRETTY ? ": %llu" : ":%llu", (unsigned long long) v);
+                        } else
+                                printf("%-10s %-26s %llu\n", ifname, name, (unsigned long long) v);
+                        n_c++;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (arg.json != JSON_OFF)
+                        fputs(arg.json == JSON_PRETTY ? "\n  }" : "}", stdout);
+                n_if++;
+        }
+        if (r < 0)
+                return log_error_errno(r, "arpd sent malformed statistics: %m");
+        if (arg.json != JSON_OFF)
+                fputs(arg.json == JSON_PRETTY ? "\n}\n" : "}\n", stdout);
+        return finish_output(0);
+}
+
+static volatile sig_atomic_t stop_requested;
+static void on_stop_signal(int sig) {
+        stop_requested = 1;
+}
+
+static int on_entry_changed(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *kind, *ifname, *address, *lladdr, *state;
+        char ts[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        if (sd_bus_message_read(m, "sssss", &kind, &ifname, &address, &lladdr, &state) < 0)
+                return 0;
+        if (arg.json != JSON_OFF) {
+                fputs("{\"kind\":", stdout);
+                json_write_string(stdout, kind);
+                fputs(",\"dev\":", stdout);
+                json_write_string(stdout, ifname);
+                fputs(",\"dst\":", stdout);
+                json_write_string(stdout, address);
+                fputs(",\"lladdr\":", stdout);
+                json_write_string(stdout, lladdr);
+                fputs(",\"state\":", stdout);
+                json_write_string(stdout, state);
+                printf(",\"time\":%lld}\n", (long long) now);
+        } else {
+                localtime_r(&now, &tm);
+                strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+                printf("%s %-11s %-10s %-15s %-17s %s\n", ts, kind, ifname, address[0] ? address : "-",
+                       lladdr[0] ? lladdr : "-", state[0] ? state : "-");
+        }
+        fflush(stdout);
+        return 0;
+}
+
+static int verb_monitor(int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        struct sigaction sa = { .sa_handler = on_stop_signal };
+        Source s = {};
+        int r;
+
+        r = source_open_daemon(&s);
+        if (r < 0)
+                return r;
+        r = sd_bus_match_signal(s.bus, NULL, NULL, BUS_PATH, BUS_INTERFACE, "EntryChanged", on_entry_changed, NULL);
+        if (r >= 0)
+                r = sd_bus_call_method(s.bus, NULL, BUS_PATH, BUS_INTERFACE, "Subscribe", &e, NULL, "");
+        if (r < 0) {
+                r = call_failed("Subscribing to changes failed", &e, r);
+                source_done(&s);
+                return r;
+        }
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        if (arg.legend && arg.json == JSON_OFF)
+                printf("%-8s %-11s %-10s %-15s %-17s %s\n", "TIME", "KIND", "INTERFACE", "ADDRESS", "LLADDR", "STATE");
+        fflush(stdout);
+        fprintf(stderr, "Monitoring arpd at %s; Ctrl-C stops.\n", s.socket[0] ? s.socket : "?");
+        while (!stop_requested) {
+                r = sd_bus_process(s.bus, NULL);
+                if (r < 0) {
+                        log_error_errno(r, "Lost the connection to arpd: %m");
+                        break;
+                }
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(s.bus, UINT64_MAX);
+                if (r == -EINTR)
+                        r = 0;
+                if (r < 0) {
+                        log_error_errno(r, "Lost the connection to arpd: %m");
+                        break;
+                }
+        }
+        source_done(&s);
+        return finish_output(stop_requested ? 0 : r < 0 ? r : -ECONNRESET);
+}
+
+static int verb_list_daemons(int argc, char **argv) {
+        char paths[64][108];
+        bool alive[64];
+        size_t n = find_daemons(paths, alive, ELEMENTSOF(paths));
+
+        if (arg.json == JSON_OFF && arg.legend)
+                printf("%-32s %-8s %-8s %-20s %s\n", "SOCKET", "STATE", "ENTRIES", "INTERFACES", "STORE");
+        json_begin();
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+                _cleanup_free_ char *store = NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *ifs = NULL;
+                char ifnames[256] = "";
+                uint64_t entries = 0;
+                bool up = alive[i] && connect_socket(paths[i], &bus) >= 0;
+
+                if (up) {
+                        const char *name;
+                        up = sd_bus_get_property_string(bus, NULL, BUS_PATH, BUS_INTERFACE, "StorePath", NULL, &store) >= 0 &&
+                             sd_bus_get_property_trivial(bus, NULL, BUS_PATH, BUS_INTERFACE, "EntryCount", NULL, 't',
+                                                         &entries) >= 0 &&
+                             sd_bus_get_property(bus, NULL, BUS_PATH, BUS_INTERFACE, "Interfaces", NULL, &ifs, "as") >= 0 &&
+                             sd_bus_message_enter_container(ifs, 'a', "s") >= 0;
+                        while (up && sd_bus_message_read(ifs, "s", &name) > 0) {
+                                size_t l = strlen(ifnames);
+                                snprintf(ifnames + l, sizeof(ifnames) - l, "%s%s", l ? "," : "", name);
+                        }
+                }
+                if (arg.json != JSON_OFF) {
+                        if (i > 0)
+                                fputs(arg.json == JSON_PRETTY ? ",\n  " : ",", stdout);
+                        fputs("{\"socket\":", stdout);
+                        json_write_string(stdout, paths[i]);
+                        printf(",\"running\":%s", up ? "true" : "false");
+                        if (up) {
+                                fputs(",\"interfaces\":", stdout);
+                                json_write_string(stdout, ifnames);
+                                fputs(",\"store\":", stdout);
+                                json_write_string(stdout, store);
+                                printf(",\"entries\":%llu", (unsigned long long) entries);
+                        }
+                        fputs("}", stdout);
+                } else if (up)
+                        printf("%-32s %-8s %-8llu %-20s %s\n", paths[i], "running", (unsigned long long) entries,
+                               ifnames[0] ? ifnames : "-", store);
+                else
+                        printf("%-32s %-8s %-8s %-20s %s\n", paths[i], "stale", "-", "-", "-");
+        }
+        json_end(n);
+        if (arg.json == JSON_OFF && arg.legend)
+                printf("\n%zu socket%s under " RUN_DIR ".\n", n, n == 1 ? "" : "s");
+        return finish_output(0);
+}
+
+/* ---- command line --------------------------------------------------------------------------- */
+
+static void help(void) {
+        printf("Usage: arpctl [OPTIONS...] COMMAND [ARGS...]\n"
+               "\n"
+               "Inspect and change what arpd knows about neighbours.\n"
+               "\n"
+               "Commands:\n"
+               "  dump [IFACE...]          list the entries (all, or those of IFACE)\n"
+               "  show ADDRESS             the entries for ADDRESS on every interface\n"
+               "  why ADDRESS              what arpd knows about ADDRESS and what it would\n"
+               "                           answer the kernel right now\n"
+               "  add IFACE ADDRESS MAC    add or replace a static entry\n"
+               "  delete IFACE ADDRESS     delete an entry\n"
+               "  flush [IFACE]            delete learned entries (positive and negative);\n"
+               "                           --negative: negative ones only; --all: static too\n"
+               "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
+               "  stats [IFACE]            the daemon's counters per interface\n"
+               "  monitor                  print every change until interrupted\n"
+               "  list-daemons             the arpd instances and their control sockets\n"
+               "\n"
+               "Options:\n"
+               "  -4, -6                   only IPv4 / only IPv6 entries (dump, show, why)\n"
+               "      --json=MODE          pretty, short or off (default: off)\n"
+               "      --no-legend          no header and totals lines\n"
+               "      --no-pager           accepted; arpctl never starts a pager\n"
+               "      --negative, --all    what flush deletes (see above)\n"
+               "      --socket=PATH        the daemon's control socket (default: " RUN_DIR "/all/bus\n"
+               "                           if it runs, else the only socket under " RUN_DIR ")\n"
+               "      --database=PATH      read this store directly, read-only (dump, show, why);\n"
+               "                           without a running daemon " ARPD_DEFAULT_DB " is read\n"
+               "  -h, --help               show this help and exit\n"
+               "      --version            show the version and exit\n"
+               "\n"
+               "Exit status: 0 success, 1 failure, 2 bad usage. See arpctl(8).\n");
+}
+
+enum {
+        ARG_JSON = 0x100,
+        ARG_NO_LEGEND,
+        ARG_NO_PAGER,
+        ARG_SOCKET,
+        ARG_DATABASE,
+        ARG_NEGATIVE,
+        ARG_ALL,
+        ARG_VERSION,
+};
+
+static int parse_argv(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h' },
+                { "version",   no_argument,       NULL, ARG_VERSION },
+                { "json",      required_argument, NULL, ARG_JSON },
+                { "no-legend", no_argument,       NULL, ARG_NO_LEGEND },
+                { "no-pager",  no_argument,       NULL, ARG_NO_PAGER },
+                { "socket",    required_argument, NULL, ARG_SOCKET },
+                { "database",  required_argument, NULL, ARG_DATABASE },
+                { "negative",  no_argument,       NULL, ARG_NEGATIVE },
+                { "all",       no_argument,       NULL, ARG_ALL },
+                {}
+        };
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h46", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("arpctl " ARPD_VERSION "\n");
+                        return 0;
+                case '4':
+                        arg.family = AF_INET;
+                        break;
+                case '6':
+                        arg.family = AF_INET6;
+                        break;
+                case ARG_JSON:
+                        if (strcmp(optarg, "pretty") == 0)
+                                arg.json = JSON_PRETTY;
+                        else if (strcmp(optarg, "short") == 0)
+                                arg.json = JSON_SHORT;
+                        else if (strcmp(optarg, "off") == 0)
+                                arg.json = JSON_OFF;
+                        else {
+                                fprintf(stderr, "arpctl: invalid --json mode '%s': expected pretty, short or off\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_NO_LEGEND:
+                        arg.legend = false;
+                        break;
+                case ARG_NO_PAGER:
+                        break;
+                case ARG_SOCKET:
+                        if (optarg[0] == '\0') {
+                                fprintf(stderr, "arpctl: --socket needs a path\n");
+                                return -EINVAL;
+                        }
+                        arg.socket = optarg;
+                        break;
+                case ARG_DATABASE:
+                        if (optarg[0] == '\0') {
+                                fprintf(stderr, "arpctl: --database needs a path\n");
+                                return -EINVAL;
+                        }
+                        arg.database = optarg;
+                        break;
+                case ARG_NEGATIVE:
+                        arg.flush_states = "negative";
+                        break;
+                case ARG_ALL:
+                        arg.flush_states = "any";
+                        break;
+                case ':':
+                        fprintf(stderr, "arpctl: option '%s' requires an argument\n", argv[optind - 1]);
+                        return -EINVAL;
+                default:
+                        fprintf(stderr, "arpctl: unknown option '%s'\n", argv[optind - 1]);
+                        return -EINVAL;
+                }
+        return 1;
+}
+
+static const struct verb {
+        const char *name;
+        int min_args;
+        int max_args;
+        int (*run)(int argc, char **argv);
+        const char *usage;
+} verbs[] = {
+        { "dump",         0, 1024, verb_dump,         "dump [IFACE...]" },
+        { "show",         1, 1,    verb_show,         "show ADDRESS" },
+        { "why",          1, 1,    verb_why,          "why ADDRESS" },
+        { "add",          3, 3,    verb_add,          "add IFACE ADDRESS MAC" },
+        { "delete",       2, 2,    verb_delete,       "delete IFACE ADDRESS" },
+        { "flush",        0, 1,    verb_flush,        "flush [IFACE] [--negative|--all]" },
+        { "load",         1, 1,    verb_load,         "load FILE|-" },
+        { "stats",        0, 1,    verb_stats,        "stats [IFACE]" },
+        { "monitor",      0, 0,    verb_monitor,      "monitor" },
+        { "list-daemons", 0, 0,    verb_list_daemons, "list-daemons" },
+};
+
+int main(int argc, char **argv) {
+        const struct verb *v = NULL;
+        int r;
+
+        log_set_prefix("arpctl");
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : 0;
+        if (optind >= argc) {
+                fprintf(stderr, "arpctl: missing command. Try 'arpctl --help'.\n");
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(verbs[i].name, argv[optind]) == 0)
+                        v = &verbs[i];
+        if (!v) {
+                fprintf(stderr, "arpctl: unknown command '%s'. Try 'arpctl --help'.\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        int n = argc - optind - 1;
+        if (n < v->min_args || n > v->max_args) {
+                fprintf(stderr, "arpctl: usage: arpctl %s\n", v->usage);
+                return EXIT_USAGE;
+        }
+        if (arg.flush_states && v->run != verb_flush) {
+                fprintf(stderr, "arpctl: --negative and --all only apply to flush\n");
+                return EXIT_USAGE;
+        }
+        const char *term = getenv("TERM");
+        arg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
+        r = v->run(n, argv + optind + 1);
+        return r < 0 ? 1 : 0;
+}

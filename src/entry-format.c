@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry-format.h"
+#include "macro.h"
+
+int entry_states_from_string(const char *s) {
+        int st;
+
+        if (!s)
+                return -EINVAL;
+        if (s[0] == '\0' || strcmp(s, "any") == 0 || strcmp(s, "all") == 0)
+                return ENTRY_STATES_ALL;
+        if (strcmp(s, "learned") == 0)
+                return ENTRY_STATES_LEARNED;
+        st = record_state_from_string(s);
+        if (st < 0)
+                return -EINVAL;
+        return (int) ENTRY_STATE_BIT(st);
+}
+
+int entry_family_from_number(unsigned n) {
+        switch (n) {
+        case 0:
+                return 0;
+        case 4:
+                return AF_INET;
+        case 6:
+                return AF_INET6;
+        default:
+                return -EINVAL;
+        }
+}
+
+int entry_prefix_from_string(const char *s, struct in_prefix *ret) {
+        char buf[IN_ADDR_STRLEN];
+        const char *slash;
+        unsigned long len;
+        char *end = NULL;
+        size_t n, bits;
+        int family;
+
+        if (!s || !ret)
+                return -EINVAL;
+        slash = strchr(s, '/');
+        n = slash ? (size_t) (slash - s) : strlen(s);
+        if (n == 0 || n >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        *ret = (struct in_prefix) {};
+        if (in_addr_from_string(buf, &family, &ret->addr) < 0)
+                return -EINVAL;
+        bits = family_addr_size(family) * 8;
+        if (slash) {
+                if (!isdigit((unsigned char) slash[1]) || strlen(slash + 1) > 3)
+                        return -EINVAL;
+                errno = 0;
+                len = strtoul(slash + 1, &end, 10);
+                if (errno != 0 || !end || *end != '\0' || len > bits)
+                        return -EINVAL;
+        } else
+                len = bits;
+        ret->family = family;
+        ret->prefixlen = (uint8_t) len;
+        return 0;
+}
+
+bool entry_ifname_valid(const char *s) {
+        size_t n;
+
+        if (!s)
+                return false;
+        n = strlen(s);
+        if (n == 0 || n >= IFNAMSIZ)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (*p == '/' || *p == ':' || isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
+                        return false;
+        return true;
+}
+
+bool entry_filter_match(const struct entry_filter *f, const struct neigh_key *k, const struct record *r) {
+        unsigned states = f->states != 0 ? f->states : ENTRY_STATES_ALL;
+
+        if (f->ifname[0] != '\0' && strncmp(f->ifname, k->ifname, IFNAMSIZ) != 0)
+                return false;
+        if (f->family != 0 && f->family != k->family)
+                return false;
+        if ((unsigned) r->state >= 32 || !(states & ENTRY_STATE_BIT(r->state)))
+                return false;
+        if (f->has_prefix && !in_prefix_contains(&f->prefix, k->family, &k->addr))
+                return false;
+        return true;
+}
+
+const char *entry_cursor_format(const struct neigh_key *k, char *buf) {
+        char a[IN_ADDR_STRLEN];
+
+        snprintf(buf, ENTRY_CURSOR_MAX, "%.*s/%s", IFNAMSIZ - 1, k->ifname, in_addr_to_string(k->family, &k->addr, a));
+        return buf;
+}
+
+int entry_cursor_parse(const char *s, struct neigh_key *ret) {
+        char ifname[IFNAMSIZ];
+        union in_addr_union a;
+        const char *slash;
+        int family;
+
+        if (!s)
+                return -EINVAL;
+        slash = strchr(s, '/');
+        if (!slash || slash == s || (size_t) (slash - s) >= IFNAMSIZ)
+                return -EINVAL;
+        memcpy(ifname, s, (size_t) (slash - s));
+        ifname[slash - s] = '\0';
+        if (!entry_ifname_valid(ifname))
+                return -EINVAL;
+        if (in_addr_from_string(slash + 1, &family, &a) < 0)
+                return -EINVAL;
+        return neigh_key_make(ret, ifname, family, &a);
+}
+
+void json_write_string(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                        fprintf(f, "\\%c", *p);
+                else if (*p < 0x20 || *p == 0x7f)
+                        fprintf(f, "\\u%04x", *p);
+                else
+                        fputc(*p, f);
+        }
+        fputc('"', f);
+}
+
+/* Like json_write_string(), into p; each byte takes at most 6 ("\u00XX"). */
+static char *json_put_string(char *p, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+
+        *p++ = '"';
+        for (const unsigned char *q = (const unsigned char *) s; *q; q++) {
+                if (*q == '"' || *q == '\\') {
+                        *p++ = '\\';
+                        *p++ = (char) *q;
+                } else if (*q < 0x20 || *q == 0x7f) {
+                        p = mempcpy(p, "\\u00", 4);
+                        *p++ = hex[*q >> 4];
+                        *p++ = hex[*q & 15];
+                } else
+                        *p++ = (char) *q;
+        }
+        *p++ = '"';
+        return p;
+}
+
+static char *put_u64(char *p, uint64_t v) {
+        char tmp[20];
+        size_t n = 0;
+
+        do {
+                tmp[n++] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v > 0);
+        while (n > 0)
+                *p++ = tmp[--n];
+        return p;
+}
+
+/* The compact form, assembled by hand and written at once (a dump prints a million of these). */
+static void entry_format_json_short(FILE *f, const struct neigh_key *k, const struct record *r) {
+        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
+        char buf[256 + 6 * (IN_ADDR_STRLEN + LLADDR_STRLEN + IFNAMSIZ)], *p = buf;
+
+        snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        p = mempcpy(p, "{\"dst\":", strlen("{\"dst\":"));
+        p = json_put_string(p, in_addr_to_string(k->family, &k->addr, a));
+        p = mempcpy(p, ",\"dev\":", strlen(",\"dev\":"));
+        p = json_put_string(p, ifname);
+        if (r->lladdr.len > 0) {
+                p = mempcpy(p, ",\"lladdr\":", strlen(",\"lladdr\":"));
+                p = json_put_string(p, lladdr_to_string(&r->lladdr, l));
+        }
+        p = mempcpy(p, ",\"state\":", strlen(",\"state\":"));
+        p = json_put_string(p, record_state_to_string(r->state));
+        p = mempcpy(p, ",\"family\":", strlen(",\"family\":"));
+        *p++ = k->family == AF_INET6 ? '6' : '4';
+        p = mempcpy(p, ",\"source\":", strlen(",\"source\":"));
+        p = json_put_string(p, record_source_to_string(r->source));
+        p = mempcpy(p, ",\"first_seen\":", strlen(",\"first_seen\":"));
+        p = put_u64(p, r->first_seen);
+        p = mempcpy(p, ",\"last_seen\":", strlen(",\"last_seen\":"));
+        p = put_u64(p, r->last_seen);
+        if (r->state == RECORD_NEGATIVE) {
+                p = mempcpy(p, ",\"neg_since\":", strlen(",\"neg_since\":"));
+                p = put_u64(p, r->neg_since);
+        }
+        p = mempcpy(p, ",\"probes\":", strlen(",\"probes\":"));
+        p = put_u64(p, r->probes);
+        *p++ = '}';
+        fwrite(buf, 1, (size_t) (p - buf), f);
+}
+
+void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent) {
+        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
+        const char *sep = pretty ? ",\n" : ",";
+        const char *colon = pretty ? ": " : ":";
+        unsigned in = pretty ? indent + 2 : 0;
+
+        if (!pretty) {
+                entry_format_json_short(f, k, r);
+                return;
+        }
+        snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        fputs(pretty ? "{\n" : "{", f);
+        fprintf(f, "%*s\"dst\"%s", in, "", colon);
+        json_write_string(f, in_addr_to_string(k->family, &k->addr, a));
+        fprintf(f, "%s%*s\"dev\"%s", sep, in, "", colon);
+        json_write_string(f, ifname);
+        if (r->lladdr.len > 0) {
+                fprintf(f, "%s%*s\"lladdr\"%s", sep, in, "", colon);
+                json_write_string(f, lladdr_to_string(&r->lladdr, l));
+        }
+        fprintf(f, "%s%*s\"state\"%s", sep, in, "", colon);
+        json_write_string(f, record_state_to_string(r->state));
+        fprintf(f, "%s%*s\"family\"%s%d", sep, in, "", colon, k->family == AF_INET6 ? 6 : 4);
+        fprintf(f, "%s%*s\"source\"%s", sep, in, "", colon);
+        json_write_string(f, record_source_to_string(r->source));
+        fprintf(f, "%s%*s\"first_seen\"%s%llu", sep, in, "", colon, (unsigned long long) r->first_seen);
+        fprintf(f, "%s%*s\"last_seen\"%s%llu", sep, in, "", colon, (unsigned long long) r->last_seen);
+        if (r->state == RECORD_NEGATIVE)
+                fprintf(f, "%s%*s\"neg_since\"%s%llu", sep, in, "", colon, (unsigned long long) r->neg_since);
+        fprintf(f, "%s%*s\"probes\"%s%u", sep, in, "", colon, r->probes);
+        if (pretty)
+                fprintf(f, "\n%*s}", indent, "");
+        else
+                fputc('}', f);
+}
+
+static void put_le(uint8_t *p, uint64_t v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, size_t n) {
+        uint64_t v = 0;
+
+        for (size_t i = 0; i < n; i++)
+                v |= (uint64_t) p[i] << (8 * i);
+        return v;
+}
+
+void entry_pack(const struct neigh_key *k, const struct record *r, uint8_t *buf) {
+        size_t alen = family_addr_size(k->family), llen = MIN((size_t) r->lladdr.len, (size_t) LLADDR_MAX);
+
+        memset(buf, 0, ENTRY_PACKED_SIZE);
+        memcpy(buf, k->ifname, strnlen(k->ifname, IFNAMSIZ - 1));
+        buf[16] = k->family == AF_INET6 ? 6 : 4;
+        buf[17] = (uint8_t) r->state;
+        buf[18] = (uint8_t) r->source;
+        buf[19] = (uint8_t) llen;
+        memcpy(buf + 20, k->addr.bytes, alen);
+        memcpy(buf + 36, r->lladdr.bytes, llen);
+        put_le(buf + 68, r->first_seen, 8);
+        put_le(buf + 76, r->last_seen, 8);
+        put_le(buf + 84, r->neg_since, 8);
+        put_le(buf + 92, r->probes, 4);
+}
+
+int entry_unpack(const uint8_t *buf, struct neigh_key *k, struct record *r) {
+        char ifname[IFNAMSIZ] = {};
+        union in_addr_union a = {};
+        int family;
+
+        if (memchr(buf, '\0', IFNAMSIZ) == NULL)
+                return -EBADMSG;
+        memcpy(ifname, buf, IFNAMSIZ);
+        family = buf[16] == 4 ? AF_INET : buf[16] == 6 ? AF_INET6 : -1;
+        if (family < 0 || !entry_ifname_valid(ifname))
+                return -EBADMSG;
+        if (record_state_from_string(record_state_to_string(buf[17])) != buf[17] ||
+            record_source_from_string(record_source_to_string(buf[18])) != buf[18] || buf[19] > LLADDR_MAX)
+                return -EBADMSG;
+        memcpy(a.bytes, buf + 20, family_addr_size(family));
+        if (neigh_key_make(k, ifname, family, &a) < 0)
+                return -EBADMSG;
+        *r = (struct record) {
+                .state = buf[17],
+                .source = buf[18],
+                .first_seen = get_le(buf + 68, 8),
+                .last_seen = get_le(buf + 76, 8),
+                .neg_since = get_le(buf + 84, 8),
+                .probes = (uint32_t) get_le(buf + 92, 4),
+        };
+        lladdr_set(&r->lladdr, buf + 36, buf[19]);
+        return 0;
+}
+
+int entry_bus_append(sd_bus_message *m, const struct neigh_key *k, const struct record *r) {
+        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
+
+        const char *strings[] = {
+                ifname,
+                in_addr_to_string(k->family, &k->addr, a),
+                lladdr_to_string(&r->lladdr, l),
+                record_state_to_string(r->state),
+                record_source_to_string(r->source),
+        };
+        const uint64_t times[] = { r->first_seen, r->last_seen, r->neg_since };
+        const uint32_t probes = r->probes;
+        size_t n = strnlen(k->ifname, IFNAMSIZ - 1);
+        int q;
+
+        memcpy(ifname, k->ifname, n);
+        ifname[n] = '\0';
+        /* Field by field: sd_bus_message_append() re-parses the signature for every entry, which
+         * was most of a large listing's cost. */
+        q = sd_bus_message_open_container(m, 'r', ENTRY_BUS_CONTENTS);
+        if (q < 0)
+                return q;
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+                q = sd_bus_message_append_basic(m, 's', strings[i]);
+                if (q < 0)
+                        return q;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(times); i++) {
+                q = sd_bus_message_append_basic(m, 't', &times[i]);
+                if (q < 0)
+                        return q;
+        }
+        q = sd_bus_message_append_basic(m, 'u', &probes);
+        if (q < 0)
+                return q;
+        return sd_bus_message_close_container(m);
+}
+
+int entry_bus_read(sd_bus_message *m, struct neigh_key *k, struct record *r) {
+        const char *ifname, *addr, *lladdr, *state, *source;
+        uint64_t first, last, neg;
+        union in_addr_union a;
+        uint32_t probes;
+        int family, st, src, q;
+
+        /* Field by field, for the same reason as in entry_bus_append(). */
+        q = sd_bus_message_enter_container(m, 'r', ENTRY_BUS_CONTENTS);
+        if (q <= 0)
+                return q;
+        const char **strings[] = { &ifname, &addr, &lladdr, &state, &source };
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+                q = sd_bus_message_read_basic(m, 's', strings[i]);
+                if (q < 0)
+                        return q;
+                if (q == 0)
+                        return -EBADMSG;
+        }
+        uint64_t *times[] = { &first, &last, &neg };
+        for (size_t i = 0; i < ELEMENTSOF(times); i++) {
+                q = sd_bus_message_read_basic(m, 't', times[i]);
+                if (q < 0)
+                        return q;
+                if (q == 0)
+                        return -EBADMSG;
+        }
+        q = sd_bus_message_read_basic(m, 'u', &probes);
+        if (q < 0)
+                return q;
+        if (q == 0)
+                return -EBADMSG;
+        q = sd_bus_message_exit_container(m);
+        if (q < 0)
+                return q;
+        if (!entry_ifname_valid(ifname) || in_addr_from_string(addr, &family, &a) < 0 ||
+            neigh_key_make(k, ifname, family, &a) < 0)
+                return -EBADMSG;
+        st = record_state_from_string(state);
+        src = record_source_from_string(source);
+        if (st < 0 || src < 0)
+                return -EBADMSG;
+        *r = (struct record) {
+                .state = st,
+                .source = src,
+                .first_seen = first,
+                .last_seen = last,
+                .neg_since = neg,
+                .probes = probes,
+        };
+        if (lladdr[0] != '\0' && lladdr_from_string(lladdr, &r->lladdr) < 0)
+                return -EBADMSG;
+        return 1;
+}
