@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * arpd-sysctl: the root-side helper of arpd@.service. arpd itself never writes /proc/sys; this
+ * program runs with full privileges from the unit ('+' prefix) around the unprivileged daemon:
+ *
+ *   save IFACE             ExecStartPre=:  remember the interface's app_solicit and mcast_solicit
+ *                          (net.ipv4.neigh.IFACE.* and, where the interface has IPv6, net.ipv6.*)
+ *   apply IFACE [OPTIONS]  ExecStartPost=: after READY, declare the values arpd's options call
+ *                          for in /run/sysctl.d/ and let systemd-sysctl apply them (--prefix)
+ *   restore IFACE          ExecStopPost=:  drop the declaration, write the saved values back
+ *   show IFACE [OPTIONS]   print the declaration "apply" would write (nothing is changed)
+ *
+ * The runtime drop-in exists only between READY and the end of the service, so neither boot nor
+ * hotplug can put mcast_solicit=0 in force without a running daemon. A file of the same name in
+ * /etc/sysctl.d/ overrides it (systemd-sysctl's usual rule); apply still applies that one.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arpd-options.h"
+#include "log.h"
+#include "macro.h"
+
+#ifndef SYSTEMD_SYSCTL_PATH
+#define SYSTEMD_SYSCTL_PATH "/usr/lib/systemd/systemd-sysctl"
+#endif
+
+#define PROC_NET "/proc/sys/net"
+#define SAVE_DIR "/run/arpd-sysctl"
+#define DROPIN_DIR "/run/sysctl.d"
+
+static void fclosep(FILE **f) {
+        if (*f)
+                (void) fclose(*f);
+}
+
+/* The settings arpd's mode depends on, per family: the kernel asks user space app_solicit times,
+ * and sends mcast_solicit broadcasts (ARP) or multicast solicitations (NDP) of its own. */
+static const struct {
+        const char *proto; /* directory under /proc/sys/net */
+        int family;
+        const char *key;
+} keys[] = {
+        { "ipv4", AF_INET, "app_solicit" },
+        { "ipv4", AF_INET, "mcast_solicit" },
+        { "ipv6", AF_INET6, "app_solicit" },
+        { "ipv6", AF_INET6, "mcast_solicit" },
+};
+#define N_KEYS ELEMENTSOF(keys)
+
+/* The classic daemon's rules: app_solicit = max(1, -a); mcast_solicit = 0 with -k, else 1 when
+ * -a >= 2, else 3 - (-a). The same for IPv6 neighbour discovery. */
+static int value_for(const char *key, unsigned active_probes, bool kernel_broadcast_off) {
+        if (strcmp(key, "app_solicit") == 0)
+                return (int) MAX(1u, active_probes);
+        if (kernel_broadcast_off)
+                return 0;
+        return active_probes >= 2 ? 1 : 3 - (int) active_probes;
+}
+
+/* What the kernel accepts as a name, and nothing that could leave the paths built from it. */
+static bool ifname_ok(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+static int read_int_file(const char *path, int *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        char buf[32];
+        ssize_t n;
+        char *end;
+        long v;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        errno = 0;
+        v = strtol(buf, &end, 10);
+        if (errno != 0 || end == buf || (*end != '\0' && *end != '\n') || v < INT_MIN || v > INT_MAX)
+                return -EBADMSG;
+        *ret = (int) v;
+        return 0;
+}
+
+static int write_int_file(const char *path, int v) {
+        _cleanup_close_ int fd = -EBADF;
+        char buf[16];
+        int n;
+
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = snprintf(buf, sizeof(buf), "%d\n", v);
+        if (write(fd, buf, (size_t) n) != n)
+                return errno > 0 ? -errno : -EIO;
+        return 0;
+}
+
+/* Writes the whole of content to path through a temporary file and rename(), so readers (and a
+ * concurrent systemd-sysctl) never see half a file. */
+static int write_file_atomic(const char *path, const char *content, mode_t mode) {
+        char tmp[PATH_MAX];
+        size_t len = strlen(content);
+        int fd, r = 0;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int) sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, mode) < 0 || write(fd, content, len) != (ssize_t) len || fsync(fd) < 0)
+                r = errno > 0 ? -errno : -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
+}
+
+static int mkdir_one(const char *path, mode_t mode) {
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* /proc/sys/net/PROTO/neigh/IFACE[/KEY]: the name is a directory of its own, dots and all. */
+static void neigh_path(char *buf, size_t size, const char *proto, const char *ifname, const char *key) {
+        snprintf(buf, size, PROC_NET "/%s/neigh/%s%s%s", proto, ifname, key ? "/" : "", key ? key : "");
+}
+
+static bool neigh_exists(const char *proto, const char *ifname) {
+        char p[PATH_MAX];
+
+        neigh_path(p, sizeof(p), proto, ifname, NULL);
+        return access(p, F_OK) == 0;
+}
+
+static void save_path(char *buf, size_t size, const char *ifname) {
+        snprintf(buf, size, SAVE_DIR "/%s", ifname);
+}
+
+static void dropin_path(char *buf, size_t size, const char *ifname) {
+        snprintf(buf, size, DROPIN_DIR "/50-arpd-%s.conf", ifname);
+}
+
+static int do_save(const char *ifname) {
+        char p[PATH_MAX], content[512] = "", summary[256] = "";
+        size_t n = 0;
+        int r;
+
+        r = mkdir_one(SAVE_DIR, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create " SAVE_DIR ": %m");
+        save_path(p, sizeof(p), ifname);
+        if (access(p, F_OK) == 0) {
+                /* Only possible when an earlier restore could not run to its end: those values
+                 * predate arpd, the current ones may not. */
+                log_notice("%s: keeping the values saved by an earlier start in %s.", ifname, p);
+                return 0;
+        }
+        if (!neigh_exists("ipv4", ifname) && !neigh_exists("ipv6", ifname))
+                return log_error_errno(ENODEV, "%s: no such interface (" PROC_NET "/ipv4/neigh/%s is missing).", ifname,
+                                       ifname);
+        for (size_t i = 0; i < N_KEYS; i++) {
+                char q[PATH_MAX];
+                int v;
+
+                if (!neigh_exists(keys[i].proto, ifname))
+                        continue;
+                neigh_path(q, sizeof(q), keys[i].proto, ifname, keys[i].key);
+                r = read_int_file(q, &v);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot read %s: %m", q);
+                n += (size_t) snprintf(content + n, sizeof(content) - n, "%s.%s=%d\n", keys[i].proto, keys[i].key, v);
+                snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), " %s.%s=%d", keys[i].proto,
+                         keys[i].key, v);
+        }
+        r = write_file_atomic(p, content, 0600);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s: %m", p);
+        log_info("%s: saved%s; restored when arpd stops.", ifname, summary);
+        return 0;
+}
+
+/* Parses OPTIONS exactly as arpd does (same parser), so "-ka2" and "--active-probes=2" agree, and
+ * renders the drop-in for the families arpd serves. */
+static int format_dropin(const char *ifname, int argc, char **argv, char *buf, size_t size) {
+        struct arpd_options o = {};
+        char **args;
+        size_t n;
+        int r;
+
+        args = calloc((size_t) argc + 3, sizeof(char *));
+        if (!args)
+                return log_oom();
+        args[0] = (char *) "arpd";
+        for (int i = 0; i < argc; i++)
+                args[i + 1] = argv[i];
+        args[argc + 1] = (char *) ifname;
+        optind = 0;
+        r = arpd_options_parse(argc + 2, args, NULL, &o, stderr, stderr);
+        free(args);
+        if (r != 0) {
+                arpd_options_done(&o);
+                return log_error_errno(r < 0 ? r : EINVAL, "%s: these are not options of the arpd daemon.", ifname);
+        }
+        if (o.mode != ARPD_MODE_DAEMON) {
+                arpd_options_done(&o);
+                return log_error_errno(EINVAL, "%s: -l and -f do not run the daemon.", ifname);
+        }
+
+        n = (size_t) snprintf(buf, size,
+                              "# Declared by arpd@.service while arpd serves %s (-a %u%s); removed when it stops.\n"
+                              "# A file of this name in /etc/sysctl.d/ overrides it.\n",
+                              ifname, o.active_probes, o.kernel_broadcast_off ? " -k" : "");
+        for (size_t i = 0; i < N_KEYS && n < size; i++) {
+                if (o.family != AF_UNSPEC && o.family != keys[i].family)
+                        continue;
+                /* The slash form keeps dots in names such as eth0.100 literal. */
+                n += (size_t) snprintf(buf + n, size - n, "net/%s/neigh/%s/%s = %d\n", keys[i].proto, ifname,
+                                       keys[i].key,
+                                       value_for(keys[i].key, o.active_probes, o.kernel_broadcast_off));
+        }
+        arpd_options_done(&o);
+        return n < size ? 0 : log_error_errno(ENOBUFS, "%s: drop-in too long.", ifname);
+}
+
+static int run_systemd_sysctl(const char *proto, const char *ifname) {
+        const char *candidates[] = { SYSTEMD_SYSCTL_PATH, "/usr/lib/systemd/systemd-sysctl", "/lib/systemd/systemd-sysctl" };
+        const char *bin = NULL;
+        char prefix[PATH_MAX];
+        int status;
+        pid_t pid;
+
+        for (size_t i = 0; i < ELEMENTSOF(candidates) && !bin; i++)
+                if (access(candidates[i], X_OK) == 0)
+                        bin = candidates[i];
+        if (!bin)
+                return log_error_errno(ENOENT, "systemd-sysctl not found (looked for " SYSTEMD_SYSCTL_PATH ").");
+        snprintf(prefix, sizeof(prefix), "--prefix=/net/%s/neigh/%s", proto, ifname);
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "fork() failed: %m");
+        if (pid == 0) {
+                execl(bin, bin, prefix, (char *) NULL);
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return log_error_errno(errno, "waitpid() failed: %m");
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return log_error_errno(EIO, "%s %s failed (status %d).", bin, prefix, status);
+        return 0;
+}
+
+static int do_apply(const char *ifname, int argc, char **argv) {
+        char p[PATH_MAX], content[1024], summary[256] = "";
+        int r;
+
+        r = format_dropin(ifname, argc, argv, content, sizeof(content));
+        if (r < 0)
+                return r;
+        r = mkdir_one(DROPIN_DIR, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create " DROPIN_DIR ": %m");
+        dropin_path(p, sizeof(p), ifname);
+        r = write_file_atomic(p, content, 0644);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s: %m", p);
+        for (const char *const *proto = (const char *const[]) { "ipv4", "ipv6", NULL }; *proto; proto++) {
+                if (!neigh_exists(*proto, ifname))
+                        continue;
+                r = run_systemd_sysctl(*proto, ifname);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < N_KEYS; i++) {
+                char q[PATH_MAX];
+                int v;
+
+                neigh_path(q, sizeof(q), keys[i].proto, ifname, keys[i].key);
+                if (read_int_file(q, &v) == 0)
+                        snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), " %s.%s=%d",
+                                 keys[i].proto, keys[i].key, v);
+        }
+        log_info("%s: in force:%s (sysctl.d, %s).", ifname, summary, p);
+        return 0;
+}
+
+static int do_restore(const char *ifname) {
+        char p[PATH_MAX], line[128], summary[256] = "";
+        int r, ret = 0;
+
+        /* First the declaration, so no later systemd-sysctl run re-applies it. */
+        dropin_path(p, sizeof(p), ifname);
+        if (unlink(p) < 0 && errno != ENOENT)
+                ret = log_error_errno(errno, "Cannot remove %s: %m", p);
+
+        save_path(p, sizeof(p), ifname);
+        _cleanup_(fclosep) FILE *f = fopen(p, "re");
+        if (!f) {
+                if (errno == ENOENT)
+                        return ret; /* nothing saved: save never ran, or restore already did */
+                return log_error_errno(errno, "Cannot open %s: %m", p);
+        }
+        if (!neigh_exists("ipv4", ifname) && !neigh_exists("ipv6", ifname)) {
+                log_info("%s: the interface is gone; nothing to restore.", ifname);
+                if (unlink(p) < 0)
+                        return log_error_errno(errno, "Cannot remove %s: %m", p);
+                return ret;
+        }
+        while (fgets(line, sizeof(line), f)) {
+                char proto[8], key[32], q[PATH_MAX];
+                int v;
+                bool known = false;
+
+                if (sscanf(line, "%7[a-z0-9].%31[a-z_]=%d", proto, key, &v) != 3)
+                        continue;
+                for (size_t i = 0; i < N_KEYS; i++)
+                        known = known || (strcmp(keys[i].proto, proto) == 0 && strcmp(keys[i].key, key) == 0);
+                if (!known || !neigh_exists(proto, ifname))
+                        continue;
+                neigh_path(q, sizeof(q), proto, ifname, key);
+                r = write_int_file(q, v);
+                if (r < 0) {
+                        ret = log_error_errno(r, "Cannot write %s: %m", q);
+                        continue;
+                }
+                snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary), " %s.%s=%d", proto, key, v);
+        }
+        if (ret < 0)
+                return ret; /* keep the saved file: the next start's restore tries again */
+        log_info("%s: restored%s.", ifname, summary);
+        if (unlink(p) < 0)
+                return log_error_errno(errno, "Cannot remove %s: %m", p);
+        return 0;
+}
+
+static int do_show(const char *ifname, int argc, char **argv) {
+        char content[1024];
+        int r;
+
+        r = format_dropin(ifname, argc, argv, content, sizeof(content));
+        if (r < 0)
+                return r;
+        fputs(content, stdout);
+        return fflush(stdout) == 0 ? 0 : log_error_errno(errno, "Writing failed: %m");
+}
+
+static void usage(FILE *f) {
+        fputs("Usage: arpd-sysctl save IFACE\n"
+              "       arpd-sysctl apply IFACE [ARPD-OPTIONS...]\n"
+              "       arpd-sysctl restore IFACE\n"
+              "       arpd-sysctl show IFACE [ARPD-OPTIONS...]\n"
+              "Saves, declares (" DROPIN_DIR "/50-arpd-IFACE.conf, applied with systemd-sysctl) and\n"
+              "restores net.{ipv4,ipv6}.neigh.IFACE.{app_solicit,mcast_solicit} for arpd@IFACE.service.\n",
+              f);
+}
+
+int main(int argc, char **argv) {
+        const char *verb, *ifname;
+        int r;
+
+        log_set_prefix("arpd-sysctl");
+        if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+                usage(stdout);
+                return 0;
+        }
+        if (argc < 3) {
+                usage(stderr);
+                return 2;
+        }
+        verb = argv[1];
+        ifname = argv[2];
+        if (!ifname_ok(ifname)) {
+                log_error("Invalid interface name '%s'.", ifname);
+                return 2;
+        }
+        if (strcmp(verb, "save") == 0 && argc == 3)
+                r = do_save(ifname);
+        else if (strcmp(verb, "apply") == 0)
+                r = do_apply(ifname, argc - 3, argv + 3);
+        else if (strcmp(verb, "restore") == 0 && argc == 3)
+                r = do_restore(ifname);
+        else if (strcmp(verb, "show") == 0)
+                r = do_show(ifname, argc - 3, argv + 3);
+        else {
+                usage(stderr);
+                return 2;
+        }
+        return r < 0 ? 1 : 0;
+}
