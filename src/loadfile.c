@@ -143,7 +143,32 @@ static int parse_lladdr(const struct field *f, size_t exact_len, struct lladdr *
         return 0;
 }
 
-/* "IFINDEX IPV4 MAC" */
+/* "Ns" (ours) or "Nsec" (the classic arpd's -l) with N in seconds */
+static int parse_age(const struct field *f, usec_t *ret, const char **error) {
+        unsigned long long v = 0;
+
+        size_t digits;
+
+        if (f->len >= 4 && memcmp(f->p + f->len - 3, "sec", 3) == 0)
+                digits = f->len - 3;
+        else if (f->len >= 2 && f->p[f->len - 1] == 's')
+                digits = f->len - 1;
+        else
+                return reject(error, "invalid negative entry age", f);
+        if (digits == 0)
+                return reject(error, "invalid negative entry age", f);
+        for (size_t i = 0; i < digits; i++) {
+                if (!is_digit(f->p[i]) || v > NEG_AGE_MAX_SEC)
+                        return reject(error, "invalid negative entry age", f);
+                v = v * 10 + (unsigned) (f->p[i] - '0');
+        }
+        if (v > NEG_AGE_MAX_SEC)
+                return reject(error, "negative entry age out of range", f);
+        *ret = (usec_t) v * USEC_PER_SEC;
+        return 1;
+}
+
+/* "IFINDEX IPV4 MAC" or the classic negative line "IFINDEX IPV4 FAILED: Nsec ago" */
 static int parse_classic(const struct field *fields, int n, struct load_entry *e, const char **error) {
         unsigned long long v = 0;
 
@@ -156,6 +181,20 @@ static int parse_classic(const struct field *fields, int n, struct load_entry *e
                 return reject(error, "invalid ifindex", &fields[0]);
         if (n < 3)
                 return reject(error, "too few fields", NULL);
+        if (n == 5 && field_is(&fields[2], "FAILED:")) {
+                int r;
+
+                e->ifindex = (int) v;
+                if (parse_address(&fields[1], AF_INET, &e->family, &e->addr, error) < 0)
+                        return -EINVAL;
+                r = parse_age(&fields[3], &e->neg_age, error);
+                if (r < 0)
+                        return r;
+                if (!field_is(&fields[4], "ago"))
+                        return reject(error, "unexpected field", &fields[4]);
+                e->state = RECORD_NEGATIVE;
+                return 1;
+        }
         if (n > 3)
                 return reject(error, "unexpected field", &fields[3]);
         e->ifindex = (int) v;
@@ -163,23 +202,6 @@ static int parse_classic(const struct field *fields, int n, struct load_entry *e
             parse_lladdr(&fields[2], 6, &e->lladdr, error) < 0)
                 return -EINVAL;
         e->state = RECORD_POSITIVE;
-        return 1;
-}
-
-/* "Ns" with N in seconds */
-static int parse_age(const struct field *f, usec_t *ret, const char **error) {
-        unsigned long long v = 0;
-
-        if (f->len < 2 || f->p[f->len - 1] != 's')
-                return reject(error, "invalid negative entry age", f);
-        for (size_t i = 0; i + 1 < f->len; i++) {
-                if (!is_digit(f->p[i]) || v > NEG_AGE_MAX_SEC)
-                        return reject(error, "invalid negative entry age", f);
-                v = v * 10 + (unsigned) (f->p[i] - '0');
-        }
-        if (v > NEG_AGE_MAX_SEC)
-                return reject(error, "negative entry age out of range", f);
-        *ret = (usec_t) v * USEC_PER_SEC;
         return 1;
 }
 
@@ -317,8 +339,36 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
         return r;
 }
 
+/* Copies s (n bytes) to p, left-aligned in a field of width columns (as printf's "%-*s"). */
+static char *put_padded(char *p, const char *s, size_t n, size_t width) {
+        memcpy(p, s, n);
+        p += n;
+        if (n < width) {
+                memset(p, ' ', width - n);
+                p += width - n;
+        }
+        return p;
+}
+
+static char *put_u64(char *p, uint64_t v) {
+        char tmp[20];
+        size_t n = 0;
+
+        do {
+                tmp[n++] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v > 0);
+        while (n > 0)
+                *p++ = tmp[--n];
+        return p;
+}
+
+/* The lines are assembled by hand into one buffer and written with one fwrite(): a listing of a
+ * million entries spent most of its time in printf's format parsing and padding. The text is
+ * exactly that of "%-15s %-39s %s%s\n" and "%-15s %-39s FAILED: %llus ago\n". */
 void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt) {
-        char addr[IN_ADDR_STRLEN], ll[LLADDR_STRLEN];
+        char addr[IN_ADDR_STRLEN], line[IFNAMSIZ + 1 + IN_ADDR_STRLEN + 1 + LLADDR_STRLEN + 32], *p = line;
+        size_t ifname_len = strnlen(k->ifname, IFNAMSIZ);
 
         in_addr_to_string(k->family, &k->addr, addr);
         switch (r->state) {
@@ -326,18 +376,32 @@ void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct recor
         case RECORD_STATIC:
                 if (r->lladdr.len == 0) {
                         /* Cannot be written as a loadable line: keep it visible, as a comment. */
-                        fprintf(f, "# %s %s %s entry without a link-layer address\n", k->ifname, addr,
-                                record_state_to_string(r->state));
+                        fprintf(f, "# %.*s %s %s entry without a link-layer address\n", (int) ifname_len, k->ifname,
+                                addr, record_state_to_string(r->state));
                         return;
                 }
-                fprintf(f, "%-15s %-39s %s%s\n", k->ifname, addr, lladdr_to_string(&r->lladdr, ll),
-                        r->state == RECORD_STATIC ? " static" : "");
+                p = put_padded(p, k->ifname, ifname_len, 15);
+                *p++ = ' ';
+                p = put_padded(p, addr, strlen(addr), 39);
+                *p++ = ' ';
+                lladdr_to_string(&r->lladdr, p);
+                p += strlen(p);
+                if (r->state == RECORD_STATIC)
+                        p = mempcpy(p, " static", strlen(" static"));
+                *p++ = '\n';
+                fwrite(line, 1, (size_t) (p - line), f);
                 return;
         case RECORD_NEGATIVE: {
                 /* neg_since 0 (unknown) or in the future (clock stepped back): age 0 */
                 usec_t age = r->neg_since > 0 && now_rt > r->neg_since ? now_rt - r->neg_since : 0;
-                fprintf(f, "%-15s %-39s FAILED: %llus ago\n", k->ifname, addr,
-                        (unsigned long long) (age / USEC_PER_SEC));
+
+                p = put_padded(p, k->ifname, ifname_len, 15);
+                *p++ = ' ';
+                p = put_padded(p, addr, strlen(addr), 39);
+                p = mempcpy(p, " FAILED: ", strlen(" FAILED: "));
+                p = put_u64(p, age / USEC_PER_SEC);
+                p = mempcpy(p, "s ago\n", strlen("s ago\n"));
+                fwrite(line, 1, (size_t) (p - line), f);
                 return;
         }
         }

@@ -11,6 +11,7 @@
  *
  * Also accepted by the parser:
  *     IFINDEX  IPV4  MAC                the classic arpd's "-f" lines (ifindex resolved at load)
+ *     IFINDEX  IPV4  FAILED: Nsec ago   the classic arpd's "-l" negative lines
  *     ADDRESS dev IFACE lladdr MAC [router|proxy|extern_learn|offload|managed]... STATE
  *     ADDRESS dev IFACE FAILED|INCOMPLETE   (`ip neigh show` / `ip -6 neigh show` output)
  *   `ip neigh` states: PERMANENT -> static; REACHABLE, STALE, DELAY, PROBE, NOARP -> positive;

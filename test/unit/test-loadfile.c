@@ -140,6 +140,9 @@ static void test_parse_classic(void) {
                 { "2147483647 198.18.0.5 " MAC5 " # max ifindex", NULL, 2147483647, "198.18.0.5", RECORD_POSITIVE,
                   MAC5, 0 },
                 { "007 198.18.0.5 " MAC5, NULL, 7, "198.18.0.5", RECORD_POSITIVE, MAC5, 0 },
+                /* the classic arpd -l prints negative entries like this */
+                { "2 198.18.0.6 FAILED: 12sec ago", NULL, 2, "198.18.0.6", RECORD_NEGATIVE, "", 12 },
+                { "2 198.18.0.6 FAILED: 3s ago", NULL, 2, "198.18.0.6", RECORD_NEGATIVE, "", 3 },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
