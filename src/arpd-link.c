@@ -2,15 +2,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arp-packet.h"
+#include "packet-socket.h"
 #include "arpd-link.h"
 #include "arpd-manager.h"
 #include "log.h"
+#include "ndp-packet.h"
 
 /* MAC-change events: at most this many per interface in a burst, then this many per second. */
 #define EVENT_LOG_BURST 50
@@ -28,6 +31,7 @@ int link_new(Manager *m, int ifindex, const char *ifname, Link **ret) {
                 .manager = m,
                 .ifindex = ifindex,
                 .arp_fd = -EBADF,
+                .ndp_fd = -EBADF,
         };
         memcpy(l->ifname, ifname, strlen(ifname) + 1);
         token_bucket_init(&l->probe_bucket, m->opts->rate, m->opts->burst, now_usec(CLOCK_MONOTONIC));
@@ -44,12 +48,13 @@ Link *link_free(Link *l) {
         return NULL;
 }
 
-static int read_sysctl_int(const char *ifname, const char *name, int *ret) {
+/* proto: "ipv4" or "ipv6"; dir: "neigh" or "conf". */
+static int read_sysctl_int(const char *proto, const char *dir, const char *ifname, const char *name, int *ret) {
         char path[128];
         FILE *f;
         int v, r;
 
-        snprintf(path, sizeof(path), "/proc/sys/net/ipv4/neigh/%s/%s", ifname, name);
+        snprintf(path, sizeof(path), "/proc/sys/net/%s/%s/%s/%s", proto, dir, ifname, name);
         f = fopen(path, "re");
         if (!f)
                 return -errno;
@@ -61,71 +66,165 @@ static int read_sysctl_int(const char *ifname, const char *name, int *ret) {
         return 0;
 }
 
-/* arpd never writes /proc/sys: the units apply sysctl.d drop-ins. It only says what it sees. */
-static void link_check_sysctl(Link *l) {
+/* arpd never writes /proc/sys: the units apply sysctl.d drop-ins. It only says what it sees.
+ * proto is "ipv4" or "ipv6"; what names the kernel's own queries in messages. */
+static void link_check_sysctl_family(Link *l, const char *proto, const char *what) {
         const struct arpd_options *o = l->manager->opts;
-        int app, mcast, ucast;
+        int app, mcast, ucast, disabled;
 
-        if (read_sysctl_int(l->ifname, "app_solicit", &app) < 0 ||
-            read_sysctl_int(l->ifname, "mcast_solicit", &mcast) < 0 ||
-            read_sysctl_int(l->ifname, "ucast_solicit", &ucast) < 0) {
-                log_warning("%s: cannot read net.ipv4.neigh.%s.* sysctls; not checking them.", l->ifname, l->ifname);
+        if (strcmp(proto, "ipv6") == 0 && read_sysctl_int(proto, "conf", l->ifname, "disable_ipv6", &disabled) == 0 &&
+            disabled) {
+                log_info("%s: IPv6 is disabled on this interface; not checking net.ipv6.neigh.%s.*.", l->ifname,
+                         l->ifname);
                 return;
         }
-        log_info("%s: app_solicit=%d mcast_solicit=%d ucast_solicit=%d", l->ifname, app, mcast, ucast);
+        if (read_sysctl_int(proto, "neigh", l->ifname, "app_solicit", &app) < 0 ||
+            read_sysctl_int(proto, "neigh", l->ifname, "mcast_solicit", &mcast) < 0 ||
+            read_sysctl_int(proto, "neigh", l->ifname, "ucast_solicit", &ucast) < 0) {
+                log_warning("%s: cannot read net.%s.neigh.%s.* sysctls; not checking them.", l->ifname, proto,
+                            l->ifname);
+                return;
+        }
+        log_info("%s: %s app_solicit=%d mcast_solicit=%d ucast_solicit=%d", l->ifname, proto, app, mcast, ucast);
         if (app == 0)
-                log_warning("%s: net.ipv4.neigh.%s.app_solicit is 0: the kernel will never ask arpd about "
+                log_warning("%s: net.%s.neigh.%s.app_solicit is 0: the kernel will never ask arpd about "
                             "unresolved neighbours, so arpd only learns. Set it to at least 1 (see arpd(8)).",
-                            l->ifname, l->ifname);
+                            l->ifname, proto, l->ifname);
         if (o->kernel_broadcast_off && mcast != 0)
-                log_warning("%s: -k was given but net.ipv4.neigh.%s.mcast_solicit is %d: the kernel still "
-                            "broadcasts its own ARP requests. Set it to 0 (see arpd(8)).",
-                            l->ifname, l->ifname, mcast);
+                log_warning("%s: -k was given but net.%s.neigh.%s.mcast_solicit is %d: the kernel still "
+                            "sends its own %s. Set it to 0 (see arpd(8)).",
+                            l->ifname, proto, l->ifname, mcast, what);
         if (o->kernel_broadcast_off && mcast == 0)
-                log_info("%s: kernel broadcasts are off (mcast_solicit=0): arpd%s resolves unknown hosts.",
-                         l->ifname, o->active_probes > 0 ? "'s probes" : " alone");
+                log_info("%s: kernel %s are off (net.%s.neigh.%s.mcast_solicit=0): %s.",
+                         l->ifname, what, proto, l->ifname,
+                         o->active_probes > 0 ? "arpd's probes resolve unknown hosts"
+                                              : "only addresses in arpd's store can be resolved");
         if (mcast == 0 && o->active_probes == 0)
-                log_warning("%s: mcast_solicit is 0 and arpd is passive (-a 0): addresses arpd has never seen "
-                            "cannot be resolved at all. Use -a N or raise mcast_solicit.", l->ifname);
+                log_warning("%s: net.%s.neigh.%s.mcast_solicit is 0 and arpd is passive (-a 0): addresses arpd "
+                            "has never seen cannot be resolved at all. Use -a N or raise mcast_solicit.",
+                            l->ifname, proto, l->ifname);
+}
+
+void link_check_sysctl(Link *l) {
+        int family = l->manager->opts->family;
+
+        if (l->sysctl_checked)
+                return;
+        l->sysctl_checked = true;
+
+        if (family != AF_INET6)
+                link_check_sysctl_family(l, "ipv4", "ARP broadcasts");
+        if (family != AF_INET)
+                link_check_sysctl_family(l, "ipv6", "neighbour solicitations");
+}
+
+static void link_on_arp_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+        Link *l = userdata;
+
+        manager_handle_arp(l->manager, l, frame, len);
 }
 
 static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        static struct arp_rx_batch batch; /* single-threaded; too large for the stack */
         Link *l = userdata;
         Manager *m = l->manager;
-        int n;
 
-        /* Bounded drain: a few batches per wakeup, then let the loop serve others (misses first). */
-        for (unsigned round = 0; round < 8; round++) {
-                n = arp_socket_recv_batch(fd, &batch);
-                if (n < 0) {
-                        log_warning_errno(n, "%s: reading the packet socket failed: %m", l->ifname);
-                        break;
-                }
-                if (n == 0)
-                        break;
-                (void) store_refresh(m->store);
-                for (int i = 0; i < n; i++)
-                        manager_handle_arp(m, l, batch.buf[i], batch.len[i]);
-                if ((unsigned) n < ARP_RX_BATCH)
-                        break;
-        }
+        /* Bounded: a few ring blocks per wakeup, then the loop serves others (misses first). */
+        (void) store_refresh(m->store);
+        (void) packet_ring_drain(&l->arp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_arp_frame, l);
         manager_schedule_commit(m);
+        return 0;
+}
+
+static void link_on_ndp_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+        Link *l = userdata;
+
+        if (truncated) {
+                /* larger than a ring block: the checksum cannot be verified */
+                link_count(l, STAT_NDP_RECEIVED);
+                link_count(l, STAT_REJ_NDP_MALFORMED);
+                return;
+        }
+        manager_handle_ndp(l->manager, l, frame, len);
+}
+
+static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Link *l = userdata;
+        Manager *m = l->manager;
+
+        (void) store_refresh(m->store);
+        (void) packet_ring_drain(&l->ndp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_ndp_frame, l);
+        manager_schedule_commit(m);
+        return 0;
+}
+
+/* Opens one family's packet socket with its receive ring. */
+static int link_open_socket(Link *l, uint16_t protocol, const struct sock_filter *filter, size_t filter_len,
+                            bool allmulti, struct packet_ring *ring) {
+        const struct packet_socket_params p = {
+                .ifindex = l->ifindex,
+                .protocol = protocol,
+                .filter = filter,
+                .filter_len = filter_len,
+                .allmulti = allmulti,
+        };
+        const struct packet_ring_params rp = {
+                .block_size = LINK_RING_BLOCK_SIZE,
+                .n_blocks = LINK_RING_BLOCKS,
+                .retire_ms = LINK_RING_RETIRE_MS,
+        };
+
+        return packet_socket_open(&p, &rp, ring);
+}
+
+static int link_start_ndp(Link *l) {
+        Manager *m = l->manager;
+        int r;
+
+        size_t filter_len;
+        const struct sock_filter *filter = ndp_filter_program(&filter_len);
+
+        /* Solicitations go to the target's solicited-node group, which a NIC drops unless some
+         * socket joined it: all multicast, for as long as this socket lives. */
+        r = link_open_socket(l, ETH_P_IPV6, filter, filter_len, true, &l->ndp_ring);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot open an NDP packet socket: %m%s", l->ifname,
+                                       r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
+        l->ndp_fd = r;
+        r = sd_event_add_io(m->event, &l->ndp_source, l->ndp_fd, EPOLLIN, link_on_ndp, l);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot watch the NDP packet socket: %m", l->ifname);
+        (void) sd_event_source_set_priority(l->ndp_source, SD_EVENT_PRIORITY_NORMAL);
+        (void) sd_event_source_set_description(l->ndp_source, l->ifname);
         return 0;
 }
 
 int link_start(Link *l) {
         Manager *m = l->manager;
+        size_t filter_len;
         int r;
 
-        if (l->arp_fd >= 0)
+        if (l->arp_fd >= 0 || l->ndp_fd >= 0)
                 return 0;
         if (l->type != ARPHRD_ETHER) {
-                log_info("%s: not an Ethernet link (type %u): mirroring the kernel only, no ARP sniffing.",
-                         l->ifname, l->type);
+                /* said once: link_start() runs again on every RTM_NEWLINK */
+                if (!l->not_ethernet_noted)
+                        log_info("%s: not an Ethernet link (type %u): mirroring the kernel only, no ARP/NDP sniffing.",
+                                 l->ifname, l->type);
+                l->not_ethernet_noted = true;
                 return 0;
         }
-        r = arp_socket_open(l->ifindex, MANAGER_ARP_RCVBUF);
+        if (m->opts->family == AF_INET6) {
+                /* -6: neighbour discovery only */
+                r = link_start_ndp(l);
+                if (r < 0)
+                        return r;
+                manager_schedule_sysctl_check(m);
+                log_info("%s: serving IPv6 (ifindex %d).", l->ifname, l->ifindex);
+                return 0;
+        }
+        const struct sock_filter *filter = arp_filter_program(&filter_len);
+
+        r = link_open_socket(l, ETH_P_ARP, filter, filter_len, false, &l->arp_ring);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot open an ARP packet socket: %m%s", l->ifname,
                                        r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
@@ -135,7 +234,9 @@ int link_start(Link *l) {
                 return log_error_errno(r, "%s: cannot watch the packet socket: %m", l->ifname);
         (void) sd_event_source_set_priority(l->arp_source, SD_EVENT_PRIORITY_NORMAL);
         (void) sd_event_source_set_description(l->arp_source, l->ifname);
-        link_check_sysctl(l);
+        if (m->opts->family != AF_INET && link_start_ndp(l) < 0)
+                log_warning("%s: serving IPv6 without sniffing neighbour discovery.", l->ifname);
+        manager_schedule_sysctl_check(m);
         log_info("%s: serving (ifindex %d).", l->ifname, l->ifindex);
         return 0;
 }
@@ -143,6 +244,10 @@ int link_start(Link *l) {
 void link_stop(Link *l) {
         l->arp_source = sd_event_source_disable_unref(l->arp_source);
         l->arp_fd = safe_close(l->arp_fd);
+        packet_ring_unmap(&l->arp_ring);
+        l->ndp_source = sd_event_source_disable_unref(l->ndp_source);
+        l->ndp_fd = safe_close(l->ndp_fd);
+        packet_ring_unmap(&l->ndp_ring);
 }
 
 int link_add_prefix(Link *l, const struct in_prefix *p) {
@@ -198,5 +303,36 @@ int link_send_probe(Link *l, struct in_addr target, const struct lladdr *dst) {
                                     dst && dst->len == 6 ? dst->bytes : NULL);
         if (r < 0)
                 return r;
-        return arp_socket_send(l->arp_fd, l->ifindex, frame, (size_t) r);
+        return packet_socket_send(l->arp_fd, l->ifindex, ETH_P_ARP, frame, (size_t) r);
+}
+
+int link_send_ndp_probe(Link *l, const struct in6_addr *target, const struct lladdr *dst) {
+        union in_addr_union t = { .in6 = *target };
+        const struct in6_addr *src = NULL, *in_prefix = NULL, *first = NULL;
+        uint8_t frame[NDP_NS_PROBE_LEN];
+        int r;
+
+        if (l->ndp_fd < 0 || l->hwaddr.len != 6)
+                return -ENOTCONN;
+        for (size_t i = 0; i < l->n_prefixes; i++) {
+                const struct in6_addr *a = &l->prefixes[i].addr.in6;
+
+                if (l->prefixes[i].family != AF_INET6)
+                        continue;
+                if (!first)
+                        first = a;
+                if (IN6_IS_ADDR_LINKLOCAL(a) && !src)
+                        src = a; /* RFC 4861 7.2.2 allows any of ours; link-local is always on-link */
+                if (!in_prefix && in_prefix_contains(&l->prefixes[i], AF_INET6, &t))
+                        in_prefix = a;
+        }
+        if (!src)
+                src = in_prefix ? in_prefix : first;
+        if (!src)
+                return -EADDRNOTAVAIL;
+        r = ndp_build_ns(frame, sizeof(frame), l->hwaddr.bytes, src, target,
+                         dst && dst->len == 6 ? dst->bytes : NULL);
+        if (r < 0)
+                return r;
+        return packet_socket_send(l->ndp_fd, l->ifindex, ETH_P_IPV6, frame, (size_t) r);
 }

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * One interface arpd serves: its packet socket, its addresses (the subnets it learns in and the
+ * One interface arpd serves: its packet sockets (ARP, and IPv6 neighbour discovery), its addresses (the subnets it learns in and the
  * source of its probes), its token bucket for probes, its counters and its view of the kernel's
  * neighbour sysctls. Owned by the manager.
  */
@@ -12,12 +12,19 @@
 #include <systemd/sd-event.h>
 
 #include "addr-util.h"
+#include "packet-socket.h"
 #include "resolver.h"
 #include "stats.h"
 
 typedef struct Manager Manager;
 
 #define LINK_MAX_PREFIXES 64
+/* Each packet socket's receive ring: 8 blocks of 1 MiB hold some 50,000 ARP frames; a partly
+ * filled block is handed over after 10 ms. */
+#define LINK_RING_BLOCK_SIZE (1024 * 1024)
+#define LINK_RING_BLOCKS 8
+#define LINK_RING_RETIRE_MS 10
+#define LINK_RING_BLOCKS_PER_WAKEUP 2
 
 typedef struct Link {
         Manager *manager;
@@ -31,11 +38,17 @@ typedef struct Link {
         size_t n_prefixes;
 
         int arp_fd;
+        struct packet_ring arp_ring;
         sd_event_source *arp_source;
+        struct packet_ring ndp_ring;
+        int ndp_fd;                   /* NS/NA (ndp-packet.h); -EBADF with -4 */
+        sd_event_source *ndp_source;
 
         struct token_bucket probe_bucket; /* -R / -B */
         struct token_bucket event_bucket; /* rate limit for MAC-change log events */
         uint64_t events_suppressed;
+        bool not_ethernet_noted;          /* "no sniffing here" was logged */
+        bool sysctl_checked;              /* link_check_sysctl() ran */
 
         struct stats stats;
 } Link;
@@ -45,8 +58,9 @@ int link_new(Manager *m, int ifindex, const char *ifname, Link **ret);
 /* Stops and frees; accepts NULL; returns NULL. */
 Link *link_free(Link *l);
 
-/* Opens the packet socket and watches it; reads the neighbour sysctls and warns about settings
- * that make arpd useless or dangerous. Idempotent. */
+/* Opens the packet sockets of the families served (-4 / -6 / both) and watches them; reads the
+ * neighbour sysctls (net.ipv4.neigh.IF.*, net.ipv6.neigh.IF.*) and warns about settings that make
+ * arpd useless or dangerous. Idempotent. */
 int link_start(Link *l);
 void link_stop(Link *l);
 
@@ -54,9 +68,18 @@ int link_add_prefix(Link *l, const struct in_prefix *p);    /* 0 added, 1 alread
 void link_remove_prefix(Link *l, const struct in_prefix *p);
 struct link_view link_view(const Link *l);
 
+/* Reads the interface's neighbour sysctls (once) and warns about settings that make arpd useless
+ * or dangerous. The manager calls it a little after READY, since the systemd unit applies the
+ * settings only then. */
+void link_check_sysctl(Link *l);
+
 /* Sends our own ARP request for target: broadcast, or unicast to dst when given. Source IP is the
  * link's address in target's subnet, else its first IPv4 address, else 0.0.0.0. */
 int link_send_probe(Link *l, struct in_addr target, const struct lladdr *dst);
+/* Sends our own Neighbor Solicitation for target: to its solicited-node group, or unicast to dst
+ * when given. Source IP: the link's link-local address, else its address in target's prefix,
+ * else its first IPv6 address; -EADDRNOTAVAIL without any. */
+int link_send_ndp_probe(Link *l, const struct in6_addr *target, const struct lladdr *dst);
 
 /* Counts id on this link. */
 static inline void link_count(Link *l, enum stat_id id) {

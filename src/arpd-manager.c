@@ -16,15 +16,18 @@
 
 #include "arp-packet.h"
 #include "arpd-catalog.h"
+#include "arpd-bus.h"
 #include "arpd-manager.h"
 #include "log.h"
+#include "ndp-packet.h"
 #include "netlink.h"
+#include "packet-socket.h"
 
 #define TX_SIZE (64 * 1024)
-#define NL_RX_BATCH 64
+#define NL_RX_BATCH 16  /* small batches: an answer waits for at most 15 others to be sent */
 #define NL_RX_BUFSIZE 8192
 #define NL_CMD_BUFSIZE (64 * 1024)
-#define NL_DRAIN_ROUNDS 16
+#define NL_DRAIN_ROUNDS 64 /* per wakeup at most NL_RX_BATCH * NL_DRAIN_ROUNDS datagrams */
 #define DUMP_TIMEOUT_USEC (10 * USEC_PER_SEC)
 #define STATUS_INTERVAL_USEC (2 * USEC_PER_SEC)
 
@@ -214,6 +217,10 @@ static void log_binding_event(Link *l, const char *message_id, const char *what,
 
 void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct resolver_result *r) {
         int q = 0;
+        /* EntryChanged costs a lookup, paid only while a control client listens. */
+        bool notify = r->write != WRITE_NONE && bus_has_subscribers(m->bus);
+        struct record old;
+        bool had = notify && store_get(m->store, k, &old) == 0;
 
         for (unsigned i = 0; i < r->n_counters; i++)
                 link_count(l, r->counters[i]);
@@ -225,7 +232,8 @@ void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct 
         if (q < 0) {
                 link_count(l, STAT_STORE_ERRORS);
                 log_warning_errno(q, "%s: cannot stage a store change: %m", l->ifname);
-        }
+        } else if (notify)
+                bus_notify(m->bus, k, had ? &old : NULL, r->write == WRITE_PUT ? &r->record : NULL, "invalidated");
 
         switch (r->event) {
         case EVENT_MAC_CHANGED:
@@ -260,14 +268,26 @@ static int manager_lookup(Manager *m, Link *l, const struct neigh_key *k, struct
         return 0;
 }
 
-void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len) {
-        struct arp_frame f;
-        struct observation o = {};
+/* A binding seen on the wire, from either family's parser: look it up, decide, apply. */
+static void manager_observe(Manager *m, Link *l, const struct observation *o) {
         struct neigh_key k;
         struct record rec;
         const struct record *cur;
         struct resolver_result res;
         struct link_view v;
+
+        if (neigh_key_make(&k, l->ifname, o->family, &o->addr) < 0)
+                return;
+        if (manager_lookup(m, l, &k, &rec, &cur) < 0)
+                return;
+        v = link_view(l);
+        resolver_observe(&m->rcfg, &v, o, cur, now_usec(CLOCK_REALTIME), &res);
+        manager_apply(m, l, &k, &res);
+}
+
+void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len) {
+        struct arp_frame f;
+        struct observation o = {};
 
         link_count(l, STAT_ARP_RECEIVED);
         if (arp_frame_parse(frame, len, &f) < 0) {
@@ -279,13 +299,29 @@ void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len) {
         o.lladdr = f.sha;
         o.eth_src = f.eth_src;
         o.source = SOURCE_ARP;
-        if (neigh_key_make(&k, l->ifname, AF_INET, &o.addr) < 0)
+        manager_observe(m, l, &o);
+}
+
+void manager_handle_ndp(Manager *m, Link *l, const void *frame, size_t len) {
+        struct ndp_frame f;
+        struct observation o = {};
+
+        link_count(l, STAT_NDP_RECEIVED);
+        if (ndp_frame_parse(frame, len, &f) < 0) {
+                link_count(l, STAT_REJ_NDP_MALFORMED);
                 return;
-        if (manager_lookup(m, l, &k, &rec, &cur) < 0)
+        }
+        if (!ndp_frame_binding(&f, &o.addr.in6, &o.lladdr)) {
+                /* A DAD probe is counted like ARP's; an NS without SLLA or an NA without TLLA is
+                 * valid and simply teaches nothing. */
+                if (f.type == NDP_TYPE_NS && IN6_IS_ADDR_UNSPECIFIED(&f.src))
+                        link_count(l, STAT_REJ_DAD_PROBE);
                 return;
-        v = link_view(l);
-        resolver_observe(&m->rcfg, &v, &o, cur, now_usec(CLOCK_REALTIME), &res);
-        manager_apply(m, l, &k, &res);
+        }
+        o.family = AF_INET6;
+        o.eth_src = f.eth_src;
+        o.source = SOURCE_NDP;
+        manager_observe(m, l, &o);
 }
 
 static void manager_tx_flush(Manager *m) {
@@ -337,15 +373,18 @@ static void manager_handle_miss(Manager *m, Link *l, const struct nl_neigh *n, b
         if (manager_lookup(m, l, &k, &rec, &cur) < 0)
                 return;
         /* An INCOMPLETE entry met in a re-dump is answered if we know it, never probed: the kernel
-         * is resolving it itself. IPv6 probes (neighbour solicitations) are not sent yet. */
-        if (from_dump || n->family != AF_INET)
+         * is resolving it itself. */
+        if (from_dump)
                 cfg.active_probes = 0;
         resolver_miss(&cfg, &miss, cur, now_usec(CLOCK_REALTIME), now_usec(CLOCK_MONOTONIC), &l->probe_bucket, &res);
         if (res.reply == REPLY_ANSWER)
                 manager_queue_answer(m, l, n->family, &n->dst, &res.answer_lladdr);
-        if (res.probe && n->family == AF_INET) {
-                /* A verification probe goes to the MAC we hold, as the kernel's unicast probe would. */
-                int r = link_send_probe(l, n->dst.in, n->state == NUD_PROBE ? &res.answer_lladdr : NULL);
+        if (res.probe) {
+                /* A verification probe goes to the MAC we hold, as the kernel's unicast probe would;
+                 * IPv6 probes are Neighbor Solicitations through the same token bucket. */
+                const struct lladdr *dst = n->state == NUD_PROBE ? &res.answer_lladdr : NULL;
+                int r = n->family == AF_INET6 ? link_send_ndp_probe(l, &n->dst.in6, dst)
+                                              : link_send_probe(l, n->dst.in, dst);
                 if (r < 0)
                         log_debug_errno(r, "%s: sending a probe failed: %m", l->ifname);
         }
@@ -370,6 +409,8 @@ static void manager_handle_neigh(Manager *m, const struct nlmsghdr *nlh, enum ne
                                 nlh->nlmsg_len);
                 return;
         }
+        if (m->opts->family != AF_UNSPEC && n.family != m->opts->family)
+                return; /* -4 / -6: the other family is not ours to serve */
         l = manager_get_link(m, n.ifindex);
         if (!l)
                 return;
@@ -385,6 +426,8 @@ static void manager_handle_neigh(Manager *m, const struct nlmsghdr *nlh, enum ne
                 manager_handle_miss(m, l, &n, false);
                 return;
         }
+        if (origin == NEIGH_ORIGIN_EVENT && m->resyncing)
+                return; /* stale: the re-dump after the overrun brings the current state */
         if (origin == NEIGH_ORIGIN_DUMP && n.state == NUD_INCOMPLETE) {
                 manager_handle_miss(m, l, &n, true);
                 return;
@@ -534,11 +577,18 @@ static void manager_start_next_dump(Manager *m) {
         }
 }
 
-static void manager_request_redump(Manager *m) {
+/* The kernel reports ENOBUFS as soon as it drops an event, while older events are still queued.
+ * Those must not be applied after the re-dump (they would overwrite its newer state), so after an
+ * event-socket overrun the queue is drained first, answering misses but skipping neighbour state
+ * ("resyncing"), and the dumps start once it is empty. */
+static void manager_request_redump(Manager *m, bool events_lost) {
         m->global.v[STAT_NETLINK_OVERRUNS]++;
         log_warning("Kernel neighbour events were lost (netlink receive buffer overrun); re-reading the kernel's tables.");
         m->pending_dumps |= DUMP_NEIGH | DUMP_LINK | DUMP_ADDR;
-        manager_start_next_dump(m);
+        if (events_lost)
+                m->resyncing = true;
+        else
+                manager_start_next_dump(m);
 }
 
 static int on_nl_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -551,7 +601,7 @@ static int on_nl_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         if (errno == ENOBUFS) {
                                 /* dump replies lost: start over */
                                 m->dump_seq = 0;
-                                manager_request_redump(m);
+                                manager_request_redump(m, false);
                                 continue;
                         }
                         if (errno != EAGAIN && errno != EINTR)
@@ -584,6 +634,7 @@ static int on_nl_events(sd_event_source *s, int fd, uint32_t revents, void *user
         static struct iovec iov[NL_RX_BATCH];
         static struct mmsghdr msgs[NL_RX_BATCH];
         Manager *m = userdata;
+        bool drained = false;
 
         for (unsigned round = 0; round < NL_DRAIN_ROUNDS; round++) {
                 for (unsigned i = 0; i < NL_RX_BATCH; i++) {
@@ -594,10 +645,12 @@ static int on_nl_events(sd_event_source *s, int fd, uint32_t revents, void *user
                 int n = recvmmsg(fd, msgs, NL_RX_BATCH, MSG_DONTWAIT, NULL);
                 if (n < 0) {
                         if (errno == ENOBUFS) {
-                                manager_request_redump(m);
+                                manager_request_redump(m, true);
                                 continue;
                         }
-                        if (errno != EAGAIN && errno != EINTR)
+                        if (errno == EAGAIN)
+                                drained = true;
+                        else if (errno != EINTR)
                                 log_warning_errno(-errno, "Reading kernel neighbour events failed: %m");
                         break;
                 }
@@ -616,8 +669,14 @@ static int on_nl_events(sd_event_source *s, int fd, uint32_t revents, void *user
                         manager_process_buffer(m, bufs[i], msgs[i].msg_len, NEIGH_ORIGIN_EVENT);
                 }
                 manager_tx_flush(m);
-                if (n < NL_RX_BATCH)
+                if (n < NL_RX_BATCH) {
+                        drained = true;
                         break;
+                }
+        }
+        if (m->resyncing && drained) {
+                m->resyncing = false;
+                manager_start_next_dump(m);
         }
         manager_schedule_commit(m);
         return 0;
@@ -643,8 +702,9 @@ static void manager_update_status(Manager *m) {
                  "%zu interface%s; misses: %llu answered, %llu suppressed, %llu probes; learned %llu, changed %llu; %zu entries",
                  m->n_links, m->n_links == 1 ? "" : "s", (unsigned long long) t.v[STAT_REQ_ANSWERED],
                  (unsigned long long) t.v[STAT_REQ_SUPPRESSED], (unsigned long long) t.v[STAT_PROBES_SENT],
-                 (unsigned long long) (t.v[STAT_ARP_NEW] + t.v[STAT_KERNEL_NEW]),
-                 (unsigned long long) (t.v[STAT_ARP_CHANGED] + t.v[STAT_KERNEL_CHANGED]), entries);
+                 (unsigned long long) (t.v[STAT_ARP_NEW] + t.v[STAT_NDP_NEW] + t.v[STAT_KERNEL_NEW]),
+                 (unsigned long long) (t.v[STAT_ARP_CHANGED] + t.v[STAT_NDP_CHANGED] + t.v[STAT_KERNEL_CHANGED]),
+                 entries);
         if (strcmp(status, m->last_status) == 0)
                 return;
         strcpy(m->last_status, status);
@@ -675,14 +735,15 @@ static void log_stats_one(const char *ifname, const struct stats *st, size_t ent
         }
         snprintf(msg, sizeof(msg),
                  "Statistics for %s: %llu of %llu misses answered, %llu suppressed, %llu probes sent (%llu rate-limited); "
-                 "learned %llu from ARP, %llu from the kernel; %llu MAC changes; %llu frames rejected",
+                 "learned %llu from ARP, %llu from NDP, %llu from the kernel; %llu MAC changes; %llu frames rejected",
                  ifname, (unsigned long long) st->v[STAT_REQ_ANSWERED], (unsigned long long) st->v[STAT_REQ_RECEIVED],
                  (unsigned long long) st->v[STAT_REQ_SUPPRESSED], (unsigned long long) st->v[STAT_PROBES_SENT],
                  (unsigned long long) st->v[STAT_PROBES_RATELIMITED], (unsigned long long) st->v[STAT_ARP_NEW],
-                 (unsigned long long) st->v[STAT_KERNEL_NEW],
-                 (unsigned long long) (st->v[STAT_ARP_CHANGED] + st->v[STAT_KERNEL_CHANGED]),
+                 (unsigned long long) st->v[STAT_NDP_NEW], (unsigned long long) st->v[STAT_KERNEL_NEW],
+                 (unsigned long long) (st->v[STAT_ARP_CHANGED] + st->v[STAT_NDP_CHANGED] + st->v[STAT_KERNEL_CHANGED]),
                  (unsigned long long) (st->v[STAT_REJ_MALFORMED] + st->v[STAT_REJ_DAD_PROBE] + st->v[STAT_REJ_SENDER_MAC] +
-                                       st->v[STAT_REJ_SENDER_IP] + st->v[STAT_REJ_OUT_OF_SUBNET]));
+                                       st->v[STAT_REJ_SENDER_IP] + st->v[STAT_REJ_OUT_OF_SUBNET] +
+                                       st->v[STAT_REJ_NDP_MALFORMED]));
         log_event(LOG_INFO, ARPD_MESSAGE_STATS, msg, ptrs, n);
 }
 
@@ -693,7 +754,9 @@ void manager_log_stats(Manager *m) {
         for (size_t i = 0; i < m->n_links; i++) {
                 Link *l = m->links[i];
                 uint64_t drops;
-                if (l->arp_fd >= 0 && arp_socket_drops(l->arp_fd, &drops) == 0)
+                if (l->arp_fd >= 0 && packet_socket_drops(l->arp_fd, &drops) == 0)
+                        l->stats.v[STAT_PACKET_DROPS] += drops;
+                if (l->ndp_fd >= 0 && packet_socket_drops(l->ndp_fd, &drops) == 0)
                         l->stats.v[STAT_PACKET_DROPS] += drops;
                 log_stats_one(l->ifname, &l->stats, entries);
         }
@@ -702,6 +765,35 @@ void manager_log_stats(Manager *m) {
                 any = any || m->global.v[j] != 0;
         if (any || m->n_links == 0)
                 log_stats_one("*", &m->global, entries);
+}
+
+static int on_sysctl_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_links; i++)
+                link_check_sysctl(m->links[i]);
+        return 0;
+}
+
+void manager_schedule_sysctl_check(Manager *m) {
+        int enabled = SD_EVENT_OFF;
+        int r;
+
+        if (!m->sysctl_timer) {
+                r = sd_event_add_time_relative(m->event, &m->sysctl_timer, CLOCK_MONOTONIC,
+                                               MANAGER_SYSCTL_CHECK_DELAY_USEC, USEC_PER_SEC / 10, on_sysctl_timer, m);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot schedule the sysctl check: %m");
+                        return;
+                }
+                (void) sd_event_source_set_priority(m->sysctl_timer, SD_EVENT_PRIORITY_IDLE);
+                return;
+        }
+        (void) sd_event_source_get_enabled(m->sysctl_timer, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return; /* already due soon: it checks every unchecked link */
+        (void) sd_event_source_set_time_relative(m->sysctl_timer, MANAGER_SYSCTL_CHECK_DELAY_USEC);
+        (void) sd_event_source_set_enabled(m->sysctl_timer, SD_EVENT_ONESHOT);
 }
 
 static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -791,15 +883,40 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->commit_timer);
         sd_event_source_disable_unref(m->sync_timer);
         sd_event_source_disable_unref(m->status_timer);
+        sd_event_source_disable_unref(m->sysctl_timer);
         if (m->nl_events)
                 mnl_socket_close(m->nl_events);
         if (m->nl_cmd)
                 mnl_socket_close(m->nl_cmd);
+        bus_free(m->bus);
         store_free(m->store);
         sd_event_unref(m->event);
         free(m->tx);
         free(m);
         return NULL;
+}
+
+/* The control endpoint; a socket another live arpd serves is not fatal: this one runs without. */
+static int manager_start_bus(Manager *m) {
+        _cleanup_free_ char *dflt = NULL;
+        const char *path = m->opts->control_socket;
+        int r;
+
+        if (!path) {
+                r = arpd_options_default_control_socket(m->opts, getenv("RUNTIME_DIRECTORY"), &dflt);
+                if (r < 0)
+                        return log_oom();
+                path = dflt;
+        }
+        if (path[0] == '\0')
+                return 0;
+        r = bus_new(m, path, &m->bus);
+        if (r < 0 && (r == -EADDRINUSE || dflt)) {
+                /* Only an explicitly requested endpoint is worth failing the start for. */
+                log_warning("Running without a control endpoint.");
+                return 0;
+        }
+        return r;
 }
 
 int manager_start(Manager *m) {
@@ -885,6 +1002,9 @@ int manager_start(Manager *m) {
 
         size_t entries = 0;
         (void) store_count(m->store, &entries);
+        r = manager_start_bus(m);
+        if (r < 0)
+                return r;
         m->ready = true;
         manager_update_status(m);
         (void) sd_notify(false, "READY=1");

@@ -18,14 +18,16 @@
 
 #define MANAGER_COMMIT_DELAY_USEC (50 * USEC_PER_MSEC)
 #define MANAGER_NL_RCVBUF (32 * 1024 * 1024)
-#define MANAGER_ARP_RCVBUF (8 * 1024 * 1024)
 #define MANAGER_MAX_LINKS 4096
+/* The unit applies the neighbour sysctls right after READY (ExecStartPost=): check them after that. */
+#define MANAGER_SYSCTL_CHECK_DELAY_USEC (2 * USEC_PER_SEC)
 
 typedef struct Manager {
         sd_event *event;
         const struct arpd_options *opts;
         struct resolver_config rcfg;
         Store *store;
+        struct Bus *bus;         /* the control endpoint (arpd-bus.h), NULL if disabled */
 
         struct mnl_socket *nl_events;
         struct mnl_socket *nl_cmd;
@@ -34,6 +36,7 @@ typedef struct Manager {
         uint32_t seq;
         uint32_t dump_seq;       /* seq of the neighbour dump in flight, 0 if none */
         unsigned pending_dumps;  /* dumps to request after lost events (DUMP_* bits) */
+        bool resyncing;          /* events were lost: draining stale ones before re-dumping */
 
         Link **links;
         size_t n_links;
@@ -41,6 +44,7 @@ typedef struct Manager {
         sd_event_source *commit_timer;
         sd_event_source *sync_timer;
         sd_event_source *status_timer;
+        sd_event_source *sysctl_timer;   /* checks new links' sysctls MANAGER_SYSCTL_CHECK_DELAY later */
         usec_t first_staged;     /* CLOCK_MONOTONIC of the oldest uncommitted change */
 
         /* answers to misses, sent as one netlink batch per wakeup */
@@ -70,9 +74,13 @@ bool manager_wants_link(Manager *m, const char *ifname);
 void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct resolver_result *r);
 /* Handles one decoded ARP frame received on l. */
 void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len);
+/* Handles one NS/NA frame received on l (ndp-packet.h): learns what it teaches. */
+void manager_handle_ndp(Manager *m, Link *l, const void *frame, size_t len);
 
 /* Makes sure staged changes are committed within MANAGER_COMMIT_DELAY_USEC. */
 void manager_schedule_commit(Manager *m);
 int manager_commit(Manager *m);
+/* Checks the sysctls of links not checked yet, MANAGER_SYSCTL_CHECK_DELAY_USEC from now. */
+void manager_schedule_sysctl_check(Manager *m);
 /* Writes every link's counters to the journal (one entry per interface). */
 void manager_log_stats(Manager *m);

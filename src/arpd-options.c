@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include "arpd-options.h"
@@ -31,6 +32,7 @@
 enum {
         ARG_MAX_ENTRIES = 0x100,
         ARG_LEARN_BOGONS,
+        ARG_CONTROL_SOCKET,
 };
 
 static const struct option long_options[] = {
@@ -43,8 +45,11 @@ static const struct option long_options[] = {
         { "sync-interval",        required_argument, NULL, 'p' },
         { "list",                 no_argument,       NULL, 'l' },
         { "load",                 required_argument, NULL, 'f' },
+        { "ipv4-only",            no_argument,       NULL, '4' },
+        { "ipv6-only",            no_argument,       NULL, '6' },
         { "max-entries",          required_argument, NULL, ARG_MAX_ENTRIES },
         { "learn-bogons",         no_argument,       NULL, ARG_LEARN_BOGONS },
+        { "control-socket",       required_argument, NULL, ARG_CONTROL_SOCKET },
         { "verbose",              no_argument,       NULL, 'v' },
         { "help",                 no_argument,       NULL, 'h' },
         { "version",              no_argument,       NULL, 'V' },
@@ -52,7 +57,7 @@ static const struct option long_options[] = {
 };
 
 /* Leading ':' makes getopt report a missing argument as ':' and print nothing itself. */
-static const char short_options[] = ":b:a:kn:R:B:p:lf:vhV";
+static const char short_options[] = ":b:a:kn:R:B:p:lf:46vhV";
 
 /* "-a/--active-probes" or "--max-entries", for messages. */
 static const char *option_name(int val, char *buf, size_t size) {
@@ -187,7 +192,9 @@ static void help(FILE *out) {
                 "                              without STATE_DIRECTORY " ARPD_DEFAULT_DB ")\n"
                 "  -a, --active-probes=N       probes arpd sends itself for an address that does not\n"
                 "                              answer, per -n window, 0..%llu; 0 = passive (default: 0)\n"
-                "  -k, --kernel-broadcast-off  suppress the kernel's own broadcast queries; use with -a\n"
+                "  -k, --kernel-broadcast-off  the kernel's broadcasts are off (mcast_solicit=0):\n"
+                "                              arpd checks it and warns otherwise; unknown hosts are\n"
+                "                              then resolved by arpd's own probes (-a) only\n"
                 "                              (default: the kernel keeps sending them)\n"
                 "  -n, --negative-timeout=SEC  how long an address that did not answer stays negative,\n"
                 "                              seconds > 0, fractions allowed (default: 60)\n"
@@ -200,10 +207,17 @@ static void help(FILE *out) {
                 "  -l, --list                  print the store's entries and exit\n"
                 "  -f, --load=FILE             load entries from FILE ('-' = standard input) into the\n"
                 "                              store and exit; not together with -l\n"
-                "      --max-entries=N         most records the store keeps, %llu..%llu\n"
+                "  -4, --ipv4-only             serve IPv4 only: ARP and the kernel's IPv4 neighbours\n"
+                "  -6, --ipv6-only             serve IPv6 only: neighbour discovery (NS/NA) and the\n"
+                "                              kernel's IPv6 neighbours (default: both)\n"                "      --max-entries=N         most records the store keeps, %llu..%llu\n"
                 "                              (default: %d)\n"
                 "      --learn-bogons          also learn senders outside the interface's own subnets\n"
                 "                              (default: off)\n"
+                "      --control-socket=PATH   where arpctl and other D-Bus clients reach this arpd;\n"
+                "                              empty = no control endpoint (default:\n"
+                "                              $RUNTIME_DIRECTORY/bus, without RUNTIME_DIRECTORY\n"
+                "                              /run/arpd/IFACE/bus for one interface, else\n"
+                "                              /run/arpd/all/bus)\n"
                 "  -v, --verbose               log debug messages too (default: info and above)\n"
                 "  -h, --help                  show this help and exit\n"
                 "  -V, --version               show the version and exit\n"
@@ -221,6 +235,7 @@ void arpd_options_done(struct arpd_options *o) {
                 return;
         o->db_path = mfree(o->db_path);
         o->load_file = mfree(o->load_file);
+        o->control_socket = mfree(o->control_socket);
         if (o->ifaces)
                 for (size_t i = 0; i < o->n_ifaces; i++)
                         free(o->ifaces[i]);
@@ -299,6 +314,18 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 return 0;
         case ARG_LEARN_BOGONS:
                 o->learn_bogons = true;
+                return 0;
+        case ARG_CONTROL_SOCKET:
+                if (arg[0] != '\0' && arg[0] != '/')
+                        return invalid_value(err, c, arg, "expected an absolute path, or empty for none");
+                return replace_string(&o->control_socket, arg);
+        case '4':
+        case '6':
+                if (o->family != AF_UNSPEC && o->family != (c == '4' ? AF_INET : AF_INET6)) {
+                        fprintf(err, "arpd: -4/--ipv4-only and -6/--ipv6-only cannot be used together\n");
+                        return -EINVAL;
+                }
+                o->family = c == '4' ? AF_INET : AF_INET6;
                 return 0;
         case 'v':
                 o->log_level = LOG_DEBUG;
@@ -420,4 +447,23 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
         if (r == -ENOMEM)
                 fprintf(err, "arpd: out of memory\n");
         return r;
+}
+
+int arpd_options_default_control_socket(const struct arpd_options *o, const char *env_runtime_dir, char **ret) {
+        char *p;
+        int r;
+
+        if (env_runtime_dir && env_runtime_dir[0] == '/') {
+                size_t n = strcspn(env_runtime_dir, ":");
+                while (n > 1 && env_runtime_dir[n - 1] == '/')
+                        n--;
+                if (n == 1)
+                        n = 0; /* "/" itself */
+                r = asprintf(&p, "%.*s/bus", (int) n, env_runtime_dir);
+        } else
+                r = asprintf(&p, "/run/arpd/%s/bus", o->n_ifaces == 1 ? o->ifaces[0] : "all");
+        if (r < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
 }

@@ -33,6 +33,8 @@ struct arpd_options {
                                   * otherwise at least 0.1 s */
         size_t max_entries;      /* --max-entries, default STORE_DEFAULT_MAX_ENTRIES */
         bool learn_bogons;       /* --learn-bogons */
+        int family;              /* -4: AF_INET, -6: AF_INET6; default AF_UNSPEC = both */
+        char *control_socket;    /* --control-socket; NULL = the default (see below), "" = none */
         int log_level;           /* -v: LOG_DEBUG, default LOG_INFO */
         char **ifaces;           /* remaining arguments; NULL-terminated; empty = all */
         size_t n_ifaces;
@@ -49,3 +51,8 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                        FILE *out, FILE *err);
 /* Frees what o owns; idempotent, accepts NULL. */
 void arpd_options_done(struct arpd_options *o);
+
+/* The control socket when --control-socket was not given: $RUNTIME_DIRECTORY/bus (the first of
+ * several ':'-separated directories) when env_runtime_dir is set, else /run/arpd/IFACE/bus for
+ * exactly one interface, else /run/arpd/all/bus. Returns 0 or -ENOMEM. */
+int arpd_options_default_control_socket(const struct arpd_options *o, const char *env_runtime_dir, char **ret);

@@ -2,9 +2,9 @@
 # Shared helpers for arpd's integration tests. Sourced by each test-*.sh.
 #
 # Every test builds its own small L2 network out of network namespaces and veth pairs, named
-# arpd-t<pid>-<name> so parallel runs never collide, with addresses from 198.18.0.0/15 only and no
-# route out. Everything it creates (namespaces, processes it started, temporary files) is removed by
-# the EXIT trap, also on failure. Every wait is bounded.
+# arpd-t<pid>-<name> so parallel runs never collide, with addresses from 198.18.0.0/15 (IPv6:
+# 2001:db8::/32) only and no route out. Everything it creates (namespaces, processes it started,
+# temporary files) is removed by the EXIT trap, also on failure. Every wait is bounded.
 #
 # Exit status: 0 pass, 1 fail, 77 skip (meson's convention).
 
@@ -118,7 +118,11 @@ start_arpd() {
         local ns=$1; shift
         local ready
         ready=$(grep -c "Ready:" "$WORK/arpd.log" 2>/dev/null || true)
-        ip netns exec "$T-$ns" "$ARPD" -b "$DB" "$@" >>"$WORK/arpd.log" 2>&1 &
+        # The control socket goes into the test's own directory unless the test names one: the
+        # default (/run/arpd/IFACE/bus) would be shared with other runs and left behind.
+        local bus=(--control-socket "$WORK/bus")
+        case " $* " in *" --control-socket "*) bus=() ;; esac
+        ip netns exec "$T-$ns" "$ARPD" -b "$DB" "${bus[@]}" "$@" >>"$WORK/arpd.log" 2>&1 &
         ARPD_PID=$!
         PIDS+=("$ARPD_PID")
         for _ in $(seq 200); do
@@ -229,3 +233,48 @@ require_python() {
         done
         skip "needs python3"
 }
+
+# ---- IPv6 (neighbour discovery) ----------------------------------------------------------------
+# Addresses from 2001:db8::/32 only, added with nodad.
+IP6_A=2001:db8::1
+IP6_B=2001:db8::2
+# ns_add6 NAME: like ns_add, but with IPv6 on; no router solicitations and no DAD, so only the
+# test's own neighbour discovery is on the wire. Interfaces moved in later take these defaults.
+ns_add6() {
+        local ns="$T-$1"
+        ip netns add "$ns"
+        NAMESPACES+=("$ns")
+        ip -n "$ns" link set lo up
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+                net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_dad=0 \
+                net.ipv6.conf.default.dad_transmits=0
+}
+# setup_pair6: the standard pair (IPv4 as setup_pair) with IPv6 on and 2001:db8::1/64, ::2/64.
+setup_pair6() {
+        ns_add6 a
+        ns_add6 b
+        veth a a0 $IP_A/24 $MAC_A b b0 $IP_B/24 $MAC_B
+        ip -n "$T-a" addr add $IP6_A/64 dev a0 nodad
+        ip -n "$T-b" addr add $IP6_B/64 dev b0 nodad
+}
+# solicit6 NS IF APP MCAST UCAST: the kernel's IPv6 neighbour discovery settings for IF.
+solicit6() {
+        in_ns "$1" sysctl -qw "net.ipv6.neigh.$2.app_solicit=$3" "net.ipv6.neigh.$2.mcast_solicit=$4" \
+                "net.ipv6.neigh.$2.ucast_solicit=$5"
+}
+# link_local NS IF: IF's fe80:: address.
+link_local() { in_ns "$1" ip -6 -o addr show dev "$2" scope link | awk '{ sub("/.*", "", $4); print $4; exit }'; }
+# capture_ndp NS IF NAME: like capture, for neighbour solicitations and advertisements.
+capture_ndp() {
+        local ns=$1 ifname=$2 name=$3
+        ip netns exec "$T-$ns" tcpdump -i "$ifname" -nn -e -U --immediate-mode -w "$WORK/$name.pcap" \
+                'icmp6 and (ip6[40] == 135 or ip6[40] == 136)' >"$WORK/$name.tcpdump.log" 2>&1 &
+        local pid=$!
+        PIDS+=("$pid")
+        echo "$pid" >"$WORK/$name.pid"
+        wait_for "tcpdump on $ifname" 10 grep -q "listening on" "$WORK/$name.tcpdump.log"
+}
+# frames_v NAME: the captured frames, verbose (hop limit, checksum check, options).
+frames_v() { tcpdump -r "$WORK/$1.pcap" -nn -e -vv 2>/dev/null || true; }
+# ndp_send NS IF ARGS...: one hand-made NS/NA frame from IF (see ndp-send.py for ARGS).
+ndp_send() { local ns=$1; shift; in_ns "$ns" "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/ndp-send.py" "$@"; }

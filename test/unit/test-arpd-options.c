@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include "arpd-options.h"
@@ -226,6 +227,44 @@ static void test_flags(void) {
         EXPECT_ERROR("option --learn-bogons takes no argument", "--learn-bogons=yes");
 }
 
+static void test_families(void) {
+        struct run x;
+
+        x = PARSE("eth0");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.family, AF_UNSPEC); /* default: both */
+        run_done(&x);
+
+        x = PARSE("-4", "eth0");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.family, AF_INET);
+        CHECK_INT_EQ(x.o.n_ifaces, 1);
+        run_done(&x);
+
+        x = PARSE("--ipv6-only");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.family, AF_INET6);
+        run_done(&x);
+
+        x = PARSE("--ipv4");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.family, AF_INET);
+        run_done(&x);
+
+        /* repeating the same one is harmless; clustered with other flags */
+        x = PARSE("-6", "-6k");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.family, AF_INET6);
+        CHECK(x.o.kernel_broadcast_off);
+        run_done(&x);
+
+        EXPECT_ERROR("-4/--ipv4-only and -6/--ipv6-only cannot be used together", "-4", "-6");
+        EXPECT_ERROR("-4/--ipv4-only and -6/--ipv6-only cannot be used together", "--ipv6-only", "-4");
+        EXPECT_ERROR("-4/--ipv4-only and -6/--ipv6-only cannot be used together", "-46");
+        EXPECT_ERROR("option -4/--ipv4-only takes no argument", "--ipv4-only=1");
+        EXPECT_ERROR("ambiguous option '--ipv'", "--ipv");
+}
+
 static void test_negative_timeout(void) {
         struct run x;
 
@@ -430,7 +469,7 @@ static void test_help(void) {
                 "--database", "--active-probes", "--kernel-broadcast-off", "--negative-timeout", "--rate",
                 "--burst", "--sync-interval", "--list", "--load", "--max-entries", "--learn-bogons",
                 "--verbose", "--help", "--version", "-b,", "-a,", "-k,", "-n,", "-R,", "-B,", "-p,", "-l,",
-                "-f,", "-v,", "-h,", "-V,",
+                "-f,", "-v,", "-h,", "-V,", "-4,", "-6,", "--ipv4-only", "--ipv6-only",
                 /* defaults as the parser sets them */
                 "(default: 0)", "(default: 60)", "(default: 1)", "(default: 3)", "(default: 30)",
                 "(default: 1000000)", ARPD_DEFAULT_DB, "$STATE_DIRECTORY/arpd.lmdb",
@@ -495,12 +534,48 @@ static void test_repeated_calls(void) {
         run_done(&x);
 }
 
+static void test_control_socket(void) {
+        struct run x = PARSE("a0");
+        char *p = NULL;
+
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.control_socket == NULL);
+        CHECK_INT_EQ(arpd_options_default_control_socket(&x.o, NULL, &p), 0);
+        CHECK_STR_EQ(p, "/run/arpd/a0/bus");
+        p = mfree(p);
+        CHECK_INT_EQ(arpd_options_default_control_socket(&x.o, "/run/arpd/a0/:/x", &p), 0);
+        CHECK_STR_EQ(p, "/run/arpd/a0/bus");
+        p = mfree(p);
+        run_done(&x);
+
+        x = PARSE("a0", "b0");
+        CHECK_INT_EQ(arpd_options_default_control_socket(&x.o, "", &p), 0);
+        CHECK_STR_EQ(p, "/run/arpd/all/bus");
+        p = mfree(p);
+        run_done(&x);
+
+        x = PARSE("--control-socket=/tmp/x/bus");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_STR_EQ(x.o.control_socket, "/tmp/x/bus");
+        run_done(&x);
+        x = PARSE("--control-socket=");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_STR_EQ(x.o.control_socket, "");
+        run_done(&x);
+        EXPECT_ERROR("invalid value 'rel/bus' for --control-socket", "--control-socket=rel/bus");
+        x = PARSE("--help");
+        CHECK(x.out && strstr(x.out, "--control-socket=PATH") && strstr(x.out, "/run/arpd/IFACE/bus"));
+        run_done(&x);
+}
+
 int main(void) {
+        TEST_RUN(test_control_socket);
         TEST_RUN(test_defaults);
         TEST_RUN(test_database);
         TEST_RUN(test_state_directory);
         TEST_RUN(test_active_probes);
         TEST_RUN(test_flags);
+        TEST_RUN(test_families);
         TEST_RUN(test_negative_timeout);
         TEST_RUN(test_rate);
         TEST_RUN(test_burst);
