@@ -1,0 +1,1086 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""arpd benchmark driver: arpd (this project) vs the classic iproute2 arpd vs the kernel alone.
+
+Run through bench/run, which installs the tools, builds arpd, raises (and restores) the global
+gc_thresh sysctls and cleans up. This file is both the driver ("main") and the small helpers it
+starts inside the network namespaces ("helper NAME ..."). Only the Python standard library is used.
+"""
+
+import ctypes
+import ipaddress
+import json
+import os
+import re
+import select
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+CLONE_NEWNET = 0x40000000
+RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
+NDA_DST = 1
+NUD_VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x80  # REACHABLE STALE DELAY PROBE NOARP PERMANENT
+NUD_REACHABLE = 0x02
+RTMGRP_NEIGH = 1 << (3 - 1)  # RTNLGRP_NEIGH = 3
+SO_RCVBUFFORCE, SO_SNDBUFFORCE = 33, 32
+
+MAC_A = "02:aa:00:00:00:01"
+MAC_B = "02:bb:00:00:00:02"
+IP_A, IP_B, PLEN = "198.18.0.1", "198.18.0.2", 15
+NET_BASE = int(ipaddress.IPv4Address("198.18.0.0"))
+NET_SIZE = 131072
+W1_BASE = 16384          # W1 targets: 198.18.64.0 + i (B answers for 198.18.64.0/18 .. by a local route)
+W1_WARM = 1024           # warm-up / readiness address 198.18.4.0
+GARP_BASE = 16384        # W2 gratuitous ARPs: 198.18.64.0 + i, i < 100,000
+FAKE_IFACES = ["fk%d" % i for i in range(1, 16)]
+# W1v6: A is 2001:db8:1::1/64, B 2001:db8:1::2/64; targets 2001:db8:1::1:0 + i, warm-up 2001:db8:1::2:0 + i
+IP6_A, IP6_B, PLEN6 = "2001:db8:1::1", "2001:db8:1::2", 64
+NET6_BASE = int(ipaddress.IPv6Address("2001:db8:1::"))
+W1V6_BASE = 0x10000
+W1V6_WARM = 0x20000
+
+
+def now():
+        return time.monotonic_ns()
+
+
+def ip_of(off):
+        return str(ipaddress.IPv4Address(NET_BASE + off))
+
+
+def ip6_of(off):
+        return str(ipaddress.IPv6Address(NET6_BASE + off))
+
+
+def family_of(addr):
+        return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def log(*a):
+        print("#", *a, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers run inside a namespace
+
+
+def nl_socket():
+        s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 256 * 1024 * 1024)
+        s.bind((0, RTMGRP_NEIGH))
+        return s
+
+
+def nl_parse(buf):
+        """Yields (type, state, pid, dst) for each neighbour message in one datagram."""
+        off = 0
+        n = len(buf)
+        while off + 16 <= n:
+                ln, typ, _flags, _seq, pid = struct.unpack_from("=IHHII", buf, off)
+                if ln < 16 or off + ln > n:
+                        break
+                if typ in (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH) and ln >= 28:
+                        fam, _p1, _p2, _ifi, state, _fl, _ty = struct.unpack_from("=BBHiHBB", buf, off + 16)
+                        a = off + 28
+                        dst = None
+                        while a + 4 <= off + ln:
+                                rl, rt = struct.unpack_from("=HH", buf, a)
+                                if rl < 4:
+                                        break
+                                if rt == NDA_DST and fam == socket.AF_INET and rl == 8:
+                                        dst = socket.inet_ntoa(buf[a + 4:a + 8])
+                                elif rt == NDA_DST and fam == socket.AF_INET6 and rl == 20:
+                                        dst = socket.inet_ntop(socket.AF_INET6, bytes(buf[a + 4:a + 20]))
+                                a += (rl + 3) & ~3
+                        if dst is not None:
+                                yield typ, state, pid, dst
+                off += (ln + 3) & ~3
+
+
+def helper_monitor(targets_file, mode, out, idle_s, cap_s):
+        """Timestamps, per target, the kernel's miss (RTM_GETNEIGH) and the first valid
+        RTM_NEWNEIGH (mode daemon) or the first REACHABLE (mode kernel). Ends when every target is
+        resolved, after idle_s without any event once started, or after cap_s. The receive loop
+        only stamps and keeps each datagram (about 1 µs each); parsing happens in between."""
+        targets = set(open(targets_file).read().split())
+        s = nl_socket()
+        s.settimeout(0.1)
+        try:        # stamp each message when it arrives, not when a busy CPU gets round to it
+                os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(20))
+        except OSError:
+                pass
+        miss, ans, failed = {}, {}, {}
+        overruns = 0
+        print("ready", flush=True)
+        start = now()
+        last = start
+        seen_any = False
+        buf = bytearray(1 << 16)
+        raw = []
+        parsed = 0
+        recv_into = s.recv_into
+        while True:
+                try:
+                        n = recv_into(buf)
+                        raw.append((now(), bytes(buf[:n])))
+                        if len(raw) - parsed < 512:
+                                continue
+                except socket.timeout:
+                        pass
+                except OSError:
+                        overruns += 1
+                        continue
+                for t, d in raw[parsed:]:
+                        for typ, state, pid, dst in nl_parse(d):
+                                if dst not in targets:
+                                        continue
+                                seen_any = True
+                                last = max(last, t)
+                                if typ == RTM_GETNEIGH:
+                                        miss.setdefault(dst, t)
+                                elif typ == RTM_NEWNEIGH:
+                                        ok = (state & NUD_REACHABLE) if mode == "kernel" else (state & NUD_VALID)
+                                        if ok and dst not in ans:
+                                                ans[dst] = t
+                                        elif state & 0x20:
+                                                failed.setdefault(dst, t)
+                parsed = len(raw)
+                t = now()
+                if len(ans) >= len(targets) or (t - start) / 1e9 > cap_s:
+                        break
+                if (seen_any and (t - last) / 1e9 > idle_s) or (not seen_any and (t - start) / 1e9 > idle_s * 3):
+                        break
+        json.dump({"miss": miss, "ans": ans, "failed": failed, "overruns": overruns}, open(out, "w"))
+
+
+def helper_trigger(targets_file, out):
+        """One UDP socket, one sendto per target, as fast as Python goes."""
+        targets = open(targets_file).read().split()
+        s = socket.socket(family_of(targets[0]), socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 256 * 1024 * 1024)
+        s.setblocking(False)
+        sent = {}
+        errors = 0
+        for a in targets:
+                t = now()
+                try:
+                        s.sendto(b"x", (a, 9))
+                except OSError:
+                        errors += 1
+                sent[a] = t
+        json.dump({"sent": sent, "errors": errors}, open(out, "w"))
+
+
+def helper_firstmiss(targets_file, out, cap_s):
+        """Waits for "go" on stdin, then sends to a new target every millisecond until a valid
+        RTM_NEWNEIGH answers one of them (or cap_s). Reports the answer's time."""
+        targets = open(targets_file).read().split()
+        nl = nl_socket()
+        nl.setblocking(False)
+        u = socket.socket(family_of(targets[0]), socket.SOCK_DGRAM)
+        u.setblocking(False)
+        print("ready", flush=True)
+        sys.stdin.readline()
+        start = now()
+        sent = set()
+        answered = None
+        i = 0
+        buf = bytearray(1 << 16)
+        while answered is None and (now() - start) / 1e9 < cap_s:
+                if i < len(targets):
+                        try:
+                                u.sendto(b"x", (targets[i], 9))
+                        except OSError:
+                                pass
+                        sent.add(targets[i])
+                        i += 1
+                deadline = now() + 1_000_000
+                while answered is None and now() < deadline:
+                        r, _, _ = select.select([nl], [], [], 0.0005)
+                        if not r:
+                                continue
+                        try:
+                                n = nl.recv_into(buf)
+                        except OSError:
+                                continue
+                        t = now()
+                        for typ, state, pid, dst in nl_parse(memoryview(buf)[:n]):
+                                if typ == RTM_NEWNEIGH and dst in sent and state & NUD_VALID:
+                                        answered = t
+                                        break
+        json.dump({"answered": answered, "tries": i}, open(out, "w"))
+
+
+def helper_garp(ifname, k, base, out):
+        """Sends k gratuitous ARP requests with distinct sender IP/MAC on ifname."""
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((ifname, 0))
+        s.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 64 * 1024 * 1024)
+        frames = []
+        for i in range(k):
+                mac = bytes([0x02, 0x42, (i >> 24) & 0xff, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff])
+                ip = struct.pack("!I", NET_BASE + base + i)
+                f = (b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1)
+                     + mac + ip + b"\x00" * 6 + ip)
+                frames.append(f + b"\x00" * (60 - len(f)))
+        errors = 0
+        send = s.send
+        t0 = now()
+        for f in frames:
+                try:
+                        send(f)
+                except OSError:
+                        errors += 1
+        t1 = now()
+        json.dump({"t0": t0, "t1": t1, "errors": errors, "k": k}, open(out, "w"))
+
+
+def helper_main(argv):
+        name = argv[0]
+        if name == "monitor":
+                helper_monitor(argv[1], argv[2], argv[3], float(argv[4]), float(argv[5]))
+        elif name == "trigger":
+                helper_trigger(argv[1], argv[2])
+        elif name == "firstmiss":
+                helper_firstmiss(argv[1], argv[2], float(argv[3]))
+        elif name == "garp":
+                helper_garp(argv[1], int(argv[2]), int(argv[3]), argv[4])
+        else:
+                raise SystemExit("unknown helper " + name)
+
+
+# ---------------------------------------------------------------------------------------------
+# the driver
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class Bench:
+        def __init__(self, args):
+                self.prefix = os.environ["BENCH_PREFIX"]        # unique per run, e.g. arpdb1234
+                self.work = os.environ["BENCH_WORK"]
+                self.arpd = os.environ["BENCH_ARPD"]
+                self.classic = os.environ.get("BENCH_CLASSIC", "/usr/sbin/arpd")
+                self.arpctl = os.environ.get("BENCH_ARPCTL", "")
+                self.pidfile = os.path.join(self.work, "pids")
+                self.quick = args["quick"]
+                self.workloads = args["workloads"]
+                self.deadline = time.monotonic() + (110 if self.quick else 1150)
+                self.samples = []        # dicts: workload, param, system, rep, metric, value
+                self.latencies = {}      # (param, system) -> [µs]
+                self.skipped = {}
+                self.procs = []
+                self.namespaces = []
+                self.nsn = 0
+
+        # -- processes and namespaces ------------------------------------------------------
+        def track(self, pid):
+                self.procs.append(pid)
+                with open(self.pidfile, "a") as f:
+                        f.write("%d\n" % pid)
+
+        def popen_in(self, ns, argv, **kw):
+                """Starts argv inside namespace ns (setns before exec: no wrapper process)."""
+                path = "/run/netns/" + ns
+
+                def enter():
+                        fd = os.open(path, os.O_RDONLY)
+                        if libc.setns(fd, CLONE_NEWNET) != 0:
+                                os._exit(126)
+                        os.close(fd)
+                p = subprocess.Popen(argv, preexec_fn=enter, **kw)
+                self.track(p.pid)
+                return p
+
+        def run_in(self, ns, argv, timeout=60, **kw):
+                p = self.popen_in(ns, argv, **kw)
+                try:
+                        p.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+                        raise
+                return p
+
+        def helper(self, ns, *a, **kw):
+                return self.popen_in(ns, ["/usr/bin/python3", os.path.abspath(__file__), "helper"] + [str(x) for x in a], **kw)
+
+        def stop(self, pid, timeout=5.0):
+                try:
+                        os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                        return
+                end = time.monotonic() + timeout
+                while time.monotonic() < end:
+                        try:
+                                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                                        return
+                        except ChildProcessError:
+                                if not os.path.exists("/proc/%d" % pid):
+                                        return
+                        time.sleep(0.01)
+                try:
+                        os.kill(pid, signal.SIGKILL)
+                        os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                        pass
+
+        def sh(self, *argv, check=True, **kw):
+                return subprocess.run(argv, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, timeout=120, **kw)
+
+        def topo(self, v6_targets=None):
+                """Fresh hosts A and B joined by one veth pair. Returns (nsA, nsB). With v6_targets
+                (a list of addresses in 2001:db8:1::/64) IPv6 stays enabled, A and B get IP6_A and
+                IP6_B and B owns every address in v6_targets (it answers their solicitations)."""
+                v6 = v6_targets is not None
+                self.nsn += 1
+                a, b = "%s-%da" % (self.prefix, self.nsn), "%s-%db" % (self.prefix, self.nsn)
+                for ns in (a, b):
+                        self.sh("ip", "netns", "add", ns)
+                        self.namespaces.append(ns)
+                        self.sh("ip", "-n", ns, "link", "set", "lo", "up")
+                        if v6:        # no DAD anywhere: no NS from A but the ones the storm causes
+                                self.sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0",
+                                        "net.ipv6.conf.default.disable_ipv6=0", "net.ipv6.conf.all.accept_dad=0",
+                                        "net.ipv6.conf.default.accept_dad=0")
+                        else:
+                                self.sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                                        "net.ipv6.conf.default.disable_ipv6=1")
+                x, y = self.prefix + "x", self.prefix + "y"
+                self.sh("ip", "link", "add", x, "type", "veth", "peer", "name", y)
+                self.sh("ip", "link", "set", x, "netns", a)
+                self.sh("ip", "link", "set", y, "netns", b)
+                self.sh("ip", "-n", a, "link", "set", x, "name", "a0", "address", MAC_A)
+                self.sh("ip", "-n", b, "link", "set", y, "name", "b0", "address", MAC_B)
+                self.sh("ip", "-n", a, "addr", "add", "%s/%d" % (IP_A, PLEN), "dev", "a0")
+                self.sh("ip", "-n", b, "addr", "add", "%s/%d" % (IP_B, PLEN), "dev", "b0")
+                self.sh("ip", "-n", a, "link", "set", "a0", "up")
+                self.sh("ip", "-n", b, "link", "set", "b0", "up")
+                # B owns every W1 target (a local route): it answers ARP for them like a proxy.
+                self.sh("ip", "-n", b, "route", "add", "local", "198.18.4.0/22", "dev", "lo")
+                self.sh("ip", "-n", b, "route", "add", "local", "198.18.64.0/18", "dev", "lo")
+                self.sh("ip", "netns", "exec", b, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=1000000")
+                if v6:
+                        self.sh("ip", "-n", a, "addr", "add", "%s/%d" % (IP6_A, PLEN6), "dev", "a0", "nodad")
+                        self.sh("ip", "-n", b, "addr", "add", "%s/%d" % (IP6_B, PLEN6), "dev", "b0", "nodad")
+                        self.sh("ip", "netns", "exec", b, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0")
+                        batch = os.path.join(self.work, "b0-addrs.batch")
+                        with open(batch, "w") as f:
+                                f.writelines("address add %s/128 dev b0 nodad\n" % t for t in v6_targets)
+                        self.sh("ip", "-n", b, "-batch", batch)
+                        os.unlink(batch)
+                return a, b
+
+        def untopo(self, a, b):
+                for ns in (a, b):
+                        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+                        if ns in self.namespaces:
+                                self.namespaces.remove(ns)
+
+        def solicit(self, ns, app, mcast, ucast, proto="ipv4"):
+                self.sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.%s.neigh.a0.app_solicit=%d" % (proto, app),
+                        "net.%s.neigh.a0.mcast_solicit=%d" % (proto, mcast),
+                        "net.%s.neigh.a0.ucast_solicit=%d" % (proto, ucast))
+
+        def ifindex(self, ns, ifname):
+                out = self.sh("ip", "-n", ns, "-o", "link", "show", ifname).stdout
+                return int(out.split(":", 1)[0])
+
+        # -- stores ----------------------------------------------------------------------------
+        def arpd_load(self, db, entries, ns=None):
+                """entries: list of (ifname, ip, mac). Returns seconds taken by arpd -f."""
+                path = db + ".load"
+                with open(path, "w") as f:
+                        f.writelines("%s %s %s\n" % e for e in entries)
+                t0 = now()
+                p = subprocess.run([self.arpd, "-b", db, "--max-entries=4000000", "-f", path],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+                t = (now() - t0) / 1e9
+                if p.returncode != 0:
+                        raise RuntimeError("arpd -f failed: " + p.stdout[-500:])
+                os.unlink(path)
+                return t
+
+        def classic_load(self, db, entries, ifindexes):
+                """Seeds the classic store with db5.3_load: key {u32 ifindex host order, IPv4 net order}."""
+                path = db + ".txt"
+
+                def esc(bs):
+                        return "".join("\\%02x" % c for c in bs)
+                with open(path, "w") as f:
+                        for ifn, ip, mac in entries:
+                                k = struct.pack("=I", ifindexes[ifn]) + socket.inet_aton(ip)
+                                f.write(esc(k) + "\n" + esc(bytes.fromhex(mac.replace(":", ""))) + "\n")
+                t0 = now()
+                with open(path) as f:
+                        p = subprocess.run(["db5.3_load", "-T", "-t", "hash", db], stdin=f, stdout=subprocess.PIPE,
+                                           stderr=subprocess.STDOUT, text=True, timeout=600)
+                t = (now() - t0) / 1e9
+                if p.returncode != 0:
+                        raise RuntimeError("db5.3_load failed: " + p.stdout[-500:])
+                os.unlink(path)
+                return t
+
+        def list_count(self, system, db, want=None):
+                """Runs the system's -l under /usr/bin/time; returns (seconds, lines with an IPv4 in
+                want or all, the lister's max RSS in KiB)."""
+                argv = {"arpd": [self.arpd, "-b", db, "-l"], "classic": [self.classic, "-l", "-b", db],
+                        "arpctl": [self.arpctl, "--no-legend", "--database=" + db, "dump"]}[system]
+                out = os.path.join(self.work, "list.out")
+                err = os.path.join(self.work, "list.err")
+                with open(out, "w") as f, open(err, "w") as e:
+                        t0 = now()
+                        subprocess.run(["/usr/bin/time", "-f", "maxrss=%M"] + argv, stdout=f, stderr=e, timeout=300)
+                        t = (now() - t0) / 1e9
+                m = re.findall(r"maxrss=(\d+)", open(err).read())
+                n = 0
+                rx = re.compile(r"\b(\d+\.\d+\.\d+\.\d+)\b")
+                with open(out) as f:
+                        for line in f:
+                                r = rx.search(line)
+                                if r and (want is None or r.group(1) in want):
+                                        n += 1
+                os.unlink(out)
+                return t, n, int(m[-1]) if m else float("nan")
+
+        # -- daemons ---------------------------------------------------------------------------
+        def start_daemon(self, system, ns, db, wait_ready=True):
+                """Starts arpd or the classic daemon on a0 in ns. Returns (pid, t_start, t_ready|None)."""
+                logf = os.path.join(self.work, "%s.log" % system)
+                if system == "arpd":
+                        t0 = now()
+                        p = self.popen_in(ns, [self.arpd, "-b", db, "--max-entries=4000000", "a0"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        ready = {}
+
+                        def reader():
+                                with open(logf, "a") as lf:
+                                        for line in iter(p.stderr.readline, b""):
+                                                if b"Ready:" in line and "t" not in ready:
+                                                        ready["t"] = now()
+                                                lf.write(line.decode(errors="replace"))
+                        th = threading.Thread(target=reader, daemon=True)
+                        th.start()
+                        end = time.monotonic() + 30
+                        while wait_ready and "t" not in ready and time.monotonic() < end and p.poll() is None:
+                                time.sleep(0.001)
+                        if wait_ready and "t" not in ready:
+                                raise RuntimeError("arpd did not get ready (see %s)" % logf)
+                        return p.pid, t0, ready
+                # classic: it daemonizes; find the child by its unique argv (our own DB path).
+                argv = [self.classic, "-b", db, "a0"]
+                t0 = now()
+                p = self.popen_in(ns, argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                p.wait(timeout=10)
+                want = b"\0".join(a.encode() for a in argv) + b"\0"
+                end = time.monotonic() + 5
+                while time.monotonic() < end:
+                        for d in os.listdir("/proc"):
+                                if not d.isdigit():
+                                        continue
+                                try:
+                                        if open("/proc/%s/cmdline" % d, "rb").read() == want:
+                                                self.track(int(d))
+                                                return int(d), t0, {}
+                                except OSError:
+                                        pass
+                        time.sleep(0.005)
+                raise RuntimeError("classic arpd did not start")
+
+        def warm(self, ns, system, targets=None):
+                """Waits until the daemon answers one miss (readiness for the classic daemon)."""
+                tf = os.path.join(self.work, "warm.targets")
+                with open(tf, "w") as f:
+                        f.write("\n".join(targets or [ip_of(W1_WARM + i) for i in range(200)]))
+                out = os.path.join(self.work, "warm.json")
+                h = self.helper(ns, "firstmiss", tf, out, 5, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                h.stdout.readline()
+                h.stdin.write(b"go\n")
+                h.stdin.flush()
+                h.wait(timeout=20)
+                r = json.load(open(out))
+                if r["answered"] is None:
+                        raise RuntimeError("%s answered no miss within 5 s" % system)
+
+        def proc_cpu_ns(self, pid):
+                tot = 0
+                for t in os.listdir("/proc/%d/task" % pid):
+                        tot += int(open("/proc/%d/task/%s/schedstat" % (pid, t)).read().split()[0])
+                return tot
+
+        def proc_ticks(self, pid):
+                f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+                return int(f[11]) + int(f[12])
+
+        def proc_status(self, pid, key):
+                for line in open("/proc/%d/status" % pid):
+                        if line.startswith(key + ":"):
+                                return int(line.split()[1])
+                return 0
+
+        def add(self, wl, param, system, rep, metric, value):
+                self.samples.append({"workload": wl, "param": param, "system": system, "rep": rep,
+                                     "metric": metric, "value": value})
+
+        # -- W1 ------------------------------------------------------------------------------
+        def w1_once(self, system, m, rep, v6=False):
+                """One W1 repetition; v6: the W1v6 variant (IPv6 neighbour discovery, arpd or kernel)."""
+                wl = "W1v6" if v6 else "W1"
+                if v6:
+                        targets = [ip6_of(W1V6_BASE + i) for i in range(m)]
+                        warm = [ip6_of(W1V6_WARM + i) for i in range(200)]
+                        a, b = self.topo(v6_targets=targets + warm)
+                else:
+                        targets = [ip_of(W1_BASE + i) for i in range(m)]
+                        warm = [ip_of(W1_WARM + i) for i in range(200)]
+                        a, b = self.topo()
+                try:
+                        db = os.path.join(self.work, "w1-%s.db" % system)
+                        for p in (db, db + "-lock"):
+                                if os.path.exists(p):
+                                        os.unlink(p)
+                        known = targets + warm
+                        proto = "ipv6" if v6 else "ipv4"
+                        if system == "kernel":
+                                self.solicit(a, 0, 3, 3, proto)
+                                pid = None
+                        else:
+                                self.solicit(a, 1, 0, 0, proto)
+                                if system == "arpd":
+                                        self.arpd_load(db, [("a0", ip, MAC_B) for ip in known])
+                                else:
+                                        self.classic_load(db, [("a0", ip, MAC_B) for ip in known], {"a0": self.ifindex(a, "a0")})
+                                pid, _, _ = self.start_daemon(system, a, db)
+                                self.warm(a, system, warm)
+                        tf = os.path.join(self.work, "w1.targets")
+                        with open(tf, "w") as f:
+                                f.write("\n".join(targets))
+                        pcap = os.path.join(self.work, "w1.pcap")
+                        filt = "icmp6 and ip6[40] == 135" if v6 else "arp"
+                        td = self.popen_in(a, ["tcpdump", "-Z", "root", "--immediate-mode", "-B", "65536", "-i", "a0", "-nn", "-U", "-w", pcap, filt],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        td.stderr.readline()        # "listening on a0 ..."
+                        perf = None
+                        if pid and os.environ.get("BENCH_PERF"):
+                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "perf-W1-%d-%s-%d.data" % (m, system, rep))
+                                perf = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4999", "-p", str(pid), "-o", pdata],
+                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                self.track(perf.pid)
+                                time.sleep(0.3)
+                        mon_out = os.path.join(self.work, "w1.mon.json")
+                        mon = self.helper(a, "monitor", tf, "kernel" if system == "kernel" else "daemon", mon_out,
+                                          3.0, 30.0, stdout=subprocess.PIPE)
+                        mon.stdout.readline()
+                        trig_out = os.path.join(self.work, "w1.trig.json")
+                        trig = self.helper(a, "trigger", tf, trig_out)
+                        trig.wait(timeout=60)
+                        mon.wait(timeout=60)
+                        if perf:
+                                perf.send_signal(signal.SIGINT)
+                                perf.wait(timeout=30)
+                        time.sleep(0.2)
+                        self.stop(td.pid)
+                        bcast = self.count_ns(pcap) if v6 else self.count_requests(pcap)
+                        if os.environ.get("BENCH_DEBUG"):
+                                subprocess.run(["cp", pcap, os.environ["BENCH_RESULTS"] + "/debug-%s.pcap" % system])
+                        mo, tr = json.load(open(mon_out)), json.load(open(trig_out))
+                        if os.environ.get("BENCH_DEBUG"):
+                                json.dump({"mon": mo, "trig": tr}, open(os.path.join(os.environ["BENCH_RESULTS"],
+                                          "debug-%s-%d-%s-%d.json" % (wl, m, system, rep)), "w"))
+                        if pid:
+                                self.stop(pid)
+                        sent = tr["sent"]
+                        t_first = min(sent.values())
+                        ans = mo["ans"]
+                        if system == "kernel":
+                                lat = [(ans[ip] - sent[ip]) / 1e3 for ip in ans if ip in sent]
+                        else:
+                                lat = [(ans[ip] - mo["miss"][ip]) / 1e3 for ip in ans if ip in mo["miss"]]
+                        lat.sort()
+                        n = len(ans)
+                        t_last = max(ans.values()) if ans else t_first
+                        rate = n / max((t_last - t_first) / 1e9, 1e-6) if n == m else 0.0
+                        self.latencies.setdefault("v6-%d" % m if v6 else m, {}).setdefault(system, []).extend(lat)
+
+                        def pct(q):
+                                return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
+                        res = {"answered": n, "misses_seen": len(mo["miss"]), "rate_per_s": rate, "lat_p50_us": pct(0.5),
+                               "lat_p99_us": pct(0.99), "lat_max_us": lat[-1] if lat else float("nan"),
+                               "broadcasts": bcast, "monitor_overruns": mo["overruns"], "send_errors": tr["errors"]}
+                        for k, v in res.items():
+                                self.add(wl, m, system, rep, k, v)
+                        log("%s M=%d %-7s rep %d: %s" % (wl, m, system, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                finally:
+                        self.untopo(a, b)
+
+        def count_requests(self, pcap):
+                """ARP requests A broadcast (who-has), from the capture."""
+                out = self.sh("tcpdump", "-e", "-nn", "-r", pcap, check=False).stdout
+                return sum(1 for line in out.splitlines()
+                           if line.replace(",", " ").split()[1:4] == [MAC_A, ">", "ff:ff:ff:ff:ff:ff"] and "Request who-has" in line)
+
+        def count_ns(self, pcap):
+                """Neighbour solicitations A multicast (to a solicited-node group), from the capture."""
+                out = self.sh("tcpdump", "-e", "-nn", "-r", pcap, check=False).stdout
+                n = 0
+                for line in out.splitlines():
+                        f = line.replace(",", " ").split()
+                        if f[1:3] == [MAC_A, ">"] and f[3].startswith("33:33:") and "neighbor solicitation" in line:
+                                n += 1
+                return n
+
+        # -- W2 ------------------------------------------------------------------------------
+        def w2_once(self, system, k, rep):
+                a, b = self.topo()
+                try:
+                        db = os.path.join(self.work, "w2-%s.db" % system)
+                        for p in (db, db + "-lock"):
+                                if os.path.exists(p):
+                                        os.unlink(p)
+                        self.solicit(a, 1, 0, 0)
+                        if system == "arpd":
+                                self.arpd_load(db, [("a0", IP_B, MAC_B)])
+                        else:
+                                self.classic_load(db, [("a0", IP_B, MAC_B)], {"a0": self.ifindex(a, "a0")})
+                        pid, _, _ = self.start_daemon(system, a, db)
+                        time.sleep(0.3)
+                        rx0 = self.rx_packets(a)
+                        cpu0, tk0 = self.proc_cpu_ns(pid), self.proc_ticks(pid)
+                        out = os.path.join(self.work, "w2.garp.json")
+                        perf = None
+                        if os.environ.get("BENCH_PERF"):
+                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "perf-W2-%d-%s-%d.data" % (k, system, rep))
+                                perf = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4999", "-p", str(pid), "-o", pdata],
+                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                self.track(perf.pid)
+                                time.sleep(0.3)
+                        g = self.helper(b, "garp", "b0", k, GARP_BASE, out)
+                        g.wait(timeout=120)
+                        # let the daemon drain: until its CPU time stops growing (bounded 10 s)
+                        end = time.monotonic() + 10
+                        prev = -1
+                        while time.monotonic() < end:
+                                time.sleep(0.15)
+                                c = self.proc_cpu_ns(pid)
+                                if c == prev:
+                                        break
+                                prev = c
+                        cpu1, tk1 = self.proc_cpu_ns(pid), self.proc_ticks(pid)
+                        hwm = self.proc_status(pid, "VmHWM")
+                        rx = self.rx_packets(a) - rx0
+                        if perf:
+                                perf.send_signal(signal.SIGINT)
+                                perf.wait(timeout=30)
+                        self.stop(pid)
+                        want = set(ip_of(GARP_BASE + i) for i in range(k))
+                        _, stored, _ = self.list_count(system, db, want)
+                        gr = json.load(open(out))
+                        rate = k / ((gr["t1"] - gr["t0"]) / 1e9)
+                        cpu_ms = (cpu1 - cpu0) / 1e6
+                        res = {"sender_pps": rate, "delivered": rx, "stored": stored, "stored_pct": 100.0 * stored / k,
+                               "cpu_ms_per_1k_frames": cpu_ms / (k / 1000.0),
+                               "cpu_ms_per_1k_stored": cpu_ms / max(stored / 1000.0, 1e-9),
+                               "cpu_ticks_utime_stime": tk1 - tk0, "vmhwm_mib": hwm / 1024.0}
+                        for kk, v in res.items():
+                                self.add("W2", k, system, rep, kk, v)
+                        log("W2 K=%d %-7s rep %d: %s" % (k, system, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                finally:
+                        self.untopo(a, b)
+
+        def rx_packets(self, ns):
+                return int(open_ns_file(self, ns, "/sys/class/net/a0/statistics/rx_packets"))
+
+        # -- W3 ------------------------------------------------------------------------------
+        def w3_entries(self, n):
+                """n entries: up to 100,000 on a0 (the served interface), the rest on fake names."""
+                per = 100000
+                out = []
+                i = 0
+                for ifn in ["a0"] + FAKE_IFACES:
+                        cnt = min(per, n - i)
+                        if cnt <= 0:
+                                break
+                        base = 16384 if ifn == "a0" else 4096
+                        for j in range(cnt):
+                                v = i + j
+                                mac = "02:%02x:%02x:%02x:%02x:%02x" % (0x40, (v >> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255)
+                                out.append((ifn, ip_of(base + j), mac))
+                        i += cnt
+                return out
+
+        def w3_system(self, system, n, reps):
+                entries = self.w3_entries(n)
+                db = os.path.join(self.work, "w3-%s-%d.db" % (system, n))
+                a, b = self.topo()
+                try:
+                        self.solicit(a, 1, 0, 0)
+                        if system == "arpd":
+                                load_s = self.arpd_load(db, entries)
+                        else:
+                                idx = {"a0": self.ifindex(a, "a0")}
+                                for j, f in enumerate(FAKE_IFACES):
+                                        idx[f] = 1000 + j
+                                load_s = self.classic_load(db, entries, idx)
+                        a0_ips = [e[1] for e in entries if e[0] == "a0"]
+                        t, cnt, _ = self.list_count(system, db)
+                        if cnt < n:
+                                raise RuntimeError("%s store holds %d of %d entries after loading" % (system, cnt, n))
+                        st = os.stat(db)
+                        disk = st.st_blocks * 512
+                        for rep in range(reps):
+                                if self.out_of_time():
+                                        break
+                                tf = os.path.join(self.work, "w3.targets")
+                                with open(tf, "w") as f:
+                                        f.write("\n".join(a0_ips[rep * 3000:(rep + 1) * 3000]))
+                                out = os.path.join(self.work, "w3.first.json")
+                                h = self.helper(a, "firstmiss", tf, out, 10, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                h.stdout.readline()
+                                pid, t0, ready = self.start_daemon(system, a, db, wait_ready=False)
+                                h.stdin.write(b"go\n")
+                                h.stdin.flush()
+                                h.wait(timeout=30)
+                                fm = json.load(open(out))
+                                if system == "arpd":
+                                        end = time.monotonic() + 30
+                                        while "t" not in ready and time.monotonic() < end:
+                                                time.sleep(0.01)
+                                rss_anon = self.proc_status(pid, "RssAnon")
+                                rss_file = self.proc_status(pid, "RssFile")
+                                lt, lc, lrss = self.list_count(system, db)
+                                if system == "arpd" and self.arpctl and os.access(self.arpctl, os.X_OK):
+                                        ct, cc, crss = self.list_count("arpctl", db)
+                                        self.add("W3", n, system, rep, "arpctl_dump_s", ct)
+                                        self.add("W3", n, system, rep, "arpctl_dump_maxrss_mib", crss / 1024.0)
+                                        self.add("W3", n, system, rep, "arpctl_dump_entries", cc)
+                                self.stop(pid)
+                                first_ms = (fm["answered"] - t0) / 1e6 if fm["answered"] else float("nan")
+                                ready_ms = (ready["t"] - t0) / 1e6 if "t" in ready else first_ms
+                                res = {"load_s": load_s, "ready_ms": ready_ms, "first_answer_ms": first_ms,
+                                       "list_s": lt, "list_entries": lc, "list_maxrss_mib": lrss / 1024.0,
+                                       "disk_bytes_per_entry": disk / n, "rss_anon_mib": rss_anon / 1024.0,
+                                       "rss_file_mib": rss_file / 1024.0}
+                                for kk, v in res.items():
+                                        self.add("W3", n, system, rep, kk, v)
+                                log("W3 N=%d %-7s rep %d: %s" % (n, system, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                finally:
+                        self.untopo(a, b)
+                        for p in (db, db + "-lock"):
+                                if os.path.exists(p):
+                                        os.unlink(p)
+
+        # -- W4 ------------------------------------------------------------------------------
+        def w4(self, reps):
+                if not (self.arpctl and os.access(self.arpctl, os.X_OK)):
+                        self.skipped["W4"] = "skipped: arpctl not built"
+                        log("W4 skipped: arpctl not built")
+                        return
+                # W1 (M=1,000) with arpd while `arpctl dump` of a 1M-entry store streams in a loop,
+                # and the dump's latency while the storm runs.
+                m = 1000
+                for rep in range(reps):
+                        if self.out_of_time():
+                                break
+                        a, b = self.topo()
+                        try:
+                                db = os.path.join(self.work, "w4.db")
+                                for p in (db, db + "-lock"):
+                                        if os.path.exists(p):
+                                                os.unlink(p)
+                                self.solicit(a, 1, 0, 0)
+                                entries = self.w3_entries(200000 if self.quick else 1000000)
+                                targets = [ip_of(W1_BASE + i) for i in range(m)]
+                                entries = [e for e in entries if e[0] != "a0"] + [("a0", ip, MAC_B) for ip in targets] + \
+                                        [("a0", ip_of(W1_WARM + i), MAC_B) for i in range(200)]
+                                self.arpd_load(db, entries)
+                                pid, _, _ = self.start_daemon("arpd", a, db)
+                                self.warm(a, "arpd")
+                                dumps = []
+                                stop_dump = threading.Event()
+
+                                def dumper():
+                                        for _ in range(100):
+                                                if stop_dump.is_set():
+                                                        break
+                                                t0 = now()
+                                                p = self.run_in(a, [self.arpctl, "--database=" + db, "dump"], timeout=60,
+                                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                                dumps.append(((now() - t0) / 1e6, p.returncode))
+                                th = threading.Thread(target=dumper)
+                                th.start()
+                                tf = os.path.join(self.work, "w4.targets")
+                                with open(tf, "w") as f:
+                                        f.write("\n".join(targets))
+                                mon_out = os.path.join(self.work, "w4.mon.json")
+                                mon = self.helper(a, "monitor", tf, "daemon", mon_out, 3.0, 30.0, stdout=subprocess.PIPE)
+                                mon.stdout.readline()
+                                time.sleep(0.05)
+                                trig = self.helper(a, "trigger", tf, os.path.join(self.work, "w4.trig.json"))
+                                trig.wait(timeout=60)
+                                mon.wait(timeout=60)
+                                stop_dump.set()
+                                th.join(timeout=120)
+                                self.stop(pid)
+                                mo = json.load(open(mon_out))
+                                lat = sorted((mo["ans"][ip] - mo["miss"][ip]) / 1e3 for ip in mo["ans"] if ip in mo["miss"])
+                                ok = [d for d, rc in dumps if rc == 0]
+                                res = {"answered": len(mo["ans"]),
+                                       "lat_p99_us": lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan"),
+                                       "dump_ms_median": statistics.median(ok) if ok else float("nan"),
+                                       "dumps_failed": len(dumps) - len(ok)}
+                                for kk, v in res.items():
+                                        self.add("W4", m, "arpd", rep, kk, v)
+                                log("W4 rep %d: %s" % (rep, res))
+                        finally:
+                                self.untopo(a, b)
+
+        def out_of_time(self):
+                return time.monotonic() > self.deadline
+
+        # -- the run -------------------------------------------------------------------------------
+        def run(self):
+                q = self.quick
+                if "W1" in self.workloads:
+                        for m in ([1000] if q else [1000, 10000]):
+                                for rep in range(2 if q else 3):
+                                        for system in ("arpd", "classic", "kernel"):
+                                                if self.out_of_time():
+                                                        log("time budget exhausted: W1 cut short")
+                                                        break
+                                                self.w1_once(system, m, rep)
+                if "W1v6" in self.workloads:
+                        for m in ([1000] if q else [1000, 10000]):
+                                for rep in range(2 if q else 3):
+                                        for system in ("arpd", "kernel"):        # the classic daemon has no IPv6
+                                                if self.out_of_time():
+                                                        log("time budget exhausted: W1v6 cut short")
+                                                        break
+                                                self.w1_once(system, m, rep, v6=True)
+                if "W2" in self.workloads:
+                        for k in ([10000] if q else [10000, 100000]):
+                                for rep in range(2 if q else 3):
+                                        for system in ("arpd", "classic"):
+                                                if self.out_of_time():
+                                                        log("time budget exhausted: W2 cut short")
+                                                        break
+                                                self.w2_once(system, k, rep)
+                if "W3" in self.workloads:
+                        for n in ([100000] if q else [100000, 1000000]):
+                                for system in ("arpd", "classic"):
+                                        if self.out_of_time():
+                                                log("time budget exhausted: W3 cut short")
+                                                break
+                                        self.w3_system(system, n, 2 if q else 3)
+                if "W4" in self.workloads:
+                        self.w4(1 if q else 3)
+
+        def cleanup(self):
+                for pid in reversed(self.procs):
+                        try:
+                                os.kill(pid, 0)
+                        except OSError:
+                                continue
+                        self.stop(pid, 2)
+                for ns in list(self.namespaces):
+                        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
+def open_ns_file(bench, ns, path):
+        # /sys is per mount namespace: read the counter through `ip netns exec` (it remounts /sys).
+        return bench.sh("ip", "netns", "exec", ns, "cat", path).stdout.strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+TABLE = [
+        ("W1", "answered", "misses answered", "%.0f", "higher"),
+        ("W1", "rate_per_s", "resolution rate /s", "%.0f", "higher"),
+        ("W1", "lat_p50_us", "answer latency p50 µs", "%.0f", "lower"),
+        ("W1", "lat_p99_us", "answer latency p99 µs", "%.0f", "lower"),
+        ("W1", "lat_max_us", "answer latency max µs", "%.0f", "lower"),
+        ("W1", "broadcasts", "ARP broadcasts from A", "%.0f", "lower"),
+        ("W1v6", "answered", "misses answered", "%.0f", "higher"),
+        ("W1v6", "rate_per_s", "resolution rate /s", "%.0f", "higher"),
+        ("W1v6", "lat_p50_us", "answer latency p50 µs", "%.0f", "lower"),
+        ("W1v6", "lat_p99_us", "answer latency p99 µs", "%.0f", "lower"),
+        ("W1v6", "lat_max_us", "answer latency max µs", "%.0f", "lower"),
+        ("W1v6", "broadcasts", "NS multicasts from A", "%.0f", "lower"),
+        ("W2", "sender_pps", "sender rate pps", "%.0f", ""),
+        ("W2", "stored_pct", "stored %", "%.1f", "higher"),
+        ("W2", "cpu_ms_per_1k_frames", "CPU ms / 1k frames", "%.2f", "lower"),
+        ("W2", "cpu_ms_per_1k_stored", "CPU ms / 1k stored", "%.2f", "lower"),
+        ("W2", "vmhwm_mib", "peak RSS (VmHWM) MiB", "%.1f", "lower"),
+        ("W3", "load_s", "seeding the store s", "%.2f", "lower"),
+        ("W3", "ready_ms", "start -> READY ms", "%.1f", "lower"),
+        ("W3", "first_answer_ms", "start -> 1st answer ms", "%.1f", "lower"),
+        ("W3", "list_s", "-l full listing s", "%.3f", "lower"),
+        ("W3", "list_maxrss_mib", "-l client max RSS MiB", "%.1f", "lower"),
+        ("W3", "arpctl_dump_s", "arpctl dump (offline) s", "%.3f", "lower"),
+        ("W3", "arpctl_dump_maxrss_mib", "arpctl dump max RSS MiB", "%.1f", "lower"),
+        ("W3", "disk_bytes_per_entry", "disk bytes / entry", "%.1f", "lower"),
+        ("W3", "rss_anon_mib", "daemon RssAnon MiB", "%.2f", "lower"),
+        ("W4", "lat_p99_us", "W1 p99 µs during dumps", "%.0f", "lower"),
+        ("W4", "dump_ms_median", "arpctl dump ms (storm)", "%.0f", "lower"),
+]
+
+
+def summarize(samples):
+        groups = {}
+        for s in samples:
+                groups.setdefault((s["workload"], s["param"], s["metric"], s["system"]), []).append(s["value"])
+        return groups
+
+
+def fmt_cell(vals, f):
+        vals = [v for v in vals if v == v]
+        if not vals:
+                return "n/a"
+        med = statistics.median(vals)
+        if len(vals) == 1:
+                return f % med
+        return "%s [%s–%s]" % (f % med, f % min(vals), f % max(vals))
+
+
+def ratio(a, b):
+        a = [v for v in a if v == v]
+        b = [v for v in b if v == v]
+        if not a or not b:
+                return "–"
+        ma, mb = statistics.median(a), statistics.median(b)
+        if mb == 0:
+                return "–" if ma == 0 else "∞"
+        return "%.2f" % (ma / mb)
+
+
+def table(samples, skipped):
+        g = summarize(samples)
+        params = sorted(set((s["workload"], s["param"]) for s in samples))
+        rows = [("workload", "metric", "arpd", "classic", "kernel", "arpd/classic", "arpd/kernel")]
+        for wl, param in params:
+                for twl, metric, label, f, _ in TABLE:
+                        if twl != wl:
+                                continue
+                        cells = [g.get((wl, param, metric, s), []) for s in ("arpd", "classic", "kernel")]
+                        if not any(cells):
+                                continue
+                        pname = {"W1": "M", "W1v6": "M", "W2": "K", "W3": "N", "W4": "M"}[wl]
+                        rows.append(("%s %s=%s" % (wl, pname, "{:,}".format(param)), label,
+                                     fmt_cell(cells[0], f), fmt_cell(cells[1], f), fmt_cell(cells[2], f),
+                                     ratio(cells[0], cells[1]), ratio(cells[0], cells[2])))
+        for wl, why in skipped.items():
+                rows.append((wl, why, "", "", "", "", ""))
+        out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        for r in rows[1:]:
+                out.append("| " + " | ".join(r) + " |")
+        return "\n".join(out)
+
+
+def plot(latencies, path_prefix):
+        """Latency CDF per system, one PNG per M, with gnuplot."""
+        made = []
+        for key, per in sorted(latencies.items(), key=lambda kv: str(kv[0])):
+                # W1: key M; W1v6: key "v6-M"
+                m = int(str(key).rsplit("-", 1)[-1])
+                wl = "W1v6" if str(key).startswith("v6-") else "W1"
+                dat = []
+                for system, lat in per.items():
+                        if not lat:
+                                continue
+                        fn = "%s-%s-M%d-%s.dat" % (path_prefix, wl, m, system)
+                        lat = sorted(lat)
+                        with open(fn, "w") as f:
+                                for i, v in enumerate(lat):
+                                        f.write("%.3f %.6f\n" % (max(v, 0.1), (i + 1) / len(lat)))
+                        dat.append((system, fn))
+                if not dat:
+                        continue
+                png = "%s-%s-M%d-cdf.png" % (path_prefix, wl, m)
+                script = ["set terminal pngcairo size 900,560" if have_pngcairo() else "set terminal png size 900,560",
+                          "set output '%s'" % png, "set logscale x", "set grid",
+                          "set xlabel 'answer latency (µs, log scale)'", "set ylabel 'fraction of misses'",
+                          "set title '%s miss storm, M = %d: latency CDF (all repetitions)'" % (wl, m),
+                          "set key bottom right",
+                          "plot " + ", ".join("'%s' using 1:2 with lines lw 2 title '%s'" % (fn, s) for s, fn in dat)]
+                p = subprocess.run(["gnuplot"], input="\n".join(script), text=True, stderr=subprocess.PIPE)
+                if p.returncode == 0:
+                        made.append(png)
+                else:
+                        log("gnuplot failed: " + p.stderr[-300:])
+        return made
+
+
+def have_pngcairo():
+        p = subprocess.run(["gnuplot", "-e", "set terminal"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return "pngcairo" in p.stdout
+
+
+def machine():
+        cpu = ""
+        for line in open("/proc/cpuinfo"):
+                if line.startswith("model name"):
+                        cpu = line.split(":", 1)[1].strip()
+                        break
+        return {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "nproc": os.cpu_count(), "kernel": os.uname().release,
+                "cpu": cpu}
+
+
+def main(argv):
+        quick = "--quick" in argv
+        wls = [a for a in argv if a in ("W1", "W1v6", "W2", "W3", "W4")] or ["W1", "W1v6", "W2", "W3", "W4"]
+        b = Bench({"quick": quick, "workloads": wls})
+        results = os.environ["BENCH_RESULTS"]
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        t0 = time.monotonic()
+        status = 0
+
+        def on_signal(sig, _frame):
+                raise KeyboardInterrupt
+        signal.signal(signal.SIGTERM, on_signal)
+        try:
+                b.run()
+        except KeyboardInterrupt:
+                log("interrupted")
+                status = 130
+        except Exception as e:
+                log("benchmark error: %r" % (e,))
+                import traceback
+                traceback.print_exc()
+                status = 1
+        finally:
+                b.cleanup()
+        info = machine()
+        info.update({"quick": quick, "workloads": wls, "elapsed_s": round(time.monotonic() - t0, 1),
+                     "arpd": b.arpd, "classic": b.classic})
+        prefix = os.path.join(results, "%s%s" % (stamp, "-quick" if quick else ""))
+        with open(prefix + ".json", "w") as f:
+                json.dump({"machine": info, "samples": b.samples, "skipped": b.skipped,
+                           "w1_latencies_us": {str(k): v for k, v in b.latencies.items()}}, f)
+        pngs = plot(b.latencies, prefix)
+        tab = table(b.samples, b.skipped)
+        with open(prefix + ".md", "w") as f:
+                f.write("%s, %s, nproc %s, kernel %s, %s, %.0f s\n\n%s\n" % (
+                        info["date"], "quick" if quick else "full", info["nproc"], info["kernel"], info["cpu"],
+                        info["elapsed_s"], tab))
+        print("\n%s run %s: nproc %s, kernel %s, %s; %.0f s\n" % ("quick" if quick else "full", info["date"], info["nproc"],
+                                                                  info["kernel"], info["cpu"], info["elapsed_s"]))
+        print(tab)
+        print("\nmedian [min–max] over repetitions; ratios of medians.")
+        print("samples: %s.json  table: %s.md" % (prefix, prefix))
+        for p in pngs:
+                print("plot: " + p)
+        return status
+
+
+if __name__ == "__main__":
+        if len(sys.argv) > 1 and sys.argv[1] == "helper":
+                helper_main(sys.argv[2:])
+        else:
+                sys.exit(main(sys.argv[1:]))
