@@ -465,13 +465,16 @@ class Bench:
                                         for line in iter(p.stderr.readline, b""):
                                                 if b"Ready:" in line and "t" not in ready:
                                                         ready["t"] = now()
+                                                # the packet sockets open right after READY
+                                                if b"Sniffing started" in line and "sniffing" not in ready:
+                                                        ready["sniffing"] = now()
                                                 lf.write(line.decode(errors="replace"))
                         th = threading.Thread(target=reader, daemon=True)
                         th.start()
                         end = time.monotonic() + 30
-                        while wait_ready and "t" not in ready and time.monotonic() < end and p.poll() is None:
+                        while wait_ready and "sniffing" not in ready and time.monotonic() < end and p.poll() is None:
                                 time.sleep(0.001)
-                        if wait_ready and "t" not in ready:
+                        if wait_ready and "sniffing" not in ready:
                                 raise RuntimeError("arpd did not get ready (see %s)" % logf)
                         return p.pid, t0, ready
                 # classic: it daemonizes; find the child by its unique argv (our own DB path).

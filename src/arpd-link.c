@@ -159,7 +159,7 @@ static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userd
 
 /* Opens one family's packet socket with its receive ring. */
 static int link_open_socket(Link *l, uint16_t protocol, const struct sock_filter *filter, size_t filter_len,
-                            bool allmulti, struct packet_ring *ring) {
+                            bool allmulti, unsigned n_blocks, struct packet_ring *ring) {
         const struct packet_socket_params p = {
                 .ifindex = l->ifindex,
                 .protocol = protocol,
@@ -169,7 +169,7 @@ static int link_open_socket(Link *l, uint16_t protocol, const struct sock_filter
         };
         const struct packet_ring_params rp = {
                 .block_size = LINK_RING_BLOCK_SIZE,
-                .n_blocks = LINK_RING_BLOCKS,
+                .n_blocks = n_blocks,
                 .retire_ms = LINK_RING_RETIRE_MS,
         };
 
@@ -185,7 +185,7 @@ static int link_start_ndp(Link *l) {
 
         /* Solicitations go to the target's solicited-node group, which a NIC drops unless some
          * socket joined it: all multicast, for as long as this socket lives. */
-        r = link_open_socket(l, ETH_P_IPV6, filter, filter_len, true, &l->ndp_ring);
+        r = link_open_socket(l, ETH_P_IPV6, filter, filter_len, true, LINK_RING_NDP_BLOCKS, &l->ndp_ring);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot open an NDP packet socket: %m%s", l->ifname,
                                        r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
@@ -224,7 +224,7 @@ int link_start(Link *l) {
         }
         const struct sock_filter *filter = arp_filter_program(&filter_len);
 
-        r = link_open_socket(l, ETH_P_ARP, filter, filter_len, false, &l->arp_ring);
+        r = link_open_socket(l, ETH_P_ARP, filter, filter_len, false, LINK_RING_ARP_BLOCKS, &l->arp_ring);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot open an ARP packet socket: %m%s", l->ifname,
                                        r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");

@@ -111,9 +111,27 @@ static void manager_link_update(Manager *m, const struct nl_link *nl) {
         l->flags = nl->flags;
         l->type = nl->type;
         l->hwaddr = nl->hwaddr;
-        r = link_start(l);
-        if (r < 0)
+        /* Before READY the sniffing sockets wait (see on_start_sniffing()). */
+        if (m->ready)
+                manager_start_sniffing(m, l);
+}
+
+void manager_start_sniffing(Manager *m, Link *l) {
+        if (link_start(l) < 0)
                 log_warning("%s: serving without sniffing (kernel table and misses only).", l->ifname);
+}
+
+/* Setting up a packet socket's receive ring waits for an RCU grace period in the kernel (10-30 ms
+ * here), so the sniffing sockets are opened just after READY, at idle priority: misses that are
+ * already waiting are answered from the store first. */
+static int on_start_sniffing(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_links; i++)
+                manager_start_sniffing(m, m->links[i]);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        log_info("Sniffing started on %zu interface%s.", m->n_links, m->n_links == 1 ? "" : "s");
+        return 0;
 }
 
 static void manager_addr_update(Manager *m, const struct nl_addr *a) {
@@ -884,6 +902,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sync_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->sysctl_timer);
+        sd_event_source_disable_unref(m->sniff_start);
         if (m->nl_events)
                 mnl_socket_close(m->nl_events);
         if (m->nl_cmd)
@@ -1005,6 +1024,10 @@ int manager_start(Manager *m) {
         r = manager_start_bus(m);
         if (r < 0)
                 return r;
+        r = sd_event_add_defer(m->event, &m->sniff_start, on_start_sniffing, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot schedule the packet sockets: %m");
+        (void) sd_event_source_set_priority(m->sniff_start, SD_EVENT_PRIORITY_IDLE);
         m->ready = true;
         manager_update_status(m);
         (void) sd_notify(false, "READY=1");

@@ -22,6 +22,7 @@
 
 #include "arpd-options.h"
 #include "entry-format.h"
+#include "loadfile.h"
 #include "log.h"
 #include "macro.h"
 #include "resolver.h"
@@ -175,7 +176,8 @@ static int source_open_daemon(Source *s) {
         int r;
 
         if (arg.database) {
-                log_error("This command needs a running arpd; --database only serves reads (dump, show, why).");
+                log_error("This command needs a running arpd; with --database only dump, show, why, add, "
+                          "delete, flush and load work.");
                 return -EOPNOTSUPP;
         }
         r = source_connect(s);
@@ -707,11 +709,204 @@ static int simple_call(const char *what, const char *member, sd_bus_message **re
         return r;
 }
 
+/* ---- changes without a daemon (--database): the store file itself, under its write lock ---- */
+
+static int offline_open(Store **ret) {
+        struct store_options so = {};
+
+        /* store_open() logs what went wrong (missing file, permissions, corrupt, newer format). */
+        return store_open(arg.database, &so, ret);
+}
+
+static int offline_key(const char *ifname, const char *address, struct neigh_key *k) {
+        union in_addr_union a;
+        int family;
+
+        if (!entry_ifname_valid(ifname)) {
+                log_error("Invalid interface name '%s'.", ifname);
+                return -EINVAL;
+        }
+        if (in_addr_from_string(address, &family, &a) < 0) {
+                log_error("Invalid IPv4 or IPv6 address '%s'.", address);
+                return -EINVAL;
+        }
+        return neigh_key_make(k, ifname, family, &a);
+}
+
+static int offline_add(char **argv) {
+        Store *s = NULL;
+        StoreTxn *t = NULL;
+        struct neigh_key k;
+        struct record old, rec;
+        struct lladdr ll;
+        usec_t now = now_usec(CLOCK_REALTIME);
+        int r;
+
+        r = offline_key(argv[0], argv[1], &k);
+        if (r < 0)
+                return r;
+        if (lladdr_from_string(argv[2], &ll) < 0 || lladdr_is_zero(&ll) || lladdr_is_multicast(&ll)) {
+                log_error("Invalid link-layer address '%s': expected 1 to %d unicast octets like 02:00:00:00:00:01.",
+                          argv[2], LLADDR_MAX);
+                return -EINVAL;
+        }
+        r = offline_open(&s);
+        if (r < 0)
+                return r;
+        r = store_txn_begin(s, &t);
+        if (r >= 0) {
+                rec = (struct record){
+                        .state = RECORD_STATIC,
+                        .source = SOURCE_CONTROL,
+                        .lladdr = ll,
+                        .first_seen = now,
+                        .last_seen = now,
+                };
+                if (store_txn_get(t, &k, &old) == 0)
+                        rec.first_seen = old.first_seen;
+                r = store_txn_put(t, &k, &rec);
+                if (r >= 0)
+                        r = store_txn_commit(t);
+                else
+                        store_txn_abort(t);
+        }
+        if (r >= 0)
+                r = store_sync(s);
+        if (r < 0)
+                log_error_errno(r, "Adding the static entry to %s failed: %m", arg.database);
+        store_free(s);
+        return r < 0 ? r : 0;
+}
+
+static int offline_delete(char **argv) {
+        Store *s = NULL;
+        StoreTxn *t = NULL;
+        struct neigh_key k;
+        int r;
+
+        r = offline_key(argv[0], argv[1], &k);
+        if (r < 0)
+                return r;
+        r = offline_open(&s);
+        if (r < 0)
+                return r;
+        r = store_txn_begin(s, &t);
+        if (r >= 0) {
+                r = store_txn_delete(t, &k);
+                if (r >= 0)
+                        r = store_txn_commit(t);
+                else
+                        store_txn_abort(t);
+        }
+        if (r >= 0)
+                r = store_sync(s);
+        if (r == -ENOENT)
+                log_error("No entry for %s on %s in %s.", argv[1], argv[0], arg.database);
+        else if (r < 0)
+                log_error_errno(r, "Deleting the entry from %s failed: %m", arg.database);
+        store_free(s);
+        return r < 0 ? r : 0;
+}
+
+#define OFFLINE_FLUSH_CHUNK 4096
+
+struct flush_ctx {
+        const struct entry_filter *filter;
+        struct neigh_key *keys;
+        size_t n;
+};
+
+static int flush_collect(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct flush_ctx *c = userdata;
+
+        if (!entry_filter_match(c->filter, k, r))
+                return 0;
+        c->keys[c->n++] = *k;
+        return c->n >= OFFLINE_FLUSH_CHUNK ? 1 : 0;
+}
+
+/* Deletes in transactions of OFFLINE_FLUSH_CHUNK entries, so memory stays bounded. */
+static int offline_flush(const char *ifname, const char *states, uint64_t *ret) {
+        _cleanup_free_ struct neigh_key *keys = calloc(OFFLINE_FLUSH_CHUNK, sizeof(struct neigh_key));
+        struct entry_filter f = {};
+        Store *s = NULL;
+        uint64_t total = 0;
+        int r, mask;
+
+        if (!keys)
+                return log_oom();
+        mask = entry_states_from_string(states);
+        if (mask < 0) {
+                log_error("Invalid state filter '%s'.", states);
+                return -EINVAL;
+        }
+        f.states = (unsigned) mask;
+        if (ifname)
+                snprintf(f.ifname, sizeof(f.ifname), "%s", ifname);
+        r = offline_open(&s);
+        if (r < 0)
+                return r;
+        for (;;) {
+                struct flush_ctx c = { .filter = &f, .keys = keys };
+                StoreTxn *t = NULL;
+
+                r = store_foreach(s, ifname, 0, flush_collect, &c);
+                if (r < 0 || c.n == 0)
+                        break;
+                r = store_txn_begin(s, &t);
+                if (r < 0)
+                        break;
+                for (size_t i = 0; i < c.n && r >= 0; i++) {
+                        r = store_txn_delete(t, &keys[i]);
+                        if (r == -ENOENT)
+                                r = 0;
+                }
+                if (r < 0) {
+                        store_txn_abort(t);
+                        break;
+                }
+                r = store_txn_commit(t);
+                if (r < 0)
+                        break;
+                total += c.n;
+                if (c.n < OFFLINE_FLUSH_CHUNK)
+                        break;
+        }
+        if (r >= 0)
+                r = store_sync(s);
+        if (r < 0)
+                log_error_errno(r, "Flushing %s failed after %llu entries: %m", arg.database, (unsigned long long) total);
+        store_free(s);
+        *ret = total;
+        return r < 0 ? r : 0;
+}
+
+static int offline_load(FILE *f, const char *name) {
+        Store *s = NULL;
+        int r;
+
+        r = offline_open(&s);
+        if (r < 0)
+                return r;
+        r = loadfile_load(s, f, name, now_usec(CLOCK_REALTIME)); /* logs name:line: reason */
+        if (r >= 0) {
+                int q = store_sync(s);
+                if (q < 0)
+                        log_warning_errno(q, "Syncing %s failed: %m", arg.database);
+        }
+        store_free(s);
+        return r;
+}
+
 static int verb_add(int argc, char **argv) {
+        if (arg.database)
+                return offline_add(argv);
         return simple_call("Adding the static entry failed", "AddStatic", NULL, "sss", argv[0], argv[1], argv[2]);
 }
 
 static int verb_delete(int argc, char **argv) {
+        if (arg.database)
+                return offline_delete(argv);
         return simple_call("Deleting the entry failed", "Delete", NULL, "ss", argv[0], argv[1]);
 }
 
@@ -725,12 +920,18 @@ static int verb_flush(int argc, char **argv) {
                 log_error("Invalid interface name '%s'.", argv[0]);
                 return -EINVAL;
         }
-        r = simple_call("Flushing failed", "Flush", &reply, "ss", argc > 0 ? argv[0] : "", states);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "t", &n);
-        if (r < 0)
-                return r;
+        if (arg.database) {
+                r = offline_flush(argc > 0 ? argv[0] : NULL, states, &n);
+                if (r < 0)
+                        return r;
+        } else {
+                r = simple_call("Flushing failed", "Flush", &reply, "ss", argc > 0 ? argv[0] : "", states);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_read(reply, "t", &n);
+                if (r < 0)
+                        return r;
+        }
         if (arg.json != JSON_OFF)
                 printf("{\"flushed\":%llu}\n", (unsigned long long) n);
         else if (arg.legend)
@@ -776,25 +977,38 @@ static int read_all(FILE *f, char **ret) {
         return 0;
 }
 
-static int verb_load(int argc, char **argv) {
+/* Through the daemon: the whole text in one Load call (all or nothing). */
+static int load_online(FILE *f, const char *name, uint32_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = read_all(f, &text);
+        if (r < 0)
+                return log_error_errno(r, "Reading %s failed: %m", name);
+        r = simple_call("Loading failed", "Load", &reply, "s", text);
+        if (r < 0)
+                return r;
+        return sd_bus_message_read(reply, "u", ret);
+}
+
+static int verb_load(int argc, char **argv) {
         bool is_stdin = strcmp(argv[0], "-") == 0;
+        const char *name = is_stdin ? "<stdin>" : argv[0];
         FILE *f = is_stdin ? stdin : fopen(argv[0], "re");
         uint32_t n = 0;
         int r;
 
         if (!f)
                 return log_error_errno(errno, "Cannot open %s: %m", argv[0]);
-        r = read_all(f, &text);
+        if (arg.database) {
+                r = offline_load(f, name);
+                if (r >= 0)
+                        n = (uint32_t) r;
+        } else
+                r = load_online(f, name, &n);
         if (!is_stdin)
                 fclose(f);
-        if (r < 0)
-                return log_error_errno(r, "Reading %s failed: %m", argv[0]);
-        r = simple_call("Loading failed", "Load", &reply, "s", text);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "u", &n);
         if (r < 0)
                 return r;
         if (arg.json != JSON_OFF)
@@ -1018,8 +1232,11 @@ static void help(void) {
                "      --negative, --all    what flush deletes (see above)\n"
                "      --socket=PATH        the daemon's control socket (default: " RUN_DIR "/all/bus\n"
                "                           if it runs, else the only socket under " RUN_DIR ")\n"
-               "      --database=PATH      read this store directly, read-only (dump, show, why);\n"
-               "                           without a running daemon " ARPD_DEFAULT_DB " is read\n"
+               "      --database=PATH      use this store file directly: dump, show and why read it\n"
+               "                           (read-only, also while arpd runs); add, delete, flush\n"
+               "                           and load change it under its write lock (for a stopped\n"
+               "                           arpd; needs write access to the file). Without a running\n"
+               "                           daemon, reads use " ARPD_DEFAULT_DB "\n"
                "  -h, --help               show this help and exit\n"
                "      --version            show the version and exit\n"
                "\n"

@@ -117,7 +117,9 @@ ARPD_PID=""
 start_arpd() {
         local ns=$1; shift
         local ready
-        ready=$(grep -c "Ready:" "$WORK/arpd.log" 2>/dev/null || true)
+        # arpd reports READY once the kernel's table is stored, and opens its packet sockets right
+        # after ("Sniffing started"): tests that send frames need both.
+        ready=$(grep -c "Sniffing started" "$WORK/arpd.log" 2>/dev/null || true)
         # The control socket goes into the test's own directory unless the test names one: the
         # default (/run/arpd/IFACE/bus) would be shared with other runs and left behind.
         local bus=(--control-socket "$WORK/bus")
@@ -126,7 +128,7 @@ start_arpd() {
         ARPD_PID=$!
         PIDS+=("$ARPD_PID")
         for _ in $(seq 200); do
-                [ "$(grep -c "Ready:" "$WORK/arpd.log" 2>/dev/null || true)" -gt "${ready:-0}" ] && return 0
+                [ "$(grep -c "Sniffing started" "$WORK/arpd.log" 2>/dev/null || true)" -gt "${ready:-0}" ] && return 0
                 kill -0 "$ARPD_PID" 2>/dev/null || { ARPD_PID=""; fail "arpd exited before it was ready"; }
                 sleep 0.05
         done

@@ -25,6 +25,9 @@ sb sh -c 'mkdir -p /etc/arpd && echo "ARPD_OPTIONS=-a 1 -k" >/etc/arpd/veth0.con
 check "arpd@veth0 starts" sb systemctl start arpd@veth0
 check "mcast_solicit=0: the kernel cannot resolve by itself" test "$(sb cat /proc/sys/net/ipv4/neigh/veth0/mcast_solicit)" = 0
 
+# READY comes once the kernel's table is stored; the packet sockets open right after.
+sniffing() { sb journalctl -u arpd@veth0 --no-pager -o cat | grep -q "Sniffing started"; }
+check "arpd opened its packet sockets" sb_wait_for 5 sniffing
 # The peer announces itself; arpd sniffs it, the kernel (arp_accept=0) does not take it.
 sb ip netns exec peer arping -q -U -c 1 -I veth1 198.18.5.2
 store=$(sb sh -c 'ls -d /var/lib/private/arpd/arpd.lmdb')
