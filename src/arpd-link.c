@@ -158,10 +158,10 @@ static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userd
 }
 
 /* Opens one family's packet socket with its receive ring. */
-static int link_open_socket(Link *l, uint16_t protocol, const struct sock_filter *filter, size_t filter_len,
-                            bool allmulti, unsigned n_blocks, struct packet_ring *ring) {
+static int open_socket(int ifindex, uint16_t protocol, const struct sock_filter *filter, size_t filter_len,
+                       bool allmulti, unsigned n_blocks, struct packet_ring *ring) {
         const struct packet_socket_params p = {
-                .ifindex = l->ifindex,
+                .ifindex = ifindex,
                 .protocol = protocol,
                 .filter = filter,
                 .filter_len = filter_len,
@@ -176,69 +176,102 @@ static int link_open_socket(Link *l, uint16_t protocol, const struct sock_filter
         return packet_socket_open(&p, &rp, ring);
 }
 
-static int link_start_ndp(Link *l) {
-        Manager *m = l->manager;
-        int r;
+void link_sockets_open(int ifindex, int family, struct link_sockets *ret) {
+        size_t len;
+        const struct sock_filter *filter;
 
-        size_t filter_len;
-        const struct sock_filter *filter = ndp_filter_program(&filter_len);
+        *ret = (struct link_sockets){ .arp_fd = -EBADF, .ndp_fd = -EBADF };
+        if (family != AF_INET6) {
+                filter = arp_filter_program(&len);
+                ret->arp_fd = open_socket(ifindex, ETH_P_ARP, filter, len, false, LINK_RING_ARP_BLOCKS, &ret->arp_ring);
+        }
+        if (family != AF_INET) {
+                /* Solicitations go to the target's solicited-node group, which a NIC drops unless
+                 * some socket joined it: all multicast, for as long as this socket lives. */
+                filter = ndp_filter_program(&len);
+                ret->ndp_fd = open_socket(ifindex, ETH_P_IPV6, filter, len, true, LINK_RING_NDP_BLOCKS, &ret->ndp_ring);
+        }
+}
 
-        /* Solicitations go to the target's solicited-node group, which a NIC drops unless some
-         * socket joined it: all multicast, for as long as this socket lives. */
-        r = link_open_socket(l, ETH_P_IPV6, filter, filter_len, true, LINK_RING_NDP_BLOCKS, &l->ndp_ring);
+void link_sockets_close(struct link_sockets *s) {
+        if (s->arp_fd >= 0)
+                packet_ring_unmap(&s->arp_ring);
+        if (s->ndp_fd >= 0)
+                packet_ring_unmap(&s->ndp_ring);
+        s->arp_fd = safe_close(s->arp_fd);
+        s->ndp_fd = safe_close(s->ndp_fd);
+}
+
+static int link_watch(Link *l, int fd, sd_event_source **ret, sd_event_io_handler_t handler) {
+        int r = sd_event_add_io(l->manager->event, ret, fd, EPOLLIN, handler, l);
         if (r < 0)
-                return log_error_errno(r, "%s: cannot open an NDP packet socket: %m%s", l->ifname,
-                                       r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
-        l->ndp_fd = r;
-        r = sd_event_add_io(m->event, &l->ndp_source, l->ndp_fd, EPOLLIN, link_on_ndp, l);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot watch the NDP packet socket: %m", l->ifname);
-        (void) sd_event_source_set_priority(l->ndp_source, SD_EVENT_PRIORITY_NORMAL);
-        (void) sd_event_source_set_description(l->ndp_source, l->ifname);
+                return r;
+        (void) sd_event_source_set_priority(*ret, SD_EVENT_PRIORITY_NORMAL);
+        (void) sd_event_source_set_description(*ret, l->ifname);
         return 0;
 }
 
-int link_start(Link *l) {
+int link_attach(Link *l, struct link_sockets *s) {
         Manager *m = l->manager;
-        size_t filter_len;
+        int family = m->opts->family;
         int r;
 
-        if (l->arp_fd >= 0 || l->ndp_fd >= 0)
-                return 0;
-        if (l->type != ARPHRD_ETHER) {
-                /* said once: link_start() runs again on every RTM_NEWLINK */
-                if (!l->not_ethernet_noted)
-                        log_info("%s: not an Ethernet link (type %u): mirroring the kernel only, no ARP/NDP sniffing.",
-                                 l->ifname, l->type);
-                l->not_ethernet_noted = true;
+        if (l->arp_fd >= 0 || l->ndp_fd >= 0) {
+                link_sockets_close(s); /* already sniffing */
                 return 0;
         }
-        if (m->opts->family == AF_INET6) {
-                /* -6: neighbour discovery only */
-                r = link_start_ndp(l);
-                if (r < 0)
-                        return r;
-                manager_schedule_sysctl_check(m);
-                log_info("%s: serving IPv6 (ifindex %d).", l->ifname, l->ifindex);
-                return 0;
+        if (family != AF_INET6) {
+                if (s->arp_fd < 0) {
+                        r = s->arp_fd;
+                        link_sockets_close(s);
+                        return log_error_errno(r, "%s: cannot open an ARP packet socket: %m%s", l->ifname,
+                                               r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
+                }
+                l->arp_fd = TAKE_FD(s->arp_fd);
+                l->arp_ring = s->arp_ring;
+                r = link_watch(l, l->arp_fd, &l->arp_source, link_on_arp);
+                if (r < 0) {
+                        link_sockets_close(s);
+                        return log_error_errno(r, "%s: cannot watch the packet socket: %m", l->ifname);
+                }
         }
-        const struct sock_filter *filter = arp_filter_program(&filter_len);
-
-        r = link_open_socket(l, ETH_P_ARP, filter, filter_len, false, LINK_RING_ARP_BLOCKS, &l->arp_ring);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot open an ARP packet socket: %m%s", l->ifname,
-                                       r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
-        l->arp_fd = r;
-        r = sd_event_add_io(m->event, &l->arp_source, l->arp_fd, EPOLLIN, link_on_arp, l);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot watch the packet socket: %m", l->ifname);
-        (void) sd_event_source_set_priority(l->arp_source, SD_EVENT_PRIORITY_NORMAL);
-        (void) sd_event_source_set_description(l->arp_source, l->ifname);
-        if (m->opts->family != AF_INET && link_start_ndp(l) < 0)
-                log_warning("%s: serving IPv6 without sniffing neighbour discovery.", l->ifname);
+        if (family != AF_INET) {
+                if (s->ndp_fd < 0)
+                        log_full_errno(family == AF_INET6 ? LOG_ERR : LOG_WARNING, s->ndp_fd,
+                                       "%s: cannot open an NDP packet socket (%m): serving IPv6 without sniffing "
+                                       "neighbour discovery.", l->ifname);
+                else {
+                        l->ndp_fd = TAKE_FD(s->ndp_fd);
+                        l->ndp_ring = s->ndp_ring;
+                        r = link_watch(l, l->ndp_fd, &l->ndp_source, link_on_ndp);
+                        if (r < 0)
+                                log_warning_errno(r, "%s: cannot watch the NDP packet socket: %m", l->ifname);
+                }
+        }
+        link_sockets_close(s); /* whatever was not taken */
         manager_schedule_sysctl_check(m);
-        log_info("%s: serving (ifindex %d).", l->ifname, l->ifindex);
+        log_info("%s: serving%s (ifindex %d).", l->ifname, family == AF_INET6 ? " IPv6" : "", l->ifindex);
         return 0;
+}
+
+bool link_can_sniff(Link *l) {
+        if (l->type == ARPHRD_ETHER)
+                return true;
+        /* said once: this is asked again on every RTM_NEWLINK */
+        if (!l->not_ethernet_noted)
+                log_info("%s: not an Ethernet link (type %u): mirroring the kernel only, no ARP/NDP sniffing.",
+                         l->ifname, l->type);
+        l->not_ethernet_noted = true;
+        return false;
+}
+
+int link_start(Link *l) {
+        struct link_sockets s;
+
+        if (l->arp_fd >= 0 || l->ndp_fd >= 0 || !link_can_sniff(l))
+                return 0;
+        link_sockets_open(l->ifindex, l->manager->opts->family, &s);
+        return link_attach(l, &s);
 }
 
 void link_stop(Link *l) {

@@ -61,9 +61,24 @@ int link_new(Manager *m, int ifindex, const char *ifname, Link **ret);
 /* Stops and frees; accepts NULL; returns NULL. */
 Link *link_free(Link *l);
 
-/* Opens the packet sockets of the families served (-4 / -6 / both) and watches them; reads the
- * neighbour sysctls (net.ipv4.neigh.IF.*, net.ipv6.neigh.IF.*) and warns about settings that make
- * arpd useless or dangerous. Idempotent. */
+/* A link's packet sockets with their rings, opened apart from the Link so that another thread
+ * can do it (setting up a ring waits for an RCU grace period in the kernel). */
+struct link_sockets {
+        int arp_fd, ndp_fd;  /* or a negative errno */
+        struct packet_ring arp_ring, ndp_ring;
+};
+/* Opens the sockets family (AF_INET, AF_INET6 or AF_UNSPEC for both) needs on ifindex. No
+ * logging, no event loop: safe in any thread. */
+void link_sockets_open(int ifindex, int family, struct link_sockets *ret);
+void link_sockets_close(struct link_sockets *s);
+/* Takes the sockets over (or closes them if l already sniffs), watches them in the event loop,
+ * logs what could not be opened, and schedules the sysctl check (net.ipv4.neigh.IF.*,
+ * net.ipv6.neigh.IF.*). Main thread. */
+int link_attach(Link *l, struct link_sockets *s);
+/* True for links arpd can sniff on (Ethernet); says once why not otherwise. */
+bool link_can_sniff(Link *l);
+/* Opens and attaches the sockets of the families served (-4 / -6 / both) synchronously.
+ * Idempotent. */
 int link_start(Link *l);
 void link_stop(Link *l);
 

@@ -7,10 +7,12 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 
@@ -111,26 +113,84 @@ static void manager_link_update(Manager *m, const struct nl_link *nl) {
         l->flags = nl->flags;
         l->type = nl->type;
         l->hwaddr = nl->hwaddr;
-        /* Before READY the sniffing sockets wait (see on_start_sniffing()). */
-        if (m->ready)
-                manager_start_sniffing(m, l);
-}
-
-void manager_start_sniffing(Manager *m, Link *l) {
-        if (link_start(l) < 0)
+        /* Until the sockets of the links known at READY are open (see sniffing_thread()), new
+         * links wait for that batch too. */
+        if (m->ready && !m->sniff_thread_running && link_can_sniff(l) && link_start(l) < 0)
                 log_warning("%s: serving without sniffing (kernel table and misses only).", l->ifname);
 }
 
-/* Setting up a packet socket's receive ring waits for an RCU grace period in the kernel (10-30 ms
- * here), so the sniffing sockets are opened just after READY, at idle priority: misses that are
- * already waiting are answered from the store first. */
-static int on_start_sniffing(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
+/*
+ * Setting up a packet socket's receive ring waits for an RCU grace period in the kernel (10-30 ms
+ * each here). So that this never holds up answering misses, the sockets of the links known at
+ * READY are opened by a short-lived thread; it touches nothing but its own job list, and tells the
+ * event loop through an eventfd when it is done. Links that appear later open synchronously.
+ */
+struct sniff_job {
+        int ifindex;
+        struct link_sockets sockets;
+};
 
+static void *sniffing_thread(void *userdata) {
+        Manager *m = userdata;
+        uint64_t one = 1;
+
+        for (size_t i = 0; i < m->n_sniff_jobs; i++)
+                link_sockets_open(m->sniff_jobs[i].ifindex, m->opts->family, &m->sniff_jobs[i].sockets);
+        (void) !write(m->sniff_event_fd, &one, sizeof(one));
+        return NULL;
+}
+
+static void manager_collect_sniffing(Manager *m) {
+        if (!m->sniff_thread_running)
+                return;
+        (void) pthread_join(m->sniff_thread, NULL);
+        m->sniff_thread_running = false;
+        for (size_t i = 0; i < m->n_sniff_jobs; i++) {
+                Link *l = manager_get_link(m, m->sniff_jobs[i].ifindex);
+
+                if (l)
+                        (void) link_attach(l, &m->sniff_jobs[i].sockets);
+                else
+                        link_sockets_close(&m->sniff_jobs[i].sockets); /* gone meanwhile */
+        }
+        m->sniff_jobs = mfree(m->sniff_jobs);
+        m->n_sniff_jobs = 0;
+        /* links that appeared while the thread ran */
         for (size_t i = 0; i < m->n_links; i++)
-                manager_start_sniffing(m, m->links[i]);
-        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                if (link_can_sniff(m->links[i]))
+                        (void) link_start(m->links[i]);
         log_info("Sniffing started on %zu interface%s.", m->n_links, m->n_links == 1 ? "" : "s");
+}
+
+static int on_sniffing_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        uint64_t v;
+
+        (void) !read(fd, &v, sizeof(v));
+        manager_collect_sniffing(m);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        return 0;
+}
+
+static int manager_start_sniffing(Manager *m) {
+        int r;
+
+        m->sniff_jobs = calloc(MAX(m->n_links, (size_t) 1), sizeof(struct sniff_job));
+        if (!m->sniff_jobs)
+                return log_oom();
+        for (size_t i = 0; i < m->n_links; i++)
+                if (link_can_sniff(m->links[i]))
+                        m->sniff_jobs[m->n_sniff_jobs++].ifindex = m->links[i]->ifindex;
+        m->sniff_event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (m->sniff_event_fd < 0)
+                return log_error_errno(errno, "Cannot create an eventfd: %m");
+        r = sd_event_add_io(m->event, &m->sniff_done, m->sniff_event_fd, EPOLLIN, on_sniffing_done, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch the eventfd: %m");
+        r = pthread_create(&m->sniff_thread, NULL, sniffing_thread, m);
+        if (r != 0)
+                return log_error_errno(r, "Cannot start the thread that opens the packet sockets: %m");
+        m->sniff_thread_running = true;
         return 0;
 }
 
@@ -869,6 +929,7 @@ int manager_new(const struct arpd_options *opts, Manager **ret) {
                 return -ENOMEM;
         *m = (Manager){
                 .opts = opts,
+                .sniff_event_fd = -EBADF,
                 .rcfg = {
                         .active_probes = opts->active_probes,
                         .negative_timeout = opts->negative_timeout,
@@ -902,7 +963,14 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sync_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->sysctl_timer);
-        sd_event_source_disable_unref(m->sniff_start);
+        if (m->sniff_thread_running) {
+                (void) pthread_join(m->sniff_thread, NULL);
+                for (size_t i = 0; i < m->n_sniff_jobs; i++)
+                        link_sockets_close(&m->sniff_jobs[i].sockets);
+        }
+        free(m->sniff_jobs);
+        sd_event_source_disable_unref(m->sniff_done);
+        safe_close(m->sniff_event_fd);
         if (m->nl_events)
                 mnl_socket_close(m->nl_events);
         if (m->nl_cmd)
@@ -1024,10 +1092,9 @@ int manager_start(Manager *m) {
         r = manager_start_bus(m);
         if (r < 0)
                 return r;
-        r = sd_event_add_defer(m->event, &m->sniff_start, on_start_sniffing, m);
+        r = manager_start_sniffing(m);
         if (r < 0)
-                return log_error_errno(r, "Cannot schedule the packet sockets: %m");
-        (void) sd_event_source_set_priority(m->sniff_start, SD_EVENT_PRIORITY_IDLE);
+                return r;
         m->ready = true;
         manager_update_status(m);
         (void) sd_notify(false, "READY=1");

@@ -8,6 +8,7 @@
  * changes are staged and committed together (at the latest COMMIT_DELAY after the first one).
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
@@ -45,7 +46,13 @@ typedef struct Manager {
         sd_event_source *sync_timer;
         sd_event_source *status_timer;
         sd_event_source *sysctl_timer;   /* checks new links' sysctls MANAGER_SYSCTL_CHECK_DELAY later */
-        sd_event_source *sniff_start;    /* opens the links' packet sockets right after READY */
+        /* the links' packet sockets, opened by a thread right after READY (see arpd-manager.c) */
+        pthread_t sniff_thread;
+        bool sniff_thread_running;
+        struct sniff_job *sniff_jobs;
+        size_t n_sniff_jobs;
+        int sniff_event_fd;
+        sd_event_source *sniff_done;
         usec_t first_staged;     /* CLOCK_MONOTONIC of the oldest uncommitted change */
 
         /* answers to misses, sent as one netlink batch per wakeup */
@@ -70,9 +77,6 @@ int manager_run(Manager *m);
 Link *manager_get_link(Manager *m, int ifindex);
 /* True if the options name this interface (or name none). */
 bool manager_wants_link(Manager *m, const char *ifname);
-
-/* Opens l's packet sockets (ARP, NDP) unless they are open; logs if it cannot. */
-void manager_start_sniffing(Manager *m, Link *l);
 
 /* Carries out the resolver's result for link l and key k (store write, counters, events). */
 void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct resolver_result *r);
