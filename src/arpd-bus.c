@@ -172,6 +172,28 @@ static int parse_key(const char *ifname, const char *address, struct neigh_key *
         return 0;
 }
 
+/* The interface ("" = all) and state arguments of ListEntries and Flush. */
+static int filter_set_ifname(struct entry_filter *f, const char *ifname, sd_bus_error *error) {
+        if (ifname[0] == '\0')
+                return 0;
+        if (!entry_ifname_valid(ifname))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid interface name '%.32s' (field 'interface').", ifname);
+        snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
+        return 0;
+}
+
+static int filter_set_states(struct entry_filter *f, const char *state, sd_bus_error *error) {
+        int r = entry_states_from_string(state);
+
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid state '%.32s' (field 'state': positive, negative, static, learned "
+                                         "or any).", state);
+        f->states = (unsigned) r;
+        return 0;
+}
+
 static int store_error(sd_bus_error *error, int r, const char *what) {
         return sd_bus_error_set_errnof(error, r, "%s failed: %s", what, strerror(-r));
 }
@@ -296,23 +318,17 @@ static int list_entries(sd_bus_message *m, void *userdata, sd_bus_error *error, 
         r = sd_bus_message_read(m, "susssu", &ifname, &family, &state, &prefix, &cursor, &limit);
         if (r < 0)
                 return r;
-        if (ifname[0] != '\0') {
-                if (!entry_ifname_valid(ifname))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Invalid interface name '%.32s' (field 'interface').", ifname);
-                snprintf(f.ifname, sizeof(f.ifname), "%s", ifname);
-        }
+        r = filter_set_ifname(&f, ifname, error);
+        if (r < 0)
+                return r;
         r = entry_family_from_number(family);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Invalid family %u (field 'family': 0, 4 or 6).", family);
         f.family = r;
-        r = entry_states_from_string(state);
+        r = filter_set_states(&f, state, error);
         if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid state '%.32s' (field 'state': positive, negative, static, learned "
-                                         "or any).", state);
-        f.states = (unsigned) r;
+                return r;
         if (prefix[0] != '\0') {
                 if (entry_prefix_from_string(prefix, &f.prefix) < 0)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
@@ -639,18 +655,12 @@ static int method_flush(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(m, "ss", &ifname, &state);
         if (r < 0)
                 return r;
-        if (ifname[0] != '\0') {
-                if (!entry_ifname_valid(ifname))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Invalid interface name '%.32s' (field 'interface').", ifname);
-                snprintf(f.ifname, sizeof(f.ifname), "%s", ifname);
-        }
-        r = entry_states_from_string(state);
+        r = filter_set_ifname(&f, ifname, error);
         if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid state '%.32s' (field 'state': positive, negative, static, learned "
-                                         "or any).", state);
-        f.states = (unsigned) r;
+                return r;
+        r = filter_set_states(&f, state, error);
+        if (r < 0)
+                return r;
         keys = calloc(BUS_FLUSH_CHUNK, sizeof(*keys));
         records = calloc(BUS_FLUSH_CHUNK, sizeof(*records));
         if (!keys || !records)
