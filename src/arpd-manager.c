@@ -153,12 +153,17 @@ static void manager_collect_sniffing(Manager *m) {
                 else
                         link_sockets_close(&m->sniff_jobs[i].sockets); /* gone meanwhile */
         }
+        /* links that appeared while the thread ran (those it handled were attached or logged) */
+        for (size_t i = 0; i < m->n_links; i++) {
+                bool handled = false;
+
+                for (size_t j = 0; j < m->n_sniff_jobs && !handled; j++)
+                        handled = m->sniff_jobs[j].ifindex == m->links[i]->ifindex;
+                if (!handled && link_can_sniff(m->links[i]))
+                        (void) link_start(m->links[i]);
+        }
         m->sniff_jobs = mfree(m->sniff_jobs);
         m->n_sniff_jobs = 0;
-        /* links that appeared while the thread ran */
-        for (size_t i = 0; i < m->n_links; i++)
-                if (link_can_sniff(m->links[i]))
-                        (void) link_start(m->links[i]);
         log_info("Sniffing started on %zu interface%s.", m->n_links, m->n_links == 1 ? "" : "s");
 }
 
