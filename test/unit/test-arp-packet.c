@@ -19,6 +19,7 @@
 #include "macro.h"
 #include "packet-socket.h"
 #include "tests.h"
+#include "test-netns.h"
 
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a };
 static const uint8_t mac_b[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0b };
@@ -344,25 +345,6 @@ static void test_socket_args(void) {
 
 /* ---- socket test in a private network namespace (root only) ---- */
 
-/* /sys shows the namespace it was mounted in, so ask the kernel directly: IFF_RUNNING is set
- * once the link is up with carrier (for veth: both ends up). */
-static int wait_running(const char *ifname) {
-        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr = {};
-
-        if (s < 0)
-                return -errno;
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-        for (int i = 0; i < 300; i++) {
-                if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-                        return -errno;
-                if (ifr.ifr_flags & IFF_RUNNING)
-                        return 0;
-                usleep(10 * 1000);
-        }
-        return -ETIMEDOUT;
-}
-
 static int raw_send(int fd, int ifindex, const uint8_t *f, size_t len) {
         struct sockaddr_ll sll = {
                 .sll_family = AF_PACKET,
@@ -537,26 +519,7 @@ static void netns_child(void) {
 }
 
 static void test_socket_netns(void) {
-        int status = 0;
-        pid_t pid;
-
-        if (geteuid() != 0) {
-                fprintf(stderr, "SKIP: socket test in a network namespace needs root\n");
-                return;
-        }
-        fflush(NULL);
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid < 0)
-                return;
-        if (pid == 0)
-                netns_child();
-        CHECK(waitpid(pid, &status, 0) == pid);
-        CHECK(WIFEXITED(status));
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-                fprintf(stderr, "SKIP: socket test (see above)\n");
-        else
-                CHECK_INT_EQ(WEXITSTATUS(status), 0);
+        run_netns_child(netns_child, "the packet socket test");
 }
 
 int main(void) {

@@ -17,6 +17,7 @@
 #include "ndp-packet.h"
 #include "packet-socket.h"
 #include "tests.h"
+#include "test-netns.h"
 
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a };
 static const uint8_t mac_b[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0b };
@@ -461,23 +462,6 @@ static void test_build(void) {
 
 /* ---- against the real kernel, in a private network namespace (root only) ---- */
 
-static int wait_running(const char *ifname) {
-        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr = {};
-
-        if (s < 0)
-                return -errno;
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-        for (int i = 0; i < 300; i++) {
-                if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-                        return -errno;
-                if (ifr.ifr_flags & IFF_RUNNING)
-                        return 0;
-                usleep(10 * 1000);
-        }
-        return -ETIMEDOUT;
-}
-
 static const struct packet_ring_params small_ring = {
         .block_size = 16 * 4096,
         .n_blocks = 4,
@@ -609,30 +593,11 @@ static void netns_child(void) {
 }
 
 static void test_socket_netns(void) {
-        int status = 0;
-        pid_t pid;
-
         struct packet_ring ring = {};
 
         CHECK_INT_EQ(ndp_open(0, &ring), -EINVAL);
         CHECK_INT_EQ(packet_socket_send(-1, 1, ETH_P_IPV6, "x", 1), -EINVAL);
-        if (geteuid() != 0) {
-                fprintf(stderr, "SKIP: socket test in a network namespace needs root\n");
-                return;
-        }
-        fflush(NULL);
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid < 0)
-                return;
-        if (pid == 0)
-                netns_child();
-        CHECK(waitpid(pid, &status, 0) == pid);
-        CHECK(WIFEXITED(status));
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-                fprintf(stderr, "SKIP: socket test (see above)\n");
-        else
-                CHECK_INT_EQ(WEXITSTATUS(status), 0);
+        run_netns_child(netns_child, "the packet socket test");
 }
 
 int main(void) {

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "tests.h"
+#include "test-netns.h"
 
 #ifndef NDA_FLAGS_EXT
 #define NDA_FLAGS_EXT 15
@@ -945,27 +946,7 @@ static void netns_child(void) {
 }
 
 static void test_netns_end_to_end(void) {
-        pid_t pid;
-        int status = 0;
-
-        if (geteuid() != 0) {
-                fprintf(stderr, "SKIP netns end-to-end check: not root\n");
-                return;
-        }
-        fflush(NULL);
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid < 0)
-                return;
-        if (pid == 0)
-                netns_child();
-        CHECK(waitpid(pid, &status, 0) == pid);
-        CHECK(WIFEXITED(status));
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-                fprintf(stderr, "SKIP netns end-to-end check\n");
-                return;
-        }
-        CHECK_INT_EQ(WEXITSTATUS(status), 0);
+        run_netns_child(netns_child, "the netns end-to-end check");
 }
 
 int main(void) {
