@@ -37,6 +37,7 @@ struct Bus {
         int listen_fd;
         dev_t dev;
         ino_t ino;
+        int dirs_created;   /* parent directories bus_new() made (removed again if empty) */
         sd_event_source *listen_source;
         sd_id128_t id;
         BusClient *clients[BUS_MAX_CLIENTS];
@@ -992,18 +993,38 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
+/* Creates the missing parent directories of path; returns how many it created (the innermost
+ * ones), so that bus_free() removes exactly those again. */
 static int mkdir_parents(const char *path) {
         _cleanup_free_ char *p = strdup(path);
+        int created = 0;
 
         if (!p)
                 return -ENOMEM;
         for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
                 *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                if (mkdir(p, 0755) >= 0)
+                        created++;
+                else if (errno != EEXIST)
                         return -errno;
                 *s = '/';
         }
-        return 0;
+        return created;
+}
+
+/* Removes the n innermost parent directories of path, as long as they are empty. */
+static void rmdir_parents(const char *path, int n) {
+        _cleanup_free_ char *p = strdup(path);
+
+        for (int i = 0; p && i < n; i++) {
+                char *slash = strrchr(p, '/');
+
+                if (!slash || slash == p)
+                        return;
+                *slash = '\0';
+                if (rmdir(p) < 0)
+                        return;
+        }
 }
 
 /* Is something accepting connections at addr? */
@@ -1019,7 +1040,7 @@ int bus_new(Manager *m, const char *path, Bus **ret) {
         struct stat st;
         socklen_t len;
         Bus *b;
-        int r;
+        int r, dirs_created;
 
         if (strlen(path) >= sizeof(addr.sun_path))
                 return log_error_errno(ENAMETOOLONG, "Control socket path %s is too long (at most %zu bytes).", path,
@@ -1030,6 +1051,7 @@ int bus_new(Manager *m, const char *path, Bus **ret) {
         r = mkdir_parents(path);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the directory of the control socket %s: %m", path);
+        dirs_created = r;
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return log_error_errno(errno, "Cannot create the control socket: %m");
@@ -1062,7 +1084,8 @@ int bus_new(Manager *m, const char *path, Bus **ret) {
                 (void) unlink(path);
                 return log_oom();
         }
-        *b = (Bus) { .manager = m, .listen_fd = TAKE_FD(fd), .dev = st.st_dev, .ino = st.st_ino };
+        *b = (Bus) { .manager = m, .listen_fd = TAKE_FD(fd), .dev = st.st_dev, .ino = st.st_ino,
+                     .dirs_created = dirs_created };
         b->path = strdup(path);
         r = b->path ? sd_id128_randomize(&b->id) : -ENOMEM;
         if (r >= 0)
@@ -1090,8 +1113,10 @@ Bus *bus_free(Bus *b) {
         sd_event_source_disable_unref(b->listen_source);
         safe_close(b->listen_fd);
         /* Remove the socket only if it is still ours (a later instance may have replaced it). */
-        if (b->path && lstat(b->path, &st) == 0 && st.st_dev == b->dev && st.st_ino == b->ino)
+        if (b->path && lstat(b->path, &st) == 0 && st.st_dev == b->dev && st.st_ino == b->ino) {
                 (void) unlink(b->path);
+                rmdir_parents(b->path, b->dirs_created); /* only what bus_new() created, if empty */
+        }
         free(b->path);
         free(b);
         return NULL;
