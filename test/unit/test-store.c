@@ -41,12 +41,12 @@ static struct neigh_key key(const char *ifname, const char *addr) {
         return k;
 }
 
-/* A key for test number i (distinct for every i < 2^24). */
+/* A key for test number i in 198.18.0.0/15 (distinct for every i < 2^17). */
 static struct neigh_key key_n(const char *ifname, uint32_t i) {
         union in_addr_union a = {};
         struct neigh_key k = {};
 
-        a.in.s_addr = htonl(0x0a000000u | i);
+        a.in.s_addr = htonl(0xc6120000u | (i & 0x1ffffu)); /* 198.18.0.0 + i */
         CHECK_INT_EQ(neigh_key_make(&k, ifname, AF_INET, &a), 0);
         return k;
 }
@@ -429,10 +429,10 @@ static const char *list(Store *s, const char *ifname, int family) {
 
 static void test_foreach_order_filters(void) {
         static const char *const adds[][2] = {
-                { "eth1", "2001:db8::10" }, { "eth0", "10.0.0.10" },  { "eth10", "10.0.0.1" },
-                { "eth0", "2001:db8::9" },  { "eth1", "192.0.2.1" },  { "eth0", "10.0.0.2" },
-                { "eth0", "192.168.0.1" },  { "a", "2001:db8::1" },   { "eth0", "::1" },
-                { "eth1", "10.0.0.255" },   { "eth0", "10.0.1.0" },   { "eth0", "2001:db8::" },
+                { "eth1", "2001:db8::10" }, { "eth0", "198.18.0.10" },  { "eth10", "198.18.0.1" },
+                { "eth0", "2001:db8::9" },  { "eth1", "198.18.1.1" },  { "eth0", "198.18.0.2" },
+                { "eth0", "198.19.0.1" },  { "a", "2001:db8::1" },   { "eth0", "::1" },
+                { "eth1", "198.18.0.255" },   { "eth0", "198.18.1.0" },   { "eth0", "2001:db8::" },
         };
         Store *s = open_rw("order.lmdb");
         struct record r = rec(RECORD_POSITIVE, 1, 0);
@@ -446,20 +446,20 @@ static void test_foreach_order_filters(void) {
         CHECK_INT_EQ(store_flush(s), (int) ELEMENTSOF(adds));
 
         CHECK_STR_EQ(list(s, NULL, 0),
-                     "a/2001:db8::1 eth0/10.0.0.2 eth0/10.0.0.10 eth0/10.0.1.0 eth0/192.168.0.1 eth0/::1 "
-                     "eth0/2001:db8:: eth0/2001:db8::9 eth1/10.0.0.255 eth1/192.0.2.1 eth1/2001:db8::10 "
-                     "eth10/10.0.0.1");
-        CHECK_STR_EQ(list(s, "eth1", 0), "eth1/10.0.0.255 eth1/192.0.2.1 eth1/2001:db8::10");
+                     "a/2001:db8::1 eth0/198.18.0.2 eth0/198.18.0.10 eth0/198.18.1.0 eth0/198.19.0.1 eth0/::1 "
+                     "eth0/2001:db8:: eth0/2001:db8::9 eth1/198.18.0.255 eth1/198.18.1.1 eth1/2001:db8::10 "
+                     "eth10/198.18.0.1");
+        CHECK_STR_EQ(list(s, "eth1", 0), "eth1/198.18.0.255 eth1/198.18.1.1 eth1/2001:db8::10");
         CHECK_STR_EQ(list(s, "eth0", AF_INET6), "eth0/::1 eth0/2001:db8:: eth0/2001:db8::9");
-        CHECK_STR_EQ(list(s, "eth0", AF_INET), "eth0/10.0.0.2 eth0/10.0.0.10 eth0/10.0.1.0 eth0/192.168.0.1");
+        CHECK_STR_EQ(list(s, "eth0", AF_INET), "eth0/198.18.0.2 eth0/198.18.0.10 eth0/198.18.1.0 eth0/198.19.0.1");
         CHECK_STR_EQ(list(s, "eth10", AF_INET6), "");
         CHECK_STR_EQ(list(s, "eth", 0), "");
         CHECK_STR_EQ(list(s, "zz", 0), "");
         CHECK_STR_EQ(list(s, NULL, AF_INET6),
                      "a/2001:db8::1 eth0/::1 eth0/2001:db8:: eth0/2001:db8::9 eth1/2001:db8::10");
         CHECK_STR_EQ(list(s, NULL, AF_INET),
-                     "eth0/10.0.0.2 eth0/10.0.0.10 eth0/10.0.1.0 eth0/192.168.0.1 eth1/10.0.0.255 eth1/192.0.2.1 "
-                     "eth10/10.0.0.1");
+                     "eth0/198.18.0.2 eth0/198.18.0.10 eth0/198.18.1.0 eth0/198.19.0.1 eth1/198.18.0.255 eth1/198.18.1.1 "
+                     "eth10/198.18.0.1");
 
         /* stopping early, aborting */
         c = (struct collect) { .stop_after = 2, .stop_with = 7 };
@@ -467,7 +467,7 @@ static void test_foreach_order_filters(void) {
         CHECK_INT_EQ(c.n, 2);
         c = (struct collect) { .stop_after = 1, .stop_with = -EIO };
         CHECK_INT_EQ(store_foreach(s, "eth1", 0, collect_cb, &c), -EIO);
-        CHECK_STR_EQ(c.text, "eth1/10.0.0.255");
+        CHECK_STR_EQ(c.text, "eth1/198.18.0.255");
 
         /* bad filters */
         CHECK_INT_EQ(store_foreach(s, "", 0, collect_cb, &c), -EINVAL);
@@ -533,9 +533,9 @@ static void test_unknown_version(void) {
 
 static void test_eviction_order(void) {
         usec_t now = now_usec(CLOCK_REALTIME), min = 60 * USEC_PER_SEC;
-        struct neigh_key st = key("eth0", "10.0.0.1"), pold = key("eth0", "10.0.0.2"), pmid = key("eth0", "10.0.0.3"),
-                         nexp = key("eth0", "10.0.0.4"), nexp2 = key("eth0", "10.0.0.5"), nfresh = key("eth0", "10.0.0.6"),
-                         pnew = key("eth1", "10.0.0.7"), pnew2 = key("eth1", "10.0.0.8");
+        struct neigh_key st = key("eth0", "198.18.0.1"), pold = key("eth0", "198.18.0.2"), pmid = key("eth0", "198.18.0.3"),
+                         nexp = key("eth0", "198.18.0.4"), nexp2 = key("eth0", "198.18.0.5"), nfresh = key("eth0", "198.18.0.6"),
+                         pnew = key("eth1", "198.18.0.7"), pnew2 = key("eth1", "198.18.0.8");
         Store *s = open_opts("evict.lmdb", &(struct store_options) { .max_entries = 4, .negative_timeout = min });
         struct record out;
 
@@ -564,7 +564,7 @@ static void test_eviction_order(void) {
         /* then the positive seen 100 min ago; the static, older still, stays */
         CHECK_INT_EQ(put1(s, &pnew2, (struct record[]) { rec(RECORD_POSITIVE, now, 0) }), 1);
         CHECK_INT_EQ(store_get(s, &pold, &out), -ENOENT);
-        CHECK_STR_EQ(list(s, NULL, 0), "eth0/10.0.0.1 eth0/10.0.0.3 eth1/10.0.0.7 eth1/10.0.0.8");
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/198.18.0.1 eth0/198.18.0.3 eth1/198.18.0.7 eth1/198.18.0.8");
         CHECK_INT_EQ(store_get_counters(s)->evicted, 4);
 
         /* statics are never evicted, even beyond the bound */
@@ -837,7 +837,7 @@ static void test_two_handles(void) {
 }
 
 static void test_two_processes(void) {
-        struct neigh_key k1 = key("eth0", "198.51.100.1"), k2 = key("eth0", "198.51.100.2");
+        struct neigh_key k1 = key("eth0", "198.18.9.1"), k2 = key("eth0", "198.18.9.2");
         struct record out;
         int to_child[2], to_parent[2], status = 0;
         char c = 0;
@@ -918,7 +918,7 @@ static void test_map_resized_elsewhere(void) {
         CHECK_INT_EQ(count(s), 10001);
         CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 1) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
         CHECK_INT_EQ(count(s), 10002);
-        CHECK_STR_EQ(list(s, "eth0", 0), "eth0/10.0.0.0 eth0/10.0.0.1");
+        CHECK_STR_EQ(list(s, "eth0", 0), "eth0/198.18.0.0 eth0/198.18.0.1");
         store_free(s);
 }
 
@@ -943,7 +943,7 @@ static void test_benchmark(void) {
 
                 for (uint32_t i = 0; i < n; i++) {
                         /* scatter the keys: a daemon sees addresses in no particular order */
-                        uint32_t x = (i * 2654435761u) & 0xffffff;
+                        uint32_t x = (i * 2654435761u) & 0x1ffff; /* a permutation of 0 .. 2^17 - 1 */
                         struct neigh_key k = key_n(i % 4 ? "eth0" : "eth1", x);
 
                         r.last_seen = 1000 + i + pass * n;
@@ -963,7 +963,7 @@ static void test_benchmark(void) {
 
                 t0 = now_usec(CLOCK_MONOTONIC);
                 for (uint32_t i = 0; i < n; i++) {
-                        uint32_t x = (i * 2654435761u) & 0xffffff;
+                        uint32_t x = (i * 2654435761u) & 0x1ffff; /* a permutation of 0 .. 2^17 - 1 */
                         CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n(i % 4 ? "eth0" : "eth1", x) }, &out), 0);
                 }
                 get_s = elapsed(t0);
