@@ -298,12 +298,10 @@ static void log_binding_event(Link *l, const char *message_id, const char *what,
         log_event(LOG_NOTICE, message_id, msg, fields, ELEMENTSOF(fields));
 }
 
-void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct resolver_result *r) {
-        int q = 0;
-        /* EntryChanged costs a lookup, paid only while a control client listens. */
+void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,
+                   const struct resolver_result *r) {
         bool notify = r->write != WRITE_NONE && bus_has_subscribers(m->bus);
-        struct record old;
-        bool had = notify && store_get(m->store, k, &old) == 0;
+        int q = 0;
 
         for (unsigned i = 0; i < r->n_counters; i++)
                 link_count(l, r->counters[i]);
@@ -316,7 +314,7 @@ void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct 
                 link_count(l, STAT_STORE_ERRORS);
                 log_warning_errno(q, "%s: cannot stage a store change: %m", l->ifname);
         } else if (notify)
-                bus_notify(m->bus, k, had ? &old : NULL, r->write == WRITE_PUT ? &r->record : NULL, "invalidated");
+                bus_notify(m->bus, k, cur, r->write == WRITE_PUT ? &r->record : NULL, "invalidated");
 
         switch (r->event) {
         case EVENT_MAC_CHANGED:
@@ -365,7 +363,7 @@ static void manager_observe(Manager *m, Link *l, const struct observation *o) {
                 return;
         v = link_view(l);
         resolver_observe(&m->rcfg, &v, o, cur, now_usec(CLOCK_REALTIME), &res);
-        manager_apply(m, l, &k, &res);
+        manager_apply(m, l, &k, cur, &res);
 }
 
 void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len) {
@@ -471,7 +469,7 @@ static void manager_handle_miss(Manager *m, Link *l, const struct nl_neigh *n, b
                 if (r < 0)
                         log_debug_errno(r, "%s: sending a probe failed: %m", l->ifname);
         }
-        manager_apply(m, l, &k, &res);
+        manager_apply(m, l, &k, cur, &res);
 }
 
 static void manager_handle_neigh(Manager *m, const struct nlmsghdr *nlh, enum neigh_origin origin) {
@@ -532,7 +530,7 @@ static void manager_handle_neigh(Manager *m, const struct nlmsghdr *nlh, enum ne
         if (manager_lookup(m, l, &k, &rec, &cur) < 0)
                 return;
         resolver_kernel_event(&m->rcfg, &ev, cur, now_usec(CLOCK_REALTIME), &res);
-        manager_apply(m, l, &k, &res);
+        manager_apply(m, l, &k, cur, &res);
 }
 
 static void manager_process_nlmsg(Manager *m, const struct nlmsghdr *nlh, enum neigh_origin origin) {

@@ -78,8 +78,10 @@ Link *manager_get_link(Manager *m, int ifindex);
 /* True if the options name this interface (or name none). */
 bool manager_wants_link(Manager *m, const char *ifname);
 
-/* Carries out the resolver's result for link l and key k (store write, counters, events). */
-void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct resolver_result *r);
+/* Carries out the resolver's result for link l and key k (store write, counters, events); cur is
+ * the record the decision was made on (NULL if none), reused for change signals. */
+void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,
+                   const struct resolver_result *r);
 /* Handles one decoded ARP frame received on l. */
 void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len);
 /* Handles one NS/NA frame received on l (ndp-packet.h): learns what it teaches. */
