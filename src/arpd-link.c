@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <net/if_arp.h>
@@ -12,6 +13,7 @@
 #include "packet-socket.h"
 #include "arpd-link.h"
 #include "arpd-manager.h"
+#include "arpd-neighbor.h"
 #include "log.h"
 #include "ndp-packet.h"
 
@@ -22,6 +24,8 @@
 int link_new(Manager *m, int ifindex, const char *ifname, Link **ret) {
         Link *l;
 
+        assert(m);
+        assert(ret);
         if (!ifname || strlen(ifname) >= IFNAMSIZ)
                 return -EINVAL;
         l = calloc(1, sizeof(*l));
@@ -74,35 +78,33 @@ static void link_check_sysctl_family(Link *l, const char *proto, const char *wha
 
         if (strcmp(proto, "ipv6") == 0 && read_sysctl_int(proto, "conf", l->ifname, "disable_ipv6", &disabled) == 0 &&
             disabled) {
-                log_info("%s: IPv6 is disabled on this interface; not checking net.ipv6.neigh.%s.*.", l->ifname,
-                         l->ifname);
+                log_link_info(l, "IPv6 is disabled on this interface; not checking net.ipv6.neigh.%s.*.", l->ifname);
                 return;
         }
         if (read_sysctl_int(proto, "neigh", l->ifname, "app_solicit", &app) < 0 ||
             read_sysctl_int(proto, "neigh", l->ifname, "mcast_solicit", &mcast) < 0 ||
             read_sysctl_int(proto, "neigh", l->ifname, "ucast_solicit", &ucast) < 0) {
-                log_warning("%s: cannot read net.%s.neigh.%s.* sysctls; not checking them.", l->ifname, proto,
-                            l->ifname);
+                log_link_warning(l, "cannot read net.%s.neigh.%s.* sysctls; not checking them.", proto, l->ifname);
                 return;
         }
-        log_info("%s: %s app_solicit=%d mcast_solicit=%d ucast_solicit=%d", l->ifname, proto, app, mcast, ucast);
+        log_link_info(l, "%s app_solicit=%d mcast_solicit=%d ucast_solicit=%d", proto, app, mcast, ucast);
         if (app == 0)
-                log_warning("%s: net.%s.neigh.%s.app_solicit is 0: the kernel will never ask arpd about "
-                            "unresolved neighbours, so arpd only learns. Set it to at least 1 (see arpd(8)).",
-                            l->ifname, proto, l->ifname);
+                log_link_warning(l, "net.%s.neigh.%s.app_solicit is 0: the kernel will never ask arpd about "
+                                 "unresolved neighbours, so arpd only learns. Set it to at least 1 (see arpd(8)).",
+                                 proto, l->ifname);
         if (o->kernel_broadcast_off && mcast != 0)
-                log_warning("%s: -k was given but net.%s.neigh.%s.mcast_solicit is %d: the kernel still "
-                            "sends its own %s. Set it to 0 (see arpd(8)).",
-                            l->ifname, proto, l->ifname, mcast, what);
+                log_link_warning(l, "-k was given but net.%s.neigh.%s.mcast_solicit is %d: the kernel still "
+                                 "sends its own %s. Set it to 0 (see arpd(8)).",
+                                 proto, l->ifname, mcast, what);
         if (o->kernel_broadcast_off && mcast == 0)
-                log_info("%s: kernel %s are off (net.%s.neigh.%s.mcast_solicit=0): %s.",
-                         l->ifname, what, proto, l->ifname,
+                log_link_info(l, "kernel %s are off (net.%s.neigh.%s.mcast_solicit=0): %s.",
+                         what, proto, l->ifname,
                          o->active_probes > 0 ? "arpd's probes resolve unknown hosts"
                                               : "only addresses in arpd's store can be resolved");
         if (mcast == 0 && o->active_probes == 0)
-                log_warning("%s: net.%s.neigh.%s.mcast_solicit is 0 and arpd is passive (-a 0): addresses arpd "
-                            "has never seen cannot be resolved at all. Use -a N or raise mcast_solicit.",
-                            l->ifname, proto, l->ifname);
+                log_link_warning(l, "net.%s.neigh.%s.mcast_solicit is 0 and arpd is passive (-a 0): addresses arpd "
+                                 "has never seen cannot be resolved at all. Use -a N or raise mcast_solicit.",
+                                 proto, l->ifname);
 }
 
 void link_check_sysctl(Link *l) {
@@ -121,7 +123,7 @@ void link_check_sysctl(Link *l) {
 static void link_on_arp_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
         Link *l = userdata;
 
-        manager_handle_arp(l->manager, l, frame, len);
+        neighbor_handle_arp(l->manager, l, frame, len);
 }
 
 static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -144,7 +146,7 @@ static void link_on_ndp_frame(const uint8_t *frame, size_t len, bool truncated, 
                 link_count(l, STAT_REJ_NDP_MALFORMED);
                 return;
         }
-        manager_handle_ndp(l->manager, l, frame, len);
+        neighbor_handle_ndp(l->manager, l, frame, len);
 }
 
 static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -224,33 +226,33 @@ int link_attach(Link *l, struct link_sockets *s) {
                 if (s->arp_fd < 0) {
                         r = s->arp_fd;
                         link_sockets_close(s);
-                        return log_error_errno(r, "%s: cannot open an ARP packet socket: %m%s", l->ifname,
-                                               r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
+                        return log_link_error_errno(l, r, "cannot open an ARP packet socket: %m%s",
+                                                    r == -EPERM ? " (arpd needs CAP_NET_RAW)" : "");
                 }
                 l->arp_fd = TAKE_FD(s->arp_fd);
                 l->arp_ring = s->arp_ring;
                 r = link_watch(l, l->arp_fd, &l->arp_source, link_on_arp);
                 if (r < 0) {
                         link_sockets_close(s);
-                        return log_error_errno(r, "%s: cannot watch the packet socket: %m", l->ifname);
+                        return log_link_error_errno(l, r, "cannot watch the packet socket: %m");
                 }
         }
         if (family != AF_INET) {
                 if (s->ndp_fd < 0)
-                        log_full_errno(family == AF_INET6 ? LOG_ERR : LOG_WARNING, s->ndp_fd,
-                                       "%s: cannot open an NDP packet socket (%m): serving IPv6 without sniffing "
-                                       "neighbour discovery.", l->ifname);
+                        log_link_full_errno(l, family == AF_INET6 ? LOG_ERR : LOG_WARNING, s->ndp_fd,
+                                            "cannot open an NDP packet socket (%m): serving IPv6 without sniffing "
+                                            "neighbour discovery.");
                 else {
                         l->ndp_fd = TAKE_FD(s->ndp_fd);
                         l->ndp_ring = s->ndp_ring;
                         r = link_watch(l, l->ndp_fd, &l->ndp_source, link_on_ndp);
                         if (r < 0)
-                                log_warning_errno(r, "%s: cannot watch the NDP packet socket: %m", l->ifname);
+                                log_link_warning_errno(l, r, "cannot watch the NDP packet socket: %m");
                 }
         }
         link_sockets_close(s); /* whatever was not taken */
         manager_schedule_sysctl_check(m);
-        log_info("%s: serving%s (ifindex %d).", l->ifname, family == AF_INET6 ? " IPv6" : "", l->ifindex);
+        log_link_info(l, "serving%s (ifindex %d).", family == AF_INET6 ? " IPv6" : "", l->ifindex);
         return 0;
 }
 
@@ -259,8 +261,8 @@ bool link_can_sniff(Link *l) {
                 return true;
         /* said once: this is asked again on every RTM_NEWLINK */
         if (!l->not_ethernet_noted)
-                log_info("%s: not an Ethernet link (type %u): mirroring the kernel only, no ARP/NDP sniffing.",
-                         l->ifname, l->type);
+                log_link_info(l, "not an Ethernet link (type %u): mirroring the kernel only, no ARP/NDP sniffing.",
+                              l->type);
         l->not_ethernet_noted = true;
         return false;
 }
@@ -301,6 +303,15 @@ void link_remove_prefix(Link *l, const struct in_prefix *p) {
                         l->prefixes[i] = l->prefixes[--l->n_prefixes];
                         return;
                 }
+}
+
+void link_collect_drops(Link *l) {
+        uint64_t drops;
+
+        if (l->arp_fd >= 0 && packet_socket_drops(l->arp_fd, &drops) == 0)
+                l->stats.v[STAT_PACKET_DROPS] += drops;
+        if (l->ndp_fd >= 0 && packet_socket_drops(l->ndp_fd, &drops) == 0)
+                l->stats.v[STAT_PACKET_DROPS] += drops;
 }
 
 struct link_view link_view(const Link *l) {

@@ -12,9 +12,12 @@
 #include <systemd/sd-event.h>
 
 #include "addr-util.h"
+#include "log.h"
+#include "macro.h"
 #include "packet-socket.h"
 #include "resolver.h"
 #include "stats.h"
+#include "token-bucket.h"
 
 typedef struct Manager Manager;
 
@@ -60,6 +63,7 @@ typedef struct Link {
 int link_new(Manager *m, int ifindex, const char *ifname, Link **ret);
 /* Stops and frees; accepts NULL; returns NULL. */
 Link *link_free(Link *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Link *, link_free);
 
 /* A link's packet sockets with their rings, opened apart from the Link so that another thread
  * can do it (setting up a ring waits for an RCU grace period in the kernel). */
@@ -84,7 +88,11 @@ void link_stop(Link *l);
 
 int link_add_prefix(Link *l, const struct in_prefix *p);    /* 0 added, 1 already there, -E2BIG */
 void link_remove_prefix(Link *l, const struct in_prefix *p);
+/* What the resolver knows about the link (resolver.h). */
 struct link_view link_view(const Link *l);
+/* Adds the kernel's drop counts of the link's packet sockets (since the last call) to
+ * packet_drops. */
+void link_collect_drops(Link *l);
 
 /* Reads the interface's neighbour sysctls (once) and warns about settings that make arpd useless
  * or dangerous. The manager calls it a little after READY, since the systemd unit applies the
@@ -103,3 +111,14 @@ int link_send_ndp_probe(Link *l, const struct in6_addr *target, const struct lla
 static inline void link_count(Link *l, enum stat_id id) {
         l->stats.v[id]++;
 }
+
+/* Logging about one link: "IFNAME: message", with INTERFACE= in the journal (log.h). */
+#define log_link_full_errno(l, level, error, ...) log_interface_internal((l)->ifname, level, error, __VA_ARGS__)
+#define log_link_debug(l, ...) (void) log_link_full_errno(l, LOG_DEBUG, 0, __VA_ARGS__)
+#define log_link_info(l, ...) (void) log_link_full_errno(l, LOG_INFO, 0, __VA_ARGS__)
+#define log_link_notice(l, ...) (void) log_link_full_errno(l, LOG_NOTICE, 0, __VA_ARGS__)
+#define log_link_warning(l, ...) (void) log_link_full_errno(l, LOG_WARNING, 0, __VA_ARGS__)
+#define log_link_error(l, ...) (void) log_link_full_errno(l, LOG_ERR, 0, __VA_ARGS__)
+#define log_link_debug_errno(l, r, ...) log_link_full_errno(l, LOG_DEBUG, r, __VA_ARGS__)
+#define log_link_warning_errno(l, r, ...) log_link_full_errno(l, LOG_WARNING, r, __VA_ARGS__)
+#define log_link_error_errno(l, r, ...) log_link_full_errno(l, LOG_ERR, r, __VA_ARGS__)

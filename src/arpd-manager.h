@@ -2,10 +2,26 @@
 #pragma once
 
 /*
- * The manager owns the event loop, the store, the rtnetlink sockets and the links. It turns
- * decoded input (ARP frames from the links, kernel neighbour messages, misses) into resolver
- * decisions and carries them out: answers go out at once in one netlink batch per wakeup, store
- * changes are staged and committed together (at the latest COMMIT_DELAY after the first one).
+ * The manager owns the event loop, the store, the rtnetlink state (arpd-rtnl.h), the links
+ * (arpd-link.h) and the control endpoint (arpd-control.h). This file pair is its lifecycle and
+ * its plumbing: start and stop, the list of links, commit batching (store changes are staged and
+ * committed together, at the latest MANAGER_COMMIT_DELAY_USEC after the first one), timers and
+ * signals, and the two narrow APIs the transport uses:
+ *
+ *   - operations (manager_add_static() ...): the operator's changes, carried out by entry-ops.h on
+ *     the manager's store after committing what the daemon staged, then published;
+ *   - queries (manager_get_entry(), manager_list() ...): read-only, they never write or sync.
+ *
+ * Changes are published to observers (manager_add_observer()): every store change the daemon
+ * decides (arpd-neighbor.c) or an operation makes, each with its origin, plus one "folded" notice
+ * when a bulk operation reported only its first MANAGER_BULK_REPORT_MAX changes one by one. The
+ * control endpoint is such an observer; the manager knows nothing about D-Bus.
+ *
+ * The decisions themselves are the resolver's (resolver.h); neighbour handling (observe, miss,
+ * kernel event, apply) is arpd-neighbor.h; the statistics and STATUS= are arpd-stats.h.
+ *
+ * Not thread-safe: everything runs in the event loop's thread (the sniffing thread only opens
+ * sockets, see arpd-manager.c).
  */
 
 #include <pthread.h>
@@ -14,30 +30,52 @@
 
 #include "arpd-link.h"
 #include "arpd-options.h"
+#include "arpd-rtnl.h"
+#include "entry-format.h"
+#include "loadfile.h"
+#include "macro.h"
 #include "resolver.h"
 #include "store.h"
 
 #define MANAGER_COMMIT_DELAY_USEC (50 * USEC_PER_MSEC)
-#define MANAGER_NL_RCVBUF (32 * 1024 * 1024)
 #define MANAGER_MAX_LINKS 4096
 /* The unit applies the neighbour sysctls right after READY (ExecStartPost=): check them after that. */
 #define MANAGER_SYSCTL_CHECK_DELAY_USEC (2 * USEC_PER_SEC)
+/* A bulk operation (flush, load) publishes at most this many changes one by one, then one
+ * "folded" notice with the count of the rest. */
+#define MANAGER_BULK_REPORT_MAX 4096
+#define MANAGER_MAX_OBSERVERS 4
+
+typedef struct Control Control;
+
+/* Where a published change came from. */
+enum change_origin {
+        CHANGE_DAEMON,   /* decided by the resolver: learned, invalidated, probed */
+        CHANGE_OPERATOR, /* an operation: add, delete, flush, load */
+};
+
+struct manager_observer {
+        /* old: what was stored (NULL: nothing); new: what is stored now (NULL: deleted). */
+        void (*changed)(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
+                        const struct record *new, void *userdata);
+        /* n more changes of a bulk operation were not reported one by one; ifname: its interface
+         * filter ("" for all). */
+        void (*folded)(Manager *m, uint64_t n, const char *ifname, void *userdata);
+        /* True while this observer wants changed() at all (computing them costs lookups). */
+        bool (*wants_changes)(Manager *m, void *userdata);
+        void *userdata;
+};
 
 typedef struct Manager {
         sd_event *event;
         const struct arpd_options *opts;
         struct resolver_config rcfg;
         Store *store;
-        struct Bus *bus;         /* the control endpoint (arpd-bus.h), NULL if disabled */
+        Control *control;        /* the control endpoint, NULL if disabled */
+        Rtnl rtnl;
 
-        struct mnl_socket *nl_events;
-        struct mnl_socket *nl_cmd;
-        sd_event_source *nl_events_source;
-        sd_event_source *nl_cmd_source;
-        uint32_t seq;
-        uint32_t dump_seq;       /* seq of the neighbour dump in flight, 0 if none */
-        unsigned pending_dumps;  /* dumps to request after lost events (DUMP_* bits) */
-        bool resyncing;          /* events were lost: draining stale ones before re-dumping */
+        struct manager_observer observers[MANAGER_MAX_OBSERVERS];
+        size_t n_observers;
 
         Link **links;
         size_t n_links;
@@ -55,18 +93,20 @@ typedef struct Manager {
         sd_event_source *sniff_done;
         usec_t first_staged;     /* CLOCK_MONOTONIC of the oldest uncommitted change */
 
-        /* answers to misses, sent as one netlink batch per wakeup */
-        uint8_t *tx;
-        size_t tx_len;
-        unsigned tx_count;
-
         struct stats global;     /* counters not tied to a managed link */
         bool ready;
         char last_status[256];
 } Manager;
 
+/* Allocates a manager and its event loop; opens nothing. */
 int manager_new(const struct arpd_options *opts, Manager **ret);
 Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* The steps of manager_start(), separately for tests that drive a Manager without sockets. */
+int manager_open_store(Manager *m);
+/* The commit, sync and status timers. */
+int manager_setup_timers(Manager *m);
 
 /* Opens the store and sockets, dumps links, addresses and neighbours synchronously, commits, and
  * reports READY=1. */
@@ -74,23 +114,46 @@ int manager_start(Manager *m);
 /* Runs the loop until SIGTERM/SIGINT; flushes, syncs and logs statistics on the way out. */
 int manager_run(Manager *m);
 
+/* ---- links ---- */
 Link *manager_get_link(Manager *m, int ifindex);
+Link *manager_get_link_by_name(Manager *m, const char *ifname);
 /* True if the options name this interface (or name none). */
 bool manager_wants_link(Manager *m, const char *ifname);
+/* An RTM_NEWLINK / RTM_DELLINK (decoded): adds, renames, updates or drops the link. */
+void manager_link_update(Manager *m, const struct nl_link *nl);
+/* An RTM_NEWADDR / RTM_DELADDR (decoded). */
+void manager_addr_update(Manager *m, const struct nl_addr *a);
 
-/* Carries out the resolver's result for link l and key k (store write, counters, events); cur is
- * the record the decision was made on (NULL if none), reused for change signals. */
-void manager_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,
-                   const struct resolver_result *r);
-/* Handles one decoded ARP frame received on l. */
-void manager_handle_arp(Manager *m, Link *l, const void *frame, size_t len);
-/* Handles one NS/NA frame received on l (ndp-packet.h): learns what it teaches. */
-void manager_handle_ndp(Manager *m, Link *l, const void *frame, size_t len);
-
+/* ---- commit batching ---- */
 /* Makes sure staged changes are committed within MANAGER_COMMIT_DELAY_USEC. */
 void manager_schedule_commit(Manager *m);
+/* Commits what is staged now (a write: never called by a read-only query). */
 int manager_commit(Manager *m);
 /* Checks the sysctls of links not checked yet, MANAGER_SYSCTL_CHECK_DELAY_USEC from now. */
 void manager_schedule_sysctl_check(Manager *m);
-/* Writes every link's counters to the journal (one entry per interface). */
-void manager_log_stats(Manager *m);
+
+/* ---- change publication ---- */
+int manager_add_observer(Manager *m, const struct manager_observer *o);
+void manager_remove_observer(Manager *m, void *userdata);
+/* True if some observer wants changes now. */
+bool manager_has_observers(Manager *m);
+void manager_publish(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
+                     const struct record *new);
+
+/* ---- operations (writes) ----
+ * Each commits what the daemon staged first, runs the entry-ops.h operation, publishes what it
+ * changed (CHANGE_OPERATOR), renews the read snapshot and, with -p 0, syncs. Return values as
+ * entry-ops.h. */
+int manager_add_static(Manager *m, const struct neigh_key *k, const struct lladdr *ll);
+int manager_delete(Manager *m, const struct neigh_key *k);
+int manager_flush(Manager *m, const struct entry_filter *f, uint64_t *ret_count);
+int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t *ret_failed);
+
+/* ---- queries (read-only: no commit, no sync) ----
+ * They see what is committed plus what the daemon has staged (store_get) or what is committed
+ * (listings and counts: staged changes appear at most MANAGER_COMMIT_DELAY_USEC later). */
+int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret);
+int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_key *after, store_foreach_t cb,
+                 void *userdata);
+int manager_count_entries(Manager *m, size_t *ret);
+const char *manager_store_path(const Manager *m);

@@ -11,6 +11,7 @@
 #include <syslog.h>
 
 #include "arpd-options.h"
+#include "ifname-util.h"
 #include "macro.h"
 #include "store.h"
 
@@ -138,20 +139,6 @@ static int parse_decimal(const char *s, double *ret) {
                 return -EINVAL;
         *ret = d;
         return 0;
-}
-
-/* 1..IFNAMSIZ-1 bytes, no '/', ':' or whitespace, not "." or "..": what the kernel accepts. */
-static bool ifname_valid(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n >= IFNAMSIZ)
-                return false;
-        if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || isspace((unsigned char) *p))
-                        return false;
-        return true;
 }
 
 static int default_db_path(const char *env_state_dir, char **ret) {

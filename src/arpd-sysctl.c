@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ifname-util.h"
 #include "arpd-options.h"
 #include "log.h"
 #include "macro.h"
@@ -66,18 +67,6 @@ static int value_for(const char *key, unsigned active_probes, bool kernel_broadc
         if (kernel_broadcast_off)
                 return 0;
         return active_probes >= 2 ? 1 : 3 - (int) active_probes;
-}
-
-/* What the kernel accepts as a name, and nothing that could leave the paths built from it. */
-static bool ifname_ok(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
-                        return false;
-        return true;
 }
 
 static int read_int_file(const char *path, int *ret) {
@@ -394,7 +383,7 @@ int main(int argc, char **argv) {
         }
         verb = argv[1];
         ifname = argv[2];
-        if (!ifname_ok(ifname)) {
+        if (!ifname_valid(ifname)) {
                 log_error("Invalid interface name '%s'.", ifname);
                 return 2;
         }

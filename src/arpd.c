@@ -12,6 +12,7 @@
 
 #include "arpd-manager.h"
 #include "arpd-options.h"
+#include "entry-ops.h"
 #include "loadfile.h"
 #include "log.h"
 #include "store.h"
@@ -34,7 +35,7 @@ static int list_one(const struct neigh_key *k, const struct record *r, void *use
 static int run_list(const struct arpd_options *o) {
         struct store_options so = { .read_only = true, .max_entries = o->max_entries };
         struct list_ctx c = { .now = now_usec(CLOCK_REALTIME) };
-        Store *s = NULL;
+        _cleanup_(store_freep) Store *s = NULL;
         int r;
 
         r = store_open(o->db_path, &so, &s);
@@ -52,51 +53,59 @@ static int run_list(const struct arpd_options *o) {
                 log_error_errno(r, "Listing %s failed: %m", o->db_path);
         if (fflush(stdout) != 0 && r >= 0)
                 r = log_error_errno(errno, "Writing the listing failed: %m");
-        store_free(s);
         return r < 0 ? r : 0;
 }
 
 static int run_load(const struct arpd_options *o) {
         struct store_options so = { .max_entries = o->max_entries, .negative_timeout = o->negative_timeout };
         const char *name = strcmp(o->load_file, "-") == 0 ? "<stdin>" : o->load_file;
+        _cleanup_(load_list_done) struct load_list list = {};
+        _cleanup_(store_freep) Store *s = NULL;
+        char err[512];
+        size_t failed = 0;
         FILE *f = stdin;
-        Store *s = NULL;
         int r;
 
-        if (f != NULL && strcmp(o->load_file, "-") != 0) {
+        if (strcmp(o->load_file, "-") != 0) {
                 f = fopen(o->load_file, "re");
                 if (!f)
                         return log_error_errno(errno, "Cannot open %s: %m", o->load_file);
         }
-        r = store_open(o->db_path, &so, &s);
-        if (r >= 0) {
-                r = loadfile_load(s, f, name, now_usec(CLOCK_REALTIME));
-                if (r >= 0) {
-                        int q = store_sync(s);
-                        if (q < 0)
-                                log_warning_errno(q, "Syncing %s failed: %m", o->db_path);
-                        log_info("Loaded %d entr%s from %s into %s.", r, r == 1 ? "y" : "ies", name, o->db_path);
-                } else
-                        log_error("Nothing from %s was stored.", name);
-        }
-        store_free(s);
+        r = loadfile_read(f, name, &list, err, sizeof(err));
         if (f != stdin)
                 fclose(f);
-        return r < 0 ? r : 0;
+        if (r < 0) {
+                log_error("%s", err);
+                log_error("Nothing from %s was stored.", name);
+                return r;
+        }
+        r = store_open(o->db_path, &so, &s);
+        if (r < 0)
+                return r; /* store_open() logged why */
+        r = entry_load(s, list.entries, list.n, now_usec(CLOCK_REALTIME), NULL, &failed);
+        if (r < 0) {
+                log_error_errno(r, "%s:%lu: cannot store the entry: %m", name, list.n > 0 ? list.lines[failed] : 0UL);
+                log_error("Nothing from %s was stored.", name);
+                return r;
+        }
+        int q = store_sync(s);
+        if (q < 0)
+                log_warning_errno(q, "Syncing %s failed: %m", o->db_path);
+        log_info("Loaded %d entr%s from %s into %s.", r, r == 1 ? "y" : "ies", name, o->db_path);
+        return 0;
 }
 
 static int run_daemon(const struct arpd_options *o) {
-        Manager *m = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
         r = manager_new(o, &m);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the daemon: %m");
         r = manager_start(m);
-        if (r >= 0)
-                r = manager_run(m);
-        manager_free(m);
-        return r;
+        if (r < 0)
+                return r;
+        return manager_run(m);
 }
 
 int main(int argc, char **argv) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "entry-format.h"
+#include "ifname-util.h"
 #include "macro.h"
 
 int entry_states_from_string(const char *s) {
@@ -71,20 +72,6 @@ int entry_prefix_from_string(const char *s, struct in_prefix *ret) {
         return 0;
 }
 
-bool entry_ifname_valid(const char *s) {
-        size_t n;
-
-        if (!s)
-                return false;
-        n = strlen(s);
-        if (n == 0 || n >= IFNAMSIZ)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (*p == '/' || *p == ':' || isspace((unsigned char) *p) || iscntrl((unsigned char) *p))
-                        return false;
-        return true;
-}
-
 bool entry_filter_match(const struct entry_filter *f, const struct neigh_key *k, const struct record *r) {
         unsigned states = f->states != 0 ? f->states : ENTRY_STATES_ALL;
 
@@ -97,6 +84,18 @@ bool entry_filter_match(const struct entry_filter *f, const struct neigh_key *k,
         if (f->has_prefix && !in_prefix_contains(&f->prefix, k->family, &k->addr))
                 return false;
         return true;
+}
+
+const char *entry_change_kind(const struct record *old, const struct record *new, const char *removed_kind) {
+        if (!new)
+                return old ? removed_kind : NULL;
+        if (!old)
+                return "new";
+        if (new->state == RECORD_NEGATIVE && old->state != RECORD_NEGATIVE)
+                return "invalidated";
+        if (new->state != old->state || !lladdr_equal(&new->lladdr, &old->lladdr))
+                return "changed";
+        return NULL;
 }
 
 const char *entry_cursor_format(const struct neigh_key *k, char *buf) {
@@ -119,7 +118,7 @@ int entry_cursor_parse(const char *s, struct neigh_key *ret) {
                 return -EINVAL;
         memcpy(ifname, s, (size_t) (slash - s));
         ifname[slash - s] = '\0';
-        if (!entry_ifname_valid(ifname))
+        if (!ifname_valid(ifname))
                 return -EINVAL;
         if (in_addr_from_string(slash + 1, &family, &a) < 0)
                 return -EINVAL;
@@ -281,7 +280,7 @@ int entry_unpack(const uint8_t *buf, struct neigh_key *k, struct record *r) {
                 return -EBADMSG;
         memcpy(ifname, buf, IFNAMSIZ);
         family = buf[16] == 4 ? AF_INET : buf[16] == 6 ? AF_INET6 : -1;
-        if (family < 0 || !entry_ifname_valid(ifname))
+        if (family < 0 || !ifname_valid(ifname))
                 return -EBADMSG;
         if (record_state_from_string(record_state_to_string(buf[17])) != buf[17] ||
             record_source_from_string(record_source_to_string(buf[18])) != buf[18] || buf[19] > LLADDR_MAX)
@@ -374,7 +373,7 @@ int entry_bus_read(sd_bus_message *m, struct neigh_key *k, struct record *r) {
         q = sd_bus_message_exit_container(m);
         if (q < 0)
                 return q;
-        if (!entry_ifname_valid(ifname) || in_addr_from_string(addr, &family, &a) < 0 ||
+        if (!ifname_valid(ifname) || in_addr_from_string(addr, &family, &a) < 0 ||
             neigh_key_make(k, ifname, family, &a) < 0)
                 return -EBADMSG;
         st = record_state_from_string(state);

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * What the control endpoint (arpd-bus) and arpctl agree on about store entries: the filters of a
+ * What the control endpoint (arpd-control) and arpctl agree on about store entries: the filters of a
  * listing, the paging cursor, the D-Bus wire form of one entry and its JSON form. The record
  * itself stays record.h's; this module only names and matches it. Both the daemon (online
  * listings) and arpctl (offline --database listings) filter with entry_filter_match(), so the two
@@ -49,11 +49,14 @@ int entry_family_from_number(unsigned n);
  * length are allowed and ignored. -EINVAL for anything else (bad address, length out of range,
  * blanks). */
 int entry_prefix_from_string(const char *s, struct in_prefix *ret);
-/* Interface names as the store accepts them: 1..15 bytes, no '/', ':', blanks or control
- * characters. */
-bool entry_ifname_valid(const char *s);
 
 bool entry_filter_match(const struct entry_filter *f, const struct neigh_key *k, const struct record *r);
+
+/* How a record changed, in the words of EntryChanged and "arpctl monitor": "new" (nothing was
+ * stored), "changed" (state or lladdr differ), "invalidated" (it became negative), or
+ * removed_kind when it was deleted (new NULL); NULL when there is nothing to tell (both NULL, or
+ * neither state nor lladdr changed). */
+const char *entry_change_kind(const struct record *old, const struct record *new, const char *removed_kind);
 
 /* Writes the cursor for k into buf (ENTRY_CURSOR_MAX bytes); returns buf. */
 const char *entry_cursor_format(const struct neigh_key *k, char *buf);

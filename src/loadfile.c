@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <threads.h>
 
+#include "ifname-util.h"
 #include "loadfile.h"
-#include "log.h"
 #include "macro.h"
-#include "store.h"
 
 /* No valid line has more fields than "ADDR dev IF lladdr MAC" + 5 flags + a state. */
 #define LOADFILE_MAX_FIELDS 16
@@ -19,8 +21,6 @@
 #define FIELD_MAX (LLADDR_STRLEN + 1)
 /* Negative ages beyond a century are nonsense (and would not survive a round trip). */
 #define NEG_AGE_MAX_SEC (100ULL * 365 * 24 * 3600)
-/* Entries one load may hold in memory before the transaction; more is refused. */
-#define LOADFILE_MAX_ENTRIES STORE_DEFAULT_MAX_ENTRIES
 
 struct field {
         const char *p;
@@ -96,18 +96,13 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-/* As the kernel's dev_valid_name(), minus names starting with a digit (those would be read back
- * as classic ifindex lines) and control characters. */
+/* ifname-util's rule, minus names starting with a digit (those would be read back as classic
+ * ifindex lines). */
 static int parse_ifname(const struct field *f, char ret[IFNAMSIZ], const char **error) {
         if (f->len >= IFNAMSIZ)
                 return reject(error, "interface name longer than 15 characters", f);
-        if (field_is(f, ".") || field_is(f, "..") || is_digit(f->p[0]))
+        if (is_digit(f->p[0]) || !ifname_valid_n(f->p, f->len))
                 return reject(error, "invalid interface name", f);
-        for (size_t i = 0; i < f->len; i++) {
-                unsigned char c = (unsigned char) f->p[i];
-                if (c == '/' || c == ':' || c < 0x20 || c == 0x7f)
-                        return reject(error, "invalid interface name", f);
-        }
         memset(ret, 0, IFNAMSIZ);
         memcpy(ret, f->p, f->len);
         return 0;
@@ -408,49 +403,35 @@ void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct recor
         fprintf(f, "# %s %s unknown state %d\n", k->ifname, addr, (int) r->state);
 }
 
-struct staged_entry {
-        struct neigh_key key;
-        struct record rec;
-        unsigned long line;
-};
-
-static void store_txn_abortp(StoreTxn **t) {
-        store_txn_abort(*t);
+void load_list_done(struct load_list *l) {
+        l->entries = mfree(l->entries);
+        l->lines = mfree(l->lines);
+        l->n = 0;
 }
 
-static int entry_to_record(const struct load_entry *e, usec_t now_rt, struct staged_entry *ret) {
-        struct record rec = {
-                .state = e->state,
-                .source = SOURCE_LOAD,
-                .first_seen = now_rt,
-                .last_seen = now_rt,
-        };
-        int r;
+static int read_error(char *err, size_t errlen, int r, const char *fmt, ...) _printf_(4, 5);
+static int read_error(char *err, size_t errlen, int r, const char *fmt, ...) {
+        va_list ap;
 
-        r = neigh_key_make(&ret->key, e->ifname, e->family, &e->addr);
-        if (r < 0)
-                return r;
-        if (e->state == RECORD_NEGATIVE)
-                /* An age reaching back before the epoch is clamped to just after it (0 would mean
-                 * "no negative window"). */
-                rec.neg_since = now_rt > e->neg_age ? now_rt - e->neg_age : 1;
-        else
-                rec.lladdr = e->lladdr;
-        ret->rec = rec;
-        return 0;
+        if (err && errlen > 0) {
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return r;
 }
 
-int loadfile_load(struct Store *s, FILE *f, const char *name, usec_t now_rt) {
-        _cleanup_(store_txn_abortp) StoreTxn *t = NULL;
-        _cleanup_free_ struct staged_entry *v = NULL;
+int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, size_t errlen) {
+        _cleanup_free_ struct load_entry *v = NULL;
+        _cleanup_free_ unsigned long *lines = NULL;
         _cleanup_free_ char *line = NULL;
         size_t n_v = 0, cap = 0, line_size = 0;
         unsigned long lineno = 0;
         ssize_t len;
         int r;
 
-        if (!s || !f)
-                return -EINVAL;
+        assert(f);
+        assert(ret);
         if (!name)
                 name = "(load file)";
 
@@ -461,53 +442,41 @@ int loadfile_load(struct Store *s, FILE *f, const char *name, usec_t now_rt) {
 
                 lineno++;
                 if (memchr(line, '\0', (size_t) len))
-                        return log_error_errno(EINVAL, "%s:%lu: NUL byte in line", name, lineno);
+                        return read_error(err, errlen, -EINVAL, "%s:%lu: NUL byte in line", name, lineno);
 
                 r = loadfile_parse_line(line, &e, &reason);
                 if (r < 0)
-                        return log_error_errno(r, "%s:%lu: %s", name, lineno, reason);
+                        return read_error(err, errlen, r, "%s:%lu: %s", name, lineno, reason);
                 if (r == 0)
                         continue;
 
                 if (e.ifindex > 0 && !if_indextoname((unsigned) e.ifindex, e.ifname))
-                        return log_error_errno(ENODEV, "%s:%lu: no interface with ifindex %d", name, lineno,
-                                               e.ifindex);
+                        return read_error(err, errlen, -ENODEV, "%s:%lu: no interface with ifindex %d", name,
+                                          lineno, e.ifindex);
 
                 if (n_v >= LOADFILE_MAX_ENTRIES)
-                        return log_error_errno(E2BIG, "%s:%lu: more than %d entries in one load", name,
-                                               lineno, LOADFILE_MAX_ENTRIES);
+                        return read_error(err, errlen, -E2BIG, "%s:%lu: more than %d entries in one load", name,
+                                          lineno, LOADFILE_MAX_ENTRIES);
                 if (n_v >= cap) {
                         size_t ncap = cap ? cap * 2 : 64;
-                        struct staged_entry *nv = reallocarray(v, ncap, sizeof(*v));
+                        struct load_entry *nv = reallocarray(v, ncap, sizeof(*v));
                         if (!nv)
-                                return log_oom();
+                                return read_error(err, errlen, -ENOMEM, "%s: out of memory", name);
                         v = nv;
+                        unsigned long *nl = reallocarray(lines, ncap, sizeof(*lines));
+                        if (!nl)
+                                return read_error(err, errlen, -ENOMEM, "%s: out of memory", name);
+                        lines = nl;
                         cap = ncap;
                 }
-                r = entry_to_record(&e, now_rt, &v[n_v]);
-                if (r < 0)
-                        return log_error_errno(r, "%s:%lu: invalid entry: %m", name, lineno);
-                v[n_v++].line = lineno;
+                v[n_v] = e;
+                lines[n_v++] = lineno;
                 errno = 0;
         }
-        if (ferror(f))
-                return log_error_errno(errno > 0 ? errno : EIO, "%s: read error: %m", name);
-
-        if (n_v == 0)
-                return 0;
-
-        r = store_txn_begin(s, &t);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot start a store transaction: %m", name);
-        for (size_t i = 0; i < n_v; i++) {
-                r = store_txn_put(t, &v[i].key, &v[i].rec);
-                if (r < 0)
-                        return log_error_errno(r, "%s:%lu: cannot store entry: %m", name, v[i].line);
+        if (ferror(f)) {
+                r = errno > 0 ? -errno : -EIO;
+                return read_error(err, errlen, r, "%s: read error: %s", name, strerror(-r));
         }
-        r = store_txn_commit(TAKE_PTR(t));
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot commit %zu entries: %m", name, n_v);
-
-        log_debug("%s: stored %zu entries", name, n_v);
-        return (int) n_v; /* at most LOADFILE_MAX_ENTRIES */
+        *ret = (struct load_list) { .entries = TAKE_PTR(v), .lines = TAKE_PTR(lines), .n = n_v };
+        return 0;
 }

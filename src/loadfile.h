@@ -33,6 +33,9 @@
 
 #include "record.h"
 
+/* Entries one load may hold in memory; more is refused (-E2BIG). */
+#define LOADFILE_MAX_ENTRIES 1000000
+
 struct load_entry {
         char ifname[IFNAMSIZ]; /* empty if the line named an ifindex */
         int ifindex;           /* > 0 only for classic "ifindex ip mac" lines */
@@ -55,13 +58,18 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
  * static without lladdr, unknown state) is written as a '#' comment line naming it. */
 void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt);
 
-/* Reads f (named name in messages) to the end and stores every entry in one transaction: a
- * malformed line, an unknown ifindex or a store error aborts the whole load, is logged as
- * "name:line: reason", and stores nothing. Entries are stored with source SOURCE_LOAD,
- * first_seen = last_seen = now_rt; negative ones with neg_since = now_rt - age (clamped to 1),
- * probes 0 and no lladdr. The file is read completely before the write transaction starts (at
- * most STORE_DEFAULT_MAX_ENTRIES entries, else -E2BIG). Returns the number of entries stored, or
- * -EINVAL (malformed line, NUL byte), -ENODEV (unknown ifindex), -E2BIG, -ENOMEM, a read error or
- * the store's error. */
-struct Store;
-int loadfile_load(struct Store *s, FILE *f, const char *name, usec_t now_rt);
+/* The entries of one load file, in file order, with the line each came from. */
+struct load_list {
+        struct load_entry *entries;
+        unsigned long *lines;
+        size_t n;
+};
+void load_list_done(struct load_list *l);
+
+/* Reads f (named name in messages) to the end and parses every line; classic ifindex lines get
+ * their interface's name (if_indextoname), so every entry returned names its interface. At most
+ * LOADFILE_MAX_ENTRIES entries. On error nothing is returned, err (errlen bytes, may be NULL)
+ * says "name:line: reason", and the result is -EINVAL (malformed line, NUL byte), -ENODEV
+ * (unknown ifindex), -E2BIG, -ENOMEM or a read error. Storing the entries is entry-ops.h's
+ * entry_load(). */
+int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, size_t errlen);

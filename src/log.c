@@ -64,6 +64,61 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         return error == 0 ? 0 : -(error < 0 ? -error : error);
 }
 
+int log_interface_internal(const char *ifname, int level, int error, const char *fmt, ...) {
+        int saved = errno;
+        char buf[2048];
+        va_list ap;
+
+        if (error != 0)
+                errno = error < 0 ? -error : error;
+        if (level <= max_level) {
+                int n = snprintf(buf, sizeof(buf), "%s: ", ifname ? ifname : "?");
+                va_start(ap, fmt);
+                vsnprintf(buf + n, sizeof(buf) - (size_t) n, fmt, ap);
+                va_end(ap);
+                if (log_to_journal()) {
+                        char prio[32], msg[2100], iface[64];
+                        struct iovec iov[3];
+
+                        snprintf(prio, sizeof(prio), "PRIORITY=%d", level);
+                        snprintf(msg, sizeof(msg), "MESSAGE=%s", buf);
+                        snprintf(iface, sizeof(iface), "INTERFACE=%s", ifname ? ifname : "");
+                        iov[0] = (struct iovec){ prio, strlen(prio) };
+                        iov[1] = (struct iovec){ msg, strlen(msg) };
+                        iov[2] = (struct iovec){ iface, strlen(iface) };
+                        if (sd_journal_sendv(iov, 3) < 0)
+                                fprintf(stderr, "<%d>%s\n", level, buf);
+                } else if (log_prefix)
+                        fprintf(stderr, "%s: %s\n", log_prefix, buf);
+                else
+                        fprintf(stderr, "%s\n", buf);
+        }
+        errno = saved;
+        return error == 0 ? 0 : -(error < 0 ? -error : error);
+}
+
+void log_eventf(const char *ifname, int level, const char *message_id, const char *const *fields, size_t n,
+                const char *fmt, ...) {
+        const char *all[LOG_EVENT_MAX_FIELDS];
+        char msg[1024], iface[64];
+        size_t k = 0, off = 0;
+        va_list ap;
+
+        if (level > max_level)
+                return;
+        if (ifname) {
+                off = (size_t) snprintf(msg, sizeof(msg), "%s: ", ifname);
+                snprintf(iface, sizeof(iface), "INTERFACE=%s", ifname);
+                all[k++] = iface;
+        }
+        va_start(ap, fmt);
+        vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
+        va_end(ap);
+        for (size_t i = 0; i < n && k < LOG_EVENT_MAX_FIELDS; i++)
+                all[k++] = fields[i];
+        log_event(level, message_id, msg, all, k);
+}
+
 void log_event(int level, const char *message_id, const char *message, const char *const *fields, size_t n) {
         if (level > max_level)
                 return;

@@ -37,8 +37,17 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_error_errno(r, ...) log_full_errno(LOG_ERR, r, __VA_ARGS__)
 #define log_oom() log_full_errno(LOG_ERR, ENOMEM, "Out of memory.")
 
+/* The same for one interface: the message is prefixed "IFNAME: " and, in the journal, the entry
+ * carries INTERFACE=IFNAME, so "journalctl INTERFACE=eth0" finds everything about eth0. The
+ * daemon's rooms wrap it as log_link_*() (arpd-link.h). */
+int log_interface_internal(const char *ifname, int level, int error, const char *fmt, ...) _printf_(4, 5);
+
 #define LOG_EVENT_MAX_FIELDS 64
 
 /* A structured event: message_id is a 32-hex-digit id (see catalog/), fields are "KEY=value"
  * strings (n of them, at most LOG_EVENT_MAX_FIELDS). Printed to stderr as "message (KEY=value ...)" outside the journal. */
 void log_event(int level, const char *message_id, const char *message, const char *const *fields, size_t n);
+/* log_event() with the message formatted from fmt and, when ifname is not NULL, prefixed
+ * "IFNAME: " with INTERFACE=IFNAME added to the fields. */
+void log_eventf(const char *ifname, int level, const char *message_id, const char *const *fields, size_t n,
+                const char *fmt, ...) _printf_(6, 7);

@@ -6,7 +6,7 @@
  * message, a kernel miss), the record the store holds for that neighbour (or none) and the time,
  * it says what to do: store or delete a record, answer the kernel, send a probe, which counters to
  * bump, which event to log. No sockets, no LMDB, no clock reads: the caller passes the clocks in.
- * Only this header, addr-util, record, stats and time-util may be included here.
+ * Only this header, addr-util, record, stats, time-util and token-bucket may be included here.
  *
  * Decision table for a kernel miss (RTM_GETNEIGH from the kernel):
  *   INCOMPLETE, positive/static record                    -> answer (NUD_STALE + MAC)
@@ -82,6 +82,7 @@
 #include "record.h"
 #include "stats.h"
 #include "time-util.h"
+#include "token-bucket.h"
 
 struct resolver_config {
         unsigned active_probes;  /* -a: probes per dead address per -n window; 0 = passive */
@@ -89,20 +90,6 @@ struct resolver_config {
         bool learn_bogons;       /* learn senders outside the interface's subnets too */
         usec_t touch_interval;   /* rewrite an unchanged binding's last_seen at most this often */
 };
-
-/* Token bucket on CLOCK_MONOTONIC: at most burst + rate * T tokens are taken over any window T.
- * Starts full; refills only with elapsed time (never because a request was made or suppressed),
- * capped at burst; a take needs a whole token (up to 1e-9 of rounding). A clock that goes
- * backwards adds nothing. */
-struct token_bucket {
-        double rate;   /* tokens per second (> 0) */
-        double burst;  /* bucket size (>= 1) */
-        double tokens;
-        usec_t last;   /* monotonic time of the last refill */
-};
-/* rate <= 0 (or NaN) gives a bucket that never refills; burst 0 is taken as 1. */
-void token_bucket_init(struct token_bucket *b, double rate, unsigned burst, usec_t now_mono);
-bool token_bucket_take(struct token_bucket *b, usec_t now_mono); /* true: a token was taken */
 
 /* What the core knows about an interface. */
 struct link_view {

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "fs-util.h"
 #include "store.h"
 
 /*
@@ -198,20 +199,6 @@ static int env_txn_begin(StoreEnv *e, unsigned flags, MDB_txn **ret) {
         return rc;
 }
 
-static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *slash = strchr(p + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-                *slash = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *slash = '/';
-        }
-        return 0;
-}
-
 static int log_corrupt(const char *path, const char *why) {
         log_error("Store %s is not a valid LMDB file or is corrupt (%s). Move it aside to start a new one, "
                   "or restore it from a backup.",
@@ -391,10 +378,6 @@ static void env_unref(StoreEnv *e, Store *s) {
 
 /* ---- open, close ----------------------------------------------------------------------------- */
 
-static void store_freep(Store **s) {
-        store_free(*s);
-}
-
 int store_open(const char *path, const struct store_options *opts, Store **ret) {
         struct store_options o = opts ? *opts : (struct store_options) {};
         _cleanup_(store_freep) Store *s = NULL;
@@ -429,7 +412,7 @@ int store_open(const char *path, const struct store_options *opts, Store **ret) 
                 /* Checked here, before LMDB creates a lock file beside a file that is not there. */
                 if (o.read_only)
                         return log_error_errno(ENOENT, "Store %s does not exist.", path);
-                r = mkdir_parents(path);
+                r = mkdir_parents(path, 0755);
                 if (r < 0)
                         return log_error_errno(r, "Cannot create the directory for store %s: %m", path);
         } else {

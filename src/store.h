@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macro.h"
 #include "record.h"
 
 typedef struct Store Store;
@@ -123,3 +124,6 @@ int store_txn_delete(StoreTxn *t, const struct neigh_key *k); /* 0 or -ENOENT */
 int store_txn_get(StoreTxn *t, const struct neigh_key *k, struct record *ret);
 int store_txn_commit(StoreTxn *t); /* frees t in every case */
 void store_txn_abort(StoreTxn *t); /* frees t; accepts NULL */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(StoreTxn *, store_txn_abort);

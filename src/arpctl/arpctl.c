@@ -21,7 +21,10 @@
 #include <unistd.h>
 
 #include "arpd-options.h"
+#include "control-protocol.h"
 #include "entry-format.h"
+#include "entry-ops.h"
+#include "ifname-util.h"
 #include "loadfile.h"
 #include "log.h"
 #include "macro.h"
@@ -32,10 +35,8 @@
 #define ARPD_VERSION "0.0.0"
 #endif
 
-#define BUS_INTERFACE "io.arpd.Manager1"
-#define BUS_PATH "/io/arpd/Manager1"
-#define RUN_DIR "/run/arpd"
-#define PAGE_SIZE_ENTRIES 4096
+#define RUN_DIR CONTROL_RUN_DIR
+#define PAGE_SIZE_ENTRIES CONTROL_LIST_LIMIT_MAX
 #define EXIT_USAGE 2
 
 enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
@@ -244,7 +245,7 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
                 struct record rec;
                 const char *next;
 
-                r = sd_bus_call_method(s->bus, NULL, BUS_PATH, BUS_INTERFACE,
+                r = sd_bus_call_method(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE,
                                        packed ? "ListEntriesPacked" : "ListEntries", &e, &reply, "susssu", f->ifname,
                                        (uint32_t) (f->family == AF_INET ? 4 : f->family == AF_INET6 ? 6 : 0),
                                        states_name(f->states), prefix, cursor, (uint32_t) PAGE_SIZE_ENTRIES);
@@ -442,7 +443,7 @@ static int verb_dump(int argc, char **argv) {
         int r;
 
         for (int i = 0; i < argc; i++)
-                if (!entry_ifname_valid(argv[i])) {
+                if (!ifname_valid(argv[i])) {
                         log_error("Invalid interface name '%s'.", argv[i]);
                         return -EINVAL;
                 }
@@ -635,14 +636,14 @@ static int get_config(Source *s, struct why_ctx *c) {
                 c->offline = true;
                 return 0;
         }
-        r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "ActiveProbes", &e, 'u', &probes);
+        r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "ActiveProbes", &e, 'u', &probes);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "NegativeTimeoutUSec", &e, 't',
+                r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "NegativeTimeoutUSec", &e, 't',
                                                 &negto);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "Rate", &e, 'd', &rate);
+                r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Rate", &e, 'd', &rate);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(s->bus, NULL, BUS_PATH, BUS_INTERFACE, "Burst", &e, 'u', &burst);
+                r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Burst", &e, 'u', &burst);
         if (r < 0)
                 return call_failed("Reading arpd's configuration failed", &e, r);
         c->cfg.active_probes = probes;
@@ -693,7 +694,7 @@ static int simple_call(const char *what, const char *member, sd_bus_message **re
         r = source_open_daemon(&s);
         if (r < 0)
                 return r;
-        r = sd_bus_message_new_method_call(s.bus, &m, NULL, BUS_PATH, BUS_INTERFACE, member);
+        r = sd_bus_message_new_method_call(s.bus, &m, NULL, CONTROL_PATH, CONTROL_INTERFACE, member);
         if (r >= 0) {
                 va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
@@ -719,33 +720,35 @@ static int offline_open(Store **ret) {
 }
 
 static int offline_key(const char *ifname, const char *address, struct neigh_key *k) {
-        union in_addr_union a;
-        int family;
+        const char *reason = NULL;
 
-        if (!entry_ifname_valid(ifname)) {
+        if (entry_key_parse(ifname, address, k, &reason) >= 0)
+                return 0;
+        if (!ifname_valid(ifname))
                 log_error("Invalid interface name '%s'.", ifname);
-                return -EINVAL;
-        }
-        if (in_addr_from_string(address, &family, &a) < 0) {
+        else
                 log_error("Invalid IPv4 or IPv6 address '%s'.", address);
-                return -EINVAL;
-        }
-        return neigh_key_make(k, ifname, family, &a);
+        return -EINVAL;
+}
+
+/* After an offline change: durable before arpctl says it is done. */
+static int offline_sync(Store *s, int r) {
+        if (r >= 0)
+                r = store_sync(s);
+        return r;
 }
 
 static int offline_add(char **argv) {
-        Store *s = NULL;
-        StoreTxn *t = NULL;
+        _cleanup_(store_freep) Store *s = NULL;
         struct neigh_key k;
-        struct record old, rec;
         struct lladdr ll;
-        usec_t now = now_usec(CLOCK_REALTIME);
+        const char *reason = NULL;
         int r;
 
         r = offline_key(argv[0], argv[1], &k);
         if (r < 0)
                 return r;
-        if (lladdr_from_string(argv[2], &ll) < 0 || lladdr_is_zero(&ll) || lladdr_is_multicast(&ll)) {
+        if (entry_lladdr_parse(argv[2], &ll, &reason) < 0) {
                 log_error("Invalid link-layer address '%s': expected 1 to %d unicast octets like 02:00:00:00:00:01.",
                           argv[2], LLADDR_MAX);
                 return -EINVAL;
@@ -753,34 +756,14 @@ static int offline_add(char **argv) {
         r = offline_open(&s);
         if (r < 0)
                 return r;
-        r = store_txn_begin(s, &t);
-        if (r >= 0) {
-                rec = (struct record){
-                        .state = RECORD_STATIC,
-                        .source = SOURCE_CONTROL,
-                        .lladdr = ll,
-                        .first_seen = now,
-                        .last_seen = now,
-                };
-                if (store_txn_get(t, &k, &old) == 0)
-                        rec.first_seen = old.first_seen;
-                r = store_txn_put(t, &k, &rec);
-                if (r >= 0)
-                        r = store_txn_commit(t);
-                else
-                        store_txn_abort(t);
-        }
-        if (r >= 0)
-                r = store_sync(s);
+        r = offline_sync(s, entry_add_static(s, &k, &ll, now_usec(CLOCK_REALTIME), NULL));
         if (r < 0)
-                log_error_errno(r, "Adding the static entry to %s failed: %m", arg.database);
-        store_free(s);
-        return r < 0 ? r : 0;
+                return log_error_errno(r, "Adding the static entry to %s failed: %m", arg.database);
+        return 0;
 }
 
 static int offline_delete(char **argv) {
-        Store *s = NULL;
-        StoreTxn *t = NULL;
+        _cleanup_(store_freep) Store *s = NULL;
         struct neigh_key k;
         int r;
 
@@ -790,51 +773,19 @@ static int offline_delete(char **argv) {
         r = offline_open(&s);
         if (r < 0)
                 return r;
-        r = store_txn_begin(s, &t);
-        if (r >= 0) {
-                r = store_txn_delete(t, &k);
-                if (r >= 0)
-                        r = store_txn_commit(t);
-                else
-                        store_txn_abort(t);
-        }
-        if (r >= 0)
-                r = store_sync(s);
+        r = offline_sync(s, entry_delete(s, &k, NULL));
         if (r == -ENOENT)
                 log_error("No entry for %s on %s in %s.", argv[1], argv[0], arg.database);
         else if (r < 0)
                 log_error_errno(r, "Deleting the entry from %s failed: %m", arg.database);
-        store_free(s);
         return r < 0 ? r : 0;
 }
 
-#define OFFLINE_FLUSH_CHUNK 4096
-
-struct flush_ctx {
-        const struct entry_filter *filter;
-        struct neigh_key *keys;
-        size_t n;
-};
-
-static int flush_collect(const struct neigh_key *k, const struct record *r, void *userdata) {
-        struct flush_ctx *c = userdata;
-
-        if (!entry_filter_match(c->filter, k, r))
-                return 0;
-        c->keys[c->n++] = *k;
-        return c->n >= OFFLINE_FLUSH_CHUNK ? 1 : 0;
-}
-
-/* Deletes in transactions of OFFLINE_FLUSH_CHUNK entries, so memory stays bounded. */
 static int offline_flush(const char *ifname, const char *states, uint64_t *ret) {
-        _cleanup_free_ struct neigh_key *keys = calloc(OFFLINE_FLUSH_CHUNK, sizeof(struct neigh_key));
+        _cleanup_(store_freep) Store *s = NULL;
         struct entry_filter f = {};
-        Store *s = NULL;
-        uint64_t total = 0;
         int r, mask;
 
-        if (!keys)
-                return log_oom();
         mask = entry_states_from_string(states);
         if (mask < 0) {
                 log_error("Invalid state filter '%s'.", states);
@@ -846,55 +797,35 @@ static int offline_flush(const char *ifname, const char *states, uint64_t *ret) 
         r = offline_open(&s);
         if (r < 0)
                 return r;
-        for (;;) {
-                struct flush_ctx c = { .filter = &f, .keys = keys };
-                StoreTxn *t = NULL;
-
-                r = store_foreach(s, ifname, 0, flush_collect, &c);
-                if (r < 0 || c.n == 0)
-                        break;
-                r = store_txn_begin(s, &t);
-                if (r < 0)
-                        break;
-                for (size_t i = 0; i < c.n && r >= 0; i++) {
-                        r = store_txn_delete(t, &keys[i]);
-                        if (r == -ENOENT)
-                                r = 0;
-                }
-                if (r < 0) {
-                        store_txn_abort(t);
-                        break;
-                }
-                r = store_txn_commit(t);
-                if (r < 0)
-                        break;
-                total += c.n;
-                if (c.n < OFFLINE_FLUSH_CHUNK)
-                        break;
-        }
-        if (r >= 0)
-                r = store_sync(s);
+        r = offline_sync(s, entry_flush(s, &f, NULL, ret));
         if (r < 0)
-                log_error_errno(r, "Flushing %s failed after %llu entries: %m", arg.database, (unsigned long long) total);
-        store_free(s);
-        *ret = total;
-        return r < 0 ? r : 0;
+                return log_error_errno(r, "Flushing %s failed after %llu entries: %m", arg.database,
+                                       (unsigned long long) *ret);
+        return 0;
 }
 
 static int offline_load(FILE *f, const char *name) {
-        Store *s = NULL;
+        _cleanup_(load_list_done) struct load_list list = {};
+        _cleanup_(store_freep) Store *s = NULL;
+        char err[512];
+        size_t failed = 0;
         int r;
 
+        r = loadfile_read(f, name, &list, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", err);
+                return r;
+        }
         r = offline_open(&s);
         if (r < 0)
                 return r;
-        r = loadfile_load(s, f, name, now_usec(CLOCK_REALTIME)); /* logs name:line: reason */
-        if (r >= 0) {
-                int q = store_sync(s);
-                if (q < 0)
-                        log_warning_errno(q, "Syncing %s failed: %m", arg.database);
-        }
-        store_free(s);
+        r = entry_load(s, list.entries, list.n, now_usec(CLOCK_REALTIME), NULL, &failed);
+        if (r < 0)
+                return log_error_errno(r, "%s:%lu: cannot store the entry: %m", name,
+                                       list.n > 0 ? list.lines[failed] : 0UL);
+        int q = store_sync(s);
+        if (q < 0)
+                log_warning_errno(q, "Syncing %s failed: %m", arg.database);
         return r;
 }
 
@@ -916,7 +847,7 @@ static int verb_flush(int argc, char **argv) {
         uint64_t n = 0;
         int r;
 
-        if (argc > 0 && !entry_ifname_valid(argv[0])) {
+        if (argc > 0 && !ifname_valid(argv[0])) {
                 log_error("Invalid interface name '%s'.", argv[0]);
                 return -EINVAL;
         }
@@ -1115,9 +1046,9 @@ static int verb_monitor(int argc, char **argv) {
         r = source_open_daemon(&s);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(s.bus, NULL, NULL, BUS_PATH, BUS_INTERFACE, "EntryChanged", on_entry_changed, NULL);
+        r = sd_bus_match_signal(s.bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryChanged", on_entry_changed, NULL);
         if (r >= 0)
-                r = sd_bus_call_method(s.bus, NULL, BUS_PATH, BUS_INTERFACE, "Subscribe", &e, NULL, "");
+                r = sd_bus_call_method(s.bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Subscribe", &e, NULL, "");
         if (r < 0) {
                 r = call_failed("Subscribing to changes failed", &e, r);
                 source_done(&s);
@@ -1167,10 +1098,10 @@ static int verb_list_daemons(int argc, char **argv) {
 
                 if (up) {
                         const char *name;
-                        up = sd_bus_get_property_string(bus, NULL, BUS_PATH, BUS_INTERFACE, "StorePath", NULL, &store) >= 0 &&
-                             sd_bus_get_property_trivial(bus, NULL, BUS_PATH, BUS_INTERFACE, "EntryCount", NULL, 't',
+                        up = sd_bus_get_property_string(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "StorePath", NULL, &store) >= 0 &&
+                             sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryCount", NULL, 't',
                                                          &entries) >= 0 &&
-                             sd_bus_get_property(bus, NULL, BUS_PATH, BUS_INTERFACE, "Interfaces", NULL, &ifs, "as") >= 0 &&
+                             sd_bus_get_property(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Interfaces", NULL, &ifs, "as") >= 0 &&
                              sd_bus_message_enter_container(ifs, 'a', "s") >= 0;
                         while (up && sd_bus_message_read(ifs, "s", &name) > 0) {
                                 size_t l = strlen(ifnames);

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry-ops.h"
+#include "ifname-util.h"
+#include "macro.h"
+
+static int set_reason(const char **reason, const char *text) {
+        if (reason)
+                *reason = text;
+        return -EINVAL;
+}
+
+int entry_key_parse(const char *ifname, const char *address, struct neigh_key *ret, const char **reason) {
+        union in_addr_union a;
+        int family;
+
+        assert(ret);
+        if (!ifname_valid(ifname))
+                return set_reason(reason, "invalid interface name");
+        if (!address || in_addr_from_string(address, &family, &a) < 0)
+                return set_reason(reason, "invalid IPv4 or IPv6 address");
+        if (neigh_key_make(ret, ifname, family, &a) < 0)
+                return set_reason(reason, "invalid interface name");
+        return 0;
+}
+
+int entry_lladdr_parse(const char *s, struct lladdr *ret, const char **reason) {
+        assert(ret);
+        if (!s || lladdr_from_string(s, ret) < 0)
+                return set_reason(reason, "invalid link-layer address: expected hex octets like 02:00:5e:10:00:01");
+        if (lladdr_is_zero(ret))
+                return set_reason(reason, "invalid link-layer address: all zero");
+        if (lladdr_is_multicast(ret))
+                return set_reason(reason, "invalid link-layer address: multicast or broadcast");
+        return 0;
+}
+
+/* Reports one change, or counts it once the observer's limit is reached. */
+struct report {
+        const struct entry_observer *o;
+        uint64_t reported, folded;
+};
+
+static void report_change(struct report *rp, const struct neigh_key *k, const struct record *old,
+                          const struct record *new) {
+        if (!rp->o)
+                return;
+        if (rp->o->limit > 0 && rp->reported >= rp->o->limit) {
+                rp->folded++;
+                return;
+        }
+        rp->reported++;
+        rp->o->changed(k, old, new, rp->o->userdata);
+}
+
+static void report_done(struct report *rp) {
+        if (rp->o && rp->folded > 0 && rp->o->folded)
+                rp->o->folded(rp->folded, rp->o->userdata);
+        rp->folded = 0;
+}
+
+int entry_add_static(Store *s, const struct neigh_key *k, const struct lladdr *ll, usec_t now_rt,
+                     const struct entry_observer *o) {
+        _cleanup_(store_txn_abortp) StoreTxn *t = NULL;
+        struct record old, rec;
+        bool had;
+        int r;
+
+        assert(s);
+        assert(k);
+        assert(ll);
+        if (ll->len == 0 || lladdr_is_zero(ll) || lladdr_is_multicast(ll))
+                return -EINVAL;
+        r = store_txn_begin(s, &t);
+        if (r < 0)
+                return r;
+        r = store_txn_get(t, k, &old);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        had = r == 0;
+        rec = (struct record) {
+                .state = RECORD_STATIC,
+                .source = SOURCE_CONTROL,
+                .lladdr = *ll,
+                .first_seen = had && old.first_seen > 0 ? old.first_seen : now_rt,
+                .last_seen = now_rt,
+        };
+        r = store_txn_put(t, k, &rec);
+        if (r < 0)
+                return r;
+        r = store_txn_commit(TAKE_PTR(t));
+        if (r < 0)
+                return r;
+        struct report rp = { .o = o };
+        report_change(&rp, k, had ? &old : NULL, &rec);
+        return 0;
+}
+
+int entry_delete(Store *s, const struct neigh_key *k, const struct entry_observer *o) {
+        _cleanup_(store_txn_abortp) StoreTxn *t = NULL;
+        struct record old;
+        int r;
+
+        assert(s);
+        assert(k);
+        r = store_txn_begin(s, &t);
+        if (r < 0)
+                return r;
+        r = store_txn_get(t, k, &old);
+        if (r < 0)
+                return r; /* -ENOENT, or a value this version cannot read: left alone */
+        r = store_txn_delete(t, k);
+        if (r < 0)
+                return r;
+        r = store_txn_commit(TAKE_PTR(t));
+        if (r < 0)
+                return r;
+        struct report rp = { .o = o };
+        report_change(&rp, k, &old, NULL);
+        return 0;
+}
+
+struct flush_chunk {
+        const struct entry_filter *filter;
+        struct neigh_key *keys;
+        struct record *records;
+        size_t n;
+        size_t scanned;
+        struct neigh_key last;
+};
+
+static int flush_collect(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct flush_chunk *c = userdata;
+
+        c->scanned++;
+        c->last = *k;
+        if (entry_filter_match(c->filter, k, r)) {
+                c->keys[c->n] = *k;
+                c->records[c->n] = *r;
+                c->n++;
+        }
+        /* a chunk also ends after scanning a bounded number of records that did not match */
+        return c->n >= ENTRY_FLUSH_CHUNK || c->scanned >= 16 * ENTRY_FLUSH_CHUNK ? 1 : 0;
+}
+
+int entry_flush(Store *s, const struct entry_filter *f, const struct entry_observer *o, uint64_t *ret_count) {
+        _cleanup_free_ struct neigh_key *keys = calloc(ENTRY_FLUSH_CHUNK, sizeof(*keys));
+        _cleanup_free_ struct record *records = calloc(ENTRY_FLUSH_CHUNK, sizeof(*records));
+        struct report rp = { .o = o };
+        struct neigh_key after;
+        bool have_after = false, more = true;
+        uint64_t total = 0;
+        int r = 0;
+
+        assert(s);
+        assert(f);
+        if (!keys || !records)
+                return -ENOMEM;
+        while (more) {
+                _cleanup_(store_txn_abortp) StoreTxn *t = NULL;
+                struct flush_chunk c = { .filter = f, .keys = keys, .records = records };
+
+                r = store_foreach_after(s, f->ifname[0] ? f->ifname : NULL, f->family, have_after ? &after : NULL,
+                                        flush_collect, &c);
+                if (r < 0)
+                        break;
+                more = r > 0;
+                if (c.scanned > 0) {
+                        after = c.last;
+                        have_after = true;
+                }
+                if (c.n == 0)
+                        continue;
+                r = store_txn_begin(s, &t);
+                if (r < 0)
+                        break;
+                for (size_t i = 0; r >= 0 && i < c.n; i++) {
+                        r = store_txn_delete(t, &keys[i]);
+                        if (r == -ENOENT)
+                                r = 0; /* gone meanwhile (another process) */
+                }
+                if (r < 0)
+                        break;
+                r = store_txn_commit(TAKE_PTR(t));
+                if (r < 0)
+                        break;
+                total += c.n;
+                for (size_t i = 0; i < c.n; i++)
+                        report_change(&rp, &keys[i], &records[i], NULL);
+        }
+        report_done(&rp);
+        if (ret_count)
+                *ret_count = total;
+        return r < 0 ? r : 0;
+}
+
+static int load_record(const struct load_entry *e, usec_t now_rt, struct neigh_key *k, struct record *ret) {
+        int r;
+
+        if (e->ifname[0] == '\0')
+                return -ENODEV; /* an ifindex nobody resolved */
+        r = neigh_key_make(k, e->ifname, e->family, &e->addr);
+        if (r < 0)
+                return r;
+        *ret = (struct record) {
+                .state = e->state,
+                .source = SOURCE_LOAD,
+                .first_seen = now_rt,
+                .last_seen = now_rt,
+        };
+        if (e->state == RECORD_NEGATIVE)
+                /* An age reaching back before the epoch is clamped to just after it (0 would mean
+                 * "no negative window"). */
+                ret->neg_since = now_rt > e->neg_age ? now_rt - e->neg_age : 1;
+        else
+                ret->lladdr = e->lladdr;
+        return 0;
+}
+
+int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_rt, const struct entry_observer *o,
+               size_t *ret_failed) {
+        _cleanup_(store_txn_abortp) StoreTxn *t = NULL;
+        _cleanup_free_ struct record *olds = NULL;
+        _cleanup_free_ bool *had = NULL;
+        size_t n_old = 0;
+        int r;
+
+        assert(s);
+        assert(entries || n == 0);
+        if (n == 0)
+                return 0;
+        if (n > INT32_MAX)
+                return -E2BIG;
+        /* Old records only for the changes that will be reported one by one. */
+        if (o)
+                n_old = o->limit > 0 ? (size_t) MIN((uint64_t) n, o->limit) : n;
+        if (n_old > 0) {
+                olds = calloc(n_old, sizeof(*olds));
+                had = calloc(n_old, sizeof(*had));
+                if (!olds || !had)
+                        return -ENOMEM;
+        }
+        r = store_txn_begin(s, &t);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                struct neigh_key k;
+                struct record rec;
+
+                r = load_record(&entries[i], now_rt, &k, &rec);
+                if (r >= 0 && i < n_old) {
+                        int q = store_txn_get(t, &k, &olds[i]);
+                        had[i] = q == 0;
+                }
+                if (r >= 0)
+                        r = store_txn_put(t, &k, &rec);
+                if (r < 0) {
+                        if (ret_failed)
+                                *ret_failed = i;
+                        return r;
+                }
+        }
+        r = store_txn_commit(TAKE_PTR(t));
+        if (r < 0)
+                return r;
+        if (o) {
+                struct report rp = { .o = o };
+
+                for (size_t i = 0; i < n; i++) {
+                        struct neigh_key k;
+                        struct record rec;
+
+                        if (i >= n_old) {
+                                rp.folded += n - i;
+                                break;
+                        }
+                        (void) load_record(&entries[i], now_rt, &k, &rec);
+                        report_change(&rp, &k, had[i] ? &olds[i] : NULL, &rec);
+                }
+                report_done(&rp);
+        }
+        return (int) n;
+}
