@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * The daemon layer without sockets: a real Manager (store, timers, links, resolver, rtnetlink
+ * machine) driven with crafted rtnetlink messages and ARP frames, whatever it sends to the kernel
+ * captured through Rtnl.send. No root, no namespaces.
+ */
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdalign.h>
+#include <unistd.h>
+
+#include "arp-packet.h"
+#include "arpd-manager.h"
+#include "arpd-neighbor.h"
+#include "arpd-rtnl.h"
+#include "macro.h"
+#include "netlink.h"
+#include "tests.h"
+
+#define IFINDEX 7
+#define IFNAME "a0"
+
+static char tmpdir[] = "/tmp/test-manager-XXXXXX";
+
+/* ---- what the manager sent to the kernel --------------------------------------------------- */
+
+#define SENT_MAX 64
+static struct {
+        uint8_t buf[SENT_MAX][4096];
+        size_t len[SENT_MAX];
+        size_t n;
+} sent;
+
+static int capture_send(Manager *m, const void *buf, size_t len) {
+        if (sent.n < SENT_MAX && len <= sizeof(sent.buf[0])) {
+                memcpy(sent.buf[sent.n], buf, len);
+                sent.len[sent.n++] = len;
+        }
+        return 0;
+}
+
+/* Counts the messages of type (and for dumps: RTM_GET* with NLM_F_DUMP) among everything sent. */
+static size_t sent_count(uint16_t type) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < sent.n; i++) {
+                const struct nlmsghdr *nlh = (const void *) sent.buf[i];
+                int remaining = (int) sent.len[i];
+
+                for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining))
+                        n += nlh->nlmsg_type == type;
+        }
+        return n;
+}
+
+/* The last answer (RTM_NEWNEIGH) sent, decoded; false if none. */
+static bool last_answer(struct nl_neigh *ret) {
+        bool found = false;
+
+        for (size_t i = 0; i < sent.n; i++) {
+                const struct nlmsghdr *nlh = (const void *) sent.buf[i];
+                int remaining = (int) sent.len[i];
+
+                for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining))
+                        if (nlh->nlmsg_type == RTM_NEWNEIGH && nl_parse_neigh(nlh, ret) == 0)
+                                found = true;
+        }
+        return found;
+}
+
+/* The seq of the last dump request of type sent, 0 if none. */
+static uint32_t last_dump_seq(uint16_t type) {
+        uint32_t seq = 0;
+
+        for (size_t i = 0; i < sent.n; i++) {
+                const struct nlmsghdr *nlh = (const void *) sent.buf[i];
+                if (nlh->nlmsg_type == type && (nlh->nlmsg_flags & NLM_F_DUMP))
+                        seq = nlh->nlmsg_seq;
+        }
+        return seq;
+}
+
+/* ---- crafted input --------------------------------------------------------------------------- */
+
+static alignas(8) uint8_t msg[4096];
+
+static struct nlmsghdr *put_header(uint16_t type, uint16_t flags, uint32_t seq) {
+        struct nlmsghdr *nlh;
+
+        memset(msg, 0, sizeof(msg));
+        nlh = mnl_nlmsg_put_header(msg);
+        nlh->nlmsg_type = type;
+        nlh->nlmsg_flags = flags;
+        nlh->nlmsg_seq = seq;
+        return nlh;
+}
+
+static const struct nlmsghdr *newlink(int ifindex, const char *name, const uint8_t mac[6]) {
+        struct nlmsghdr *nlh = put_header(RTM_NEWLINK, 0, 0);
+        struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = ifindex;
+        ifi->ifi_type = ARPHRD_ETHER;
+        ifi->ifi_flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING;
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+        return nlh;
+}
+
+static const struct nlmsghdr *newaddr(int ifindex, const char *addr, uint8_t prefixlen) {
+        struct nlmsghdr *nlh = put_header(RTM_NEWADDR, 0, 0);
+        struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+        struct in_addr a;
+
+        CHECK(inet_pton(AF_INET, addr, &a) == 1);
+        ifa->ifa_family = AF_INET;
+        ifa->ifa_prefixlen = prefixlen;
+        ifa->ifa_index = (unsigned) ifindex;
+        mnl_attr_put(nlh, IFA_LOCAL, 4, &a);
+        mnl_attr_put(nlh, IFA_ADDRESS, 4, &a);
+        return nlh;
+}
+
+/* A neighbour message: RTM_GETNEIGH with NLM_F_REQUEST is the kernel's miss. mac may be NULL. */
+static const struct nlmsghdr *neigh(uint16_t type, uint16_t flags, uint32_t seq, const char *addr, uint16_t state,
+                                    const uint8_t *mac) {
+        struct nlmsghdr *nlh = put_header(type, flags, seq);
+        struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+        struct in_addr a;
+
+        CHECK(inet_pton(AF_INET, addr, &a) == 1);
+        ndm->ndm_family = AF_INET;
+        ndm->ndm_ifindex = IFINDEX;
+        ndm->ndm_state = state;
+        mnl_attr_put(nlh, NDA_DST, 4, &a);
+        if (mac)
+                mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+        return nlh;
+}
+
+static const struct nlmsghdr *done(uint32_t seq) {
+        struct nlmsghdr *nlh = put_header(NLMSG_DONE, NLM_F_MULTI, seq);
+        int zero = 0;
+
+        mnl_nlmsg_put_extra_header(nlh, sizeof(zero));
+        return nlh;
+}
+
+static void feed_event(Manager *m, const struct nlmsghdr *nlh) {
+        rtnl_process_event(m, nlh, nlh->nlmsg_len, 0);
+}
+
+static void feed_cmd(Manager *m, const struct nlmsghdr *nlh) {
+        rtnl_process_cmd(m, nlh, nlh->nlmsg_len);
+}
+
+/* An ARP request from ip/mac, as it comes off the ring. */
+static void feed_arp(Manager *m, Link *l, const char *ip, const uint8_t mac[6]) {
+        uint8_t frame[ARP_FRAME_LEN];
+        struct in_addr src, target;
+
+        CHECK(inet_pton(AF_INET, ip, &src) == 1);
+        CHECK(inet_pton(AF_INET, "198.18.0.1", &target) == 1);
+        CHECK_INT_EQ(arp_frame_build_request(frame, sizeof(frame), mac, src, target, NULL), ARP_FRAME_LEN);
+        neighbor_handle_arp(m, l, frame, sizeof(frame));
+}
+
+static const uint8_t MAC_HOST[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const uint8_t MAC_B[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x02 };
+static const uint8_t MAC_C[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x03 };
+
+/* ---- the fixture: a manager with one link a0 (198.18.0.1/24), no sockets --------------------- */
+
+static struct arpd_options opts;
+
+static Manager *fixture(const char *store_name, const char *active_probes) {
+        char db[256];
+        Manager *m = NULL;
+        Link *l;
+
+        snprintf(db, sizeof(db), "%s/%s", tmpdir, store_name);
+        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "-a", (char *) active_probes,
+                         (char *) "--control-socket=", (char *) IFNAME, NULL };
+        arpd_options_done(&opts);
+        optind = 0;
+        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
+        CHECK_INT_EQ(manager_new(&opts, &m), 0);
+        if (!m)
+                return NULL;
+        CHECK_INT_EQ(manager_open_store(m), 0);
+        CHECK_INT_EQ(manager_setup_timers(m), 0);
+        m->rtnl.send = capture_send;
+        memset(&sent, 0, sizeof(sent));
+
+        feed_event(m, newlink(IFINDEX, IFNAME, MAC_HOST));
+        feed_event(m, newaddr(IFINDEX, "198.18.0.1", 24));
+        l = manager_get_link(m, IFINDEX);
+        CHECK(l != NULL);
+        CHECK(l && l->n_prefixes == 1);
+        return m;
+}
+
+static size_t stored(Manager *m) {
+        size_t n = 0;
+
+        CHECK_INT_EQ(manager_count_entries(m, &n), 0);
+        return n;
+}
+
+static bool get(Manager *m, const char *ip, struct record *ret) {
+        struct neigh_key k;
+        union in_addr_union a = {};
+
+        CHECK(inet_pton(AF_INET, ip, &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, IFNAME, AF_INET, &a), 0);
+        return manager_get_entry(m, &k, ret) == 0;
+}
+
+/* Runs the event loop until nothing is staged (the commit timer fired), at most 2 s. */
+static void run_until_committed(Manager *m) {
+        for (int i = 0; i < 200 && store_staged(m->store) > 0; i++)
+                CHECK(sd_event_run(m->event, 10 * USEC_PER_MSEC) >= 0);
+        CHECK_INT_EQ(store_staged(m->store), 0);
+}
+
+/* ---- cases ----------------------------------------------------------------------------------- */
+
+/* A binding learned from an ARP frame answers the kernel's next miss with its MAC, NUD_STALE. */
+static void test_miss_answered(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("answered.lmdb", "0");
+        struct nl_neigh ans;
+
+        if (!m)
+                return;
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B);
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.2", NUD_INCOMPLETE, NULL));
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 0); /* batched: nothing before the flush */
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 1);
+        CHECK(last_answer(&ans));
+        CHECK_INT_EQ(ans.ifindex, IFINDEX);
+        CHECK_INT_EQ(ans.state, NUD_STALE);
+        CHECK(ans.has_lladdr && ans.lladdr.len == 6 && memcmp(ans.lladdr.bytes, MAC_B, 6) == 0);
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->stats.v[STAT_REQ_ANSWERED], 1);
+
+        /* An unknown address is not answered (passive: -a 0). */
+        memset(&sent, 0, sizeof(sent));
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.99", NUD_INCOMPLETE, NULL));
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 0);
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->stats.v[STAT_REQ_UNKNOWN], 1);
+
+        /* A miss from anyone but the kernel is no miss. */
+        const struct nlmsghdr *forged = neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.2", NUD_INCOMPLETE, NULL);
+        rtnl_process_event(m, forged, forged->nlmsg_len, 4242);
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 0);
+}
+
+/* A valid negative entry (a host that did not answer) suppresses the miss: no answer. */
+static void test_negative_suppressed(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("negative.lmdb", "0");
+        struct load_entry e = { .ifname = IFNAME, .family = AF_INET, .state = RECORD_NEGATIVE, .neg_age = 0 };
+        struct record rec;
+
+        if (!m)
+                return;
+        CHECK(inet_pton(AF_INET, "198.18.0.4", &e.addr.in) == 1);
+        CHECK_INT_EQ(manager_load(m, &e, 1, NULL), 1);
+        CHECK(get(m, "198.18.0.4", &rec) && rec.state == RECORD_NEGATIVE);
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.4", NUD_INCOMPLETE, NULL));
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 0);
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->stats.v[STAT_REQ_SUPPRESSED], 1);
+}
+
+/* Lost events: queued events are stale and skipped while draining, misses still answered; then
+ * the neighbour, link and address tables are dumped again, one after the other, and the dump's
+ * state is applied. */
+static void test_redump_after_lost_events(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("redump.lmdb", "0");
+        struct record rec;
+        uint32_t seq;
+
+        if (!m)
+                return;
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B);
+        rtnl_request_redump(m, true);
+        CHECK(m->rtnl.resyncing);
+        CHECK_INT_EQ(m->global.v[STAT_NETLINK_OVERRUNS], 1);
+        CHECK_INT_EQ(last_dump_seq(RTM_GETNEIGH), 0); /* not before the queue is drained */
+
+        /* a stale event in the queue: not applied */
+        feed_event(m, neigh(RTM_NEWNEIGH, 0, 0, "198.18.0.3", NUD_REACHABLE, MAC_B));
+        CHECK(!get(m, "198.18.0.3", &rec));
+        /* a miss in the queue: answered */
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.2", NUD_INCOMPLETE, NULL));
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 1);
+
+        rtnl_events_drained(m);
+        CHECK(!m->rtnl.resyncing);
+        seq = last_dump_seq(RTM_GETNEIGH);
+        CHECK(seq != 0);
+        CHECK_INT_EQ(m->rtnl.dump_seq, seq);
+        /* the dump's reply is the current state */
+        feed_cmd(m, neigh(RTM_NEWNEIGH, NLM_F_MULTI, seq, "198.18.0.3", NUD_REACHABLE, MAC_C));
+        CHECK(get(m, "198.18.0.3", &rec) && rec.state == RECORD_POSITIVE && memcmp(rec.lladdr.bytes, MAC_C, 6) == 0);
+        feed_cmd(m, done(seq));
+        seq = last_dump_seq(RTM_GETLINK);
+        CHECK(seq != 0);
+        feed_cmd(m, done(seq));
+        seq = last_dump_seq(RTM_GETADDR);
+        CHECK(seq != 0);
+        feed_cmd(m, done(seq));
+        CHECK_INT_EQ(m->rtnl.dump_seq, 0);
+        CHECK_INT_EQ(m->rtnl.pending_dumps, 0);
+        CHECK_INT_EQ(sent_count(RTM_GETNEIGH), 1);
+        CHECK_INT_EQ(sent_count(RTM_GETLINK), 1);
+        CHECK_INT_EQ(sent_count(RTM_GETADDR), 1);
+}
+
+struct seen {
+        unsigned daemon, operator_;
+};
+
+static void on_changed(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
+                       const struct record *new, void *userdata) {
+        struct seen *s = userdata;
+
+        if (origin == CHANGE_DAEMON)
+                s->daemon++;
+        else
+                s->operator_++;
+}
+
+/* Many learned bindings are staged and committed in one transaction when the timer fires; queries
+ * meanwhile commit nothing; every change is published once, with its origin. */
+static void test_one_commit_per_batch(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("batch.lmdb", "0");
+        struct seen seen = {};
+        uint64_t commits;
+        struct record rec;
+
+        if (!m)
+                return;
+        CHECK_INT_EQ(manager_add_observer(m, &(struct manager_observer) { .changed = on_changed, .userdata = &seen }), 0);
+        commits = store_get_counters(m->store)->commits;
+        for (unsigned i = 0; i < 100; i++) {
+                char ip[32];
+                uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x20, 0x00, (uint8_t) (i + 1) };
+
+                snprintf(ip, sizeof(ip), "198.18.0.%u", 100 + i);
+                feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
+        }
+        manager_schedule_commit(m);
+        CHECK_INT_EQ(store_staged(m->store), 100);
+        CHECK_INT_EQ(seen.daemon, 100);
+        /* read-only queries: they see the staged binding but write nothing */
+        CHECK(get(m, "198.18.0.150", &rec));
+        CHECK_INT_EQ(stored(m), 0);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, commits);
+
+        run_until_committed(m);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, commits + 1);
+        CHECK_INT_EQ(stored(m), 100);
+
+        /* an operator's change commits itself and is published as such */
+        struct neigh_key k;
+        struct lladdr ll = { .len = 6 };
+        union in_addr_union a = {};
+        memcpy(ll.bytes, MAC_C, 6);
+        CHECK(inet_pton(AF_INET, "198.18.0.77", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, IFNAME, AF_INET, &a), 0);
+        CHECK_INT_EQ(manager_add_static(m, &k, &ll), 0);
+        CHECK_INT_EQ(seen.operator_, 1);
+        CHECK_INT_EQ(stored(m), 101);
+        CHECK(get(m, "198.18.0.77", &rec) && rec.state == RECORD_STATIC);
+}
+
+int main(void) {
+        char cmd[128];
+
+        CHECK(mkdtemp(tmpdir) != NULL);
+        log_set_max_level(LOG_WARNING);
+        TEST_RUN(test_miss_answered);
+        TEST_RUN(test_negative_suppressed);
+        TEST_RUN(test_redump_after_lost_events);
+        TEST_RUN(test_one_commit_per_batch);
+        arpd_options_done(&opts);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        CHECK(system(cmd) == 0);
+        TEST_EXIT();
+}
