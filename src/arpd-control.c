@@ -170,6 +170,16 @@ static int parse_key(const char *ifname, const char *address, struct neigh_key *
                                  address);
 }
 
+/* Reads the (interface, address) pair that names an entry. */
+static int read_key(sd_bus_message *m, const char **ret_ifname, const char **ret_address, struct neigh_key *k,
+                    sd_bus_error *error) {
+        int r = sd_bus_message_read(m, "ss", ret_ifname, ret_address);
+
+        if (r < 0)
+                return r;
+        return parse_key(*ret_ifname, *ret_address, k, error);
+}
+
 /* The interface ("" = all) and state arguments of ListEntries and Flush. */
 static int filter_set_ifname(struct entry_filter *f, const char *ifname, sd_bus_error *error) {
         if (ifname[0] == '\0')
@@ -372,10 +382,7 @@ static int method_get_entry(sd_bus_message *m, void *userdata, sd_bus_error *err
         r = check_caller(client, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(m, "ss", &ifname, &address);
-        if (r < 0)
-                return r;
-        r = parse_key(ifname, address, &k, error);
+        r = read_key(m, &ifname, &address, &k, error);
         if (r < 0)
                 return r;
         r = manager_get_entry(client->control->manager, &k, &rec);
@@ -514,10 +521,7 @@ static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
         r = check_privileged(client, "Deleting an entry", error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(m, "ss", &ifname, &address);
-        if (r < 0)
-                return r;
-        r = parse_key(ifname, address, &k, error);
+        r = read_key(m, &ifname, &address, &k, error);
         if (r < 0)
                 return r;
         r = manager_delete(client->control->manager, &k);

@@ -30,6 +30,7 @@
  */
 
 #include "control-protocol.h"
+#include "macro.h"
 
 typedef struct Manager Manager;
 typedef struct Control Control;
@@ -45,3 +46,4 @@ int control_new(Manager *m, const char *path, Control **ret);
 /* Closes every connection and the socket (unlinked if it is still ours, with the directories
  * control_new() created, if empty). Accepts NULL; returns NULL. */
 Control *control_free(Control *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Control *, control_free);

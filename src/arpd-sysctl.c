@@ -40,11 +40,6 @@
 #define SAVE_DIR "/run/arpd-sysctl"
 #define DROPIN_DIR "/run/sysctl.d"
 
-static void fclosep(FILE **f) {
-        if (*f)
-                (void) fclose(*f);
-}
-
 /* The settings arpd's mode depends on, per family: the kernel asks user space app_solicit times,
  * and sends mcast_solicit broadcasts (ARP) or multicast solicitations (NDP) of its own. */
 static const struct {
