@@ -22,6 +22,7 @@
 #include "loadfile.h"
 #include "log.h"
 #include "macro.h"
+#include "peer-auth.h"
 
 #define CONTROL_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
 #define CONTROL_ACCEPT_BATCH 8
@@ -30,8 +31,11 @@ typedef struct ControlClient {
         Control *control;
         sd_bus *conn;
         sd_event_source *defer_free;
+        sd_event_source *idle_timer;  /* closes the connection after CONTROL_IDLE_TIMEOUT_USEC */
+        struct peer peer;             /* who connected (peer-auth.h) */
         bool subscribed;
         bool closing;
+        bool refused;                 /* over the connection limit: every call gets LimitsExceeded */
 } ControlClient;
 
 struct Control {
@@ -43,8 +47,9 @@ struct Control {
         int dirs_created;   /* parent directories control_new() made (removed again if empty) */
         sd_event_source *listen_source;
         sd_id128_t id;
-        ControlClient *clients[CONTROL_MAX_CLIENTS];
+        ControlClient *clients[CONTROL_MAX_CLIENTS + CONTROL_RESERVED_ROOT + CONTROL_MAX_REFUSED];
         size_t n_clients;
+        size_t n_served;    /* clients not refused */
         unsigned n_subscribed;
 };
 
@@ -63,7 +68,11 @@ static ControlClient *client_free(ControlClient *c) {
                 }
         if (c->subscribed)
                 ctl->n_subscribed--;
+        if (!c->refused)
+                ctl->n_served--;
         sd_event_source_disable_unref(c->defer_free);
+        sd_event_source_disable_unref(c->idle_timer);
+        peer_done(&c->peer);
         if (c->conn) {
                 sd_bus_detach_event(c->conn);
                 sd_bus_flush_close_unref(c->conn);
@@ -103,57 +112,42 @@ static bool client_congested(ControlClient *c) {
 
 /* ---- who may call what --------------------------------------------------------------------- */
 
+/* Every call: the connection is not idle now. Subscribers are never idle (they wait for signals). */
+static void client_touch(ControlClient *c) {
+        if (!c->idle_timer)
+                return;
+        (void) sd_event_source_set_time_relative(c->idle_timer, CONTROL_IDLE_TIMEOUT_USEC);
+        (void) sd_event_source_set_enabled(c->idle_timer, c->subscribed ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
+}
+
 static int check_caller(ControlClient *c, sd_bus_error *error) {
+        if (c->refused) {
+                client_close_later(c); /* after this error reply is flushed */
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "arpd serves at most %d control connections at once (and %d more for root); "
+                                         "try again later.", CONTROL_MAX_CLIENTS, CONTROL_RESERVED_ROOT);
+        }
+        client_touch(c);
         if (client_congested(c))
                 return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                         "Too many unread replies on this connection; read them first.");
         return 0;
 }
 
-/* The effective capability set of pid, from /proc (the kernel does not pass it over the socket). */
-static int read_cap_eff(pid_t pid, uint64_t *ret) {
-        char path[64], line[256];
-        unsigned long long v;
-        FILE *f;
-        int r = -ENODATA;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "CapEff: %llx", &v) == 1) {
-                        *ret = v;
-                        r = 0;
-                        break;
-                }
-        fclose(f);
-        return r;
-}
-
-/* Changes need uid 0 or CAP_NET_ADMIN in the caller's effective set. The uid and pid come from
- * SO_PEERCRED of the connection (taken by the kernel at connect time, not forgeable). */
+/* Changes: the rule of peer-auth.h, decided at call time. */
 static int check_privileged(ControlClient *c, const char *what, sd_bus_error *error) {
-        struct ucred uc = {};
-        socklen_t len = sizeof(uc);
-        uint64_t caps = 0;
-        int r, fd;
+        enum peer_verdict v;
+        int r;
 
         r = check_caller(c, error);
         if (r < 0)
                 return r;
-        fd = sd_bus_get_fd(c->conn);
-        if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || len != sizeof(uc))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "%s needs root or CAP_NET_ADMIN, and the caller's credentials cannot be "
-                                         "determined. Nothing was changed.", what);
-        if (uc.uid == 0)
-                return 0;
-        if (uc.pid > 0 && read_cap_eff(uc.pid, &caps) >= 0 && (caps & (UINT64_C(1) << CAP_NET_ADMIN)))
+        v = peer_check_net_admin(&c->peer, "/proc");
+        if (peer_verdict_allowed(v))
                 return 0;
         return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                 "%s needs root or CAP_NET_ADMIN; the caller (uid %u) has neither. Nothing was changed.",
-                                 what, (unsigned) uc.uid);
+                                 "%s needs root or CAP_NET_ADMIN in arpd's user namespace; %s (uid %u). Nothing was "
+                                 "changed.", what, peer_verdict_explain(v), (unsigned) c->peer.uid);
 }
 
 /* ---- argument decoding ----------------------------------------------------------------------- */
@@ -303,6 +297,12 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
         r = check_caller(client, error);
         if (r < 0)
                 return r;
+        /* A page waits until the previous one was taken: a connection's unsent output holds at
+         * most one page (plus its signals). */
+        uint64_t queued = 0;
+        if (sd_bus_get_n_queued_write(client->conn, &queued) >= 0 && queued > 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "The previous page of this listing has not been read yet; read it first.");
         r = sd_bus_message_read(m, "susssu", &ifname, &family, &state, &prefix, &cursor, &limit);
         if (r < 0)
                 return r;
@@ -479,6 +479,7 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
                 else
                         client->control->n_subscribed--;
         }
+        client_touch(client);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -693,20 +694,45 @@ static const sd_bus_vtable hello_vtable[] = {
 
 /* ---- the listening socket ------------------------------------------------------------------ */
 
+static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
+        ControlClient *c = userdata;
+
+        log_debug("Closing a control connection idle for %llu s.",
+                  (unsigned long long) (CONTROL_IDLE_TIMEOUT_USEC / USEC_PER_SEC));
+        client_close_later(c);
+        return 0;
+}
+
 static int client_new(Control *ctl, int fd) {
         _cleanup_close_ int cfd = fd;
+        struct peer peer = { .pidfd = -EBADF };
         ControlClient *c;
+        bool refused;
         int r;
 
-        if (ctl->n_clients >= CONTROL_MAX_CLIENTS) {
-                log_warning("Refusing a control connection: %d clients are connected already.", CONTROL_MAX_CLIENTS);
+        r = peer_from_socket(cfd, &peer);
+        if (r < 0)
+                return log_warning_errno(r, "Refusing a control connection: cannot read its credentials: %m");
+        /* Room is kept for root; past the limits a connection is still answered, with an error
+         * that says why, up to a few of those; beyond that it is closed at once. */
+        refused = ctl->n_served >= CONTROL_MAX_CLIENTS + (peer.uid == 0 ? CONTROL_RESERVED_ROOT : 0);
+        if (ctl->n_clients >= ELEMENTSOF(ctl->clients)) {
+                peer_done(&peer);
+                log_warning("Refusing a control connection: %zu connections are open already.", ctl->n_clients);
                 return -EMFILE;
         }
+        if (refused)
+                log_warning("Control connection from uid %u over the limit of %d; answering it with an error.",
+                            (unsigned) peer.uid, CONTROL_MAX_CLIENTS);
         c = calloc(1, sizeof(*c));
-        if (!c)
+        if (!c) {
+                peer_done(&peer);
                 return log_oom();
-        c->control = ctl;
+        }
+        *c = (ControlClient) { .control = ctl, .peer = peer, .refused = refused };
         ctl->clients[ctl->n_clients++] = c;
+        if (!refused)
+                ctl->n_served++;
         r = sd_bus_new(&c->conn);
         if (r < 0) {
                 client_free(c);
@@ -730,6 +756,10 @@ static int client_new(Control *ctl, int fd) {
                 r = sd_bus_start(c->conn);
         if (r >= 0)
                 r = sd_bus_attach_event(c->conn, ctl->manager->event, CONTROL_PRIORITY);
+        if (r >= 0)
+                r = sd_event_add_time_relative(ctl->manager->event, &c->idle_timer, CLOCK_MONOTONIC,
+                                               refused ? CONTROL_REFUSED_TIMEOUT_USEC : CONTROL_IDLE_TIMEOUT_USEC,
+                                               USEC_PER_SEC, on_idle, c);
         if (r < 0) {
                 client_free(c);
                 return log_warning_errno(r, "Cannot set up a control connection: %m");

@@ -12,16 +12,29 @@
  * Each accepted connection gets its own sd_bus in server mode on the manager's event loop, at a
  * lower priority than the netlink and packet sources, so misses are answered first.
  *
- * Bounds: at most CONTROL_MAX_CLIENTS connections (more are closed at once); a listing page holds
- * at most CONTROL_LIST_LIMIT_MAX entries and scans at most CONTROL_LIST_SCAN_MAX records; a load
- * text is at most CONTROL_LOAD_MAX bytes; a client whose unread output exceeds
- * CONTROL_CLIENT_QUEUE_MAX messages is refused further calls (LimitsExceeded) and, if subscribed,
- * disconnected. A bulk change (flush, load) signals its first MANAGER_BULK_REPORT_MAX changes one
- * by one, then one EntryChanged of kind "many" (re-read the listing).
+ * Bounds, so that no reader can slow the daemon down or lock others out:
+ *   - connections: at most CONTROL_MAX_CLIENTS, plus CONTROL_RESERVED_ROOT more for uid 0. Past
+ *     that, up to CONTROL_MAX_REFUSED more are accepted only to answer every call with
+ *     LimitsExceeded ("try again later") and closed after CONTROL_REFUSED_TIMEOUT_USEC; beyond
+ *     those a connection is closed at once.
+ *   - idle: a connection that makes no call for CONTROL_IDLE_TIMEOUT_USEC is closed (subscribers,
+ *     which wait for signals, are exempt).
+ *   - work per call: a listing page holds at most CONTROL_LIST_LIMIT_MAX entries and scans at most
+ *     CONTROL_LIST_SCAN_MAX records in one bounded read, and each call is one event-loop dispatch
+ *     below the netlink and packet sources, so misses are answered between pages. Read-only calls
+ *     never commit or sync the store.
+ *   - unsent output: a listing call is refused (LimitsExceeded) while the previous reply is still
+ *     queued, so a connection holds at most one page (at most CONTROL_LIST_LIMIT_MAX entries of at
+ *     most ~200 bytes each in ListEntries, 96 in ListEntriesPacked) plus at most
+ *     CONTROL_CLIENT_QUEUE_MAX messages in all (signals of at most ~200 bytes each): a subscriber
+ *     that does not read is disconnected, any other client is refused further calls.
+ *   - a load text is at most CONTROL_LOAD_MAX bytes; a bulk change (flush, load) signals its first
+ *     MANAGER_BULK_REPORT_MAX changes one by one, then one EntryChanged of kind "many" (re-read the
+ *     listing).
  *
- * Authorization from the peer's credentials (SO_PEERCRED, capabilities from /proc): reads for
- * everyone, changes for uid 0 or CAP_NET_ADMIN in the effective set; otherwise
- * org.freedesktop.DBus.Error.AccessDenied and nothing changes.
+ * Authorization: reads for everyone; changes by the rule of peer-auth.h (uid 0, or CAP_NET_ADMIN
+ * in arpd's own user namespace, decided race-free with SO_PEERCRED and a pidfd); otherwise
+ * org.freedesktop.DBus.Error.AccessDenied with the reason, and nothing changes.
  *
  * The socket: its directory is created (mode 0755) if missing; existing directories on the way
  * must belong to root or to arpd's user and, where others could write to them, have the sticky
@@ -31,12 +44,17 @@
 
 #include "control-protocol.h"
 #include "macro.h"
+#include "time-util.h"
 
 typedef struct Manager Manager;
 typedef struct Control Control;
 
 #define CONTROL_MAX_CLIENTS 32
-#define CONTROL_LIST_SCAN_MAX 65536
+#define CONTROL_RESERVED_ROOT 4
+#define CONTROL_MAX_REFUSED 8
+#define CONTROL_IDLE_TIMEOUT_USEC (60 * USEC_PER_SEC)
+#define CONTROL_REFUSED_TIMEOUT_USEC (2 * USEC_PER_SEC)
+#define CONTROL_LIST_SCAN_MAX 16384
 #define CONTROL_CLIENT_QUEUE_MAX 4096
 
 /* Creates the socket at path (and its missing directories), replacing a stale socket;
