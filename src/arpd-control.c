@@ -51,6 +51,7 @@ struct Control {
         size_t n_clients;
         size_t n_served;    /* clients not refused */
         unsigned n_subscribed;
+        usec_t idle_timeout;
 };
 
 /* ---- clients ------------------------------------------------------------------------------- */
@@ -75,7 +76,9 @@ static ControlClient *client_free(ControlClient *c) {
         peer_done(&c->peer);
         if (c->conn) {
                 sd_bus_detach_event(c->conn);
-                sd_bus_flush_close_unref(c->conn);
+                /* Never sd_bus_flush() here: it blocks until the peer reads (or authenticates),
+                 * and a peer that does neither would stop the daemon. */
+                sd_bus_close_unref(c->conn);
         }
         free(c);
         return NULL;
@@ -116,13 +119,14 @@ static bool client_congested(ControlClient *c) {
 static void client_touch(ControlClient *c) {
         if (!c->idle_timer)
                 return;
-        (void) sd_event_source_set_time_relative(c->idle_timer, CONTROL_IDLE_TIMEOUT_USEC);
+        (void) sd_event_source_set_time_relative(c->idle_timer, c->control->idle_timeout);
         (void) sd_event_source_set_enabled(c->idle_timer, c->subscribed ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
 }
 
 static int check_caller(ControlClient *c, sd_bus_error *error) {
         if (c->refused) {
-                client_close_later(c); /* after this error reply is flushed */
+                /* closed by its timer, CONTROL_REFUSED_TIMEOUT_USEC after it connected, by when the
+                 * loop has written this reply */
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "arpd serves at most %d control connections at once (and %d more for root); "
                                          "try again later.", CONTROL_MAX_CLIENTS, CONTROL_RESERVED_ROOT);
@@ -697,8 +701,8 @@ static const sd_bus_vtable hello_vtable[] = {
 static int on_idle(sd_event_source *s, uint64_t usec, void *userdata) {
         ControlClient *c = userdata;
 
-        log_debug("Closing a control connection idle for %llu s.",
-                  (unsigned long long) (CONTROL_IDLE_TIMEOUT_USEC / USEC_PER_SEC));
+        log_debug("Closing a control connection idle for %llu ms.",
+                  (unsigned long long) (c->control->idle_timeout / USEC_PER_MSEC));
         client_close_later(c);
         return 0;
 }
@@ -758,7 +762,7 @@ static int client_new(Control *ctl, int fd) {
                 r = sd_bus_attach_event(c->conn, ctl->manager->event, CONTROL_PRIORITY);
         if (r >= 0)
                 r = sd_event_add_time_relative(ctl->manager->event, &c->idle_timer, CLOCK_MONOTONIC,
-                                               refused ? CONTROL_REFUSED_TIMEOUT_USEC : CONTROL_IDLE_TIMEOUT_USEC,
+                                               refused ? CONTROL_REFUSED_TIMEOUT_USEC : ctl->idle_timeout,
                                                USEC_PER_SEC, on_idle, c);
         if (r < 0) {
                 client_free(c);
@@ -871,7 +875,7 @@ int control_new(Manager *m, const char *path, Control **ret) {
                 return log_oom();
         }
         *ctl = (Control) { .manager = m, .listen_fd = TAKE_FD(fd), .dev = st.st_dev, .ino = st.st_ino,
-                           .dirs_created = dirs_created };
+                           .dirs_created = dirs_created, .idle_timeout = CONTROL_IDLE_TIMEOUT_USEC };
         ctl->path = strdup(path);
         r = ctl->path ? sd_id128_randomize(&ctl->id) : -ENOMEM;
         if (r >= 0)
@@ -894,6 +898,16 @@ int control_new(Manager *m, const char *path, Control **ret) {
         log_debug("Control endpoint listening on %s.", path);
         *ret = ctl;
         return 0;
+}
+
+void control_set_idle_timeout(Control *ctl, usec_t usec) {
+        assert(ctl);
+        assert(usec > 0);
+        ctl->idle_timeout = usec;
+}
+
+size_t control_n_clients(const Control *ctl) {
+        return ctl->n_clients;
 }
 
 Control *control_free(Control *ctl) {

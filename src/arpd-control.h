@@ -42,6 +42,8 @@
  * created with its final mode (no chmod after bind, so no symlink is ever followed).
  */
 
+#include <stddef.h>
+
 #include "control-protocol.h"
 #include "macro.h"
 #include "time-util.h"
@@ -65,3 +67,9 @@ int control_new(Manager *m, const char *path, Control **ret);
  * control_new() created, if empty). Accepts NULL; returns NULL. */
 Control *control_free(Control *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Control *, control_free);
+
+/* For tests: connections opened later are closed after usec without a call (default
+ * CONTROL_IDLE_TIMEOUT_USEC). */
+void control_set_idle_timeout(Control *ctl, usec_t usec);
+/* Open connections, refused ones included. */
+size_t control_n_clients(const Control *ctl);
