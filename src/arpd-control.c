@@ -3,7 +3,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +14,9 @@
 
 #include "arpd-control.h"
 #include "arpd-manager.h"
+#include "control-args.h"
 #include "entry-format.h"
-#include "entry-ops.h"
 #include "fs-util.h"
-#include "ifname-util.h"
 #include "loadfile.h"
 #include "log.h"
 #include "macro.h"
@@ -154,49 +152,22 @@ static int check_privileged(ControlClient *c, const char *what, sd_bus_error *er
                                  "changed.", what, peer_verdict_explain(v), (unsigned) c->peer.uid);
 }
 
-/* ---- argument decoding ----------------------------------------------------------------------- */
+/* ---- argument decoding (control-args.h) -------------------------------------------------------- */
 
-static int parse_key(const char *ifname, const char *address, struct neigh_key *k, sd_bus_error *error) {
-        const char *reason = NULL;
-
-        if (entry_key_parse(ifname, address, k, &reason) >= 0)
-                return 0;
-        if (!ifname_valid(ifname))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid interface name '%.32s' (field 'interface').", ifname);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid IPv4 or IPv6 address '%.64s' (field 'address').",
-                                 address);
+static int invalid_args(sd_bus_error *error, const struct control_error *e) {
+        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, e->message);
 }
 
 /* Reads the (interface, address) pair that names an entry. */
 static int read_key(sd_bus_message *m, const char **ret_ifname, const char **ret_address, struct neigh_key *k,
                     sd_bus_error *error) {
+        struct control_error e;
         int r = sd_bus_message_read(m, "ss", ret_ifname, ret_address);
 
         if (r < 0)
                 return r;
-        return parse_key(*ret_ifname, *ret_address, k, error);
-}
-
-/* The interface ("" = all) and state arguments of ListEntries and Flush. */
-static int filter_set_ifname(struct entry_filter *f, const char *ifname, sd_bus_error *error) {
-        if (ifname[0] == '\0')
-                return 0;
-        if (!ifname_valid(ifname))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid interface name '%.32s' (field 'interface').", ifname);
-        snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
-        return 0;
-}
-
-static int filter_set_states(struct entry_filter *f, const char *state, sd_bus_error *error) {
-        int r = entry_states_from_string(state);
-
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid state '%.32s' (field 'state': positive, negative, static, learned "
-                                         "or any).", state);
-        f->states = (unsigned) r;
+        if (control_args_key(*ret_ifname, *ret_address, k, &e) < 0)
+                return invalid_args(error, &e);
         return 0;
 }
 
@@ -292,8 +263,8 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ uint8_t *buf = NULL;
         const char *ifname, *state, *prefix, *cursor;
-        struct entry_filter f = {};
-        struct neigh_key after;
+        struct control_list_args a;
+        struct control_error e;
         uint32_t family, limit;
         char next[ENTRY_CURSOR_MAX] = "";
         int r;
@@ -310,38 +281,14 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
         r = sd_bus_message_read(m, "susssu", &ifname, &family, &state, &prefix, &cursor, &limit);
         if (r < 0)
                 return r;
-        r = filter_set_ifname(&f, ifname, error);
-        if (r < 0)
-                return r;
-        r = entry_family_from_number(family);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid family %u (field 'family': 0, 4 or 6).", family);
-        f.family = r;
-        r = filter_set_states(&f, state, error);
-        if (r < 0)
-                return r;
-        if (prefix[0] != '\0') {
-                if (entry_prefix_from_string(prefix, &f.prefix) < 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Invalid address prefix '%.64s' (field 'prefix').", prefix);
-                f.has_prefix = true;
-        }
-        if (cursor[0] != '\0' && entry_cursor_parse(cursor, &after) < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid cursor '%.64s' (field 'cursor').",
-                                         cursor);
-        if (limit > CONTROL_LIST_LIMIT_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid limit %u (field 'limit': 0 for the default %d, at most %d).", limit,
-                                         CONTROL_LIST_LIMIT_DEFAULT, CONTROL_LIST_LIMIT_MAX);
-        if (limit == 0)
-                limit = CONTROL_LIST_LIMIT_DEFAULT;
+        if (control_args_list(ifname, family, state, prefix, cursor, limit, &a, &e) < 0)
+                return invalid_args(error, &e);
 
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
         if (packed) {
-                buf = malloc((size_t) limit * ENTRY_PACKED_SIZE);
+                buf = malloc((size_t) a.limit * ENTRY_PACKED_SIZE);
                 if (!buf)
                         return -ENOMEM;
         } else {
@@ -349,8 +296,8 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
                 if (r < 0)
                         return r;
         }
-        struct list_ctx c = { .filter = &f, .reply = reply, .limit = limit, .packed = buf };
-        r = manager_list(man, &f, cursor[0] ? &after : NULL, list_one, &c);
+        struct list_ctx c = { .filter = &a.filter, .reply = reply, .limit = a.limit, .packed = buf };
+        r = manager_list(man, &a.filter, a.has_after ? &a.after : NULL, list_one, &c);
         if (r < 0)
                 return store_error(error, r, "Listing the store");
         if (r > 0)
@@ -440,6 +387,9 @@ static int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error
         r = sd_bus_message_read(m, "s", &ifname);
         if (r < 0)
                 return r;
+        struct control_error e;
+        if (control_args_interface(ifname, &e) < 0)
+                return invalid_args(error, &e);
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
@@ -491,7 +441,8 @@ static int method_subscribe(sd_bus_message *m, void *userdata, sd_bus_error *err
 
 static int method_add_static(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ControlClient *client = userdata;
-        const char *ifname, *address, *lladdr, *reason = NULL;
+        const char *ifname, *address, *lladdr;
+        struct control_error e;
         struct lladdr ll;
         struct neigh_key k;
         int r;
@@ -502,14 +453,8 @@ static int method_add_static(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "sss", &ifname, &address, &lladdr);
         if (r < 0)
                 return r;
-        r = parse_key(ifname, address, &k, error);
-        if (r < 0)
-                return r;
-        if (entry_lladdr_parse(lladdr, &ll, &reason) < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid link-layer address '%.64s' (field 'lladdr'): expected 1 to %d "
-                                         "hex octets like 02:00:5e:10:00:01, not zero, multicast or broadcast.",
-                                         lladdr, LLADDR_MAX);
+        if (control_args_static(ifname, address, lladdr, &k, &ll, &e) < 0)
+                return invalid_args(error, &e);
         r = manager_add_static(client->control->manager, &k, &ll);
         if (r < 0)
                 return store_error(error, r, "Storing the entry");
@@ -540,7 +485,8 @@ static int method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 static int method_flush(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         ControlClient *client = userdata;
-        struct entry_filter f = {};
+        struct entry_filter f;
+        struct control_error e;
         const char *ifname, *state;
         uint64_t total = 0;
         int r;
@@ -551,12 +497,8 @@ static int method_flush(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(m, "ss", &ifname, &state);
         if (r < 0)
                 return r;
-        r = filter_set_ifname(&f, ifname, error);
-        if (r < 0)
-                return r;
-        r = filter_set_states(&f, state, error);
-        if (r < 0)
-                return r;
+        if (control_args_flush(ifname, state, &f, &e) < 0)
+                return invalid_args(error, &e);
         r = manager_flush(client->control->manager, &f, &total);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Flushing the store failed after %llu entries: %s",
