@@ -59,6 +59,19 @@ echo "unprivileged add: $denied"
 check "an unprivileged user's change is refused (needs root or CAP_NET_ADMIN)" grep -q "needs root or CAP_NET_ADMIN" <<<"$denied"
 check "root can add a static entry through it" \
         sb arpctl --socket /run/arpd/veth0/bus add veth0 198.18.0.9 02:00:00:00:00:09
+# Under the unit (ProtectProc=invisible) a non-root caller's capabilities cannot be verified:
+# CAP_NET_ADMIN without root is refused with that reason (arpd@.service(8)), and so is root of a
+# child user namespace.
+denied=$(sb setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps +net_admin --ambient-caps +net_admin \
+        arpctl --socket /run/arpd/veth0/bus add veth0 198.18.0.10 02:00:00:00:00:10 2>&1 || true)
+echo "CAP_NET_ADMIN add: $denied"
+check "CAP_NET_ADMIN without root is refused under the unit, saying why" grep -q "cannot be verified" <<<"$denied"
+denied=$(sb setpriv --reuid=65534 --regid=65534 --clear-groups unshare -r \
+        arpctl --socket /run/arpd/veth0/bus add veth0 198.18.0.11 02:00:00:00:00:11 2>&1 || true)
+echo "unshare -r add: $denied"
+check "root of a child user namespace is refused" grep -q "needs root or CAP_NET_ADMIN" <<<"$denied"
+check "neither refused change was stored" \
+        sb sh -c '! arpctl --socket /run/arpd/veth0/bus --no-legend dump | grep -q "198.18.0.1[01] "'
 
 out=$(sb systemd-analyze security --no-pager arpd@veth0.service)
 score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
