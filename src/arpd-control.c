@@ -96,7 +96,7 @@ static void client_close_later(ControlClient *c) {
                 c->subscribed = false;
                 c->control->n_subscribed--;
         }
-        if (sd_event_add_defer(c->control->manager->event, &c->defer_free, on_defer_free, c) < 0)
+        if (sd_event_add_defer(manager_event(c->control->manager), &c->defer_free, on_defer_free, c) < 0)
                 log_warning("Cannot schedule the release of a control connection.");
 }
 
@@ -396,8 +396,8 @@ static int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error
         r = sd_bus_message_open_container(reply, 'a', "{sa{st}}");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < man->n_links; i++) {
-                const Link *l = man->links[i];
+        for (size_t i = 0; i < manager_n_links(man); i++) {
+                const Link *l = manager_link_at(man, i);
                 if (ifname[0] != '\0' && strcmp(ifname, l->ifname) != 0)
                         continue;
                 found = true;
@@ -406,7 +406,7 @@ static int method_get_statistics(sd_bus_message *m, void *userdata, sd_bus_error
                         return r;
         }
         if (ifname[0] == '\0') {
-                r = append_stats(reply, "*", &man->global);
+                r = append_stats(reply, "*", manager_global_stats(man));
                 if (r < 0)
                         return r;
         } else if (!found)
@@ -550,12 +550,12 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         ControlClient *client = userdata;
         Manager *man = client->control->manager;
-        const struct arpd_options *o = man->opts;
+        const struct arpd_options *o = manager_options(man);
 
         if (strcmp(property, "Interfaces") == 0) {
                 int r = sd_bus_message_open_container(reply, 'a', "s");
-                for (size_t i = 0; r >= 0 && i < man->n_links; i++)
-                        r = sd_bus_message_append(reply, "s", man->links[i]->ifname);
+                for (size_t i = 0; r >= 0 && i < manager_n_links(man); i++)
+                        r = sd_bus_message_append(reply, "s", manager_link_at(man, i)->ifname);
                 return r < 0 ? r : sd_bus_message_close_container(reply);
         }
         if (strcmp(property, "ActiveProbes") == 0)
@@ -701,9 +701,9 @@ static int client_new(Control *ctl, int fd) {
         if (r >= 0)
                 r = sd_bus_start(c->conn);
         if (r >= 0)
-                r = sd_bus_attach_event(c->conn, ctl->manager->event, CONTROL_PRIORITY);
+                r = sd_bus_attach_event(c->conn, manager_event(ctl->manager), CONTROL_PRIORITY);
         if (r >= 0)
-                r = sd_event_add_time_relative(ctl->manager->event, &c->idle_timer, CLOCK_MONOTONIC,
+                r = sd_event_add_time_relative(manager_event(ctl->manager), &c->idle_timer, CLOCK_MONOTONIC,
                                                refused ? CONTROL_REFUSED_TIMEOUT_USEC : ctl->idle_timeout,
                                                USEC_PER_SEC, on_idle, c);
         if (r < 0) {
@@ -821,7 +821,7 @@ int control_new(Manager *m, const char *path, Control **ret) {
         ctl->path = strdup(path);
         r = ctl->path ? sd_id128_randomize(&ctl->id) : -ENOMEM;
         if (r >= 0)
-                r = sd_event_add_io(m->event, &ctl->listen_source, ctl->listen_fd, EPOLLIN, on_listen, ctl);
+                r = sd_event_add_io(manager_event(m), &ctl->listen_source, ctl->listen_fd, EPOLLIN, on_listen, ctl);
         if (r >= 0)
                 r = sd_event_source_set_priority(ctl->listen_source, CONTROL_PRIORITY);
         if (r >= 0)
@@ -850,6 +850,30 @@ void control_set_idle_timeout(Control *ctl, usec_t usec) {
 
 size_t control_n_clients(const Control *ctl) {
         return ctl->n_clients;
+}
+
+int control_start(Manager *m, Control **ret) {
+        _cleanup_free_ char *dflt = NULL;
+        const struct arpd_options *o = manager_options(m);
+        const char *path = o->control_socket;
+        int r;
+
+        *ret = NULL;
+        if (!path) {
+                r = arpd_options_default_control_socket(o, getenv("RUNTIME_DIRECTORY"), &dflt);
+                if (r < 0)
+                        return log_oom();
+                path = dflt;
+        }
+        if (path[0] == '\0')
+                return 0;
+        r = control_new(m, path, ret);
+        if (r < 0 && (r == -EADDRINUSE || dflt)) {
+                /* Only an explicitly requested endpoint is worth failing the start for. */
+                log_warning("Running without a control endpoint.");
+                return 0;
+        }
+        return r;
 }
 
 Control *control_free(Control *ctl) {

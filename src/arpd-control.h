@@ -59,6 +59,11 @@ typedef struct Control Control;
 #define CONTROL_LIST_SCAN_MAX 16384
 #define CONTROL_CLIENT_QUEUE_MAX 4096
 
+/* The endpoint the options ask for (--control-socket, else the default path of
+ * arpd_options_default_control_socket()); *ret stays NULL when it is turned off, or when the
+ * default path cannot be used or another live arpd serves it (logged: the daemon then runs without
+ * an endpoint). Only an explicitly requested path that fails otherwise is an error. */
+int control_start(Manager *m, Control **ret);
 /* Creates the socket at path (and its missing directories), replacing a stale socket;
  * -EADDRINUSE if another live process serves path, -EPERM if a directory on the way is not safe.
  * Subscribes to the manager's changes. Logs its errors. */

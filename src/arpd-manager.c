@@ -12,7 +12,6 @@
 #include <systemd/sd-daemon.h>
 
 #include "arpd-catalog.h"
-#include "arpd-control.h"
 #include "arpd-manager.h"
 #include "arpd-stats.h"
 #include "entry-ops.h"
@@ -397,6 +396,27 @@ int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_ke
         return store_foreach_after(m->store, f->ifname[0] ? f->ifname : NULL, f->family, after, cb, userdata);
 }
 
+size_t manager_n_links(const Manager *m) {
+        return m->n_links;
+}
+
+const Link *manager_link_at(const Manager *m, size_t i) {
+        assert(i < m->n_links);
+        return m->links[i];
+}
+
+const struct stats *manager_global_stats(const Manager *m) {
+        return &m->global;
+}
+
+const struct arpd_options *manager_options(const Manager *m) {
+        return m->opts;
+}
+
+sd_event *manager_event(const Manager *m) {
+        return m->event;
+}
+
 int manager_count_entries(Manager *m, size_t *ret) {
         return store_count(m->store, ret);
 }
@@ -530,34 +550,10 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sniff_done);
         safe_close(m->sniff_event_fd);
         rtnl_done(&m->rtnl);
-        control_free(m->control);
         store_free(m->store);
         sd_event_unref(m->event);
         free(m);
         return NULL;
-}
-
-/* The control endpoint; a socket another live arpd serves is not fatal: this one runs without. */
-static int manager_start_control(Manager *m) {
-        _cleanup_free_ char *dflt = NULL;
-        const char *path = m->opts->control_socket;
-        int r;
-
-        if (!path) {
-                r = arpd_options_default_control_socket(m->opts, getenv("RUNTIME_DIRECTORY"), &dflt);
-                if (r < 0)
-                        return log_oom();
-                path = dflt;
-        }
-        if (path[0] == '\0')
-                return 0;
-        r = control_new(m, path, &m->control);
-        if (r < 0 && (r == -EADDRINUSE || dflt)) {
-                /* Only an explicitly requested endpoint is worth failing the start for. */
-                log_warning("Running without a control endpoint.");
-                return 0;
-        }
-        return r;
 }
 
 int manager_open_store(Manager *m) {
@@ -646,11 +642,15 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning_errno(r, "Cannot enable the watchdog: %m");
 
+        return 0;
+}
+
+int manager_ready(Manager *m) {
         size_t entries = 0;
+        int r;
+
+        assert(!m->ready);
         (void) store_count(m->store, &entries);
-        r = manager_start_control(m);
-        if (r < 0)
-                return r;
         r = manager_start_sniffing(m);
         if (r < 0)
                 return r;

@@ -2,11 +2,12 @@
 #pragma once
 
 /*
- * The manager owns the event loop, the store, the rtnetlink state (arpd-rtnl.h), the links
- * (arpd-link.h) and the control endpoint (arpd-control.h). This file pair is its lifecycle and
+ * The manager owns the event loop, the store, the rtnetlink state (arpd-rtnl.h) and the links
+ * (arpd-link.h). This file pair is its lifecycle and
  * its plumbing: start and stop, the list of links, commit batching (store changes are staged and
  * committed together, at the latest MANAGER_COMMIT_DELAY_USEC after the first one), timers and
- * signals, and the two narrow APIs the transport uses:
+ * signals, and the two narrow APIs the control endpoint (arpd-control.h) uses — the manager itself
+ * knows nothing about the endpoint, which arpd.c starts and which subscribes to the manager:
  *
  *   - operations (manager_add_static() ...): the operator's changes, carried out by entry-ops.h on
  *     the manager's store after committing what the daemon staged, then published;
@@ -15,7 +16,7 @@
  * Changes are published to observers (manager_add_observer()): every store change the daemon
  * decides (arpd-neighbor.c) or an operation makes, each with its origin, plus one "folded" notice
  * when a bulk operation reported only its first MANAGER_BULK_REPORT_MAX changes one by one. The
- * control endpoint is such an observer; the manager knows nothing about D-Bus.
+ * control endpoint is such an observer.
  *
  * The decisions themselves are the resolver's (resolver.h); neighbour handling (observe, miss,
  * kernel event, apply) is arpd-neighbor.h; the statistics and STATUS= are arpd-stats.h.
@@ -46,8 +47,6 @@
 #define MANAGER_BULK_REPORT_MAX 4096
 #define MANAGER_MAX_OBSERVERS 4
 
-typedef struct Control Control;
-
 /* Where a published change came from. */
 enum change_origin {
         CHANGE_DAEMON,   /* decided by the resolver: learned, invalidated, probed */
@@ -71,7 +70,6 @@ typedef struct Manager {
         const struct arpd_options *opts;
         struct resolver_config rcfg;
         Store *store;
-        Control *control;        /* the control endpoint, NULL if disabled */
         Rtnl rtnl;
 
         struct manager_observer observers[MANAGER_MAX_OBSERVERS];
@@ -109,8 +107,11 @@ int manager_open_store(Manager *m);
 int manager_setup_timers(Manager *m);
 
 /* Opens the store and sockets, dumps links, addresses and neighbours synchronously, commits, and
- * reports READY=1. */
+ * sets up timers, signals and the watchdog. */
 int manager_start(Manager *m);
+/* After manager_start() and whatever must be in place first (the control endpoint): opens the
+ * links' packet sockets (in a thread) and reports READY=1. */
+int manager_ready(Manager *m);
 /* Runs the loop until SIGTERM/SIGINT; flushes, syncs and logs statistics on the way out. */
 int manager_run(Manager *m);
 
@@ -156,4 +157,9 @@ int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret)
 int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_key *after, store_foreach_t cb,
                  void *userdata);
 int manager_count_entries(Manager *m, size_t *ret);
+size_t manager_n_links(const Manager *m);
+const Link *manager_link_at(const Manager *m, size_t i);   /* i < manager_n_links() */
+const struct stats *manager_global_stats(const Manager *m); /* counters not tied to a link */
+const struct arpd_options *manager_options(const Manager *m);
+sd_event *manager_event(const Manager *m);
 const char *manager_store_path(const Manager *m);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arpd-control.h"
 #include "arpd-manager.h"
 #include "arpd-options.h"
 #include "entry-ops.h"
@@ -95,14 +96,23 @@ static int run_load(const struct arpd_options *o) {
         return 0;
 }
 
+/* The manager, then the control endpoint on it (freed first: it observes the manager), then
+ * READY. */
 static int run_daemon(const struct arpd_options *o) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(control_freep) Control *control = NULL;
         int r;
 
         r = manager_new(o, &m);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the daemon: %m");
         r = manager_start(m);
+        if (r < 0)
+                return r;
+        r = control_start(m, &control);
+        if (r < 0)
+                return r;
+        r = manager_ready(m);
         if (r < 0)
                 return r;
         return manager_run(m);

@@ -49,7 +49,7 @@ static void run_for(Manager *m, usec_t usec) {
 static void test_idle_closed(void) {
         char db[256], sock[256];
         _cleanup_(manager_freep) Manager *m = NULL;
-        Control *ctl = NULL;
+        _cleanup_(control_freep) Control *ctl = NULL; /* freed before the manager it observes */
 
         snprintf(db, sizeof(db), "%s/store.lmdb", tmpdir);
         snprintf(sock, sizeof(sock), "%s/run/bus", tmpdir);
@@ -64,7 +64,6 @@ static void test_idle_closed(void) {
         CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
         if (!ctl)
                 return;
-        m->control = ctl; /* freed with the manager */
         control_set_idle_timeout(ctl, 300 * USEC_PER_MSEC);
 
         _cleanup_close_ int fd = connect_to(sock);
