@@ -20,10 +20,12 @@ done
 command -v arping >/dev/null || sb_skip "arping is not installed (iputils-arping)"
 src=${SOURCE_ROOT:?SOURCE_ROOT unset (run through meson test)}
 [ -f "$src/debian/control" ] || sb_skip "no debian/ in $src"
-# Inside the sandbox this machine's packages are the starting point: with arpd already installed
-# here, "install" would be an upgrade and "nothing left" would not hold.
-if dpkg-query -W -f '${Status}' arpd 2>/dev/null | grep -q 'ok installed'; then
-        sb_skip "the package arpd is installed on this machine; the test needs a machine without it"
+# The binary package's name (not arpd: iproute2 conflicts with that name).
+pkg=$(sed -n 's/^Package: *//p' "$src/debian/control" | head -n 1)
+# Inside the sandbox this machine's packages are the starting point: with the package already
+# installed here, "install" would be an upgrade and "nothing left" would not hold.
+if dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+        sb_skip "the package $pkg is installed on this machine; the test needs a machine without it"
 fi
 if ! missing=$(cd "$src" && dpkg-checkbuilddeps 2>&1); then
         sb_skip "build dependencies missing: ${missing#*: }"
@@ -45,8 +47,8 @@ if ! (cd "$work/arpd-$ver" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2
         echo "FAIL: dpkg-buildpackage -us -uc -b (log: $work/build.log)"
         exit 1
 fi
-deb=$(ls "$work"/arpd_"${ver}"_*.deb)
-changes=$(ls "$work"/arpd_"${ver}"_*.changes)
+deb=$(ls "$work"/"${pkg}_${ver}"_*.deb)
+changes=$(ls "$work"/arpd_"${ver}"_*.changes) # named after the source
 echo "ok: dpkg-buildpackage -us -uc -b in $(($(date +%s) - t0)) s: $(basename "$deb")"
 check "dpkg-buildpackage ran the unit, fuzz and docs suites" \
         grep -Eq '^Ok: +[1-9][0-9]* *$' "$work/build.log"
@@ -75,8 +77,9 @@ out=$(apt_get install "/tmp/$(basename "$deb")")
 rc=$?
 echo "$out"
 check "apt-get install succeeds" test "$rc" = 0
-check "the package is installed" test "$(sb dpkg-query -W -f '${Status}' arpd)" = "install ok installed"
-files=$(sb dpkg-query -L arpd)
+check "$pkg is installed" test "$(sb dpkg-query -W -f '${Status}' "$pkg")" = "install ok installed"
+check "iproute2 is still installed" test "$(sb dpkg-query -W -f '${Status}' iproute2)" = "install ok installed"
+files=$(sb dpkg-query -L "$pkg")
 for f in /usr/sbin/arpd /usr/bin/arpctl /usr/libexec/arpd-sysctl /lib/systemd/system/arpd@.service \
         /usr/lib/systemd/catalog/arpd.catalog /usr/share/bash-completion/completions/arpctl \
         /usr/share/man/man8/arpd.8.gz /usr/share/man/man8/arpctl.8.gz /usr/share/man/man8/arpd@.service.8.gz \
@@ -86,12 +89,19 @@ done
 check "the unit runs the installed binaries" \
         sb sh -c 'grep -qx "ExecStart=/usr/sbin/arpd \$ARPD_OPTIONS %I" /lib/systemd/system/arpd@.service &&
                   grep -qx "ExecStartPre=+/usr/libexec/arpd-sysctl save %I" /lib/systemd/system/arpd@.service'
+# This machine's own files (the sandbox's lower layer, as before the install).
+sum() { sha256sum "$@" | awk '{print $1}'; }
+sbsum() { sb sha256sum "$@" | awk '{print $1}'; }
+classic=$(sum /usr/sbin/arpd)
+classic_man=$(sum /usr/share/man/man8/arpd.8.gz)
 check "iproute2's arpd is diverted to /usr/sbin/arpd.iproute2" \
-        sb sh -c 'dpkg-divert --truename /usr/sbin/arpd | grep -qx /usr/sbin/arpd.iproute2 && cmp -s /usr/sbin/arpd.iproute2 "$1"' sh /usr/sbin/arpd
-check "/usr/sbin/arpd is this package's (arpd --version: $(sb /usr/sbin/arpd --version 2>&1))" \
-        sh -c 'sb /usr/sbin/arpd --version 2>&1 | grep -qx "arpd $1"' sh "$ver"
-check "the journal catalog knows arpd's entries (systemd's dpkg trigger)" \
-        sh -c 'sb journalctl --list-catalog | grep -q "^a7802afdb92e4c38b7d0575f6781ab8f "'
+        test "$(sb dpkg-divert --truename /usr/sbin/arpd)/$(sbsum /usr/sbin/arpd.iproute2)" = "/usr/sbin/arpd.iproute2/$classic"
+check "and arpd(8) to arpd.iproute2(8)" test "$(sbsum /usr/share/man/man8/arpd.iproute2.8.gz)" = "$classic_man"
+check "/usr/sbin/arpd is this package's ($(sb /usr/sbin/arpd --version 2>&1))" \
+        test "$(sb /usr/sbin/arpd --version 2>&1)" = "arpd $ver"
+# (grep -q on the output, not in a pipe: with pipefail an early grep exit fails the writer.)
+catalog_has_arpd() { grep -q '^a7802afdb92e4c38b7d0575f6781ab8f ' <<<"$(sb journalctl --list-catalog)"; }
+check "the journal catalog knows arpd's entries (systemd's dpkg trigger)" catalog_has_arpd
 check "the unit is known to systemd" test "$(sb systemctl show -P LoadState arpd@veth0)" = loaded
 check "no instance was enabled" sb sh -c '! find /etc/systemd/system -name "arpd@*" | grep -q .'
 check "no instance was started" test -z "$(sb systemctl list-units --no-legend 'arpd@*')"
@@ -112,10 +122,10 @@ solicit0=$(solicit)
 check "systemctl enable --now arpd@veth0" sb systemctl enable --now arpd@veth0
 check "active/running" test "$(sb systemctl show -P ActiveState arpd@veth0)/$(sb systemctl show -P SubState arpd@veth0)" = active/running
 check "app_solicit=1, mcast_solicit=0: the kernel cannot resolve by itself ($(solicit))" test "$(solicit)" = 1/0
-sniffing() { sb journalctl -u arpd@veth0 --no-pager -o cat | grep -q "Sniffing started"; }
+sniffing() { grep -q "Sniffing started" <<<"$(sb journalctl -u arpd@veth0 --no-pager -o cat)"; }
 check "arpd opened its packet sockets" sb_wait_for 5 sniffing
 sb ip netns exec peer arping -q -U -c 1 -I veth1 198.18.5.2
-knows() { sb arpctl show "$1" 2>/dev/null | grep -q "$2"; }
+knows() { grep -q "$2" <<<"$(sb arpctl show "$1" 2>/dev/null)"; }
 check "arpctl shows the peer's announcement" sb_wait_for 5 knows 198.18.5.2 veth0
 check "the kernel has no entry for the peer yet" test -z "$(sb ip neigh show 198.18.5.2 dev veth0)"
 check "ping reaches the peer (arpd answered the kernel's miss)" sb ping -n -q -c 1 -W 3 198.18.5.2
@@ -142,12 +152,13 @@ sb ip neigh flush dev veth0
 check "after the upgrade a miss is answered from the kept store" sb ping -n -q -c 1 -W 3 198.18.5.2
 
 # -- Purge.
-echo "--- apt-get purge arpd"
-out=$(apt_get purge arpd)
+echo "--- apt-get purge $pkg"
+out=$(apt_get purge "$pkg")
 rc=$?
 echo "$out"
 check "apt-get purge succeeds" test "$rc" = 0
-check "the package is gone from dpkg's database" sb sh -c '! dpkg-query -W -f "\${Status}" arpd 2>/dev/null | grep -q installed'
+check "$pkg is gone from dpkg's database ($(sb dpkg-query -W -f '${Status}' "$pkg" 2>&1))" \
+        sb sh -c '! dpkg-query -W -f "\${Status}" "$1" 2>/dev/null | grep -q installed' sh "$pkg"
 check "the instance was stopped (ActiveState $(sb systemctl show -P ActiveState arpd@veth0))" \
         test "$(sb systemctl show -P ActiveState arpd@veth0)" != active
 check "veth0's app_solicit/mcast_solicit are back to $solicit0 ($(solicit))" test "$(solicit)" = "$solicit0"
@@ -158,20 +169,20 @@ for f in $files; do
 done
 check "no file of the package is left${left:+:$left}" test -z "$left"
 check "iproute2's arpd and arpd(8) are back" \
-        sb sh -c 'cmp -s /usr/sbin/arpd "$1" && cmp -s /usr/share/man/man8/arpd.8.gz "$2" &&
-                  ! test -e /usr/sbin/arpd.iproute2 && ! dpkg-divert --list | grep -q "by arpd"' \
-        sh /usr/sbin/arpd /usr/share/man/man8/arpd.8.gz
+        test "$(sbsum /usr/sbin/arpd)/$(sbsum /usr/share/man/man8/arpd.8.gz)" = "$classic/$classic_man"
+check "no diversion is left" sb sh -c '! test -e /usr/sbin/arpd.iproute2 -o -e /usr/share/man/man8/arpd.iproute2.8.gz &&
+                                       ! dpkg-divert --list | grep -q "by $1\$"' sh "$pkg"
 check "the state directory is gone (/var/lib/arpd, /var/lib/private/arpd)" \
         sb sh -c '! test -e /var/lib/arpd -o -L /var/lib/arpd -o -e /var/lib/private/arpd'
 check "/etc/arpd is gone" sb test ! -e /etc/arpd
 check "no enablement link is left" sb sh -c '! find /etc/systemd/system -name "arpd@*" | grep -q .'
 check "systemd no longer finds the unit" test "$(sb systemctl show -P LoadState arpd@veth0)" = not-found
-check "the journal catalog no longer has arpd's entries" \
-        sh -c '! sb journalctl --list-catalog | grep -q "^a7802afdb92e4c38b7d0575f6781ab8f "'
+catalog_lacks_arpd() { ! catalog_has_arpd; }
+check "the journal catalog no longer has arpd's entries" catalog_lacks_arpd
 # Anything created since the install that this machine does not have either, apart from dpkg's,
 # apt's and the caches' own bookkeeping, was left behind by the package.
 new=$(sb find / -xdev -cnewer /tmp/before-install 2>/dev/null |
-        grep -Ev '^/(var/lib/dpkg|var/lib/apt|var/cache/(apt|debconf|man|ldconfig)|var/log|var/lib/systemd/catalog)(/|$)' |
+        grep -Ev '^/(var/lib/dpkg|var/lib/apt|var/cache/(apt|debconf|man|ldconfig)|var/log|var/lib/systemd/catalog|var/lib/PackageKit)(/|$)' |
         while read -r p; do [ -e "$p" ] || [ -L "$p" ] || echo "$p"; done)
 check "nothing new on the filesystem since the install${new:+: $(echo $new)}" test -z "$new"
 sb_finish
