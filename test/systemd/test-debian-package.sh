@@ -65,18 +65,20 @@ fi
 
 # -- Install into the sandbox.
 sb_start || sb_skip "the systemd sandbox did not boot (see above)"
-# This machine's image forbids service actions in maintainer scripts (a container's
-# policy-rc.d exiting 101); the sandbox is a booted system, where none is installed.
+# A container image's policy-rc.d (exit 101: no service actions from maintainer scripts) would
+# come along from this machine's root; the sandbox is a booted system and must act like one.
 sb rm -f /usr/sbin/policy-rc.d
 sb_put "$deb" "/tmp/$(basename "$deb")"
 sb touch /tmp/before-install
 apt_get() { sb env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0 "$@" 2>&1; }
+since() { echo "$((($(date +%s%N) - $1) / 1000000)) ms"; }
 
 echo "--- apt-get install ./$(basename "$deb")"
+t0=$(date +%s%N)
 out=$(apt_get install "/tmp/$(basename "$deb")")
 rc=$?
 echo "$out"
-check "apt-get install succeeds" test "$rc" = 0
+check "apt-get install succeeds ($(since "$t0"))" test "$rc" = 0
 check "$pkg is installed" test "$(sb dpkg-query -W -f '${Status}' "$pkg")" = "install ok installed"
 check "iproute2 is still installed" test "$(sb dpkg-query -W -f '${Status}' iproute2)" = "install ok installed"
 files=$(sb dpkg-query -L "$pkg")
@@ -138,10 +140,11 @@ check "the store is in the state directory" sb test -f /var/lib/private/arpd/arp
 pid0=$(sb systemctl show -P MainPID arpd@veth0)
 inv0=$(sb systemctl show -P InvocationID arpd@veth0)
 echo "--- apt-get install --reinstall ./$(basename "$deb")"
+t0=$(date +%s%N)
 out=$(apt_get install --reinstall "/tmp/$(basename "$deb")")
 rc=$?
 echo "$out"
-check "reinstall (upgrade) succeeds" test "$rc" = 0
+check "reinstall (upgrade) succeeds ($(since "$t0"))" test "$rc" = 0
 inv1=$(sb systemctl show -P InvocationID arpd@veth0)
 check "the running instance was restarted (MainPID $pid0 -> $(sb systemctl show -P MainPID arpd@veth0))" \
         test -n "$inv1" -a "$inv1" != "$inv0"
@@ -153,10 +156,11 @@ check "after the upgrade a miss is answered from the kept store" sb ping -n -q -
 
 # -- Purge.
 echo "--- apt-get purge $pkg"
+t0=$(date +%s%N)
 out=$(apt_get purge "$pkg")
 rc=$?
 echo "$out"
-check "apt-get purge succeeds" test "$rc" = 0
+check "apt-get purge succeeds ($(since "$t0"))" test "$rc" = 0
 check "$pkg is gone from dpkg's database ($(sb dpkg-query -W -f '${Status}' "$pkg" 2>&1))" \
         sb sh -c '! dpkg-query -W -f "\${Status}" "$1" 2>/dev/null | grep -q installed' sh "$pkg"
 check "the instance was stopped (ActiveState $(sb systemctl show -P ActiveState arpd@veth0))" \
