@@ -4,10 +4,10 @@
 # unit, fuzz and docs suites run on the way), clean for lintian (no error, no warning), then
 # installed with apt into a throwaway systemd (sandbox.sh: everything happens in the overlay,
 # never on this machine's root). There it enables nothing by itself; "systemctl enable --now
-# arpd@veth0" makes the only possible resolver of the interface answer a kernel miss; a
-# reinstall (dpkg's upgrade path) restarts the running instance and keeps the store; "apt purge"
-# stops it, gives the interface its sysctls and iproute2 its classic arpd back, and leaves
-# nothing: no file, no store, no enablement link, no catalog entry.
+# arpd@veth0" makes the only possible resolver of the interface answer a kernel miss; an
+# upgrade (the same package repacked as a newer version) restarts the running instance and
+# keeps the store; "apt purge" stops it, gives the interface its sysctls and iproute2 its
+# classic arpd back, and leaves nothing: no file, no store, no enablement link, no catalog entry.
 #
 # Environment (meson): SOURCE_ROOT, BUILD_ROOT and sandbox.sh's. The package is built under
 # $BUILD_ROOT/test/debian-package/ (kept for inspection, replaced on the next run).
@@ -136,15 +136,23 @@ check "the kernel's entry holds the peer's MAC $peer_mac" grep -q "lladdr $peer_
 check "arpctl add a static entry" sb arpctl add veth0 198.18.5.9 02:00:00:00:00:09
 check "the store is in the state directory" sb test -f /var/lib/private/arpd/arpd.lmdb
 
-# -- Upgrade path: dpkg runs prerm/preinst "upgrade" and postinst "configure OLD-VERSION".
+# -- Upgrade: the same package as a newer version (only its control file's Version differs), so
+# dpkg runs prerm/preinst "upgrade" and postinst "configure $ver" as for a real release.
+up_ver=$ver+upgradetest1
+rm -rf "$work/upgrade" && mkdir -p "$work/upgrade" &&
+        dpkg-deb -R "$deb" "$work/upgrade/pkg" &&
+        sed -i "s/^Version: .*/Version: $up_ver/" "$work/upgrade/pkg/DEBIAN/control" &&
+        dpkg-deb -Zxz -b "$work/upgrade/pkg" "$work/upgrade/${pkg}_${up_ver}_up.deb" >/dev/null || exit 1
+sb_put "$work/upgrade/${pkg}_${up_ver}_up.deb" "/tmp/${pkg}_${up_ver}_up.deb"
 pid0=$(sb systemctl show -P MainPID arpd@veth0)
 inv0=$(sb systemctl show -P InvocationID arpd@veth0)
-echo "--- apt-get install --reinstall ./$(basename "$deb")"
+echo "--- apt-get install ./${pkg}_${up_ver}_up.deb"
 t0=$(date +%s%N)
-out=$(apt_get install --reinstall "/tmp/$(basename "$deb")")
+out=$(apt_get install "/tmp/${pkg}_${up_ver}_up.deb")
 rc=$?
 echo "$out"
-check "reinstall (upgrade) succeeds ($(since "$t0"))" test "$rc" = 0
+check "upgrade $ver -> $up_ver succeeds ($(since "$t0"))" test "$rc" = 0
+check "$up_ver is installed" test "$(sb dpkg-query -W -f '${Status} ${Version}' "$pkg")" = "install ok installed $up_ver"
 inv1=$(sb systemctl show -P InvocationID arpd@veth0)
 check "the running instance was restarted (MainPID $pid0 -> $(sb systemctl show -P MainPID arpd@veth0))" \
         test -n "$inv1" -a "$inv1" != "$inv0"
