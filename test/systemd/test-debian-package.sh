@@ -37,12 +37,17 @@ work=${BUILD_ROOT:?}/test/debian-package
 rm -rf "$work"
 mkdir -p "$work/arpd-$ver"
 if git -C "$src" rev-parse --show-toplevel >/dev/null 2>&1; then
-        (cd "$src" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$work/arpd-$ver") || exit 1
+        # Tracked and new files as they are in the work tree (not those deleted there).
+        (cd "$src" && git ls-files -z --cached --others --exclude-standard |
+                xargs -0 sh -c 'for f; do if [ -e "$f" ] || [ -L "$f" ]; then printf "%s\0" "$f"; fi; done' sh |
+                xargs -0 cp --parents -t "$work/arpd-$ver") || exit 1
 else
         tar -C "$src" --exclude-vcs --exclude='./build*' --exclude='./obj-*' -cf - . | tar -C "$work/arpd-$ver" -xf - || exit 1
 fi
 t0=$(date +%s)
-if ! (cd "$work/arpd-$ver" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+# As the README says, whatever this shell's DEB_BUILD_OPTIONS (nocheck would skip the tests).
+if ! (cd "$work/arpd-$ver" && env -u DEB_BUILD_OPTIONS -u DEB_BUILD_PROFILES -u MAKEFLAGS -u MFLAGS \
+        dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
         tail -n 40 "$work/build.log"
         echo "FAIL: dpkg-buildpackage -us -uc -b (log: $work/build.log)"
         exit 1
