@@ -34,11 +34,24 @@
 #define STAGE_SLOTS (2 * STORE_STAGE_MAX)
 _Static_assert((STAGE_SLOTS & (STAGE_SLOTS - 1)) == 0, "STAGE_SLOTS must be a power of two");
 
+/* What a staged change was decided on: the committed value of its key in the handle's read
+ * snapshot when the key was first staged. The write transaction re-checks it (store.h, "Lost
+ * updates"). A value of another size than ours (a newer record version) is kept as its length and
+ * a hash. */
+enum stage_base {
+        BASE_ABSENT, /* no record */
+        BASE_VALUE,  /* base_value holds it */
+        BASE_OTHER,  /* base_len bytes hashing to base_hash */
+};
+
 struct stage_slot {
         uint8_t key_len; /* 0: free */
         bool deleted;    /* staged delete */
+        uint8_t base;    /* enum stage_base */
         uint8_t key[KEY_MAX_SIZE];
         uint8_t value[RECORD_V1_SIZE];
+        uint8_t base_value[RECORD_V1_SIZE];
+        uint32_t base_len, base_hash;
 };
 
 /* One LMDB environment per file and process, shared by every Store handle on it: LMDB forbids
@@ -517,7 +530,7 @@ int store_refresh(Store *s) {
 
 /* ---- the staged overlay ---------------------------------------------------------------------- */
 
-static uint32_t key_hash(const uint8_t *k, size_t n) {
+static uint32_t hash_bytes(const uint8_t *k, size_t n) {
         uint32_t h = 2166136261u; /* FNV-1a */
 
         for (size_t i = 0; i < n; i++) {
@@ -529,7 +542,7 @@ static uint32_t key_hash(const uint8_t *k, size_t n) {
 
 /* The slot holding key, or the free slot where it belongs (*found tells which). */
 static size_t stage_lookup(const Store *s, const uint8_t *key, size_t len, bool *found) {
-        size_t i = key_hash(key, len) & (STAGE_SLOTS - 1);
+        size_t i = hash_bytes(key, len) & (STAGE_SLOTS - 1);
 
         for (;; i = (i + 1) & (STAGE_SLOTS - 1)) {
                 const struct stage_slot *slot = &s->slots[i];
@@ -551,13 +564,50 @@ static void stage_clear(Store *s) {
         s->n_staged = 0;
 }
 
-/* Finds or adds the slot for key; flushes first when a new key does not fit. */
+/* Records v (NULL: no record) as slot's base. */
+static void stage_set_base(struct stage_slot *slot, const MDB_val *v) {
+        if (!v)
+                slot->base = BASE_ABSENT;
+        else if (v->mv_size == RECORD_V1_SIZE) {
+                slot->base = BASE_VALUE;
+                memcpy(slot->base_value, v->mv_data, RECORD_V1_SIZE);
+        } else {
+                slot->base = BASE_OTHER;
+                slot->base_len = (uint32_t) MIN(v->mv_size, (size_t) UINT32_MAX);
+                slot->base_hash = hash_bytes(v->mv_data, v->mv_size);
+        }
+}
+
+/* True if v (NULL: no record) is still slot's base. */
+static bool stage_base_matches(const struct stage_slot *slot, const MDB_val *v) {
+        switch (slot->base) {
+        case BASE_ABSENT:
+                return !v;
+        case BASE_VALUE:
+                return v && v->mv_size == RECORD_V1_SIZE && memcmp(v->mv_data, slot->base_value, RECORD_V1_SIZE) == 0;
+        default:
+                return v && v->mv_size == slot->base_len && hash_bytes(v->mv_data, v->mv_size) == slot->base_hash;
+        }
+}
+
+/* Finds or adds the slot for key; flushes first when a new key does not fit. A new slot's base is
+ * read from the read snapshot the caller decided on, before that flush renews it. */
 static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage_slot **ret) {
-        struct stage_slot *slot;
+        struct stage_slot *slot, base = {};
+        MDB_val kv = { len, (void *) key }, vv;
         bool found;
         size_t i;
+        int rc;
 
         i = stage_lookup(s, key, len, &found);
+        if (!found) {
+                rc = store_snapshot(s);
+                if (rc == 0)
+                        rc = mdb_get(s->rtxn, s->e->dbi_neigh, &kv, &vv);
+                if (rc != 0 && rc != MDB_NOTFOUND)
+                        return store_errno(rc);
+                stage_set_base(&base, rc == 0 ? &vv : NULL);
+        }
         if (!found && s->n_staged >= STORE_STAGE_MAX) {
                 int r = store_flush(s);
                 if (r < 0)
@@ -568,6 +618,10 @@ static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage
         if (!found) {
                 slot->key_len = (uint8_t) len;
                 memcpy(slot->key, key, len);
+                slot->base = base.base;
+                memcpy(slot->base_value, base.base_value, sizeof(base.base_value));
+                slot->base_len = base.base_len;
+                slot->base_hash = base.base_hash;
                 s->order[s->n_staged++] = (uint32_t) i;
         }
         *ret = slot;
@@ -819,12 +873,33 @@ static int order_cmp(const void *a, const void *b, void *userdata) {
         return key_cmp(x->key, x->key_len, y->key, y->key_len);
 }
 
-static int apply_staged(Store *s, MDB_txn *txn) {
+static void log_conflict(const Store *s, const struct stage_slot *slot) {
+        struct neigh_key key;
+        char a[IN_ADDR_STRLEN];
+
+        if (neigh_key_decode(slot->key, slot->key_len, &key) < 0)
+                return;
+        log_debug("Store %s: %s %s was changed by another writer since it was read; dropping this %s.", s->path,
+                  key.ifname, in_addr_to_string(key.family, &key.addr, a), slot->deleted ? "delete" : "update");
+}
+
+/* Writes the staged changes whose key still holds the committed value they were decided on;
+ * the others are dropped and counted in *conflicts. */
+static int apply_staged(Store *s, MDB_txn *txn, size_t *conflicts) {
+        *conflicts = 0;
         for (size_t i = 0; i < s->n_staged; i++) {
                 struct stage_slot *slot = &s->slots[s->order[i]];
-                MDB_val k = { slot->key_len, slot->key };
+                MDB_val k = { slot->key_len, slot->key }, cur;
                 int rc;
 
+                rc = mdb_get(txn, s->e->dbi_neigh, &k, &cur);
+                if (rc != 0 && rc != MDB_NOTFOUND)
+                        return rc;
+                if (!stage_base_matches(slot, rc == 0 ? &cur : NULL)) {
+                        log_conflict(s, slot);
+                        (*conflicts)++;
+                        continue;
+                }
                 if (slot->deleted) {
                         rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
                         if (rc == MDB_NOTFOUND)
@@ -841,17 +916,17 @@ static int apply_staged(Store *s, MDB_txn *txn) {
 
 /* One write transaction. round < 0: the staged changes plus the max_entries bound. round >= 0:
  * only evict, to make room after MDB_MAP_FULL: max(staged, entries / 8) << round entries. */
-static int store_write(Store *s, int round, size_t *evicted) {
+static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) {
         MDB_txn *txn = NULL;
         int rc;
 
-        *evicted = 0;
+        *evicted = *conflicts = 0;
         rc = env_txn_begin(s->e, 0, &txn);
         if (rc != 0)
                 return rc;
         s->e->writing = true;
         if (round < 0) {
-                rc = apply_staged(s, txn);
+                rc = apply_staged(s, txn, conflicts);
                 if (rc == 0)
                         rc = evict_over_limit(s, txn, evicted);
         } else {
@@ -869,13 +944,14 @@ static int store_write(Store *s, int round, size_t *evicted) {
         if (rc == 0) {
                 s->counters.commits++;
                 s->counters.evicted += *evicted;
+                s->counters.conflicts += *conflicts;
         } else
-                *evicted = 0;
+                *evicted = *conflicts = 0;
         return rc;
 }
 
 int store_flush(Store *s) {
-        size_t n, evicted, room = 0;
+        size_t n, evicted, conflicts = 0, room = 0;
         int rc;
 
         if (!s)
@@ -891,26 +967,26 @@ int store_flush(Store *s) {
         qsort_r(s->order, n, sizeof(uint32_t), order_cmp, s->slots); /* sorted puts touch fewer pages */
         store_snapshot_reset(s); /* pin no old pages while writing */
 
-        rc = store_write(s, -1, &evicted);
+        rc = store_write(s, -1, &evicted, &conflicts);
         if (rc == MDB_MAP_FULL) {
                 s->counters.map_full++;
                 /* Grow (doubling) and retry, as long as the limit allows. */
                 while (rc == MDB_MAP_FULL && env_grow(s->e, s->path) == 0)
-                        rc = store_write(s, -1, &evicted);
+                        rc = store_write(s, -1, &evicted, &conflicts);
                 /* At the size limit: make room by eviction in transactions of their own (pages freed
                  * by a commit are only reusable by later ones), then try again. */
                 for (int round = 0; rc == MDB_MAP_FULL && round < STORE_MAP_FULL_ROUNDS; round++) {
-                        size_t e = 0;
+                        size_t e = 0, c;
 
                         env_reset_snapshots(s->e);
-                        rc = store_write(s, round, &e);
+                        rc = store_write(s, round, &e, &c);
                         room += e;
                         if (rc == 0 && e == 0) {
                                 rc = MDB_MAP_FULL; /* nothing left to evict */
                                 break;
                         }
                         if (rc == 0)
-                                rc = store_write(s, -1, &evicted);
+                                rc = store_write(s, -1, &evicted, &conflicts);
                         else if (rc != MDB_MAP_FULL)
                                 break;
                 }
@@ -926,7 +1002,7 @@ int store_flush(Store *s) {
         (void) store_snapshot(s);
         if (rc != 0)
                 return store_errno(rc);
-        return (int) n;
+        return (int) (n - conflicts);
 }
 
 int store_sync(Store *s) {

@@ -15,6 +15,16 @@
  * an answer never waits for a commit) and store_flush() applies them all in one transaction.
  * Bulk loads use the explicit transaction API (all or nothing).
  *
+ * Lost updates: a staged change was decided on the handle's read snapshot (store_get(), then
+ * store_stage_*()). When a key is first staged, the store remembers the committed value the
+ * snapshot held for it (or that there was none); store_flush() re-reads the key inside its write
+ * transaction and writes the change only if that is still the committed value. If another writer
+ * (another process, another handle, an explicit transaction) changed or deleted the record
+ * meanwhile, the staged change is dropped and counted in conflicts: a newer record is never
+ * overwritten, a deleted one never comes back. So call store_refresh() before deciding, not
+ * between deciding and staging. The explicit transactions need no such check: they read and
+ * write under the write lock.
+ *
  * Bounds: at most max_entries records. When a commit would exceed it, entries are evicted in this
  * order: expired negative entries (now - neg_since >= negative_timeout, CLOCK_REALTIME; oldest
  * neg_since first), then the least recently seen positive or negative entries (oldest last_seen
@@ -68,6 +78,7 @@ struct store_counters {
         uint64_t evicted;
         uint64_t map_full;       /* MDB_MAP_FULL events handled */
         uint64_t bad_records;    /* undecodable or unknown-version values met */
+        uint64_t conflicts;      /* staged changes dropped: the record changed since (Lost updates) */
 };
 
 /* Opens (creating it and its parent directories, mode 0755, if needed, unless read_only) the store
@@ -95,7 +106,8 @@ int store_stage_put(Store *s, const struct neigh_key *k, const struct record *r)
 int store_stage_delete(Store *s, const struct neigh_key *k);
 size_t store_staged(const Store *s);
 /* Applies all staged changes in one write transaction (plus eviction), then renews the read
- * snapshot. Returns the number of changes applied (>= 0) or a negative errno, in which case the
+ * snapshot. Changes whose record another writer changed since are dropped (Lost updates). Returns
+ * the number of changes written (>= 0; staged minus conflicts) or a negative errno, in which case the
  * staged changes are dropped and the store is unchanged (what was committed before stays; only
  * evictions made to get room at the map size limit are kept). -EROFS, -EBUSY (see Handles). */
 int store_flush(Store *s);

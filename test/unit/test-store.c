@@ -645,12 +645,14 @@ static void test_txn(void) {
         CHECK_INT_EQ(count(s), 2);
         CHECK_INT_EQ(store_get(s, &k1, &out), 0);
         CHECK_INT_EQ(store_get(s, &k3, &out), -ENOENT);
-        /* the overlay still wins over the commit, then applies */
+        /* the overlay still wins over the commit until the flush, which drops it: k2 was staged
+         * when it had no record, and the transaction has written one since */
         CHECK_INT_EQ(store_get(s, &k2, &out), 0);
         CHECK_INT_EQ(out.state, RECORD_STATIC);
-        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(store_flush(s), 0);
+        CHECK_INT_EQ(store_get_counters(s)->conflicts, 1);
         CHECK_INT_EQ(store_get(s, &k2, &out), 0);
-        CHECK_INT_EQ(out.state, RECORD_STATIC);
+        CHECK_INT_EQ(out.state, RECORD_POSITIVE);
         CHECK_INT_EQ(store_txn_commit(NULL), -EINVAL);
 
         /* freeing the store under an open transaction: it is aborted */
@@ -880,6 +882,107 @@ static void test_two_processes(void) {
         }
 }
 
+/* Lost updates: another process (a child with its own handle, as arpctl --database would be) writes
+ * between this handle's decision and its flush. The staged change is dropped, never written over
+ * the other process's record. */
+static void test_no_lost_updates(void) {
+        struct neigh_key k1 = key("eth0", "198.18.7.1"), k2 = key("eth0", "198.18.7.2"),
+                         k3 = key("eth0", "198.18.7.3"), k4 = key("eth0", "198.18.7.4");
+        struct record learned = rec(RECORD_POSITIVE, 100, 0), newer = rec(RECORD_POSITIVE, 200, 0), out;
+        int to_child[2], to_parent[2], status = 0;
+        Store *s = open_rw("lost.lmdb");
+        char c = 0;
+        pid_t pid;
+
+        if (!s)
+                return;
+        CHECK(pipe2(to_child, O_CLOEXEC) == 0 && pipe2(to_parent, O_CLOEXEC) == 0);
+        CHECK_INT_EQ(put1(s, &k2, &learned), 1);
+        CHECK_INT_EQ(put1(s, &k3, &learned), 1);
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                /* the other writer: its own handle, an explicit transaction like arpctl --database */
+                struct record st = rec(RECORD_STATIC, 300, 0);
+                StoreTxn *t = NULL;
+                Store *cs = NULL;
+                int ok = read(to_child[0], &c, 1) == 1; /* the parent has decided and staged */
+
+                ok = ok && store_open(tpath("lost.lmdb"), NULL, &cs) == 0;
+                ok = ok && store_txn_begin(cs, &t) == 0;
+                ok = ok && store_txn_put(t, &k1, &st) == 0;     /* a static entry added */
+                ok = ok && store_txn_delete(t, &k2) == 0;       /* an entry deleted */
+                ok = ok && store_txn_put(t, &k3, &st) == 0;     /* a learned entry made static */
+                ok = ok && store_txn_commit(t) == 0;
+                store_free(cs);
+                ok = ok && write(to_parent[1], "c", 1) == 1;
+                _exit(ok ? 0 : 1);
+        }
+
+        /* decisions on the current snapshot, staged for the next flush */
+        CHECK_INT_EQ(store_refresh(s), 0);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT);
+        CHECK_INT_EQ(store_stage_put(s, &k1, &learned), 0); /* learned from a frame */
+        CHECK_INT_EQ(store_get(s, &k2, &out), 0);
+        CHECK_INT_EQ(store_stage_put(s, &k2, &newer), 0);   /* seen again */
+        CHECK_INT_EQ(store_get(s, &k3, &out), 0);
+        CHECK_INT_EQ(store_stage_delete(s, &k3), 0);        /* invalidated */
+        CHECK_INT_EQ(store_get(s, &k4, &out), -ENOENT);
+        CHECK_INT_EQ(store_stage_put(s, &k4, &learned), 0); /* nobody else touches k4 */
+        CHECK_INT_EQ(store_stage_put(s, &k4, &newer), 0);   /* staged twice: still decided on "none" */
+
+        CHECK(write(to_child[1], "d", 1) == 1);
+        CHECK(read(to_parent[0], &c, 1) == 1);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        CHECK_INT_EQ(store_flush(s), 1); /* only k4 */
+        CHECK_INT_EQ(store_get_counters(s)->conflicts, 3);
+        CHECK_INT_EQ(store_get(s, &k1, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_STATIC);              /* not reverted to the learned entry */
+        CHECK_INT_EQ(store_get(s, &k2, &out), -ENOENT);      /* the delete holds */
+        CHECK_INT_EQ(store_get(s, &k3, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_STATIC);              /* not deleted by the stale decision */
+        CHECK_INT_EQ(store_get(s, &k4, &out), 0);
+        CHECK_INT_EQ(out.last_seen, 200);
+
+        /* decided on the new snapshot, the same kind of change goes through */
+        CHECK_INT_EQ(store_stage_delete(s, &k1), 0);
+        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(store_get(s, &k1, &out), -ENOENT);
+        CHECK_INT_EQ(store_get_counters(s)->conflicts, 3);
+        store_free(s);
+        for (int i = 0; i < 2; i++) {
+                safe_close(to_child[i]);
+                safe_close(to_parent[i]);
+        }
+}
+
+/* The overlay fills up while a decision is pending: the flush that makes room renews the snapshot,
+ * but the pending change keeps the base it was decided on. Two handles of one process. */
+static void test_lost_update_overflow(void) {
+        struct neigh_key k = key("eth1", "198.18.8.1");
+        struct record r = rec(RECORD_POSITIVE, 100, 0), out;
+        Store *a = open_rw("lost2.lmdb"), *b = open_rw("lost2.lmdb");
+
+        if (a && b) {
+                CHECK_INT_EQ(store_get(a, &k, &out), -ENOENT);    /* a decides on "none" ... */
+                CHECK_INT_EQ(put1(b, &k, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1); /* b adds it */
+                for (uint32_t i = 0; i < STORE_STAGE_MAX; i++)
+                        CHECK_INT_EQ(store_stage_put(a, (struct neigh_key[]) { key_n("eth0", i) }, &r), 0);
+                CHECK_INT_EQ(store_stage_put(a, &k, &r), 0);       /* ... stages it: the overlay is flushed first */
+                CHECK_INT_EQ(store_get_counters(a)->conflicts, 0);
+                CHECK_INT_EQ(store_flush(a), 0);
+                CHECK_INT_EQ(store_get_counters(a)->conflicts, 1);
+                CHECK_INT_EQ(store_get(a, &k, &out), 0);
+                CHECK_INT_EQ(out.state, RECORD_STATIC);
+                CHECK_INT_EQ(count(a), STORE_STAGE_MAX + 1);
+        }
+        store_free(a);
+        store_free(b);
+}
+
 /* Another process grows the map beyond this one's: adopted on the next snapshot (MDB_MAP_RESIZED). */
 static void test_map_resized_elsewhere(void) {
         const struct store_options small = { .initial_map_size = 128 * 1024, .max_map_size = 128 * 1024 };
@@ -1003,6 +1106,8 @@ int main(void) {
         TEST_RUN(test_map_full);
         TEST_RUN(test_two_handles);
         TEST_RUN(test_two_processes);
+        TEST_RUN(test_no_lost_updates);
+        TEST_RUN(test_lost_update_overflow);
         TEST_RUN(test_map_resized_elsewhere);
         TEST_RUN(test_benchmark);
         if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
