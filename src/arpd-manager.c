@@ -560,6 +560,7 @@ int manager_open_store(Manager *m) {
         struct store_options so = {
                 .max_entries = m->opts->max_entries,
                 .negative_timeout = m->opts->negative_timeout,
+                .recover_damaged = true,
         };
 
         assert(!m->store);

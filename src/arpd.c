@@ -58,7 +58,8 @@ static int run_list(const struct arpd_options *o) {
 }
 
 static int run_load(const struct arpd_options *o) {
-        struct store_options so = { .max_entries = o->max_entries, .negative_timeout = o->negative_timeout };
+        struct store_options so = { .max_entries = o->max_entries, .negative_timeout = o->negative_timeout,
+                                    .recover_damaged = true };
         const char *name = strcmp(o->load_file, "-") == 0 ? "<stdin>" : o->load_file;
         _cleanup_(load_list_done) struct load_list list = {};
         _cleanup_(store_freep) Store *s = NULL;

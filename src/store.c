@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "arpd-catalog.h"
+#include "lmdb-check.h"
 #include "log.h"
 #include "macro.h"
 #include "fs-util.h"
@@ -212,9 +218,25 @@ static int env_txn_begin(StoreEnv *e, unsigned flags, MDB_txn **ret) {
         return rc;
 }
 
-static int log_corrupt(const char *path, const char *why) {
-        log_error("Store %s is not a valid LMDB file or is corrupt (%s). Move it aside to start a new one, "
-                  "or restore it from a backup.",
+/* What one attempt to open a file found; see store_open(). */
+struct open_ctx {
+        bool recover;  /* a damaged file will be moved aside: report it there, not here */
+        char why[256]; /* what is damaged */
+};
+
+/* Internally, a damaged file is -EUCLEAN (the public functions say -EBADMSG). */
+static int log_damaged(struct open_ctx *c, const char *path, const char *why) {
+        snprintf(c->why, sizeof(c->why), "%s", why);
+        if (!c->recover)
+                log_error("Store %s is damaged (%s). Move it aside to start a new one, or restore it from a backup "
+                          "(the daemon moves a damaged store aside by itself when it starts).",
+                          path, why);
+        return -EUCLEAN;
+}
+
+static int log_not_lmdb(const char *path, const char *why) {
+        log_error("Store %s is not an LMDB file arpd can read (%s). Move it aside to start a new one, "
+                  "or point arpd at the right file.",
                   path, why);
         return -EBADMSG;
 }
@@ -228,7 +250,8 @@ static int log_not_ours(const char *path, const char *why) {
 
 /* Checks the format guard; writes it into a new, empty environment. Returns a negative errno
  * (logged) or 0, leaving the DBI handles in *meta and *neigh. The transaction is the caller's. */
-static int env_check_format(MDB_txn *txn, const char *path, bool read_only, MDB_dbi *meta, MDB_dbi *neigh) {
+static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, bool read_only, MDB_dbi *meta,
+                            MDB_dbi *neigh) {
         MDB_val k = { strlen(META_FORMAT_KEY), (void *) META_FORMAT_KEY }, v;
         uint8_t buf[4];
         uint32_t format;
@@ -245,7 +268,7 @@ static int env_check_format(MDB_txn *txn, const char *path, bool read_only, MDB_
                 if (rc == 0)
                         rc = mdb_stat(txn, main_dbi, &st);
                 if (rc != 0)
-                        return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                        return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                                     : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
                 if (st.ms_entries > 0)
                         return log_not_ours(path, "no \"" META_DB "\" table");
@@ -269,17 +292,17 @@ static int env_check_format(MDB_txn *txn, const char *path, bool read_only, MDB_
         if (rc == MDB_INCOMPATIBLE)
                 return log_not_ours(path, "\"" META_DB "\" is not a table");
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
 
         rc = mdb_get(txn, *meta, &k, &v);
         if (rc == MDB_NOTFOUND)
                 return log_not_ours(path, "no format version");
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
         if (v.mv_size != 4)
-                return log_corrupt(path, "the format version record has the wrong size");
+                return log_damaged(c, path, "the format version record has the wrong size");
         format = 0;
         for (size_t i = 0; i < 4; i++)
                 format |= (uint32_t) ((const uint8_t *) v.mv_data)[i] << (8 * i);
@@ -290,7 +313,7 @@ static int env_check_format(MDB_txn *txn, const char *path, bool read_only, MDB_
                 return -EPROTONOSUPPORT;
         }
         if (format == 0)
-                return log_corrupt(path, "format version 0");
+                return log_damaged(c, path, "format version 0");
 
         rc = mdb_dbi_open(txn, NEIGH_DB, 0, neigh);
         if (rc == MDB_NOTFOUND)
@@ -298,7 +321,7 @@ static int env_check_format(MDB_txn *txn, const char *path, bool read_only, MDB_
         if (rc == MDB_INCOMPATIBLE)
                 return log_not_ours(path, "\"" NEIGH_DB "\" is not a table");
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
         return 0;
 }
@@ -308,18 +331,65 @@ static void mdb_env_closep(MDB_env **env) {
                 mdb_env_close(*env);
 }
 
-static int env_open(const char *path, const struct store_options *o, StoreEnv **ret) {
+/* The structural check of lmdb-check.h, before LMDB reads any page beyond the meta pages: under a
+ * read transaction, so that no writer in another process reuses the pages being checked. */
+static int env_check_pages(struct open_ctx *c, MDB_env *env, int fd, const char *path) {
+        char why[200];
+        int r = -ESTALE;
+
+        for (unsigned attempt = 0; r == -ESTALE && attempt < 8; attempt++) {
+                MDB_txn *txn = NULL;
+                int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+
+                if (rc != 0)
+                        return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
+                                                    : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+                r = lmdb_check_file(fd, mdb_txn_id(txn), why, sizeof(why));
+                mdb_txn_abort(txn);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Cannot check store %s: %m", path);
+        if (r == LMDB_CHECK_DAMAGED)
+                return log_damaged(c, path, why);
+        if (r == LMDB_CHECK_UNSUPPORTED)
+                return log_not_lmdb(path, why);
+        return 0;
+}
+
+static int env_open(struct open_ctx *c, const char *path, const struct store_options *o, StoreEnv **ret) {
         _cleanup_(mdb_env_closep) MDB_env *env = NULL;
-        unsigned flags = MDB_NOSUBDIR | MDB_NOSYNC | MDB_NOTLS | (o->read_only ? MDB_RDONLY : 0);
+        _cleanup_close_ int cfd = -EBADF;
+        unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (o->durable_commits ? MDB_NOMETASYNC : MDB_NOSYNC) |
+                         (o->read_only ? MDB_RDONLY : 0);
         size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
         size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
         MDB_dbi meta = 0, neigh = 0;
         MDB_txn *txn = NULL;
         StoreEnv *e;
         struct stat st;
+        bool existed;
+        char why[200];
         int rc, r, fd;
 
         map_initial = MIN(map_initial, map_max);
+
+        /* Before LMDB maps the file: its meta pages (lmdb-check.h). */
+        cfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (cfd < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Cannot open store %s: %m", path);
+        existed = cfd >= 0;
+        if (existed) {
+                r = lmdb_check_meta(cfd, why, sizeof(why));
+                if (r < 0)
+                        return log_error_errno(r, "Cannot read store %s: %m", path);
+                if (r == LMDB_CHECK_DAMAGED)
+                        return log_damaged(c, path, why);
+                if (r == LMDB_CHECK_NOT_LMDB)
+                        return log_not_lmdb(path, "no LMDB meta page");
+                if (r == LMDB_CHECK_UNSUPPORTED)
+                        return log_not_lmdb(path, why);
+                existed = r == LMDB_CHECK_OK; /* else empty: LMDB makes it a new environment */
+        }
 
         rc = mdb_env_create(&env);
         if (rc == 0)
@@ -332,15 +402,20 @@ static int env_open(const char *path, const struct store_options *o, StoreEnv **
         rc = mdb_env_open(env, path, flags, 0644);
         if (rc != 0) {
                 if (rc_is_corruption(rc))
-                        return log_corrupt(path, mdb_strerror(rc));
+                        return log_damaged(c, path, mdb_strerror(rc));
                 return log_error_errno(store_errno(rc), "Cannot open store %s: %m", path);
+        }
+        if (existed) {
+                r = env_check_pages(c, env, cfd, path);
+                if (r < 0)
+                        return r;
         }
 
         rc = mdb_txn_begin(env, NULL, o->read_only ? MDB_RDONLY : 0, &txn);
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_corrupt(path, mdb_strerror(rc))
+                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
-        r = env_check_format(txn, path, o->read_only, &meta, &neigh);
+        r = env_check_format(c, txn, path, o->read_only, &meta, &neigh);
         if (r < 0) {
                 mdb_txn_abort(txn); /* nothing is written to a file we refuse */
                 return r;
@@ -370,6 +445,100 @@ static int env_open(const char *path, const struct store_options *o, StoreEnv **
         store_envs = e;
         *ret = e;
         return 0;
+}
+
+/* ---- damaged files ------------------------------------------------------------------------------ */
+
+/* The process that has the environment at path open (LMDB holds a shared lock on the first byte
+ * of its lock file while it does), or 0. */
+static pid_t env_user(const char *path) {
+        _cleanup_free_ char *lock = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+
+        if (asprintf(&lock, "%s-lock", path) < 0)
+                return 0;
+        fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+                return 0;
+        return fl.l_pid;
+}
+
+/* Renames path (and its lock file) to "path.damaged-YYYYmmddTHHMMSSZ[-N]" and logs that. */
+static int move_aside(const char *path, const char *why) {
+        char stamp[32], dst[PATH_MAX], dst_lock[PATH_MAX + 8], lock[PATH_MAX + 8], f_store[PATH_MAX + 16],
+                f_moved[PATH_MAX + 32], f_why[320], msg[2 * PATH_MAX + 512];
+        const char *fields[] = { f_store, f_moved, f_why };
+        struct tm tm;
+        time_t now = time(NULL);
+        pid_t user = env_user(path);
+        unsigned n;
+
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+        for (n = 1; n <= 100; n++) {
+                if (n == 1)
+                        snprintf(dst, sizeof(dst), "%s.damaged-%s", path, stamp);
+                else
+                        snprintf(dst, sizeof(dst), "%s.damaged-%s-%u", path, stamp, n);
+                if (renameat2(AT_FDCWD, path, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+                        break;
+                if (errno != EEXIST)
+                        return log_error_errno(errno, "Store %s is damaged (%s) and cannot be moved aside to %s: %m",
+                                               path, why, dst);
+        }
+        if (n > 100)
+                return log_error_errno(EEXIST, "Store %s is damaged (%s) and cannot be moved aside: %m", path, why);
+        snprintf(lock, sizeof(lock), "%s-lock", path);
+        snprintf(dst_lock, sizeof(dst_lock), "%s-lock", dst);
+        if (rename(lock, dst_lock) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Cannot move the lock file %s aside too: %m", lock);
+
+        snprintf(f_store, sizeof(f_store), "STORE=%s", path);
+        snprintf(f_moved, sizeof(f_moved), "STORE_MOVED_TO=%s", dst);
+        snprintf(f_why, sizeof(f_why), "REASON=%s", why);
+        n = (unsigned) snprintf(msg, sizeof(msg),
+                                "Store %s is damaged (%s): moved it aside to %s, starting with an empty store.", path,
+                                why, dst);
+        if (user > 0 && n < sizeof(msg))
+                snprintf(msg + n, sizeof(msg) - n,
+                         " Process %d still has the damaged store open and keeps using it until it restarts.", (int) user);
+        log_event(LOG_ERR, ARPD_MESSAGE_STORE_MOVED_ASIDE, msg, fields, ELEMENTSOF(fields));
+        return 0;
+}
+
+/* env_open(), and for opts->recover_damaged a damaged file moved aside and a new one started. */
+static int env_open_recovering(const char *path, const struct store_options *o, StoreEnv **ret) {
+        struct open_ctx c = { .recover = o->recover_damaged && !o->read_only };
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        char *slash;
+        int r;
+
+        r = env_open(&c, path, o, ret);
+        if (r != -EUCLEAN || !c.recover)
+                return r == -EUCLEAN ? -EBADMSG : r;
+
+        /* Instances that start together all find the damage: the first moves the file aside
+         * (under a lock on its directory), the others then open its successor. */
+        dir = strdup(path);
+        if (!dir)
+                return log_oom();
+        slash = strrchr(dir, '/');
+        if (slash)
+                *(slash == dir ? slash + 1 : slash) = '\0';
+        dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
+                return log_error_errno(errno, "Store %s is damaged (%s), and its directory cannot be locked: %m", path,
+                                       c.why);
+        r = env_open(&c, path, o, ret);
+        if (r != -EUCLEAN)
+                return r;
+        r = move_aside(path, c.why);
+        if (r < 0)
+                return r;
+        c.recover = false; /* a new file found damaged is reported, never moved in a loop */
+        r = env_open(&c, path, o, ret);
+        return r == -EUCLEAN ? -EBADMSG : r;
 }
 
 static void env_unref(StoreEnv *e, Store *s) {
@@ -443,7 +612,7 @@ int store_open(const char *path, const struct store_options *opts, Store **ret) 
                         return log_error_errno(EBUSY, "Store %s is already open read-only in this process.", path);
                 e->n_ref++;
         } else {
-                r = env_open(path, &o, &e);
+                r = env_open_recovering(path, &o, &e);
                 if (r < 0)
                         return r;
                 e->n_ref = 1;

@@ -713,7 +713,7 @@ static int simple_call(const char *what, const char *member, sd_bus_message **re
 /* ---- changes without a daemon (--database): the store file itself, under its write lock ---- */
 
 static int offline_open(Store **ret) {
-        struct store_options so = {};
+        struct store_options so = { .recover_damaged = true };
 
         /* store_open() logs what went wrong (missing file, permissions, corrupt, newer format). */
         return store_open(arg.database, &so, ret);

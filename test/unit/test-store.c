@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
 #include <lmdb.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -290,6 +291,290 @@ static void test_newer_format(void) {
         if (s)
                 CHECK_INT_EQ(count(s), 1);
         store_free(s);
+}
+
+/* ---- damaged files --------------------------------------------------------------------------- */
+
+static int count_cb(const struct neigh_key *k, const struct record *r, void *userdata) {
+        (*(size_t *) userdata)++;
+        return 0;
+}
+
+/* A store of n positive entries on eth0, closed again. */
+static void make_store(const char *name, uint32_t n) {
+        Store *s = open_rw(name);
+
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < n; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1000 + i, 0) }),
+                             0);
+        CHECK(store_flush(s) >= 0);
+        store_free(s);
+}
+
+/* Overwrites [off, off + len) of p with pseudo-random bytes. */
+static void scribble(const char *p, off_t off, size_t len, unsigned seed) {
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        uint8_t b[4096];
+
+        CHECK(fd >= 0);
+        srand(seed);
+        while (len > 0) {
+                size_t n = MIN(len, sizeof(b));
+                for (size_t i = 0; i < n; i++)
+                        b[i] = (uint8_t) rand();
+                CHECK(pwrite(fd, b, n, off) == (ssize_t) n);
+                off += (off_t) n;
+                len -= n;
+        }
+}
+
+static off_t file_size(const char *p) {
+        struct stat st;
+        return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+/* The one "NAME.damaged-*" file beside NAME (not its lock file), or NULL. */
+static char *moved_aside(const char *name) {
+        char pattern[300];
+        glob_t g = {};
+        char *found = NULL;
+        unsigned n = 0;
+
+        snprintf(pattern, sizeof(pattern), "%s.damaged-*", tpath(name));
+        if (glob(pattern, 0, NULL, &g) == 0)
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                        size_t l = strlen(g.gl_pathv[i]);
+                        if (l > 5 && strcmp(g.gl_pathv[i] + l - 5, "-lock") == 0)
+                                continue;
+                        n++;
+                        free(found);
+                        found = strdup(g.gl_pathv[i]);
+                }
+        globfree(&g);
+        CHECK_INT_EQ(n, found ? 1 : 0);
+        return found;
+}
+
+/* A damaged file: readers and plain writers fail with -EBADMSG and leave it alone; a writer with
+ * recover_damaged moves it (and its lock file) aside and starts an empty store. */
+static void check_damaged(const char *name, const char *what) {
+        const char *p = tpath(name);
+        _cleanup_free_ void *before = NULL;
+        _cleanup_free_ char *aside = NULL;
+        char lock[300];
+        size_t size = 0;
+        Store *s = NULL;
+
+        fprintf(stderr, "  %s: %s\n", name, what);
+        before = read_all(p, &size);
+        CHECK(before != NULL);
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), -EBADMSG);
+        CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
+        CHECK(s == NULL);
+        CHECK(before && file_unchanged(p, before, size));
+        CHECK(moved_aside(name) == NULL);
+
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .recover_damaged = true }, &s), 0);
+        if (!s)
+                return;
+        CHECK_INT_EQ(count(s), 0);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 1) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+        store_free(s);
+        aside = moved_aside(name);
+        CHECK(aside != NULL);
+        if (!aside)
+                return;
+        CHECK(before && file_unchanged(aside, before, size)); /* kept as it was, for inspection */
+        snprintf(lock, sizeof(lock), "%s-lock", aside);
+        CHECK(exists(lock));
+        /* the new store is a good one, for every kind of reader */
+        s = open_opts(name, &(struct store_options) { .read_only = true });
+        if (s)
+                CHECK_INT_EQ(count(s), 1);
+        store_free(s);
+        CHECK(remove(aside) == 0 && remove(lock) == 0);
+}
+
+static void test_damaged_truncated(void) {
+        const char *p = tpath("cut.lmdb");
+
+        make_store("cut.lmdb", 300);
+        CHECK(file_size(p) >= 28 * 1024);
+        CHECK(truncate(p, 8 * 1024) == 0);
+        check_damaged("cut.lmdb", "28 KiB or more cut to 8 KiB");
+
+        make_store("cut2.lmdb", 300);
+        CHECK(truncate(tpath("cut2.lmdb"), file_size(tpath("cut2.lmdb")) - 4096) == 0);
+        check_damaged("cut2.lmdb", "the last page cut off");
+
+        make_store("cut3.lmdb", 300);
+        CHECK(truncate(tpath("cut3.lmdb"), 4096 + 100) == 0);
+        check_damaged("cut3.lmdb", "cut inside the second meta page");
+}
+
+static void test_damaged_garbage(void) {
+        const char *p = tpath("junk.lmdb");
+
+        make_store("junk.lmdb", 300);
+        scribble(p, 2 * 4096, (size_t) file_size(p) - 2 * 4096, 1);
+        check_damaged("junk.lmdb", "random bytes over every data page");
+
+        make_store("meta0.lmdb", 300);
+        scribble(tpath("meta0.lmdb"), 0, 4096, 2);
+        check_damaged("meta0.lmdb", "random bytes over meta page 0");
+
+        make_store("meta1.lmdb", 300);
+        scribble(tpath("meta1.lmdb"), 4096 + 16, 64, 3);
+        check_damaged("meta1.lmdb", "random bytes inside meta page 1");
+
+        make_store("zero.lmdb", 300);
+        {
+                _cleanup_close_ int fd = open(tpath("zero.lmdb"), O_WRONLY | O_CLOEXEC);
+                uint8_t z[8192] = {};
+                CHECK(fd >= 0 && pwrite(fd, z, sizeof(z), 0) == sizeof(z));
+        }
+        check_damaged("zero.lmdb", "zeros over both meta pages");
+}
+
+/* Random bytes over one page at a time, many times: never a signal, and every open either works
+ * or fails with -EBADMSG (a page that was free is harmless). Each round runs in a child, so a
+ * crash is seen as one. */
+static void test_damaged_never_crashes(void) {
+        unsigned opened = 0, refused = 0, crashed = 0;
+
+        for (unsigned seed = 0; seed < 60; seed++) {
+                const char *p = tpath("fuzz.lmdb");
+                char lock[300];
+                int status = 0;
+                off_t pages;
+                pid_t pid;
+
+                make_store("fuzz.lmdb", 400);
+                pages = file_size(p) / 4096;
+                srand(seed);
+                {
+                        off_t pg = 2 + rand() % (pages - 2);
+                        size_t len = seed % 3 == 0 ? 4096 : seed % 3 == 1 ? 16 : 256;
+                        scribble(p, pg * 4096 + (seed % 3 == 2 ? rand() % 3800 : 0), len, seed);
+                }
+                pid = fork();
+                CHECK(pid >= 0);
+                if (pid == 0) {
+                        Store *s = NULL;
+                        int r;
+
+                        log_set_max_level(LOG_CRIT);
+                        alarm(20);
+                        r = store_open(p, &(struct store_options) { .read_only = true }, &s);
+                        if (r == -EBADMSG)
+                                _exit(2);
+                        if (r < 0)
+                                _exit(1);
+                        (void) store_foreach(s, NULL, 0, count_cb, &(size_t) { 0 });
+                        for (uint32_t i = 0; i < 400; i++)
+                                (void) store_get(s, (struct neigh_key[]) { key_n("eth0", i) }, NULL);
+                        store_free(s);
+                        _exit(0);
+                }
+                CHECK(waitpid(pid, &status, 0) == pid);
+                if (WIFSIGNALED(status)) {
+                        crashed++;
+                        fprintf(stderr, "  seed %u: signal %d\n", seed, WTERMSIG(status));
+                } else if (WEXITSTATUS(status) == 0)
+                        opened++;
+                else if (WEXITSTATUS(status) == 2)
+                        refused++;
+                else
+                        CHECK(!"unexpected exit status");
+                snprintf(lock, sizeof(lock), "%s-lock", p);
+                (void) remove(p);
+                (void) remove(lock);
+        }
+        fprintf(stderr, "  60 single-page scribbles: %u refused as damaged, %u harmless, %u crashed\n", refused,
+                opened, crashed);
+        CHECK_INT_EQ(crashed, 0);
+        CHECK(refused > 0);
+}
+
+/* Not damage: files that are not ours are refused and left where they are, recovery or not. */
+static void test_damaged_not_ours(void) {
+        const struct store_options rec_opts = { .recover_damaged = true };
+        uint8_t v999[4] = { 0xe7, 0x03, 0, 0 };
+        Store *s = NULL;
+
+        scribble(tpath("notlmdb.lmdb"), 0, 3 * 4096, 9);
+        CHECK_INT_EQ(store_open(tpath("notlmdb.lmdb"), &rec_opts, &s), -EBADMSG);
+        CHECK(exists(tpath("notlmdb.lmdb")) && moved_aside("notlmdb.lmdb") == NULL);
+
+        CHECK_INT_EQ(raw_put(tpath("foreign2.lmdb"), NULL, "hello", 5, "world", 5), 0);
+        CHECK_INT_EQ(store_open(tpath("foreign2.lmdb"), &rec_opts, &s), -EBADMSG);
+        CHECK(moved_aside("foreign2.lmdb") == NULL);
+
+        make_store("newer2.lmdb", 3);
+        CHECK_INT_EQ(raw_put(tpath("newer2.lmdb"), "meta", "format", 6, v999, sizeof(v999)), 0);
+        CHECK_INT_EQ(store_open(tpath("newer2.lmdb"), &rec_opts, &s), -EPROTONOSUPPORT);
+        CHECK(moved_aside("newer2.lmdb") == NULL);
+}
+
+/* The check must not call a healthy store damaged: after churn (pages freed and reused), and
+ * while another process keeps committing. */
+static void test_check_healthy(void) {
+        const char *p = tpath("churn.lmdb");
+        int status = 0;
+        Store *s = open_rw("churn.lmdb");
+        pid_t pid;
+
+        if (!s)
+                return;
+        for (uint32_t round = 0; round < 20; round++) {
+                for (uint32_t i = 0; i < 2000; i++) {
+                        struct neigh_key k = key_n(round % 2 ? "eth1" : "eth0", (i * 7919 + round * 31) % 5000);
+                        if ((i + round) % 3 == 0)
+                                CHECK_INT_EQ(store_stage_delete(s, &k), 0);
+                        else
+                                CHECK_INT_EQ(store_stage_put(s, &k, (struct record[]) { rec(RECORD_POSITIVE, round, 0) }), 0);
+                }
+                CHECK(store_flush(s) >= 0);
+        }
+        store_free(s);
+        s = open_opts("churn.lmdb", &(struct store_options) { .read_only = true });
+        store_free(s);
+
+        /* a writer commits while children open (and so check) the file */
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                Store *w = NULL;
+                int ok = store_open(p, NULL, &w) == 0;
+                usec_t until = now_usec(CLOCK_MONOTONIC) + 2 * USEC_PER_SEC;
+
+                for (uint32_t i = 0; ok && now_usec(CLOCK_MONOTONIC) < until; i++) {
+                        ok = store_stage_put(w, (struct neigh_key[]) { key_n("eth2", i % 3000) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, i, 0) }) == 0;
+                        if (ok && i % 50 == 0)
+                                ok = store_flush(w) >= 0 && store_stage_delete(w, (struct neigh_key[]) { key_n("eth2", (i / 2) % 3000) }) == 0;
+                }
+                store_free(w);
+                _exit(ok ? 0 : 1);
+        }
+        for (unsigned i = 0; i < 40; i++) {
+                pid_t c = fork();
+                int st = 0;
+
+                CHECK(c >= 0);
+                if (c == 0) {
+                        Store *r = NULL;
+                        _exit(store_open(p, &(struct store_options) { .read_only = i % 2 == 0 }, &r) == 0 ? 0 : 1);
+                }
+                CHECK(waitpid(c, &st, 0) == c);
+                CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(moved_aside("churn.lmdb") == NULL);
 }
 
 /* ---- overlay, flush, delete ------------------------------------------------------------------ */
@@ -1097,6 +1382,11 @@ int main(void) {
         TEST_RUN(test_garbage_file);
         TEST_RUN(test_not_an_arpd_store);
         TEST_RUN(test_newer_format);
+        TEST_RUN(test_damaged_truncated);
+        TEST_RUN(test_damaged_garbage);
+        TEST_RUN(test_damaged_never_crashes);
+        TEST_RUN(test_damaged_not_ours);
+        TEST_RUN(test_check_healthy);
         TEST_RUN(test_staging);
         TEST_RUN(test_stage_overflow);
         TEST_RUN(test_foreach_order_filters);
