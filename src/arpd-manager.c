@@ -460,6 +460,7 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         manager_update_status(m);
+        (void) store_reader_check(m->store); /* slots of killed processes would pin old pages */
         (void) sd_event_source_set_time_relative(s, STATUS_INTERVAL_USEC);
         return 0;
 }

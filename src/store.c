@@ -222,6 +222,7 @@ static int env_txn_begin(StoreEnv *e, unsigned flags, MDB_txn **ret) {
 struct open_ctx {
         bool recover;  /* a damaged file will be moved aside: report it there, not here */
         char why[256]; /* what is damaged */
+        int stale_readers; /* reader slots of dead processes cleared */
 };
 
 /* Internally, a damaged file is -EUCLEAN (the public functions say -EBADMSG). */
@@ -393,6 +394,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
 
         rc = mdb_env_create(&env);
         if (rc == 0)
+                rc = mdb_env_set_maxreaders(env, STORE_MAX_READERS);
+        if (rc == 0)
                 rc = mdb_env_set_maxdbs(env, 2);
         if (rc == 0)
                 rc = mdb_env_set_mapsize(env, map_initial);
@@ -405,6 +408,13 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                         return log_damaged(c, path, mdb_strerror(rc));
                 return log_error_errno(store_errno(rc), "Cannot open store %s: %m", path);
         }
+        /* Slots of processes that died (SIGKILL) would pin their snapshot's pages for good. */
+        rc = mdb_reader_check(env, &c->stale_readers);
+        if (rc != 0)
+                log_warning_errno(store_errno(rc), "Store %s: cannot check its reader slots: %m", path);
+        else if (c->stale_readers > 0)
+                log_info("Store %s: cleared %d reader slot%s of processes that are gone.", path, c->stale_readers,
+                         c->stale_readers == 1 ? "" : "s");
         if (existed) {
                 r = env_check_pages(c, env, cfd, path);
                 if (r < 0)
@@ -506,16 +516,15 @@ static int move_aside(const char *path, const char *why) {
         return 0;
 }
 
-/* env_open(), and for opts->recover_damaged a damaged file moved aside and a new one started. */
-static int env_open_recovering(const char *path, const struct store_options *o, StoreEnv **ret) {
-        struct open_ctx c = { .recover = o->recover_damaged && !o->read_only };
+/* env_open(), and for c->recover a damaged file moved aside and a new one started. */
+static int env_open_recovering(struct open_ctx *c, const char *path, const struct store_options *o, StoreEnv **ret) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int dfd = -EBADF;
         char *slash;
         int r;
 
-        r = env_open(&c, path, o, ret);
-        if (r != -EUCLEAN || !c.recover)
+        r = env_open(c, path, o, ret);
+        if (r != -EUCLEAN || !c->recover)
                 return r == -EUCLEAN ? -EBADMSG : r;
 
         /* Instances that start together all find the damage: the first moves the file aside
@@ -529,15 +538,15 @@ static int env_open_recovering(const char *path, const struct store_options *o, 
         dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || flock(dfd, LOCK_EX) < 0)
                 return log_error_errno(errno, "Store %s is damaged (%s), and its directory cannot be locked: %m", path,
-                                       c.why);
-        r = env_open(&c, path, o, ret);
+                                       c->why);
+        r = env_open(c, path, o, ret);
         if (r != -EUCLEAN)
                 return r;
-        r = move_aside(path, c.why);
+        r = move_aside(path, c->why);
         if (r < 0)
                 return r;
-        c.recover = false; /* a new file found damaged is reported, never moved in a loop */
-        r = env_open(&c, path, o, ret);
+        c->recover = false; /* a new file found damaged is reported, never moved in a loop */
+        r = env_open(c, path, o, ret);
         return r == -EUCLEAN ? -EBADMSG : r;
 }
 
@@ -612,10 +621,13 @@ int store_open(const char *path, const struct store_options *opts, Store **ret) 
                         return log_error_errno(EBUSY, "Store %s is already open read-only in this process.", path);
                 e->n_ref++;
         } else {
-                r = env_open_recovering(path, &o, &e);
+                struct open_ctx c = { .recover = o.recover_damaged && !o.read_only };
+
+                r = env_open_recovering(&c, path, &o, &e);
                 if (r < 0)
                         return r;
                 e->n_ref = 1;
+                s->counters.stale_readers += (uint64_t) c.stale_readers;
         }
         s->e = e;
         s->next_in_env = e->stores;
@@ -695,6 +707,27 @@ int store_refresh(Store *s) {
                 return -EINVAL;
         store_snapshot_reset(s);
         return store_errno(store_snapshot(s));
+}
+
+void store_release(Store *s) {
+        if (s)
+                store_snapshot_reset(s);
+}
+
+int store_reader_check(Store *s) {
+        int dead = 0, rc;
+
+        if (!s)
+                return -EINVAL;
+        rc = mdb_reader_check(s->e->env, &dead);
+        if (rc != 0)
+                return store_errno(rc);
+        if (dead > 0) {
+                s->counters.stale_readers += (uint64_t) dead;
+                log_info("Store %s: cleared %d reader slot%s of processes that are gone.", s->path, dead,
+                         dead == 1 ? "" : "s");
+        }
+        return dead;
 }
 
 /* ---- the staged overlay ---------------------------------------------------------------------- */
@@ -1202,107 +1235,147 @@ int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, 
         return store_foreach_after(s, ifname, family, NULL, cb, userdata);
 }
 
-int store_foreach_after(Store *s, const char *ifname, int family, const struct neigh_key *after,
-                        store_foreach_t cb, void *userdata) {
-        uint8_t prefix[IFNAMSIZ + 1] = {}, seek[IFNAMSIZ + 1], start[KEY_MAX_SIZE];
-        int start_len = 0;
-        size_t plen = 0;
+struct list_item {
+        struct neigh_key key;
+        struct record rec;
+};
+
+/* The range a listing walks and where it stands: raw key bytes, so that it resumes by key. */
+struct list_pos {
+        uint8_t prefix[IFNAMSIZ + 1];
+        size_t plen;
+        int fb;                /* family key byte, 0 = both */
+        uint8_t at[KEY_MAX_SIZE];
+        size_t at_len;         /* 0: not started */
+        bool after_at;         /* resume strictly after at (else at it or after) */
+        bool done;
+};
+
+/* Collects up to max records from pos on, in one short read transaction, into items. */
+static int list_chunk(Store *s, struct list_pos *pos, struct list_item *items, size_t max, size_t *n) {
+        uint8_t seek[IFNAMSIZ + 1];
         MDB_cursor *c = NULL;
         MDB_txn *txn = NULL;
         MDB_cursor_op op;
         MDB_val k, v;
-        int rc, r = 0, fb = 0;
+        int rc;
+
+        *n = 0;
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return rc;
+        rc = mdb_cursor_open(txn, s->e->dbi_neigh, &c);
+        if (rc != 0) {
+                mdb_txn_abort(txn);
+                return rc;
+        }
+        s->e->n_iterating++;
+
+        if (pos->at_len > 0) {
+                k = (MDB_val) { pos->at_len, pos->at };
+                op = MDB_SET_RANGE;
+        } else {
+                k = (MDB_val) { pos->plen, pos->prefix };
+                op = pos->plen > 0 ? MDB_SET_RANGE : MDB_FIRST;
+        }
+        while (*n < max) {
+                struct list_item *it = &items[*n];
+
+                rc = mdb_cursor_get(c, &k, &v, op);
+                op = MDB_NEXT;
+                if (rc == MDB_NOTFOUND) {
+                        rc = 0;
+                        pos->done = true;
+                        break;
+                }
+                if (rc != 0)
+                        break;
+                if (pos->plen > 0 && (k.mv_size < pos->plen || memcmp(k.mv_data, pos->prefix, pos->plen) != 0)) {
+                        pos->done = true; /* past this interface (and family) */
+                        break;
+                }
+                if (pos->after_at && k.mv_size == pos->at_len && memcmp(k.mv_data, pos->at, k.mv_size) == 0)
+                        continue; /* strictly after */
+                pos->after_at = false;
+                if (pos->plen == 0 && pos->fb > 0 && k.mv_size > IFNAMSIZ) {
+                        uint8_t have = ((const uint8_t *) k.mv_data)[IFNAMSIZ];
+                        if (have != pos->fb) {
+                                /* Jump to the wanted family of this interface, or past it. */
+                                memcpy(seek, k.mv_data, IFNAMSIZ);
+                                seek[IFNAMSIZ] = have < pos->fb ? (uint8_t) pos->fb : 0xff;
+                                k = (MDB_val) { sizeof(seek), seek };
+                                op = MDB_SET_RANGE;
+                                continue;
+                        }
+                }
+                /* From here on this key counts as seen. */
+                pos->at_len = MIN(k.mv_size, sizeof(pos->at));
+                memcpy(pos->at, k.mv_data, pos->at_len);
+                pos->after_at = true;
+                if (neigh_key_decode(k.mv_data, k.mv_size, &it->key) < 0) {
+                        s->counters.bad_records++;
+                        log_warning("Store %s: skipping an entry with a malformed key (%zu bytes).", s->path,
+                                    k.mv_size);
+                        continue;
+                }
+                int r = decode_counted(s, &v, &it->rec);
+                if (r < 0) {
+                        warn_bad_value(s, &k, r);
+                        continue;
+                }
+                (*n)++;
+        }
+        mdb_cursor_close(c);
+        mdb_txn_abort(txn);
+        s->e->n_iterating--;
+        return rc;
+}
+
+int store_foreach_after(Store *s, const char *ifname, int family, const struct neigh_key *after,
+                        store_foreach_t cb, void *userdata) {
+        _cleanup_free_ struct list_item *items = NULL;
+        struct list_pos pos = {};
+        int rc, r = 0;
 
         if (!s || !cb)
                 return -EINVAL;
         if (family != 0) {
-                fb = family_key_byte(family);
-                if (fb < 0)
+                pos.fb = family_key_byte(family);
+                if (pos.fb < 0)
                         return -EINVAL;
         }
         if (ifname) {
                 size_t n = strnlen(ifname, IFNAMSIZ);
                 if (n == 0 || n >= IFNAMSIZ)
                         return -EINVAL;
-                memcpy(prefix, ifname, n);
-                plen = IFNAMSIZ;
-                if (fb > 0)
-                        prefix[plen++] = (uint8_t) fb;
+                memcpy(pos.prefix, ifname, n);
+                pos.plen = IFNAMSIZ;
+                if (pos.fb > 0)
+                        pos.prefix[pos.plen++] = (uint8_t) pos.fb;
         }
-
-        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
-        if (rc != 0)
-                return store_errno(rc);
-        rc = mdb_cursor_open(txn, s->e->dbi_neigh, &c);
-        if (rc != 0) {
-                mdb_txn_abort(txn);
-                return store_errno(rc);
-        }
-        s->e->n_iterating++;
-
-        k = (MDB_val) { plen, prefix };
-        op = plen > 0 ? MDB_SET_RANGE : MDB_FIRST;
         if (after) {
-                start_len = neigh_key_encode(after, start, sizeof(start));
+                int len = neigh_key_encode(after, pos.at, sizeof(pos.at));
                 /* Resume only from a key inside the range; before it, start at the range. */
-                if (start_len > 0 && memcmp(start, prefix, MIN(plen, (size_t) start_len)) >= 0) {
-                        k = (MDB_val) { (size_t) start_len, start };
-                        op = MDB_SET_RANGE;
-                } else
-                        start_len = 0;
+                if (len > 0 && memcmp(pos.at, pos.prefix, MIN(pos.plen, (size_t) len)) >= 0) {
+                        pos.at_len = (size_t) len;
+                        pos.after_at = true;
+                }
         }
-        for (;;) {
-                struct neigh_key key;
-                struct record rec;
+        items = malloc(STORE_LIST_CHUNK * sizeof(struct list_item));
+        if (!items)
+                return -ENOMEM;
 
-                rc = mdb_cursor_get(c, &k, &v, op);
-                op = MDB_NEXT;
-                if (rc == MDB_NOTFOUND) {
-                        rc = 0;
-                        break;
-                }
+        /* Each chunk in a read transaction of its own, ended before the callbacks run: a slow
+         * consumer pins no pages, and a callback may use the store. */
+        while (r == 0 && !pos.done) {
+                size_t n;
+
+                rc = list_chunk(s, &pos, items, STORE_LIST_CHUNK, &n);
                 if (rc != 0)
-                        break;
-                if (plen > 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
-                        break; /* past this interface (and family) */
-                if (plen == 0 && fb > 0 && k.mv_size > IFNAMSIZ) {
-                        uint8_t have = ((const uint8_t *) k.mv_data)[IFNAMSIZ];
-                        if (have != fb) {
-                                /* Jump to the wanted family of this interface, or past it. */
-                                memcpy(seek, k.mv_data, IFNAMSIZ);
-                                seek[IFNAMSIZ] = have < fb ? (uint8_t) fb : 0xff;
-                                k = (MDB_val) { sizeof(seek), seek };
-                                op = MDB_SET_RANGE;
-                                continue;
-                        }
-                }
-                if (start_len > 0) {
-                        bool same = k.mv_size == (size_t) start_len && memcmp(k.mv_data, start, k.mv_size) == 0;
-                        start_len = 0;
-                        if (same)
-                                continue; /* strictly after */
-                }
-                if (neigh_key_decode(k.mv_data, k.mv_size, &key) < 0) {
-                        s->counters.bad_records++;
-                        log_warning("Store %s: skipping an entry with a malformed key (%zu bytes).", s->path,
-                                    k.mv_size);
-                        continue;
-                }
-                r = decode_counted(s, &v, &rec);
-                if (r < 0) {
-                        warn_bad_value(s, &k, r);
-                        r = 0;
-                        continue;
-                }
-                r = cb(&key, &rec, userdata);
-                if (r != 0)
-                        break;
+                        return store_errno(rc);
+                for (size_t i = 0; i < n && r == 0; i++)
+                        r = cb(&items[i].key, &items[i].rec, userdata);
         }
-        mdb_cursor_close(c);
-        mdb_txn_abort(txn);
-        s->e->n_iterating--;
-        if (rc != 0)
-                return store_errno(rc);
         return r;
 }
 

@@ -45,6 +45,17 @@
  * rounds; these evictions stay done) and retries, else fails with -ENOSPC. It never crashes and
  * never loses or damages what was committed before otherwise.
  *
+ * Readers: LMDB keeps every page a read transaction may see until it ends, so no read
+ * transaction lives long: store_get() reads a snapshot the caller renews with store_refresh() and
+ * ends with store_release() when it goes idle; listings (store_foreach*) read STORE_LIST_CHUNK
+ * records per transaction and resume by key, so a slow consumer (a pager) pins nothing; counts
+ * are one short transaction. A process killed while it held a slot leaves it behind, pinning its
+ * snapshot: store_open() and store_reader_check() clear such slots. A store file has
+ * STORE_MAX_READERS slots (the first process to open it sets the size of its lock file): each
+ * handle uses at most one for its snapshot plus one per listing or count in progress, so 1024
+ * covers 128 daemon instances (3 each) and 600 concurrent readers such as arpctl --database and
+ * arpd -l (1 each) with room to spare; MDB_READERS_FULL is -EUSERS.
+ *
  * Handles: any number of Store handles, in any number of processes, may open the same file. Within
  * one process they share one LMDB environment (LMDB forbids opening it twice per process); a
  * handle opened read-only first makes a later writable open of the same file fail with -EBUSY.
@@ -87,6 +98,8 @@ typedef struct StoreTxn StoreTxn;
 #define STORE_FORMAT_VERSION 1
 #define STORE_DEFAULT_MAX_ENTRIES 1000000
 #define STORE_STAGE_MAX 4096
+#define STORE_LIST_CHUNK 256   /* records per read transaction of a listing (Readers) */
+#define STORE_MAX_READERS 1024 /* LMDB reader slots of a store file (Readers) */
 
 struct store_options {
         bool read_only;      /* MDB_RDONLY; the file must exist */
@@ -107,6 +120,7 @@ struct store_counters {
         uint64_t map_full;       /* MDB_MAP_FULL events handled */
         uint64_t bad_records;    /* undecodable or unknown-version values met */
         uint64_t conflicts;      /* staged changes dropped: the record changed since (Lost updates) */
+        uint64_t stale_readers;  /* reader slots of dead processes cleared (Readers) */
 };
 
 /* Opens (creating it and its parent directories, mode 0755, if needed, unless read_only) the store
@@ -125,6 +139,13 @@ const struct store_counters *store_get_counters(const Store *s);
 
 /* Makes the next store_get() see everything committed so far (by any process). Cheap. */
 int store_refresh(Store *s);
+/* Ends the read snapshot, so it pins no pages while the caller is idle; the next store_get() (or
+ * store_stage_*()) takes a fresh one. The daemon calls it at the end of each wakeup. Cheap. */
+void store_release(Store *s);
+/* Clears the reader slots of processes that died holding one (mdb_reader_check; store_open()
+ * does it too). Returns how many were cleared (also counted in stale_readers) or a negative errno.
+ * Cheap (one pass over the slot table); the daemon calls it periodically. */
+int store_reader_check(Store *s);
 /* Looks k up: staged changes first, then the read snapshot. 0 found, -ENOENT, -EPROTONOSUPPORT
  * or -EBADMSG for a value this version cannot read (counted in bad_records). ret may be NULL. */
 int store_get(Store *s, const struct neigh_key *k, struct record *ret);
@@ -145,9 +166,14 @@ int store_sync(Store *s);
 /* Number of committed records (all interfaces, both families; staged changes not included). */
 int store_count(Store *s, size_t *ret);
 
-/* Iterates in key order over a fresh snapshot. ifname NULL = all interfaces; family 0 = both.
- * The callback returns 0 to continue, > 0 to stop early (returned), < 0 to abort (returned).
- * Values that cannot be decoded are skipped and counted, with one warning naming the key. */
+/* Iterates in key order over what is committed. ifname NULL = all interfaces; family 0 = both.
+ * The records are read in chunks of STORE_LIST_CHUNK, each in a short read transaction of its
+ * own that ends before the callback sees them (Readers): a record is listed at most once, in
+ * strictly increasing key order, as it was when its chunk was read; records changed by others
+ * during a long listing may show their old or new state, and one added behind the cursor is not
+ * listed. The callback may use the store (even write). It returns 0 to continue, > 0 to stop
+ * early (returned), < 0 to abort (returned). Values that cannot be decoded are skipped and
+ * counted, with one warning naming the key. */
 typedef int (*store_foreach_t)(const struct neigh_key *k, const struct record *r, void *userdata);
 int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata);
 /* The same, starting strictly after the key after (NULL: from the start of the range), for paged

@@ -6,6 +6,8 @@
 #include <ftw.h>
 #include <glob.h>
 #include <lmdb.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -575,6 +577,16 @@ static void test_check_healthy(void) {
         CHECK(waitpid(pid, &status, 0) == pid);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         CHECK(moved_aside("churn.lmdb") == NULL);
+
+        /* durable commits (MDB_NOMETASYNC): the same store, the same contents */
+        s = open_opts("durable.lmdb", &(struct store_options) { .durable_commits = true });
+        if (s)
+                CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 7) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+        store_free(s);
+        s = open_opts("durable.lmdb", &(struct store_options) { .read_only = true });
+        if (s)
+                CHECK_INT_EQ(count(s), 1);
+        store_free(s);
 }
 
 /* ---- overlay, flush, delete ------------------------------------------------------------------ */
@@ -1268,6 +1280,156 @@ static void test_lost_update_overflow(void) {
         store_free(b);
 }
 
+/* ---- reader hygiene -------------------------------------------------------------------------- */
+
+/* A child that opens the store, takes a read snapshot and is then killed with SIGKILL. */
+static void reader_killed(const char *p) {
+        int to_parent[2], status = 0;
+        char c = 0;
+        pid_t pid;
+
+        CHECK(pipe2(to_parent, O_CLOEXEC) == 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                Store *cs = NULL;
+                struct record out;
+
+                if (store_open(p, NULL, &cs) < 0)
+                        _exit(1);
+                (void) store_get(cs, (struct neigh_key[]) { key_n("eth0", 1) }, &out); /* takes a slot */
+                (void) !write(to_parent[1], "r", 1);
+                for (;;)
+                        pause();
+        }
+        CHECK(read(to_parent[0], &c, 1) == 1);
+        CHECK(kill(pid, SIGKILL) == 0);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        safe_close(to_parent[0]);
+        safe_close(to_parent[1]);
+}
+
+static void test_stale_reader_cleared(void) {
+        const char *p = tpath("stale.lmdb");
+        Store *s = open_rw("stale.lmdb"); /* holds the environment open, as a running daemon does */
+        int status = 0;
+        pid_t pid;
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 1) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+        store_release(s);
+
+        /* the next process to open the store clears the dead one's slot */
+        reader_killed(p);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                Store *cs = NULL;
+                if (store_open(p, &(struct store_options) { .read_only = true }, &cs) < 0)
+                        _exit(100);
+                _exit((int) MIN(store_get_counters(cs)->stale_readers, 99));
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status));
+        CHECK_INT_EQ(WEXITSTATUS(status), 1);
+        CHECK_INT_EQ(store_reader_check(s), 0); /* nothing left */
+
+        /* and the periodic check of a process that has it open */
+        reader_killed(p);
+        CHECK_INT_EQ(store_reader_check(s), 1);
+        CHECK_INT_EQ(store_get_counters(s)->stale_readers, 1);
+        CHECK_INT_EQ(store_reader_check(s), 0);
+        CHECK_INT_EQ(store_reader_check(NULL), -EINVAL);
+
+        /* store_release() ends the snapshot; the next get takes a fresh one */
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 1) }, NULL), 0);
+        store_release(s);
+        store_release(s);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 1) }, NULL), 0);
+        store_release(NULL);
+        store_free(s);
+}
+
+struct slow_ctx {
+        int go_fd;
+        size_t n;
+};
+
+static int slow_cb(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct slow_ctx *c = userdata;
+
+        if (c->n++ == 0)
+                CHECK(write(c->go_fd, "g", 1) == 1);
+        usleep(300);
+        return 0;
+}
+
+/* A listing with a slow consumer while another process rewrites the same records: the pages the
+ * writer frees are reused, so the file stays within twice the size the same churn reaches with no
+ * listing (one long read transaction would pin every old page: the file would grow with every
+ * commit). */
+static void churn(Store *w, uint32_t *i, unsigned commits, bool *ok) {
+        for (unsigned c = 0; *ok && c < commits; c++) {
+                for (unsigned j = 0; *ok && j < 500; j++, (*i)++)
+                        *ok = store_stage_put(w, (struct neigh_key[]) { key_n("eth0", (*i * 7919) % 5000) },
+                                              (struct record[]) { rec(RECORD_POSITIVE, 5000 + *i, 0) }) == 0;
+                *ok = *ok && store_flush(w) == 500;
+        }
+}
+
+static void test_slow_listing_pins_nothing(void) {
+        const char *p = tpath("slow.lmdb");
+        int to_child[2], to_parent[2], status = 0;
+        struct slow_ctx ctx = {};
+        off_t steady, after;
+        Store *s;
+        pid_t pid;
+        char c;
+
+        make_store("slow.lmdb", 5000);
+        s = open_opts("slow.lmdb", &(struct store_options) { .read_only = true });
+        if (!s)
+                return;
+        CHECK(pipe2(to_child, O_CLOEXEC) == 0 && pipe2(to_parent, O_CLOEXEC) == 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct pollfd pfd = { .fd = to_child[0], .events = POLLIN };
+                Store *w = NULL;
+                unsigned commits = 0;
+                uint32_t i = 0;
+                bool ok = store_open(p, NULL, &w) == 0;
+
+                churn(w, &i, 200, &ok); /* the steady state, with no listing */
+                ok = ok && write(to_parent[1], "w", 1) == 1;
+                ok = ok && read(to_child[0], &c, 1) == 1; /* the listing started */
+                for (; ok && commits < 3000 && poll(&pfd, 1, 0) == 0; commits++)
+                        churn(w, &i, 1, &ok);
+                store_free(w);
+                fprintf(stderr, "  slow listing: %u commits of 500 records during it\n", commits);
+                _exit(ok && commits >= 50 ? 0 : 1);
+        }
+        CHECK(read(to_parent[0], &c, 1) == 1);
+        steady = file_size(p);
+        ctx.go_fd = to_child[1];
+        CHECK_INT_EQ(store_foreach(s, NULL, 0, slow_cb, &ctx), 0);
+        CHECK_INT_EQ(ctx.n, 5000);
+        CHECK(write(to_child[1], "s", 1) == 1);
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        after = file_size(p);
+        fprintf(stderr, "  slow listing: file %lld KiB in the steady state, %lld KiB after the listing\n",
+                (long long) steady / 1024, (long long) after / 1024);
+        CHECK(after <= 2 * steady);
+        store_free(s);
+        for (int k = 0; k < 2; k++) {
+                safe_close(to_child[k]);
+                safe_close(to_parent[k]);
+        }
+}
+
 /* Another process grows the map beyond this one's: adopted on the next snapshot (MDB_MAP_RESIZED). */
 static void test_map_resized_elsewhere(void) {
         const struct store_options small = { .initial_map_size = 128 * 1024, .max_map_size = 128 * 1024 };
@@ -1398,6 +1560,8 @@ int main(void) {
         TEST_RUN(test_two_processes);
         TEST_RUN(test_no_lost_updates);
         TEST_RUN(test_lost_update_overflow);
+        TEST_RUN(test_stale_reader_cleared);
+        TEST_RUN(test_slow_listing_pins_nothing);
         TEST_RUN(test_map_resized_elsewhere);
         TEST_RUN(test_benchmark);
         if (nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
