@@ -33,7 +33,13 @@
 
 #define META_DB "meta"
 #define NEIGH_DB "neigh"
+#define INDEX_DB "lru"
 #define META_FORMAT_KEY "format"
+#define META_LIMIT_TOTAL "limit:total"
+#define META_LIMIT_IFACE "limit:iface"
+#define META_COUNT_PREFIX "count:"
+#define META_EVICTED_PREFIX "evicted:"
+#define INDEX_KEY_MAX (IFNAMSIZ + 1 + 8 + 1 + 16) /* ifname, class, time, family, address */
 
 /* Overlay: open addressing, linear probing, load factor <= 1/2. Slots are only ever cleared all
  * at once (after a flush), so a staged delete is a tombstone flag, never an empty slot. */
@@ -66,7 +72,7 @@ typedef struct StoreEnv StoreEnv;
 struct StoreEnv {
         StoreEnv *next;
         MDB_env *env;
-        MDB_dbi dbi_meta, dbi_neigh;
+        MDB_dbi dbi_meta, dbi_neigh, dbi_index; /* dbi_index: format 2, writable handles */
         dev_t dev;
         ino_t ino;
         pid_t pid; /* an environment inherited over fork() is not ours to use */
@@ -96,6 +102,14 @@ struct Store {
         uint32_t *order; /* slot indexes in staging order */
         size_t n_staged;
 
+        /* Interfaces that gained entries in the open write transaction (enforce_limits()). */
+        struct grown {
+                uint8_t ifname[IFNAMSIZ];
+                size_t n;
+        } *grown;
+        size_t n_grown, n_grown_max;
+        uint64_t index_touched; /* index entries eviction read (store_counters.evict_seeks) */
+
         struct store_counters counters;
 };
 
@@ -105,14 +119,11 @@ struct StoreTxn {
         int error; /* first LMDB error: the transaction can only be aborted */
 };
 
-struct evict_item {
-        uint8_t class; /* 0 expired negative, 1 other positive/negative */
-        uint8_t key_len;
-        uint8_t key[KEY_MAX_SIZE];
-        usec_t t;
-};
-
 static StoreEnv *store_envs;
+
+static int meta_read_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t *ret);
+static int meta_write_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t x);
+static int upgrade_v1(MDB_txn *txn, MDB_dbi meta, MDB_dbi neigh, MDB_dbi index, size_t *indexed);
 
 static int store_errno(int rc) {
         switch (rc) {
@@ -251,11 +262,37 @@ static int log_not_ours(const char *path, const char *why) {
 
 /* Checks the format guard; writes it into a new, empty environment. Returns a negative errno
  * (logged) or 0, leaving the DBI handles in *meta and *neigh. The transaction is the caller's. */
-static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, bool read_only, MDB_dbi *meta,
-                            MDB_dbi *neigh) {
+static int write_format(MDB_txn *txn, MDB_dbi meta) {
         MDB_val k = { strlen(META_FORMAT_KEY), (void *) META_FORMAT_KEY }, v;
         uint8_t buf[4];
+
+        for (size_t i = 0; i < 4; i++)
+                buf[i] = (uint8_t) ((uint32_t) STORE_FORMAT_VERSION >> (8 * i));
+        v = (MDB_val) { sizeof(buf), buf };
+        return mdb_put(txn, meta, &k, &v, 0);
+}
+
+/* Records the bounds of the options, where the store has none yet. */
+static int write_initial_limits(MDB_txn *txn, MDB_dbi meta, const struct store_options *o) {
+        uint64_t total = o->max_entries > 0 ? o->max_entries : STORE_DEFAULT_MAX_ENTRIES, have = 0;
+        uint64_t per = o->max_per_iface > 0 ? MIN((uint64_t) o->max_per_iface, total) : total;
+        int rc = meta_read_u64(txn, meta, META_LIMIT_TOTAL, NULL, &have);
+
+        if (rc == 0 && have == 0)
+                rc = meta_write_u64(txn, meta, META_LIMIT_TOTAL, NULL, total);
+        if (rc == 0)
+                rc = meta_read_u64(txn, meta, META_LIMIT_IFACE, NULL, &have);
+        if (rc == 0 && have == 0)
+                rc = meta_write_u64(txn, meta, META_LIMIT_IFACE, NULL, per);
+        return rc;
+}
+
+static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, const struct store_options *o,
+                            MDB_dbi *meta, MDB_dbi *neigh, MDB_dbi *index) {
+        MDB_val k = { strlen(META_FORMAT_KEY), (void *) META_FORMAT_KEY }, v;
+        bool read_only = o->read_only;
         uint32_t format;
+        size_t indexed = 0;
         int rc;
 
         rc = mdb_dbi_open(txn, META_DB, 0, meta);
@@ -279,12 +316,12 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
                 rc = mdb_dbi_open(txn, META_DB, MDB_CREATE, meta);
                 if (rc == 0)
                         rc = mdb_dbi_open(txn, NEIGH_DB, MDB_CREATE, neigh);
-                if (rc == 0) {
-                        for (size_t i = 0; i < 4; i++)
-                                buf[i] = (uint8_t) ((uint32_t) STORE_FORMAT_VERSION >> (8 * i));
-                        v = (MDB_val) { sizeof(buf), buf };
-                        rc = mdb_put(txn, *meta, &k, &v, 0);
-                }
+                if (rc == 0)
+                        rc = mdb_dbi_open(txn, INDEX_DB, MDB_CREATE, index);
+                if (rc == 0)
+                        rc = write_format(txn, *meta);
+                if (rc == 0)
+                        rc = write_initial_limits(txn, *meta, o);
                 if (rc != 0)
                         return log_error_errno(store_errno(rc), "Cannot initialise store %s: %m", path);
                 log_info("Created store %s (format %d).", path, STORE_FORMAT_VERSION);
@@ -324,6 +361,34 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
         if (rc != 0)
                 return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+
+        if (format >= 2) {
+                rc = mdb_dbi_open(txn, INDEX_DB, 0, index);
+                if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+                        return log_damaged(c, path, "format 2 without its \"" INDEX_DB "\" index");
+                if (rc != 0)
+                        return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
+                                                    : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+                return 0;
+        }
+        if (read_only)
+                return 0; /* format 1 reads the same; only writers need the index */
+
+        /* Format 1: build the eviction index and the counts, record the bounds (store.h). */
+        rc = mdb_dbi_open(txn, INDEX_DB, MDB_CREATE, index);
+        if (rc == 0)
+                rc = mdb_drop(txn, *index, 0); /* nothing a format-1 writer left behind counts */
+        if (rc == 0)
+                rc = upgrade_v1(txn, *meta, *neigh, *index, &indexed);
+        if (rc == 0)
+                rc = write_initial_limits(txn, *meta, o);
+        if (rc == 0)
+                rc = write_format(txn, *meta);
+        if (rc != 0)
+                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
+                                            : log_error_errno(store_errno(rc), "Cannot upgrade store %s: %m", path);
+        log_info("Store %s upgraded from format %u to %d: %zu entries indexed for eviction.", path, format,
+                 STORE_FORMAT_VERSION, indexed);
         return 0;
 }
 
@@ -364,7 +429,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                          (o->read_only ? MDB_RDONLY : 0);
         size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
         size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
-        MDB_dbi meta = 0, neigh = 0;
+        MDB_dbi meta = 0, neigh = 0, index = 0;
         MDB_txn *txn = NULL;
         StoreEnv *e;
         struct stat st;
@@ -396,7 +461,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         if (rc == 0)
                 rc = mdb_env_set_maxreaders(env, STORE_MAX_READERS);
         if (rc == 0)
-                rc = mdb_env_set_maxdbs(env, 2);
+                rc = mdb_env_set_maxdbs(env, 3);
         if (rc == 0)
                 rc = mdb_env_set_mapsize(env, map_initial);
         if (rc != 0)
@@ -425,7 +490,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         if (rc != 0)
                 return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
-        r = env_check_format(c, txn, path, o->read_only, &meta, &neigh);
+        r = env_check_format(c, txn, path, o, &meta, &neigh, &index);
         if (r < 0) {
                 mdb_txn_abort(txn); /* nothing is written to a file we refuse */
                 return r;
@@ -445,6 +510,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 .env = TAKE_PTR(env),
                 .dbi_meta = meta,
                 .dbi_neigh = neigh,
+                .dbi_index = index,
                 .dev = st.st_dev,
                 .ino = st.st_ino,
                 .pid = getpid(),
@@ -654,6 +720,7 @@ Store *store_free(Store *s) {
                 env_unref(s->e, s);
         free(s->slots);
         free(s->order);
+        free(s->grown);
         free(s->path);
         free(s);
         return NULL;
@@ -941,129 +1008,309 @@ int store_count(Store *s, size_t *ret) {
         return store_errno(rc);
 }
 
-/* ---- eviction -------------------------------------------------------------------------------- */
-
-/* True if a should be evicted before b. */
-static bool evict_before(const struct evict_item *a, const struct evict_item *b) {
-        return a->class != b->class ? a->class < b->class : a->t < b->t;
-}
-
-static void evict_swap(struct evict_item *a, struct evict_item *b) {
-        struct evict_item t = *a;
-        *a = *b;
-        *b = t;
-}
-
-/* A max-heap by eviction order: the root is the candidate that would be evicted last, so a better
- * candidate replaces it. */
-static void heap_sift_up(struct evict_item *h, size_t i) {
-        while (i > 0) {
-                size_t p = (i - 1) / 2;
-                if (!evict_before(&h[p], &h[i]))
-                        return;
-                evict_swap(&h[p], &h[i]);
-                i = p;
-        }
-}
-
-static void heap_sift_down(struct evict_item *h, size_t n, size_t i) {
-        for (;;) {
-                size_t l = 2 * i + 1, r = l + 1, m = i;
-
-                if (l < n && evict_before(&h[m], &h[l]))
-                        m = l;
-                if (r < n && evict_before(&h[m], &h[r]))
-                        m = r;
-                if (m == i)
-                        return;
-                evict_swap(&h[i], &h[m]);
-                i = m;
-        }
-}
+/* ---- the index, the counts and the bounds -------------------------------------------------- */
 
 static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
         int c = memcmp(a, b, MIN(alen, blen));
         return c != 0 ? c : (alen > blen) - (alen < blen);
 }
 
-static int evict_item_cmp(const void *a, const void *b) {
-        const struct evict_item *x = a, *y = b;
-        return key_cmp(x->key, x->key_len, y->key, y->key_len);
+static uint64_t get_u64(const MDB_val *v) {
+        uint64_t x = 0;
+
+        if (v->mv_size == 8)
+                for (size_t i = 0; i < 8; i++)
+                        x |= (uint64_t) ((const uint8_t *) v->mv_data)[i] << (8 * i);
+        return x;
 }
 
-/* Deletes the n first entries in eviction order (store.h) with one cursor scan; values this
- * version cannot read and static entries are never touched. */
-static int evict_oldest(Store *s, MDB_txn *txn, size_t n, size_t *evicted) {
-        _cleanup_free_ struct evict_item *heap = NULL;
-        usec_t now = now_usec(CLOCK_REALTIME);
-        MDB_cursor *c = NULL;
-        MDB_val k, v;
-        size_t h = 0;
-        int rc;
+static void put_u64(uint8_t b[8], uint64_t x) {
+        for (size_t i = 0; i < 8; i++)
+                b[i] = (uint8_t) (x >> (8 * i));
+}
 
-        *evicted = 0;
-        if (n == 0)
-                return 0;
-        heap = calloc(n, sizeof(struct evict_item));
-        if (!heap)
-                return ENOMEM;
+/* A meta key: prefix, then (for per-interface keys) the name without its padding. */
+static size_t meta_key(uint8_t *buf, const char *prefix, const uint8_t *ifname16) {
+        size_t n = strlen(prefix);
 
-        rc = mdb_cursor_open(txn, s->e->dbi_neigh, &c);
+        memcpy(buf, prefix, n);
+        if (ifname16) {
+                size_t l = strnlen((const char *) ifname16, IFNAMSIZ);
+                memcpy(buf + n, ifname16, l);
+                n += l;
+        }
+        return n;
+}
+
+static int meta_read_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t *ret) {
+        uint8_t kb[32 + IFNAMSIZ];
+        MDB_val k = { meta_key(kb, prefix, ifname16), kb }, v;
+        int rc = mdb_get(txn, dbi, &k, &v);
+
+        *ret = rc == 0 ? get_u64(&v) : 0;
+        return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int meta_write_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t x) {
+        uint8_t kb[32 + IFNAMSIZ], vb[8];
+        MDB_val k = { meta_key(kb, prefix, ifname16), kb }, v = { sizeof(vb), vb };
+
+        put_u64(vb, x);
+        return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static int meta_add(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, int64_t delta) {
+        uint64_t x;
+        int rc = meta_read_u64(txn, dbi, prefix, ifname16, &x);
+
         if (rc != 0)
                 return rc;
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-                struct evict_item it;
-                struct record rec;
-                bool expired;
+        x = delta < 0 && (uint64_t) -delta > x ? 0 : x + (uint64_t) delta;
+        return meta_write_u64(txn, dbi, prefix, ifname16, x);
+}
 
-                if (k.mv_size > KEY_MAX_SIZE || record_decode(v.mv_data, v.mv_size, &rec) < 0)
-                        continue;
-                if (rec.state == RECORD_STATIC)
-                        continue;
-                expired = rec.state == RECORD_NEGATIVE && now >= rec.neg_since &&
-                          now - rec.neg_since >= s->negative_timeout;
-                it.class = expired ? 0 : 1;
-                it.t = expired ? rec.neg_since : rec.last_seen;
-                if (h == n && !evict_before(&it, &heap[0]))
-                        continue;
-                it.key_len = (uint8_t) k.mv_size;
-                memcpy(it.key, k.mv_data, k.mv_size);
-                if (h < n) {
-                        heap[h] = it;
-                        heap_sift_up(heap, h++);
-                } else {
-                        heap[0] = it;
-                        heap_sift_down(heap, h, 0);
+/* The LRU index key of a record (store.h, "Bounds"): 0 for one that is never evicted (static, or
+ * a value this version cannot read). */
+static size_t index_key(const uint8_t *key, size_t klen, const MDB_val *v, uint8_t out[INDEX_KEY_MAX]) {
+        struct record r;
+        uint64_t t;
+        size_t n = 0;
+
+        if (klen <= IFNAMSIZ + 1 || klen > KEY_MAX_SIZE || record_decode(v->mv_data, v->mv_size, &r) < 0 ||
+            r.state == RECORD_STATIC)
+                return 0;
+        t = r.state == RECORD_NEGATIVE ? r.neg_since : r.last_seen;
+        memcpy(out, key, IFNAMSIZ);
+        n = IFNAMSIZ;
+        out[n++] = r.state == RECORD_NEGATIVE ? 0 : 1;
+        for (int i = 7; i >= 0; i--)
+                out[n++] = (uint8_t) (t >> (8 * i)); /* big-endian: oldest first */
+        memcpy(out + n, key + IFNAMSIZ, klen - IFNAMSIZ);
+        return n + klen - IFNAMSIZ;
+}
+
+/* Notes that ifname16 gained an entry in this write transaction (the total bound is enforced
+ * on the interfaces that grew). ENOMEM (an LMDB-style code) if it cannot. */
+static int note_growth(Store *s, const uint8_t *ifname16) {
+        for (size_t i = 0; i < s->n_grown; i++)
+                if (memcmp(s->grown[i].ifname, ifname16, IFNAMSIZ) == 0) {
+                        s->grown[i].n++;
+                        return 0;
                 }
+        if (s->n_grown == s->n_grown_max) {
+                size_t n = MAX((size_t) 8, 2 * s->n_grown_max);
+                struct grown *g = realloc(s->grown, n * sizeof(*g));
+                if (!g)
+                        return ENOMEM;
+                s->grown = g;
+                s->n_grown_max = n;
         }
-        mdb_cursor_close(c);
-        if (rc != MDB_NOTFOUND)
-                return rc;
-
-        qsort(heap, h, sizeof(struct evict_item), evict_item_cmp); /* delete in key order: page locality */
-        for (size_t i = 0; i < h; i++) {
-                k = (MDB_val) { heap[i].key_len, heap[i].key };
-                rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
-                if (rc != 0)
-                        return rc;
-        }
-        *evicted = h;
+        memcpy(s->grown[s->n_grown].ifname, ifname16, IFNAMSIZ);
+        s->grown[s->n_grown++].n = 1;
         return 0;
 }
 
-/* Enforces max_entries: evicts the excess rounded up to whole chunks of max(1, max_entries / 64),
- * so one scan pays for many later inserts. */
-static int evict_over_limit(Store *s, MDB_txn *txn, size_t *evicted) {
-        size_t n, excess, chunk = MAX((size_t) 1, s->max_entries / 64);
+/* Every write to the neighbour table goes through these two, so the index and the counts stay
+ * exact within the same transaction. old is the value the key holds now (NULL: none). */
+static int table_put(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen,
+                     const MDB_val *old) {
+        uint8_t ik[INDEX_KEY_MAX];
+        MDB_val k = { klen, (void *) key }, v = { vlen, (void *) value }, e = { 0, NULL };
+        size_t il;
+        int rc;
+
+        if (old && (il = index_key(key, klen, old, ik)) > 0) {
+                MDB_val ikv = { il, ik };
+                rc = mdb_del(txn, s->e->dbi_index, &ikv, NULL);
+                if (rc != 0 && rc != MDB_NOTFOUND)
+                        return rc;
+        }
+        rc = mdb_put(txn, s->e->dbi_neigh, &k, &v, 0);
+        if (rc == 0 && (il = index_key(key, klen, &v, ik)) > 0) {
+                MDB_val ikv = { il, ik };
+                rc = mdb_put(txn, s->e->dbi_index, &ikv, &e, 0);
+        }
+        if (rc == 0 && !old && klen > IFNAMSIZ)
+                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, 1);
+        if (rc == 0 && !old && klen > IFNAMSIZ)
+                rc = note_growth(s, key);
+        return rc;
+}
+
+static int table_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen, const MDB_val *old) {
+        uint8_t ik[INDEX_KEY_MAX];
+        MDB_val k = { klen, (void *) key };
+        size_t il = index_key(key, klen, old, ik);
+        int rc;
+
+        if (il > 0) {
+                MDB_val ikv = { il, ik };
+                rc = mdb_del(txn, s->e->dbi_index, &ikv, NULL);
+                if (rc != 0 && rc != MDB_NOTFOUND)
+                        return rc;
+        }
+        rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
+        if (rc == 0 && klen > IFNAMSIZ)
+                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, -1);
+        return rc;
+}
+
+/* Evicts up to n of ifname16's entries in index order (negative first, then the least recently
+ * seen), touching only that interface's index entries. Each costs one seek: no scan. */
+static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n, size_t *evicted) {
+        MDB_cursor *c = NULL;
+        size_t done = 0;
+        int rc;
+
+        rc = mdb_cursor_open(txn, s->e->dbi_index, &c);
+        if (rc != 0)
+                return rc;
+        while (done < n) {
+                uint8_t key[KEY_MAX_SIZE], ik[INDEX_KEY_MAX];
+                MDB_val k = { IFNAMSIZ, (void *) ifname16 }, v, nk, nv;
+                size_t klen;
+
+                rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+                if (rc == MDB_NOTFOUND) {
+                        rc = 0;
+                        break;
+                }
+                if (rc != 0)
+                        break;
+                if (k.mv_size <= IFNAMSIZ + 9 || k.mv_size > INDEX_KEY_MAX || memcmp(k.mv_data, ifname16, IFNAMSIZ) != 0)
+                        break; /* no more of this interface */
+                s->index_touched++;
+                /* the neighbour key: the name, then family and address after class and time */
+                klen = k.mv_size - 9;
+                memcpy(key, k.mv_data, IFNAMSIZ);
+                memcpy(key + IFNAMSIZ, (const uint8_t *) k.mv_data + IFNAMSIZ + 9, klen - IFNAMSIZ);
+                memcpy(ik, k.mv_data, k.mv_size);
+                size_t il = k.mv_size;
+                rc = mdb_cursor_del(c, 0);
+                if (rc != 0)
+                        break;
+                nk = (MDB_val) { klen, key };
+                rc = mdb_get(txn, s->e->dbi_neigh, &nk, &nv);
+                if (rc == MDB_NOTFOUND) {
+                        rc = 0;
+                        continue; /* a stale index entry: gone with it */
+                }
+                if (rc != 0)
+                        break;
+                {
+                        uint8_t cur[INDEX_KEY_MAX];
+                        if (index_key(key, klen, &nv, cur) != il || memcmp(cur, ik, il) != 0)
+                                continue; /* stale: the record moved on (and has its own entry) */
+                }
+                rc = mdb_del(txn, s->e->dbi_neigh, &nk, NULL);
+                if (rc == 0)
+                        rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, -1);
+                if (rc != 0)
+                        break;
+                done++;
+        }
+        mdb_cursor_close(c);
+        if (rc == 0 && done > 0)
+                rc = meta_add(txn, s->e->dbi_meta, META_EVICTED_PREFIX, ifname16, (int64_t) done);
+        *evicted += done;
+        return rc;
+}
+
+static int read_limits(Store *s, MDB_txn *txn, struct store_limits *l) {
+        uint64_t total = 0, per = 0;
+        int rc = meta_read_u64(txn, s->e->dbi_meta, META_LIMIT_TOTAL, NULL, &total);
+
+        if (rc == 0)
+                rc = meta_read_u64(txn, s->e->dbi_meta, META_LIMIT_IFACE, NULL, &per);
+        l->max_entries = total > 0 ? total : STORE_DEFAULT_MAX_ENTRIES;
+        l->max_per_iface = per > 0 ? per : l->max_entries;
+        return rc;
+}
+
+/* Enforces the bounds recorded in the store after this transaction's changes: each interface
+ * that grew is cut to the per-interface bound, then the excess over the total bound is taken
+ * from the interfaces that grew, each at most by its own growth: never from another one. */
+static int enforce_limits(Store *s, MDB_txn *txn, size_t *evicted) {
+        struct store_limits l;
+        size_t total, excess;
         int rc;
 
         *evicted = 0;
-        rc = count_entries(txn, s->e->dbi_neigh, &n);
-        if (rc != 0 || n <= s->max_entries)
+        rc = read_limits(s, txn, &l);
+        for (size_t i = 0; rc == 0 && i < s->n_grown; i++) {
+                uint64_t n = 0;
+                size_t e = 0;
+
+                rc = meta_read_u64(txn, s->e->dbi_meta, META_COUNT_PREFIX, s->grown[i].ifname, &n);
+                if (rc == 0 && n > l.max_per_iface)
+                        rc = evict_iface(s, txn, s->grown[i].ifname, n - l.max_per_iface, &e);
+                s->grown[i].n -= MIN(s->grown[i].n, e); /* what it still owes the total bound */
+                *evicted += e;
+        }
+        if (rc == 0)
+                rc = count_entries(txn, s->e->dbi_neigh, &total);
+        if (rc != 0 || total <= l.max_entries)
                 return rc;
-        excess = n - s->max_entries;
-        excess = (excess + chunk - 1) / chunk * chunk;
-        return evict_oldest(s, txn, MIN(excess, n), evicted);
+        excess = total - l.max_entries;
+        for (size_t i = 0; rc == 0 && excess > 0 && i < s->n_grown; i++) {
+                size_t e = 0;
+                rc = evict_iface(s, txn, s->grown[i].ifname, MIN(excess, s->grown[i].n), &e);
+                excess -= MIN(excess, e);
+                *evicted += e;
+        }
+        return rc;
+}
+
+/* Builds the index and the counts of a format-1 store (they did not exist) in txn. */
+static int upgrade_v1(MDB_txn *txn, MDB_dbi meta, MDB_dbi neigh, MDB_dbi index, size_t *indexed) {
+        MDB_cursor *c = NULL;
+        MDB_val k, v;
+        int rc;
+
+        *indexed = 0;
+        /* counts a format-2 writer may have left (a store written back to format 1) start over */
+        rc = mdb_cursor_open(txn, meta, &c);
+        if (rc != 0)
+                return rc;
+        for (;;) {
+                k = (MDB_val) { strlen(META_COUNT_PREFIX), (void *) META_COUNT_PREFIX };
+                rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+                if (rc != 0 || k.mv_size < strlen(META_COUNT_PREFIX) ||
+                    memcmp(k.mv_data, META_COUNT_PREFIX, strlen(META_COUNT_PREFIX)) != 0)
+                        break;
+                rc = mdb_cursor_del(c, 0);
+                if (rc != 0)
+                        break;
+        }
+        mdb_cursor_close(c);
+        if (rc != 0 && rc != MDB_NOTFOUND)
+                return rc;
+
+        rc = mdb_cursor_open(txn, neigh, &c);
+        if (rc != 0)
+                return rc;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                uint8_t ik[INDEX_KEY_MAX];
+                MDB_val e = { 0, NULL };
+                size_t il;
+                int q;
+
+                if (k.mv_size <= IFNAMSIZ || k.mv_size > KEY_MAX_SIZE)
+                        continue;
+                q = meta_add(txn, meta, META_COUNT_PREFIX, k.mv_data, 1);
+                il = index_key(k.mv_data, k.mv_size, &v, ik);
+                if (q == 0 && il > 0) {
+                        MDB_val ikv = { il, ik };
+                        q = mdb_put(txn, index, &ikv, &e, 0);
+                        (*indexed)++;
+                }
+                if (q != 0) {
+                        rc = q;
+                        break;
+                }
+        }
+        mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* ---- writes ---------------------------------------------------------------------------------- */
@@ -1102,22 +1349,38 @@ static int apply_staged(Store *s, MDB_txn *txn, size_t *conflicts) {
                         (*conflicts)++;
                         continue;
                 }
-                if (slot->deleted) {
-                        rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
-                        if (rc == MDB_NOTFOUND)
-                                rc = 0;
-                } else {
-                        MDB_val v = { RECORD_V1_SIZE, slot->value };
-                        rc = mdb_put(txn, s->e->dbi_neigh, &k, &v, 0);
-                }
+                if (slot->deleted)
+                        rc = rc == 0 ? table_del(s, txn, slot->key, slot->key_len, &cur) : 0;
+                else
+                        rc = table_put(s, txn, slot->key, slot->key_len, slot->value, RECORD_V1_SIZE, rc == 0 ? &cur : NULL);
                 if (rc != 0)
                         return rc;
         }
         return 0;
 }
 
-/* One write transaction. round < 0: the staged changes plus the max_entries bound. round >= 0:
- * only evict, to make room after MDB_MAP_FULL: max(staged, entries / 8) << round entries. */
+/* At the map size limit: evicts from the interfaces of the staged changes only, from each
+ * max(its staged changes, its entries / 8) << round entries. */
+static int evict_for_room(Store *s, MDB_txn *txn, int round, size_t *evicted) {
+        int rc = 0;
+
+        s->n_grown = 0;
+        for (size_t i = 0; rc == 0 && i < s->n_staged; i++)
+                rc = note_growth(s, s->slots[s->order[i]].key); /* here: staged changes per interface */
+        for (size_t i = 0; rc == 0 && i < s->n_grown; i++) {
+                uint64_t n = 0;
+
+                rc = meta_read_u64(txn, s->e->dbi_meta, META_COUNT_PREFIX, s->grown[i].ifname, &n);
+                if (rc == 0)
+                        rc = evict_iface(s, txn, s->grown[i].ifname, MIN(n, MAX(s->grown[i].n, n / 8) << round),
+                                         evicted);
+        }
+        s->n_grown = 0;
+        return rc;
+}
+
+/* One write transaction. round < 0: the staged changes plus the bounds. round >= 0: only evict,
+ * to make room after MDB_MAP_FULL (evict_for_room()). */
 static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) {
         MDB_txn *txn = NULL;
         int rc;
@@ -1127,17 +1390,14 @@ static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) 
         if (rc != 0)
                 return rc;
         s->e->writing = true;
+        s->n_grown = 0;
+        s->index_touched = 0;
         if (round < 0) {
                 rc = apply_staged(s, txn, conflicts);
                 if (rc == 0)
-                        rc = evict_over_limit(s, txn, evicted);
-        } else {
-                size_t n = 0;
-
-                rc = count_entries(txn, s->e->dbi_neigh, &n);
-                if (rc == 0)
-                        rc = evict_oldest(s, txn, MIN(n, MAX(s->n_staged, n / 8) << round), evicted);
-        }
+                        rc = enforce_limits(s, txn, evicted);
+        } else
+                rc = evict_for_room(s, txn, round, evicted);
         if (rc == 0)
                 rc = mdb_txn_commit(txn);
         else
@@ -1147,6 +1407,7 @@ static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) 
                 s->counters.commits++;
                 s->counters.evicted += *evicted;
                 s->counters.conflicts += *conflicts;
+                s->counters.evict_seeks += s->index_touched;
         } else
                 *evicted = *conflicts = 0;
         return rc;
@@ -1213,6 +1474,127 @@ int store_sync(Store *s) {
         if (s->read_only)
                 return 0; /* nothing of ours to write */
         return store_errno(mdb_env_sync(s->e->env, 1));
+}
+
+/* ---- bounds ------------------------------------------------------------------------------------ */
+
+static int ifname16_make(const char *ifname, uint8_t out[IFNAMSIZ]) {
+        size_t n = ifname ? strnlen(ifname, IFNAMSIZ) : 0;
+
+        if (n == 0 || n >= IFNAMSIZ)
+                return -EINVAL;
+        memset(out, 0, IFNAMSIZ);
+        memcpy(out, ifname, n);
+        return 0;
+}
+
+int store_get_limits(Store *s, struct store_limits *ret) {
+        MDB_txn *txn = NULL;
+        int rc;
+
+        if (!s || !ret)
+                return -EINVAL;
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = read_limits(s, txn, ret);
+        mdb_txn_abort(txn);
+        return store_errno(rc);
+}
+
+int store_set_limits(Store *s, const struct store_limits *l) {
+        size_t plen = strlen(META_COUNT_PREFIX), evicted = 0;
+        uint8_t kb[32 + IFNAMSIZ];
+        struct store_limits cur;
+        MDB_cursor *c = NULL;
+        MDB_txn *txn = NULL;
+        MDB_val k, v;
+        int rc, r;
+
+        if (!s || !l)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        if (s->e->writing)
+                return -EBUSY;
+        r = store_flush(s);
+        if (r < 0)
+                return r;
+        store_snapshot_reset(s);
+        rc = env_txn_begin(s->e, 0, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        s->e->writing = true;
+        s->index_touched = 0;
+        rc = read_limits(s, txn, &cur);
+        if (rc == 0) {
+                cur.max_entries = l->max_entries > 0 ? l->max_entries : cur.max_entries;
+                cur.max_per_iface = MIN(l->max_per_iface > 0 ? l->max_per_iface : cur.max_per_iface, cur.max_entries);
+                rc = meta_write_u64(txn, s->e->dbi_meta, META_LIMIT_TOTAL, NULL, cur.max_entries);
+        }
+        if (rc == 0)
+                rc = meta_write_u64(txn, s->e->dbi_meta, META_LIMIT_IFACE, NULL, cur.max_per_iface);
+        /* every interface over the new bound, from its own entries */
+        if (rc == 0)
+                rc = mdb_cursor_open(txn, s->e->dbi_meta, &c);
+        k = (MDB_val) { plen, (void *) META_COUNT_PREFIX };
+        for (MDB_cursor_op op = MDB_SET_RANGE; rc == 0; op = MDB_NEXT) {
+                uint8_t name[IFNAMSIZ] = {};
+                uint64_t n;
+
+                rc = mdb_cursor_get(c, &k, &v, op);
+                if (rc != 0 || k.mv_size <= plen || k.mv_size - plen >= IFNAMSIZ ||
+                    memcmp(k.mv_data, META_COUNT_PREFIX, plen) != 0)
+                        break;
+                n = get_u64(&v);
+                if (n <= cur.max_per_iface)
+                        continue;
+                memcpy(name, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
+                mdb_cursor_close(c); /* evicting rewrites the meta table under the cursor */
+                c = NULL;
+                rc = evict_iface(s, txn, name, n - cur.max_per_iface, &evicted);
+                if (rc == 0)
+                        rc = mdb_cursor_open(txn, s->e->dbi_meta, &c);
+                k = (MDB_val) { meta_key(kb, META_COUNT_PREFIX, name), kb };
+                op = MDB_SET_RANGE; /* and on from this one (now within its bound) */
+                if (rc == 0)
+                        rc = mdb_cursor_get(c, &k, &v, op);
+        }
+        if (c)
+                mdb_cursor_close(c);
+        if (rc == MDB_NOTFOUND)
+                rc = 0;
+        if (rc == 0)
+                rc = mdb_txn_commit(txn);
+        else
+                mdb_txn_abort(txn);
+        s->e->writing = false;
+        if (rc != 0)
+                return store_errno(rc);
+        s->counters.commits++;
+        s->counters.evicted += evicted;
+        s->counters.evict_seeks += s->index_touched;
+        return (int) MIN(evicted, (size_t) INT32_MAX);
+}
+
+int store_iface_info(Store *s, const char *ifname, struct store_iface_info *ret) {
+        uint8_t name[IFNAMSIZ];
+        MDB_txn *txn = NULL;
+        int rc, r;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = ifname16_make(ifname, name);
+        if (r < 0)
+                return r;
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = meta_read_u64(txn, s->e->dbi_meta, META_COUNT_PREFIX, name, &ret->entries);
+        if (rc == 0)
+                rc = meta_read_u64(txn, s->e->dbi_meta, META_EVICTED_PREFIX, name, &ret->evicted);
+        mdb_txn_abort(txn);
+        return store_errno(rc);
 }
 
 /* ---- iteration ------------------------------------------------------------------------------- */
@@ -1402,6 +1784,8 @@ int store_txn_begin(Store *s, StoreTxn **ret) {
         t->s = s;
         s->txn = t;
         s->e->writing = true;
+        s->n_grown = 0;
+        s->index_touched = 0;
         *ret = t;
         return 0;
 }
@@ -1442,14 +1826,15 @@ int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r
         if (q < 0)
                 return q;
         kv = (MDB_val) { (size_t) klen, key };
-        vv = (MDB_val) { sizeof(value), value };
-        rc = mdb_put(t->txn, t->s->e->dbi_neigh, &kv, &vv, 0);
+        rc = mdb_get(t->txn, t->s->e->dbi_neigh, &kv, &vv);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+                rc = table_put(t->s, t->txn, key, (size_t) klen, value, sizeof(value), rc == 0 ? &vv : NULL);
         return rc == 0 ? 0 : txn_fail(t, rc);
 }
 
 int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
         uint8_t key[KEY_MAX_SIZE];
-        MDB_val kv;
+        MDB_val kv, vv;
         int klen, q, rc;
 
         q = txn_check(t);
@@ -1461,9 +1846,11 @@ int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
         if (klen < 0)
                 return klen;
         kv = (MDB_val) { (size_t) klen, key };
-        rc = mdb_del(t->txn, t->s->e->dbi_neigh, &kv, NULL);
+        rc = mdb_get(t->txn, t->s->e->dbi_neigh, &kv, &vv);
         if (rc == MDB_NOTFOUND)
                 return -ENOENT;
+        if (rc == 0)
+                rc = table_del(t->s, t->txn, key, (size_t) klen, &vv);
         return rc == 0 ? 0 : txn_fail(t, rc);
 }
 
@@ -1495,7 +1882,7 @@ static int txn_end(StoreTxn *t, bool commit) {
 
         if (s) {
                 if (commit && rc == 0)
-                        rc = evict_over_limit(s, t->txn, &evicted);
+                        rc = enforce_limits(s, t->txn, &evicted);
                 if (commit && rc == 0)
                         rc = mdb_txn_commit(t->txn);
                 else
@@ -1505,6 +1892,7 @@ static int txn_end(StoreTxn *t, bool commit) {
                 if (commit && rc == 0) {
                         s->counters.commits++;
                         s->counters.evicted += evicted;
+                        s->counters.evict_seeks += s->index_touched;
                 }
                 if (rc == MDB_MAP_FULL)
                         (void) env_grow(s->e, s->path); /* so that a retry may fit */

@@ -33,17 +33,27 @@
  * between deciding and staging. The explicit transactions need no such check: they read and
  * write under the write lock.
  *
- * Bounds: at most max_entries records. When a commit would exceed it, entries are evicted in this
- * order: expired negative entries (now - neg_since >= negative_timeout, CLOCK_REALTIME; oldest
- * neg_since first), then the least recently seen positive or negative entries (oldest last_seen
- * first). Static entries and values this version cannot read are never evicted (so statics alone
- * may exceed the bound). The excess is rounded up to whole chunks of max(1, max_entries / 64), so
- * one cursor scan pays for many later inserts. MDB_MAP_FULL grows the map (doubling from 1 GiB up
- * to 16 GiB, or the test-only options below), retrying once after each growth; at the limit,
- * store_flush() evicts
- * in the same order in transactions of their own (max(staged, entries / 8), doubling, at most 4
- * rounds; these evictions stay done) and retries, else fails with -ENOSPC. It never crashes and
- * never loses or damages what was committed before otherwise.
+ * Bounds: the store records two bounds in its meta table, set when it is created (from the
+ * options; defaults STORE_DEFAULT_MAX_ENTRIES in total and the same per interface, so that one
+ * interface may use the whole store as before) or by store_set_limits(), and every writer
+ * honours them whatever its own options say. When a commit leaves an interface with more
+ * entries than the per-interface bound, that interface's own entries are evicted down to it;
+ * when it leaves the store above the total bound, the excess is evicted from the interfaces that
+ * gained entries in that commit, each at most by its own gain. So eviction never crosses
+ * interfaces: a flood on one cannot evict another's entries (a full store can only make the
+ * flooding interface replace its own). Within an interface the order is: negative entries first,
+ * oldest negative window (neg_since) first -- expired ones therefore go first --, then positive
+ * entries, least recently seen (last_seen) first. Static entries and values this version cannot
+ * read are never evicted (so statics alone may exceed a bound). The cost is O(log n) per evicted
+ * entry, never a scan: an index table ("lru", keyed by interface, class, time, family and
+ * address) is kept exact by every write in the same transaction, beside per-interface entry
+ * counts in the meta table; store_counters.evict_seeks counts the index entries eviction read.
+ * Each interface's evictions are also counted in the store (store_iface_info()), by every writer.
+ * MDB_MAP_FULL grows the map (doubling from 1 GiB up to 16 GiB, or the test-only options below),
+ * retrying once after each growth; at the limit, store_flush() evicts from the interfaces of its
+ * staged changes, in the same order, in transactions of their own (per interface max(staged,
+ * entries / 8), doubling, at most 4 rounds; these evictions stay done) and retries, else fails
+ * with -ENOSPC. It never crashes and never loses or damages what was committed before otherwise.
  *
  * Readers: LMDB keeps every page a read transaction may see until it ends, so no read
  * transaction lives long: store_get() reads a snapshot the caller renews with store_refresh() and
@@ -65,7 +75,11 @@
  *
  * Format guard: a "meta" sub-database holds the store format version. A store written by a newer
  * format, a file that is not LMDB, or a corrupt one fails store_open() with a message that names
- * the file and what to do; it is never overwritten.
+ * the file and what to do; it is never overwritten. Format 2 added the "lru" index, the counts
+ * and the bounds; the records are unchanged. A writable open of a format-1 store upgrades it in
+ * one transaction (builds the index and counts, records the options' bounds): stop older arpd
+ * processes first, they refuse format 2 and would not keep the index. Readers read format 1 as
+ * it is.
  *
  * Damage: the first open of a file in a process checks its structure with pread() before LMDB
  * maps any page but the two meta pages (lmdb-check.h: every page in use, inside the file and
@@ -95,7 +109,7 @@
 typedef struct Store Store;
 typedef struct StoreTxn StoreTxn;
 
-#define STORE_FORMAT_VERSION 1
+#define STORE_FORMAT_VERSION 2
 #define STORE_DEFAULT_MAX_ENTRIES 1000000
 #define STORE_STAGE_MAX 4096
 #define STORE_LIST_CHUNK 256   /* records per read transaction of a listing (Readers) */
@@ -106,8 +120,12 @@ struct store_options {
         bool recover_damaged; /* writers: move a damaged file aside and start a new one (Damage) */
         bool durable_commits; /* MDB_NOMETASYNC instead of MDB_NOSYNC (Durability); effective for
                                * the first handle of a file in the process */
-        size_t max_entries;  /* 0 = STORE_DEFAULT_MAX_ENTRIES */
-        usec_t negative_timeout; /* for "expired negative" in the eviction order; 0 = 60 s */
+        /* The bounds recorded when this open creates the store or upgrades a format-1 one (an
+         * existing store keeps its own, see Bounds): 0 = STORE_DEFAULT_MAX_ENTRIES in total, and
+         * per interface the total. */
+        size_t max_entries;
+        size_t max_per_iface;
+        usec_t negative_timeout; /* unused since format 2 (negatives go first, oldest first) */
         /* Tests only (0 = defaults): the initial map size (default 1 GiB) and the limit it may grow
          * to (default 16 GiB). Effective for the first handle of a file in the process. */
         size_t initial_map_size;
@@ -121,6 +139,8 @@ struct store_counters {
         uint64_t bad_records;    /* undecodable or unknown-version values met */
         uint64_t conflicts;      /* staged changes dropped: the record changed since (Lost updates) */
         uint64_t stale_readers;  /* reader slots of dead processes cleared (Readers) */
+        uint64_t evict_seeks;    /* index entries eviction read: one per evicted entry, plus
+                                  * any stale ones (Bounds) */
 };
 
 /* Opens (creating it and its parent directories, mode 0755, if needed, unless read_only) the store
@@ -165,6 +185,26 @@ int store_flush(Store *s);
 int store_sync(Store *s);
 /* Number of committed records (all interfaces, both families; staged changes not included). */
 int store_count(Store *s, size_t *ret);
+
+struct store_limits {
+        uint64_t max_entries;   /* total */
+        uint64_t max_per_iface; /* each interface */
+};
+/* The bounds recorded in the store (defaults for a format-1 store opened read-only). */
+int store_get_limits(Store *s, struct store_limits *ret);
+/* Records new bounds (a 0 field keeps its value; max_per_iface is capped at max_entries) and cuts
+ * every interface down to the per-interface bound now, each from its own entries; the total
+ * bound applies from the next commit that adds entries. Flushes the staged changes first.
+ * Returns the number of entries evicted (>= 0), -EROFS, -EBUSY (see Handles), -EINVAL. */
+int store_set_limits(Store *s, const struct store_limits *l);
+
+struct store_iface_info {
+        uint64_t entries; /* committed records of the interface, all states */
+        uint64_t evicted; /* evicted from it since the store was created (every writer) */
+};
+/* The counts the store keeps for ifname (zeros for an interface it never saw, and for every one
+ * in a format-1 store opened read-only). */
+int store_iface_info(Store *s, const char *ifname, struct store_iface_info *ret);
 
 /* Iterates in key order over what is committed. ifname NULL = all interfaces; family 0 = both.
  * The records are read in chunks of STORE_LIST_CHUNK, each in a short read transaction of its

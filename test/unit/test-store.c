@@ -287,11 +287,16 @@ static void test_newer_format(void) {
         CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v1, 3), 0);
         CHECK_INT_EQ(store_open(p, NULL, &s), -EBADMSG);
 
-        /* back to the current format: fine again, the data intact */
+        /* back to format 1: upgraded again, the data intact, counted once */
         CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v1, sizeof(v1)), 0);
         s = open_rw("newer.lmdb");
-        if (s)
+        if (s) {
+                struct store_iface_info info;
+
                 CHECK_INT_EQ(count(s), 1);
+                CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+                CHECK_INT_EQ(info.entries, 1);
+        }
         store_free(s);
 }
 
@@ -811,14 +816,19 @@ static void test_unknown_version(void) {
         CHECK_STR_EQ(list(s, "eth0", AF_INET), "eth0/192.0.2.1 eth0/192.0.2.4");
         CHECK_INT_EQ(count(s), 5);
 
-        /* eviction never removes what it cannot read; the limit of 2 only takes readable ones */
+        /* eviction never removes what it cannot read, nor another interface's entries: over the
+         * bound of 2, the interface that grew pays with its own readable entries */
         CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth1", "192.0.2.9") }, (struct record[]) { rec(RECORD_POSITIVE, 3, 0) }),
                      1);
-        CHECK_INT_EQ(count(s), 3);
-        CHECK_STR_EQ(list(s, NULL, 0), "");
+        CHECK_INT_EQ(count(s), 5);
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/192.0.2.1 eth0/192.0.2.4");
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 1);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth0", "192.0.2.5") }, (struct record[]) { rec(RECORD_POSITIVE, 5, 0) }),
+                     1);
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/192.0.2.4 eth0/192.0.2.5");
         CHECK_INT_EQ(store_get(s, &k2, &out), -EPROTONOSUPPORT);
         CHECK_INT_EQ(store_get(s, &k3, &out), -EBADMSG);
-        CHECK_INT_EQ(store_get_counters(s)->evicted, 3);
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 2);
 
         /* a staged put replaces an unreadable record (the caller decides to) */
         CHECK_INT_EQ(put1(s, &k2, (struct record[]) { rec(RECORD_STATIC, 4, 0) }), 1);
@@ -832,13 +842,14 @@ static void test_eviction_order(void) {
         usec_t now = now_usec(CLOCK_REALTIME), min = 60 * USEC_PER_SEC;
         struct neigh_key st = key("eth0", "198.18.0.1"), pold = key("eth0", "198.18.0.2"), pmid = key("eth0", "198.18.0.3"),
                          nexp = key("eth0", "198.18.0.4"), nexp2 = key("eth0", "198.18.0.5"), nfresh = key("eth0", "198.18.0.6"),
-                         pnew = key("eth1", "198.18.0.7"), pnew2 = key("eth1", "198.18.0.8");
-        Store *s = open_opts("evict.lmdb", &(struct store_options) { .max_entries = 4, .negative_timeout = min });
+                         pnew = key("eth0", "198.18.0.7"), pnew2 = key("eth0", "198.18.0.8");
+        Store *s = open_opts("evict.lmdb", &(struct store_options) { .max_entries = 6, .max_per_iface = 4 });
+        struct store_iface_info info;
         struct record out;
 
         if (!s)
                 return;
-        /* static oldest of all; negatives expired by their window although recently seen */
+        /* static oldest of all; negatives by their window, whenever they were last seen */
         CHECK_INT_EQ(store_stage_put(s, &st, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 0);
         CHECK_INT_EQ(store_stage_put(s, &pold, (struct record[]) { rec(RECORD_POSITIVE, now - 100 * min, 0) }), 0);
         CHECK_INT_EQ(store_stage_put(s, &pmid, (struct record[]) { rec(RECORD_POSITIVE, now - 50 * min, 0) }), 0);
@@ -847,38 +858,64 @@ static void test_eviction_order(void) {
         CHECK_INT_EQ(store_stage_put(s, &nfresh, (struct record[]) { rec(RECORD_NEGATIVE, now - 150 * min, now - 1000) }),
                      0);
         CHECK_INT_EQ(store_flush(s), 6);
-        /* 6 > 4: the two expired negatives go first */
+        /* 6 > 4 per interface: the two oldest negative windows go first */
         CHECK_INT_EQ(count(s), 4);
         CHECK_INT_EQ(store_get_counters(s)->evicted, 2);
         CHECK_INT_EQ(store_get(s, &nexp, &out), -ENOENT);
         CHECK_INT_EQ(store_get(s, &nexp2, &out), -ENOENT);
 
-        /* then the least recently seen: the unexpired negative seen 150 min ago */
+        /* then the last negative, then the least recently seen positive; the static stays */
         CHECK_INT_EQ(put1(s, &pnew, (struct record[]) { rec(RECORD_POSITIVE, now, 0) }), 1);
-        CHECK_INT_EQ(count(s), 4);
         CHECK_INT_EQ(store_get(s, &nfresh, &out), -ENOENT);
         CHECK_INT_EQ(store_get(s, &pold, &out), 0);
-        /* then the positive seen 100 min ago; the static, older still, stays */
         CHECK_INT_EQ(put1(s, &pnew2, (struct record[]) { rec(RECORD_POSITIVE, now, 0) }), 1);
         CHECK_INT_EQ(store_get(s, &pold, &out), -ENOENT);
-        CHECK_STR_EQ(list(s, NULL, 0), "eth0/198.18.0.1 eth0/198.18.0.3 eth1/198.18.0.7 eth1/198.18.0.8");
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/198.18.0.1 eth0/198.18.0.3 eth0/198.18.0.7 eth0/198.18.0.8");
         CHECK_INT_EQ(store_get_counters(s)->evicted, 4);
+        /* seen again: a record moves to the young end of the order */
+        CHECK_INT_EQ(put1(s, &pmid, (struct record[]) { rec(RECORD_POSITIVE, now + min, 0) }), 1);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth0", "198.18.0.9") }, (struct record[]) { rec(RECORD_POSITIVE, now, 0) }),
+                     1);
+        CHECK_STR_EQ(list(s, "eth0", 0), "eth0/198.18.0.1 eth0/198.18.0.3 eth0/198.18.0.8 eth0/198.18.0.9");
 
-        /* statics are never evicted, even beyond the bound */
+        /* the total bound (6) is taken from the interface that grew, never from eth0 */
+        for (uint32_t i = 0; i < 3; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth1", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, now + i, 0) }),
+                             0);
+        CHECK_INT_EQ(store_flush(s), 3);
+        CHECK_INT_EQ(count(s), 6);
+        CHECK_STR_EQ(list(s, "eth1", 0), "eth1/198.18.0.1 eth1/198.18.0.2");
+        CHECK_STR_EQ(list(s, "eth0", 0), "eth0/198.18.0.1 eth0/198.18.0.3 eth0/198.18.0.8 eth0/198.18.0.9");
+
+        /* statics are never evicted, even beyond both bounds */
         for (uint32_t i = 100; i < 106; i++)
                 CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth2", i) },
                                              (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
                              0);
         CHECK_INT_EQ(store_flush(s), 6);
-        CHECK_INT_EQ(count(s), 7);
+        CHECK_INT_EQ(count(s), 12);
         CHECK_INT_EQ(store_get(s, &st, &out), 0);
-        CHECK_INT_EQ(store_get(s, &pmid, &out), -ENOENT);
-        CHECK_INT_EQ(store_get(s, &pnew, &out), -ENOENT);
-        CHECK_INT_EQ(store_get(s, &pnew2, &out), -ENOENT);
+
+        /* the counts and evictions per interface, kept in the store */
+        CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+        CHECK_INT_EQ(info.entries, 4);
+        CHECK_INT_EQ(info.evicted, 5);
+        CHECK_INT_EQ(store_iface_info(s, "eth1", &info), 0);
+        CHECK_INT_EQ(info.entries, 2);
+        CHECK_INT_EQ(info.evicted, 1);
+        CHECK_INT_EQ(store_iface_info(s, "eth2", &info), 0);
+        CHECK_INT_EQ(info.entries, 6);
+        CHECK_INT_EQ(info.evicted, 0);
+        CHECK_INT_EQ(store_iface_info(s, "nothere", &info), 0);
+        CHECK_INT_EQ(info.entries, 0);
+        CHECK_INT_EQ(store_iface_info(s, "", &info), -EINVAL);
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 6);
+        CHECK_INT_EQ(store_get_counters(s)->evict_seeks, 6); /* one index entry per eviction */
         store_free(s);
 
-        /* chunks: max_entries 128 evicts in steps of 2 */
-        s = open_opts("evict-chunk.lmdb", &(struct store_options) { .max_entries = 128 });
+        /* exactly the excess: one over the bound evicts one */
+        s = open_opts("evict-one.lmdb", &(struct store_options) { .max_entries = 128 });
         if (!s)
                 return;
         for (uint32_t i = 0; i < 128; i++)
@@ -886,19 +923,201 @@ static void test_eviction_order(void) {
                                              (struct record[]) { rec(RECORD_POSITIVE, 1000 + i, 0) }),
                              0);
         CHECK_INT_EQ(store_flush(s), 128);
-        CHECK_INT_EQ(count(s), 128);
         CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 500) }, (struct record[]) { rec(RECORD_POSITIVE, 5000, 0) }),
                      1);
-        CHECK_INT_EQ(count(s), 127);
+        CHECK_INT_EQ(count(s), 128);
         CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 0) }, &out), -ENOENT);
-        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 1) }, &out), -ENOENT);
-        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 2) }, &out), 0);
-        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 501) }, (struct record[]) { rec(RECORD_POSITIVE, 5001, 0) }),
-                     1);
-        CHECK_INT_EQ(count(s), 128); /* within the bound: nothing evicted */
-        CHECK_INT_EQ(store_get_counters(s)->evicted, 2);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 1) }, &out), 0);
+        CHECK_INT_EQ(store_get_counters(s)->evicted, 1);
         store_free(s);
 }
+
+/* A flood of distinct senders on one interface: it stays at its bound, the other interface loses
+ * nothing, and every eviction reads exactly one index entry, of the flooded interface, however
+ * big the store is. */
+static void test_flood_one_interface(void) {
+        Store *s = open_opts("flood.lmdb", &(struct store_options) { .max_entries = 100000, .max_per_iface = 1000 });
+        struct store_iface_info info;
+        uint64_t seeks_small = 0, evicted_small = 0;
+
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < 500; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }),
+                             0);
+        CHECK_INT_EQ(store_flush(s), 500);
+        for (uint32_t round = 0; round < 2; round++) {
+                uint64_t e0 = store_get_counters(s)->evicted, s0 = store_get_counters(s)->evict_seeks;
+
+                if (round == 1) /* the same flood with a store ten times bigger around it */
+                        for (uint32_t i = 0; i < 50000; i++) {
+                                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n(i % 2 ? "eth2" : "eth3", i) },
+                                                             (struct record[]) { rec(RECORD_STATIC, 1, 0) }),
+                                             0);
+                                if (store_staged(s) == STORE_STAGE_MAX)
+                                        CHECK(store_flush(s) > 0);
+                        }
+                /* forged senders, newer than everything eth0 has */
+                for (uint32_t i = 0; i < 20000; i++) {
+                        CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth1", round * 20000 + i) },
+                                                     (struct record[]) { rec(RECORD_POSITIVE, 100000 + round * 20000 + i, 0) }),
+                                     0);
+                        if (store_staged(s) == 200)
+                                CHECK_INT_EQ(store_flush(s), 200);
+                }
+                CHECK(store_flush(s) >= 0);
+                CHECK_INT_EQ(store_iface_info(s, "eth1", &info), 0);
+                CHECK_INT_EQ(info.entries, 1000); /* at its bound */
+                CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+                CHECK_INT_EQ(info.entries, 500); /* all of eth0 */
+                CHECK_INT_EQ(info.evicted, 0);
+                for (uint32_t i = 0; i < 500; i++)
+                        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", i) }, NULL), 0);
+                /* structural: each eviction read one index entry, and it was one of eth1's */
+                uint64_t ev = store_get_counters(s)->evicted - e0, sk = store_get_counters(s)->evict_seeks - s0;
+                CHECK_INT_EQ(sk, ev);
+                if (round == 0) {
+                        CHECK_INT_EQ(ev, 19000);
+                        seeks_small = sk;
+                        evicted_small = ev;
+                } else
+                        CHECK_INT_EQ(ev, 20000);
+                fprintf(stderr, "  flood round %u: %" PRIu64 " evicted with %" PRIu64 " index reads, store %zu entries\n", round,
+                        ev, sk, count(s));
+        }
+        CHECK_INT_EQ(seeks_small, evicted_small);
+        CHECK_INT_EQ(store_iface_info(s, "eth1", &info), 0);
+        CHECK_INT_EQ(info.evicted, 39000);
+        store_free(s);
+}
+
+/* The bounds live in the store: another writer's options do not change them; store_set_limits()
+ * does, and cuts each interface from its own entries. */
+static void test_limits_recorded(void) {
+        const char *p = tpath("limits.lmdb");
+        struct store_limits l = {};
+        int status = 0;
+        Store *s = open_opts("limits.lmdb", &(struct store_options) { .max_entries = 100 });
+        pid_t pid;
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_entries, 100);
+        CHECK_INT_EQ(l.max_per_iface, 100);
+        store_free(s);
+
+        /* another process with other options (as arpctl --database would be) */
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                Store *cs = NULL;
+                bool ok = store_open(p, &(struct store_options) { .max_entries = 5 }, &cs) == 0;
+
+                for (uint32_t i = 0; ok && i < 50; i++)
+                        ok = store_stage_put(cs, (struct neigh_key[]) { key_n(i % 2 ? "eth0" : "eth1", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }) == 0;
+                ok = ok && store_flush(cs) == 50 && store_get_counters(cs)->evicted == 0;
+                store_free(cs);
+                _exit(ok ? 0 : 1);
+        }
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        s = open_rw("limits.lmdb");
+        if (!s)
+                return;
+        CHECK_INT_EQ(count(s), 50);
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 10 }), 30);
+        CHECK_INT_EQ(count(s), 20);
+        CHECK_STR_EQ(list(s, "eth0", 0),
+                     "eth0/198.18.0.31 eth0/198.18.0.33 eth0/198.18.0.35 eth0/198.18.0.37 eth0/198.18.0.39 "
+                     "eth0/198.18.0.41 eth0/198.18.0.43 eth0/198.18.0.45 eth0/198.18.0.47 eth0/198.18.0.49");
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_entries, 100);
+        CHECK_INT_EQ(l.max_per_iface, 10);
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 4); /* 10 -> 8 each */
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_per_iface, 8); /* capped at the total */
+        CHECK_INT_EQ(store_set_limits(NULL, &l), -EINVAL);
+        store_free(s);
+        s = open_opts("limits.lmdb", &(struct store_options) { .read_only = true });
+        if (s) {
+                CHECK_INT_EQ(store_set_limits(s, &l), -EROFS);
+                CHECK_INT_EQ(store_get_limits(s, &l), 0);
+                CHECK_INT_EQ(l.max_entries, 8);
+        }
+        store_free(s);
+}
+
+/* A format-1 store (no index, no counts, no bounds) is upgraded by the first writer and read as
+ * it is by readers; nothing in it is lost or misread. */
+static void test_upgrade_v1(void) {
+        const char *p = tpath("v1.lmdb");
+        uint8_t v1[4] = { 1, 0, 0, 0 }, kb[KEY_MAX_SIZE], vb[RECORD_V1_SIZE];
+        _cleanup_free_ void *before = NULL;
+        struct store_iface_info info;
+        struct store_limits l;
+        size_t size = 0;
+        Store *s;
+
+        /* what arpd 1 wrote: the format record and the records, nothing else */
+        CHECK_INT_EQ(raw_put(p, "meta", "format", 6, v1, sizeof(v1)), 0);
+        for (uint32_t i = 0; i < 40; i++) {
+                struct neigh_key k = key_n(i < 30 ? "eth0" : "eth1", i);
+                int kl = neigh_key_encode(&k, kb, sizeof(kb));
+                CHECK(record_encode((struct record[]) { rec(i % 10 == 0 ? RECORD_STATIC : RECORD_POSITIVE, 100 + i, 0) }, vb,
+                                    sizeof(vb)) == RECORD_V1_SIZE);
+                CHECK_INT_EQ(raw_put(p, "neigh", kb, (size_t) kl, vb, sizeof(vb)), 0);
+        }
+
+        before = read_all(p, &size);
+        s = open_opts("v1.lmdb", &(struct store_options) { .read_only = true });
+        if (s) {
+                CHECK_INT_EQ(count(s), 40);
+                CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth1", 35) }, NULL), 0);
+        }
+        store_free(s);
+        CHECK(before && file_unchanged(p, before, size)); /* a reader does not upgrade */
+
+        s = open_opts("v1.lmdb", &(struct store_options) { .max_entries = 1000, .max_per_iface = 25 });
+        if (!s)
+                return;
+        /* upgraded: counted, bounded by the options given now; nothing evicted by the upgrade */
+        CHECK_INT_EQ(count(s), 40);
+        CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+        CHECK_INT_EQ(info.entries, 30);
+        CHECK_INT_EQ(store_iface_info(s, "eth1", &info), 0);
+        CHECK_INT_EQ(info.entries, 10);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_entries, 1000);
+        CHECK_INT_EQ(l.max_per_iface, 25);
+        /* the index works: the next eth0 entry cuts eth0 to 25, its oldest learned ones first */
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 99) }, (struct record[]) { rec(RECORD_POSITIVE, 999, 0) }), 1);
+        CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+        CHECK_INT_EQ(info.entries, 25);
+        CHECK_INT_EQ(info.evicted, 6);
+        for (uint32_t i = 1; i <= 6; i++)
+                CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", i) }, NULL), -ENOENT);
+        for (uint32_t i = 0; i < 30; i += 10)
+                CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", i) }, NULL), 0); /* statics */
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 7) }, NULL), 0);
+        CHECK_STR_EQ(list(s, "eth1", 0),
+                     "eth1/198.18.0.30 eth1/198.18.0.31 eth1/198.18.0.32 eth1/198.18.0.33 eth1/198.18.0.34 "
+                     "eth1/198.18.0.35 eth1/198.18.0.36 eth1/198.18.0.37 eth1/198.18.0.38 eth1/198.18.0.39");
+        store_free(s);
+
+        /* opened again: format 2 now, no second upgrade, the same counts */
+        s = open_rw("v1.lmdb");
+        if (s) {
+                CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+                CHECK_INT_EQ(info.entries, 25);
+                CHECK_INT_EQ(count(s), 35);
+        }
+        store_free(s);
+}
+
 
 /* ---- explicit transactions ------------------------------------------------------------------- */
 
@@ -1554,6 +1773,9 @@ int main(void) {
         TEST_RUN(test_foreach_order_filters);
         TEST_RUN(test_unknown_version);
         TEST_RUN(test_eviction_order);
+        TEST_RUN(test_flood_one_interface);
+        TEST_RUN(test_limits_recorded);
+        TEST_RUN(test_upgrade_v1);
         TEST_RUN(test_txn);
         TEST_RUN(test_map_full);
         TEST_RUN(test_two_handles);
