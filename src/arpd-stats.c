@@ -37,9 +37,11 @@ void manager_update_status(Manager *m) {
         (void) sd_notifyf(false, "STATUS=%s", status);
 }
 
-static void log_stats_one(const char *ifname, const struct stats *st, size_t entries) {
-        char fields[_STAT_MAX + 2][64];
-        const char *ptrs[_STAT_MAX + 2];
+/* info: the store's counts for a served interface, NULL for the "*" entry, which has conflicts. */
+static void log_stats_one(const char *ifname, const struct stats *st, size_t entries,
+                          const struct store_iface_info *info, uint64_t conflicts) {
+        char fields[_STAT_MAX + 4][64];
+        const char *ptrs[_STAT_MAX + 4];
         size_t n = 0;
 
         snprintf(fields[n], sizeof(fields[n]), "INTERFACE=%s", ifname);
@@ -48,6 +50,18 @@ static void log_stats_one(const char *ifname, const struct stats *st, size_t ent
         snprintf(fields[n], sizeof(fields[n]), "STORE_ENTRIES=%zu", entries);
         ptrs[n] = fields[n];
         n++;
+        if (info) {
+                snprintf(fields[n], sizeof(fields[n]), "STORE_IFACE_ENTRIES=%llu", (unsigned long long) info->entries);
+                ptrs[n] = fields[n];
+                n++;
+                snprintf(fields[n], sizeof(fields[n]), "STORE_EVICTED=%llu", (unsigned long long) info->evicted);
+                ptrs[n] = fields[n];
+                n++;
+        } else {
+                snprintf(fields[n], sizeof(fields[n]), "STORE_CONFLICTS=%llu", (unsigned long long) conflicts);
+                ptrs[n] = fields[n];
+                n++;
+        }
         for (unsigned i = 0; i < _STAT_MAX; i++, n++) {
                 char name[48];
                 const char *s = stat_name(i);
@@ -74,16 +88,20 @@ static void log_stats_one(const char *ifname, const struct stats *st, size_t ent
 void manager_log_stats(Manager *m) {
         size_t entries = 0;
 
+        uint64_t conflicts = store_get_counters(m->store)->conflicts;
+
         (void) store_count(m->store, &entries);
         for (size_t i = 0; i < m->n_links; i++) {
                 Link *l = m->links[i];
+                struct store_iface_info info = {};
 
                 link_collect_drops(l);
-                log_stats_one(l->ifname, &l->stats, entries);
+                (void) store_iface_info(m->store, l->ifname, &info);
+                log_stats_one(l->ifname, &l->stats, entries, &info, 0);
         }
-        bool any = false;
+        bool any = conflicts > 0;
         for (unsigned j = 0; j < _STAT_MAX; j++)
                 any = any || m->global.v[j] != 0;
         if (any || m->n_links == 0)
-                log_stats_one("*", &m->global, entries);
+                log_stats_one("*", &m->global, entries, NULL, conflicts);
 }
