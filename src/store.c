@@ -28,7 +28,6 @@
 
 #define STORE_INITIAL_MAP_SIZE ((size_t) 1 << 30)
 #define STORE_MAX_MAP_SIZE ((size_t) MIN((uint64_t) 16 << 30, (uint64_t) SIZE_MAX / 2))
-#define STORE_DEFAULT_NEGATIVE_TIMEOUT (60 * USEC_PER_SEC)
 #define STORE_MAP_FULL_ROUNDS 4
 
 #define META_DB "meta"
@@ -89,8 +88,6 @@ struct Store {
         StoreEnv *e;
         char *path;
         bool read_only;
-        size_t max_entries;
-        usec_t negative_timeout;
 
         MDB_txn *rtxn; /* the long-lived read snapshot (reset/renewed), NULL until first used */
         bool rtxn_active;
@@ -650,8 +647,6 @@ int store_open(const char *path, const struct store_options *opts, Store **ret) 
                 return log_oom();
         *s = (Store) {
                 .read_only = o.read_only,
-                .max_entries = o.max_entries > 0 ? o.max_entries : STORE_DEFAULT_MAX_ENTRIES,
-                .negative_timeout = o.negative_timeout > 0 ? o.negative_timeout : STORE_DEFAULT_NEGATIVE_TIMEOUT,
         };
         s->path = strdup(path);
         if (!s->path)

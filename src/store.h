@@ -44,8 +44,9 @@
  * flooding interface replace its own). Within an interface the order is: negative entries first,
  * oldest negative window (neg_since) first -- expired ones therefore go first --, then positive
  * entries, least recently seen (last_seen) first. Static entries and values this version cannot
- * read are never evicted (so statics alone may exceed a bound). The cost is O(log n) per evicted
- * entry, never a scan: an index table ("lru", keyed by interface, class, time, family and
+ * read are never evicted (so statics alone may exceed a bound). Each evicted entry costs a fixed
+ * number of B-tree operations (one index seek, three deletes, two count updates), never a scan:
+ * an index table ("lru", keyed by interface, class, time, family and
  * address) is kept exact by every write in the same transaction, beside per-interface entry
  * counts in the meta table; store_counters.evict_seeks counts the index entries eviction read.
  * Each interface's evictions are also counted in the store (store_iface_info()), by every writer.
