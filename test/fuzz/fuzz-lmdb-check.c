@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         pages = tmpl_size / PAGE;
 
         while (size >= 4) {
-                unsigned op = data[0] % 4;
+                unsigned op = data[0] % 4, want = 1 + (data[0] >> 2) % 16;
                 size_t at = (size_t) (data[1] % pages) * PAGE + ((size_t) data[2] | (size_t) data[3] << 8) % PAGE;
 
                 data += 4;
@@ -143,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         len = MIN(len, at);
                         continue;
                 }
-                size_t n = MIN(size, (size_t) 1 + (data[0] >> 2) % 16);
+                size_t n = MIN(size, (size_t) want);
                 if (at < len)
                         memcpy(buf + at, data, MIN(n, len - at));
                 data += n;
