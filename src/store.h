@@ -161,7 +161,8 @@ const struct store_counters *store_get_counters(const Store *s);
 /* Makes the next store_get() see everything committed so far (by any process). Cheap. */
 int store_refresh(Store *s);
 /* Ends the read snapshot, so it pins no pages while the caller is idle; the next store_get() (or
- * store_stage_*()) takes a fresh one. The daemon calls it at the end of each wakeup. Cheap. */
+ * store_stage_*()) takes a fresh one. The daemon calls it at the end of each wakeup: never
+ * between a store_get() and the store_stage_*() decided on it (Lost updates). Cheap. */
 void store_release(Store *s);
 /* Clears the reader slots of processes that died holding one (mdb_reader_check; store_open()
  * does it too). Returns how many were cleared (also counted in stale_readers) or a negative errno.
