@@ -1456,8 +1456,8 @@ int store_flush(Store *s) {
                         s->warned_full = true;
                 }
         }
-        stage_clear(s);
-        (void) store_snapshot(s);
+        stage_clear(s); /* the snapshot stays ended: the next read takes a fresh one, and an idle
+                         * daemon pins nothing after its last commit */
         if (rc != 0)
                 return store_errno(rc);
         return (int) (n - conflicts);

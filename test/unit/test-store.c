@@ -1571,6 +1571,63 @@ static void test_stale_reader_cleared(void) {
         store_free(s);
 }
 
+struct reader_count {
+        pid_t pid;
+        int active;
+};
+
+static int reader_line(const char *msg, void *ctx) {
+        struct reader_count *c = ctx;
+        int pid = 0;
+        size_t l = strlen(msg);
+
+        /* "       pid     thread     txnid": "-" for a slot whose transaction is reset */
+        if (sscanf(msg, "%d", &pid) == 1 && pid == c->pid && !(l >= 2 && msg[l - 2] == '-'))
+                c->active++;
+        return 0;
+}
+
+/* Read snapshots of process pid that are open now, seen from another process (mdb_stat -r). */
+static int active_readers(const char *p, pid_t pid) {
+        int status = 0;
+        pid_t child = fork();
+
+        CHECK(child >= 0);
+        if (child == 0) {
+                struct reader_count c = { .pid = pid };
+                MDB_env *env = NULL;
+
+                if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 4) != 0 ||
+                    mdb_env_open(env, p, MDB_NOSUBDIR | MDB_RDONLY, 0644) != 0)
+                        _exit(100);
+                (void) mdb_reader_list(env, reader_line, &c);
+                _exit(c.active);
+        }
+        CHECK(waitpid(child, &status, 0) == child);
+        CHECK(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+/* No read snapshot outlives its use: after a flush and after store_release() none is open. */
+static void test_idle_pins_nothing(void) {
+        const char *p = tpath("idle.lmdb");
+        Store *s = open_rw("idle.lmdb");
+        size_t n = 0;
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth0", 1) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+        CHECK_INT_EQ(active_readers(p, getpid()), 0); /* a flush leaves none */
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 1) }, NULL), 0);
+        CHECK_INT_EQ(active_readers(p, getpid()), 1); /* store_get() took one */
+        store_release(s);
+        CHECK_INT_EQ(active_readers(p, getpid()), 0);
+        CHECK_INT_EQ(store_foreach(s, NULL, 0, count_cb, &n), 0);
+        CHECK_INT_EQ(store_count(s, &n), 0);
+        CHECK_INT_EQ(active_readers(p, getpid()), 0); /* listings and counts end theirs */
+        store_free(s);
+}
+
 struct slow_ctx {
         int go_fd;
         size_t n;
@@ -1783,6 +1840,7 @@ int main(void) {
         TEST_RUN(test_no_lost_updates);
         TEST_RUN(test_lost_update_overflow);
         TEST_RUN(test_stale_reader_cleared);
+        TEST_RUN(test_idle_pins_nothing);
         TEST_RUN(test_slow_listing_pins_nothing);
         TEST_RUN(test_map_resized_elsewhere);
         TEST_RUN(test_benchmark);
