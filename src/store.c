@@ -767,8 +767,8 @@ static int store_snapshot(Store *s) {
 int store_refresh(Store *s) {
         if (!s)
                 return -EINVAL;
-        store_snapshot_reset(s);
-        return store_errno(store_snapshot(s));
+        store_snapshot_reset(s); /* the next read takes a fresh snapshot: nothing is held until then */
+        return 0;
 }
 
 void store_release(Store *s) {

@@ -158,7 +158,8 @@ Store *store_free(Store *s);
 const char *store_path(const Store *s);
 const struct store_counters *store_get_counters(const Store *s);
 
-/* Makes the next store_get() see everything committed so far (by any process). Cheap. */
+/* Makes the next store_get() see everything committed so far (by any process): it ends the
+ * snapshot, and the next read takes a fresh one (so nothing is held until then). Cheap. */
 int store_refresh(Store *s);
 /* Ends the read snapshot, so it pins no pages while the caller is idle; the next store_get() (or
  * store_stage_*()) takes a fresh one. The daemon calls it at the end of each wakeup: never
