@@ -344,9 +344,11 @@ static int check_overflow(struct walk *w, uint64_t pgno, uint64_t dsize, enum tr
         if ((get16(b + PG_FLAGS) & P_TYPE) != P_OVERFLOW || get32(b + PG_PAGES) != pages)
                 return fail(w->why, w->why_size, "overflow page %llu: wrong type or page count", (unsigned long long) pgno);
         if (pgno + pages > w->npages)
-                return fail(w->why, w->why_size, "overflow run at page %llu ends past the last page", (unsigned long long) pgno);
+                return fail(w->why, w->why_size, "overflow run at page %llu ends past the last page",
+                            (unsigned long long) pgno);
         if ((pgno + pages) * w->psize > w->file_size)
-                return fail(w->why, w->why_size, "overflow run at page %llu lies past the end of the file: the file was cut short",
+                return fail(w->why, w->why_size,
+                            "overflow run at page %llu lies past the end of the file: the file was cut short",
                             (unsigned long long) pgno);
         for (uint64_t i = 1; i < pages; i++)
                 if (bit_test_set(w->used, pgno + i))
@@ -394,7 +396,8 @@ static int check_leaf_node(struct walk *w, const uint8_t *b, size_t off, enum tr
                 if (kind != TREE_MAIN || dsize != DB_SIZE)
                         return fail(w->why, w->why_size, "a named-database record is malformed");
                 parse_db(data, &sub);
-                snprintf(name, sizeof(name), "\"%.*s\"", (int) MIN(ksize, (uint16_t) 40), (const char *) (b + off + NODE_HDR));
+                snprintf(name, sizeof(name), "\"%.*s\"", (int) MIN(ksize, (uint16_t) 40),
+                         (const char *) (b + off + NODE_HDR));
                 r = walk_tree(w, &sub, TREE_SUB, name);
                 if (r != LMDB_CHECK_OK)
                         return r;
@@ -438,7 +441,8 @@ static int walk_page(struct walk *w, uint64_t pgno, unsigned level, unsigned dep
 
                 if (off < upper || off % 2 != 0 || off + NODE_HDR > w->psize ||
                     off + NODE_HDR + get16(b + off + 6) > w->psize)
-                        return fail(w->why, w->why_size, "page %llu: node %zu lies outside the page", (unsigned long long) pgno, i);
+                        return fail(w->why, w->why_size, "page %llu: node %zu lies outside the page",
+                                    (unsigned long long) pgno, i);
                 if (type == P_BRANCH) {
                         uint64_t child = get16(b + off) | (uint64_t) get16(b + off + 2) << 16;
                         if (W > 4)
@@ -471,7 +475,8 @@ static int walk_tree(struct walk *w, const struct db *db, enum tree_kind kind, c
                 return r;
         if (t.entries != db->entries || t.branch != db->branch || t.leaf != db->leaf || t.overflow != db->overflow)
                 return fail(w->why, w->why_size,
-                            "database %s: %llu entries in %llu+%llu+%llu pages found, its record says %llu in %llu+%llu+%llu",
+                            "database %s: %llu entries in %llu+%llu+%llu pages found, "
+                            "its record says %llu in %llu+%llu+%llu",
                             name, (unsigned long long) t.entries, (unsigned long long) t.branch,
                             (unsigned long long) t.leaf, (unsigned long long) t.overflow,
                             (unsigned long long) db->entries, (unsigned long long) db->branch,

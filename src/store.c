@@ -1347,7 +1347,8 @@ static int apply_staged(Store *s, MDB_txn *txn, size_t *conflicts) {
                 if (slot->deleted)
                         rc = rc == 0 ? table_del(s, txn, slot->key, slot->key_len, &cur) : 0;
                 else
-                        rc = table_put(s, txn, slot->key, slot->key_len, slot->value, RECORD_V1_SIZE, rc == 0 ? &cur : NULL);
+                        rc = table_put(s, txn, slot->key, slot->key_len, slot->value, RECORD_V1_SIZE,
+                                       rc == 0 ? &cur : NULL);
                 if (rc != 0)
                         return rc;
         }

@@ -179,10 +179,11 @@ int store_stage_put(Store *s, const struct neigh_key *k, const struct record *r)
 int store_stage_delete(Store *s, const struct neigh_key *k);
 size_t store_staged(const Store *s);
 /* Applies all staged changes in one write transaction (plus eviction) and ends the read
- * snapshot (the next store_get() reads a fresh one, which sees the commit). Changes whose record another writer changed since are dropped (Lost updates). Returns
- * the number of changes written (>= 0; staged minus conflicts) or a negative errno, in which case the
- * staged changes are dropped and the store is unchanged (what was committed before stays; only
- * evictions made to get room at the map size limit are kept). -EROFS, -EBUSY (see Handles). */
+ * snapshot (the next store_get() reads a fresh one, which sees the commit). Changes whose record
+ * another writer changed since are dropped (Lost updates). Returns the number of changes written
+ * (>= 0; staged minus conflicts) or a negative errno, in which case the staged changes are dropped
+ * and the store is unchanged (what was committed before stays; only evictions made to get room at
+ * the map size limit are kept). -EROFS, -EBUSY (see Handles). */
 int store_flush(Store *s);
 /* mdb_env_sync(force). 0 on a read-only store (nothing to write). */
 int store_sync(Store *s);
