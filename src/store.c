@@ -96,6 +96,8 @@ struct Store {
         bool warned_full;
 
         struct stage_slot *slots;
+        struct stage_slot last_read; /* the key store_get() last read from the snapshot and what it
+                                      * found there (key_len 0: none): the base if it is staged next */
         uint32_t *order; /* slot indexes in staging order */
         size_t n_staged;
 
@@ -182,6 +184,7 @@ static void env_reset_snapshots(StoreEnv *e) {
                 if (s->rtxn_active) {
                         mdb_txn_reset(s->rtxn);
                         s->rtxn_active = false;
+                        s->last_read.key_len = 0;
                 }
 }
 
@@ -736,6 +739,7 @@ static void store_snapshot_reset(Store *s) {
                 mdb_txn_reset(s->rtxn);
                 s->rtxn_active = false;
         }
+        s->last_read.key_len = 0;
 }
 
 static int store_snapshot(Store *s) {
@@ -864,7 +868,9 @@ static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage
         int rc;
 
         i = stage_lookup(s, key, len, &found);
-        if (!found) {
+        if (!found && s->last_read.key_len == len && memcmp(s->last_read.key, key, len) == 0)
+                base = s->last_read; /* the read the decision was made on: no second lookup */
+        else if (!found) {
                 rc = store_snapshot(s);
                 if (rc == 0)
                         rc = mdb_get(s->rtxn, s->e->dbi_neigh, &kv, &vv);
@@ -975,6 +981,11 @@ int store_get(Store *s, const struct neigh_key *k, struct record *ret) {
                 return store_errno(rc);
         kv = (MDB_val) { (size_t) klen, key };
         rc = mdb_get(s->rtxn, s->e->dbi_neigh, &kv, &vv);
+        if (!s->read_only && (rc == 0 || rc == MDB_NOTFOUND)) {
+                memcpy(s->last_read.key, key, (size_t) klen);
+                s->last_read.key_len = (uint8_t) klen;
+                stage_set_base(&s->last_read, rc == 0 ? &vv : NULL);
+        }
         if (rc != 0)
                 return store_errno(rc);
         return decode_counted(s, &vv, ret);
