@@ -131,9 +131,9 @@ static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userd
         Manager *m = l->manager;
 
         /* Bounded: a few ring blocks per wakeup, then the loop serves others (misses first). */
-        (void) store_refresh(m->store);
+        manager_input_begin(m);
         (void) packet_ring_drain(&l->arp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_arp_frame, l);
-        manager_schedule_commit(m);
+        manager_input_end(m);
         return 0;
 }
 
@@ -153,9 +153,9 @@ static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userd
         Link *l = userdata;
         Manager *m = l->manager;
 
-        (void) store_refresh(m->store);
+        manager_input_begin(m);
         (void) packet_ring_drain(&l->ndp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_ndp_frame, l);
-        manager_schedule_commit(m);
+        manager_input_end(m);
         return 0;
 }
 

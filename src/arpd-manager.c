@@ -225,6 +225,15 @@ int manager_commit(Manager *m) {
         return r;
 }
 
+void manager_input_begin(Manager *m) {
+        (void) store_refresh(m->store);
+}
+
+void manager_input_end(Manager *m) {
+        manager_schedule_commit(m);
+        store_release(m->store); /* after every decision of this batch was staged */
+}
+
 void manager_schedule_commit(Manager *m) {
         usec_t now;
 
@@ -388,7 +397,10 @@ int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t 
 /* ---- queries ------------------------------------------------------------------------------- */
 
 int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret) {
-        return store_get(m->store, k, ret);
+        int r = store_get(m->store, k, ret);
+
+        store_release(m->store); /* nothing is decided on it here */
+        return r;
 }
 
 int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_key *after, store_foreach_t cb,

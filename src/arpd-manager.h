@@ -125,6 +125,13 @@ void manager_link_update(Manager *m, const struct nl_link *nl);
 /* An RTM_NEWADDR / RTM_DELADDR (decoded). */
 void manager_addr_update(Manager *m, const struct nl_addr *a);
 
+/* ---- input ----
+ * Every input handler (packet rings, rtnetlink) brackets each batch of work with these: begin
+ * renews the read snapshot, so decisions see what other processes committed; end schedules the
+ * commit of what was staged and releases the snapshot, so an idle daemon pins no store pages. */
+void manager_input_begin(Manager *m);
+void manager_input_end(Manager *m);
+
 /* ---- commit batching ---- */
 /* Makes sure staged changes are committed within MANAGER_COMMIT_DELAY_USEC. */
 void manager_schedule_commit(Manager *m);

@@ -278,11 +278,11 @@ static int on_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
                                 log_warning_errno(-errno, "Reading the netlink command socket failed: %m");
                         break;
                 }
-                (void) store_refresh(m->store);
+                manager_input_begin(m);
                 rtnl_process_cmd(m, buf, (size_t) n);
                 rtnl_flush_answers(m);
         }
-        manager_schedule_commit(m);
+        manager_input_end(m);
         return 0;
 }
 
@@ -312,7 +312,7 @@ static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdat
                                 log_warning_errno(-errno, "Reading kernel neighbour events failed: %m");
                         break;
                 }
-                (void) store_refresh(m->store);
+                manager_input_begin(m);
                 for (int i = 0; i < n; i++) {
                         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
                                 m->global.v[STAT_KERNEL_SKIPPED]++;
@@ -330,7 +330,7 @@ static int on_events(sd_event_source *s, int fd, uint32_t revents, void *userdat
         }
         if (drained)
                 rtnl_events_drained(m);
-        manager_schedule_commit(m);
+        manager_input_end(m);
         return 0;
 }
 
