@@ -188,9 +188,7 @@ void manager_addr_update(Manager *m, const struct nl_addr *a) {
 
         if (!l)
                 return;
-        if (a->deleted)
-                link_remove_prefix(l, &a->prefix);
-        else if (link_add_prefix(l, &a->prefix) < 0)
+        if (link_addr_update(l, a) < 0)
                 log_link_warning(l, "more than %d addresses, ignoring the rest for subnet checks.", LINK_MAX_PREFIXES);
 }
 
@@ -519,6 +517,8 @@ int manager_new(const struct arpd_options *opts, Manager **ret) {
                         .negative_timeout = opts->negative_timeout,
                         .learn_bogons = opts->learn_bogons,
                         .touch_interval = 10 * USEC_PER_SEC,
+                        .max_age = opts->max_age,
+                        .verify_timeout = RESOLVER_VERIFY_TIMEOUT,
                 },
         };
         r = rtnl_init(&m->rtnl);

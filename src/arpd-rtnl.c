@@ -51,6 +51,7 @@ int rtnl_open(Manager *m) {
         r = nl_open_command(RTNL_RCVBUF, &m->rtnl.cmd);
         if (r < 0)
                 return log_error_errno(r, "Cannot open the rtnetlink command socket: %m");
+        m->rtnl.cmd_portid = mnl_socket_get_portid(m->rtnl.cmd);
         return 0;
 }
 
@@ -103,14 +104,14 @@ void rtnl_flush_answers(Manager *m) {
         rt->tx_count = 0;
 }
 
-void rtnl_queue_answer(Manager *m, Link *l, int family, const union in_addr_union *dst, const struct lladdr *lladdr) {
+void rtnl_queue_answer(Manager *m, Link *l, const struct nl_neigh_answer *a) {
         Rtnl *rt = &m->rtnl;
         int r = -ENOBUFS;
 
         for (int attempt = 0; attempt < 2; attempt++) {
-                r = nl_build_neigh_answer(rt->tx + rt->tx_len, RTNL_TX_SIZE - rt->tx_len, ++rt->seq, l->ifindex, family,
-                                          dst, lladdr, false);
+                r = nl_build_neigh_answer(rt->tx + rt->tx_len, RTNL_TX_SIZE - rt->tx_len, rt->seq + 1, a, false);
                 if (r >= 0) {
+                        rt->seq += nl_neigh_answer_count(a);
                         rt->tx_len += (size_t) r;
                         rt->tx_count++;
                         return;

@@ -53,7 +53,10 @@ typedef struct Rtnl {
         sd_event_source *events_source;
         sd_event_source *cmd_source;
         uint32_t seq;
+        uint32_t cmd_portid;     /* the command socket's port id: our answers' events carry it */
         uint32_t dump_seq;       /* seq of the dump in flight, 0 if none */
+        uint16_t dump_type;      /* RTM_GET* of the dump in flight */
+        uint64_t resync_budget;  /* datagrams still drained as stale before the dumps start anyway */
         unsigned pending_dumps;  /* RTNL_DUMP_* still to request */
         bool resyncing;          /* events were lost: draining stale ones before re-dumping */
 
@@ -79,8 +82,9 @@ int rtnl_watch(Manager *m);
  * processes replies until NLMSG_DONE (bounded by a timeout). */
 int rtnl_dump_sync(Manager *m, uint16_t type);
 
-/* Queues an answer to a miss (RTM_NEWNEIGH NUD_STALE with lladdr); sends the batch first if full. */
-void rtnl_queue_answer(Manager *m, Link *l, int family, const union in_addr_union *dst, const struct lladdr *lladdr);
+/* Queues an answer to a miss (nl_build_neigh_answer(): one or two messages); sends the batch first
+ * if full. */
+void rtnl_queue_answer(Manager *m, Link *l, const struct nl_neigh_answer *a);
 /* Sends the queued answers in one message batch. */
 void rtnl_flush_answers(Manager *m);
 
