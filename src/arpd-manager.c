@@ -54,6 +54,14 @@ static void manager_drop_link(Manager *m, Link *l) {
         link_free(l);
 }
 
+void manager_sweep_links(Manager *m) {
+        for (size_t i = m->n_links; i > 0; i--)
+                if (!m->links[i - 1]->seen) {
+                        log_link_info(m->links[i - 1], "vanished while events were lost.");
+                        manager_drop_link(m, m->links[i - 1]);
+                }
+}
+
 void manager_link_update(Manager *m, const struct nl_link *nl) {
         Link *l = manager_get_link(m, nl->ifindex);
         int r;
@@ -94,6 +102,7 @@ void manager_link_update(Manager *m, const struct nl_link *nl) {
                 }
                 m->links[m->n_links++] = l;
         }
+        l->seen = true; /* mark-and-sweep around a re-dump (arpd-rtnl.c) */
         l->flags = nl->flags;
         l->type = nl->type;
         l->hwaddr = nl->hwaddr;

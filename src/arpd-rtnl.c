@@ -121,6 +121,59 @@ void rtnl_queue_answer(Manager *m, Link *l, const struct nl_neigh_answer *a) {
         log_link_warning_errno(l, r, "cannot build an answer: %m");
 }
 
+/* ---- input helpers --------------------------------------------------------------------------- */
+
+/* recv() that also says who sent the datagram (UINT32_MAX if the address is unusable). */
+static ssize_t recv_from(int fd, void *buf, size_t size, uint32_t *ret_sender) {
+        struct sockaddr_nl sa = {};
+        socklen_t sl = sizeof(sa);
+        ssize_t n = recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *) &sa, &sl);
+
+        *ret_sender = sl >= sizeof(sa) && sa.nl_family == AF_NETLINK ? sa.nl_pid : UINT32_MAX;
+        return n;
+}
+
+static void not_from_kernel(Manager *m, uint32_t sender) {
+        /* Only the kernel speaks to us; anything else is forged. */
+        m->global.v[STAT_REQ_BAD]++;
+        log_debug("Ignoring a netlink message from port %u (not the kernel).", sender);
+}
+
+/* ---- mark and sweep around a re-dump ------------------------------------------------------------ */
+
+/* Links and addresses that vanished while events were lost are found by a re-dump only as
+ * absences: everything is unmarked when the dump starts, the dump and the events meanwhile mark
+ * what exists, and what is still unmarked at its end is dropped. */
+static void dump_started(Manager *m, uint16_t type) {
+        m->rtnl.dump_type = type;
+        m->rtnl.dump_intr = false;
+        if (type == RTM_GETLINK)
+                for (size_t i = 0; i < m->n_links; i++)
+                        m->links[i]->seen = false;
+        else if (type == RTM_GETADDR)
+                for (size_t i = 0; i < m->n_links; i++)
+                        link_unmark_prefixes(m->links[i]);
+}
+
+static void dump_done(Manager *m, bool complete) {
+        Rtnl *rt = &m->rtnl;
+
+        if (!complete || rt->dump_intr) {
+                /* An interrupted dump (the tables changed under it) may miss what exists: do it
+                 * again rather than drop anything. */
+                if (rt->dump_type == RTM_GETLINK)
+                        rt->pending_dumps |= RTNL_DUMP_LINK;
+                else if (rt->dump_type == RTM_GETADDR)
+                        rt->pending_dumps |= RTNL_DUMP_ADDR;
+        } else if (rt->dump_type == RTM_GETLINK)
+                manager_sweep_links(m);
+        else if (rt->dump_type == RTM_GETADDR)
+                for (size_t i = 0; i < m->n_links; i++)
+                        link_sweep_prefixes(m->links[i]);
+        rt->dump_type = 0;
+        rt->dump_seq = 0;
+}
+
 /* ---- dumps ----------------------------------------------------------------------------------- */
 
 static int send_dump(Manager *m, uint16_t type, uint32_t *ret_seq) {
@@ -155,17 +208,24 @@ int rtnl_dump_sync(Manager *m, uint16_t type) {
                 r = poll(&p, 1, (int) ((deadline - now) / USEC_PER_MSEC) + 1);
                 if (r < 0 && errno != EINTR)
                         return -errno;
-                n = mnl_socket_recvfrom(m->rtnl.cmd, buf, NL_CMD_BUFSIZE);
+                uint32_t sender;
+                n = recv_from(mnl_socket_get_fd(m->rtnl.cmd), buf, NL_CMD_BUFSIZE, &sender);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
                                 continue;
                         return -errno;
                 }
+                if (sender != 0) {
+                        not_from_kernel(m, sender);
+                        continue;
+                }
                 const struct nlmsghdr *nlh = (const struct nlmsghdr *) buf;
                 int remaining = (int) n;
                 for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
                         if (nlh->nlmsg_seq != seq) {
-                                process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
+                                /* only errors for our answers; replies of no dump of ours */
+                                if (nlh->nlmsg_type == NLMSG_ERROR)
+                                        process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
                                 continue;
                         }
                         if (nlh->nlmsg_type == NLMSG_DONE)
@@ -198,6 +258,7 @@ static void start_next_dump(Manager *m) {
                         log_warning_errno(r, "Cannot request a kernel dump: %m");
                         continue;
                 }
+                dump_started(m, order[i].type);
                 return;
         }
 }
@@ -210,9 +271,10 @@ void rtnl_request_redump(Manager *m, bool events_lost) {
         m->global.v[STAT_NETLINK_OVERRUNS]++;
         log_warning("Kernel neighbour events were lost (netlink receive buffer overrun); re-reading the kernel's tables.");
         m->rtnl.pending_dumps |= RTNL_DUMP_NEIGH | RTNL_DUMP_LINK | RTNL_DUMP_ADDR;
-        if (events_lost)
+        if (events_lost) {
                 m->rtnl.resyncing = true;
-        else
+                m->rtnl.resync_budget = RTNL_RESYNC_BUDGET;
+        } else
                 start_next_dump(m);
 }
 
@@ -220,6 +282,7 @@ void rtnl_events_drained(Manager *m) {
         if (!m->rtnl.resyncing)
                 return;
         m->rtnl.resyncing = false;
+        m->rtnl.resync_budget = 0;
         start_next_dump(m);
 }
 
@@ -237,28 +300,41 @@ static void process_buffer(Manager *m, const void *buf, size_t len, enum neigh_o
 void rtnl_process_event(Manager *m, const void *buf, size_t len, uint32_t sender_pid) {
         /* Only the kernel speaks on these groups; anything else is forged. */
         if (sender_pid != 0) {
-                m->global.v[STAT_REQ_BAD]++;
-                log_debug("Ignoring a netlink message from port %u (not the kernel).", sender_pid);
+                not_from_kernel(m, sender_pid);
                 return;
         }
         process_buffer(m, buf, len, NEIGH_ORIGIN_EVENT);
+        /* Under sustained load the queue never runs empty: what the buffer held at the overrun
+         * is bounded, so after that many datagrams the rest is new and the dumps start. */
+        if (m->rtnl.resyncing && m->rtnl.resync_budget > 0 && --m->rtnl.resync_budget == 0)
+                rtnl_events_drained(m);
 }
 
-void rtnl_process_cmd(Manager *m, const void *buf, size_t len) {
+void rtnl_process_cmd(Manager *m, const void *buf, size_t len, uint32_t sender_pid) {
         Rtnl *rt = &m->rtnl;
         const struct nlmsghdr *nlh = buf;
         int remaining = (int) MIN(len, (size_t) INT32_MAX);
 
+        if (sender_pid != 0) {
+                not_from_kernel(m, sender_pid);
+                return;
+        }
         for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
-                if (rt->dump_seq != 0 && nlh->nlmsg_seq == rt->dump_seq) {
-                        if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-                                rt->dump_seq = 0;
-                                start_next_dump(m);
-                                continue;
-                        }
-                        process_nlmsg(m, nlh, NEIGH_ORIGIN_DUMP);
-                } else
-                        process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
+                if (rt->dump_seq == 0 || nlh->nlmsg_seq != rt->dump_seq) {
+                        /* Errors for our answers are logged; anything else here is a reply of a
+                         * dump we abandoned (or no reply at all): stale, never an event. */
+                        if (nlh->nlmsg_type == NLMSG_ERROR)
+                                process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
+                        continue;
+                }
+                if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+                        rt->dump_intr = true;
+                if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+                        dump_done(m, nlh->nlmsg_type == NLMSG_DONE);
+                        start_next_dump(m);
+                        continue;
+                }
+                process_nlmsg(m, nlh, NEIGH_ORIGIN_DUMP);
         }
 }
 
@@ -267,11 +343,14 @@ static int on_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
         Manager *m = userdata;
 
         for (unsigned round = 0; round < NL_DRAIN_ROUNDS; round++) {
-                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                uint32_t sender;
+                ssize_t n = recv_from(fd, buf, sizeof(buf), &sender);
                 if (n < 0) {
                         if (errno == ENOBUFS) {
-                                /* dump replies lost: start over */
+                                /* dump replies lost: start over; the rest of that dump is
+                                 * discarded by its sequence number */
                                 m->rtnl.dump_seq = 0;
+                                m->rtnl.dump_type = 0;
                                 rtnl_request_redump(m, false);
                                 continue;
                         }
@@ -280,7 +359,7 @@ static int on_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
                         break;
                 }
                 (void) store_refresh(m->store);
-                rtnl_process_cmd(m, buf, (size_t) n);
+                rtnl_process_cmd(m, buf, (size_t) n, sender);
                 rtnl_flush_answers(m);
         }
         manager_schedule_commit(m);

@@ -309,10 +309,11 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
                 return;
         }
 
+        if (ev->state & (NUD_DELAY | NUD_PROBE))
+                return; /* the kernel's timers move an entry in use there: no evidence of anything */
+
         if (!ev->has_lladdr || ev->lladdr.len == 0) {
-                /* DELAY/PROBE may transiently lack an address; any other valid state must not. */
-                if (!(ev->state & (NUD_DELAY | NUD_PROBE)))
-                        count(ret, STAT_KERNEL_SKIPPED);
+                count(ret, STAT_KERNEL_SKIPPED);
                 return;
         }
 
@@ -321,8 +322,7 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
                 return;
         }
 
-        /* DELAY and PROBE are where the kernel's timers move an entry in use: no evidence. */
-        learn(c, cur, &ev->lladdr, SOURCE_KERNEL, now_rt, &lc, false, !(ev->state & (NUD_DELAY | NUD_PROBE)), ret);
+        learn(c, cur, &ev->lladdr, SOURCE_KERNEL, now_rt, &lc, false, true, ret);
 
         if ((ev->flags & NTF_EXT_LEARNED) || (ev->ext_flags & NTF_EXT_MANAGED))
                 count(ret, STAT_KERNEL_FOREIGN);

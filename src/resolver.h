@@ -93,14 +93,16 @@
  *          record is static or a negative still inside its window: put negative (neg_since = now,
  *          probes = 0, source kernel, lladdr/first_seen/last_seen kept if any, else the
  *          times are now and lladdr is empty)
- *   INCOMPLETE; DELAY/PROBE without lladdr                -> nothing, no counter
+ *   INCOMPLETE; DELAY/PROBE (with or without lladdr)      -> nothing, no counter: the kernel's
+ *                                                            timers move an entry in use there
+ *                                                            (often one arpd answered): no
+ *                                                            evidence, neither learned nor touched
  *   REACHABLE/STALE/PERMANENT without lladdr, zero or
  *   multicast lladdr, unknown state                       -> KERNEL_SKIPPED
  *   otherwise learned as above with KERNEL_NEW (also for a negative record), KERNEL_CHANGED,
  *   REJ_STATIC_CONFLICT, source kernel; NTF_EXT_LEARNED / NTF_EXT_MANAGED entries are learned the
- *   same way and also count KERNEL_FOREIGN. The same MAC in DELAY or PROBE is no evidence (the
- *   kernel's timers move entries there): no touch; in REACHABLE, STALE or PERMANENT it is a touch
- *   at most, never a change.
+ *   same way and also count KERNEL_FOREIGN. The same MAC in REACHABLE, STALE or PERMANENT is a
+ *   touch at most, never a change.
  *
  * Negative windows: a negative record is valid while 0 <= now - neg_since < negative_timeout; one
  * whose neg_since lies in the future (wall clock stepped back) counts as expired.
