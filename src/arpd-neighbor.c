@@ -309,7 +309,7 @@ void neighbor_handle_netlink(Manager *m, const struct nlmsghdr *nlh, enum neigh_
                 /* dump replies carry our port id too: only events can be our answers' echo */
                 .from_self = origin == NEIGH_ORIGIN_EVENT && m->rtnl.cmd_portid != 0 &&
                              n.nlmsg_pid == m->rtnl.cmd_portid,
-                .kernel_broadcasts = !(n.state & NUD_FAILED) || link_kernel_broadcasts(l, n.family),
+                .kernel_broadcasts = true,
                 .family = n.family,
                 .addr = n.dst,
                 .state = n.state,
@@ -322,6 +322,10 @@ void neighbor_handle_netlink(Manager *m, const struct nlmsghdr *nlh, enum neigh_
                 return;
         if (lookup(m, l, &k, &rec, &cur) < 0)
                 return;
+        /* Whether the kernel's failure is evidence depends on whether it broadcast itself: read
+         * the sysctl now (the unit may change it at any time), only when it matters. */
+        if ((n.state & NUD_FAILED) && cur && cur->state == RECORD_POSITIVE)
+                ev.kernel_broadcasts = link_kernel_broadcasts(l, n.family);
         resolver_kernel_event(&m->rcfg, &ev, cur, now_usec(CLOCK_REALTIME), &res);
         neighbor_apply(m, l, &k, cur, &res);
 }

@@ -1001,6 +1001,14 @@ static void check_answer_semantics(struct mnl_socket *cmd) {
         CHECK_INT_EQ(send_answer(cmd, 140, "198.18.0.24", "02:00:00:00:00:24", 0, NTF_EXT_MANAGED), 0);
         neigh_show("198.18.0.24", line, sizeof(line));
         CHECK(strstr(line, "lladdr 02:00:00:00:00:24") && strstr(line, "managed"));
+
+        /* the router flag stays although the answer does not repeat it (no override) */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.25 dev arpdt0 lladdr 02:00:00:00:00:25 nud stale router"), 0);
+        neigh_show("198.18.0.25", line, sizeof(line));
+        CHECK(strstr(line, "router"));
+        CHECK_INT_EQ(send_answer(cmd, 150, "198.18.0.25", "02:00:00:00:00:25", 0, 0), 0);
+        neigh_show("198.18.0.25", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:25") && strstr(line, "router"));
         if (tests_failed_)
                 fprintf(stderr, "last neighbour line: %s\n", line);
 }
