@@ -158,9 +158,11 @@ static void dump_started(Manager *m, uint16_t type) {
 static void dump_done(Manager *m, bool complete) {
         Rtnl *rt = &m->rtnl;
 
-        if (!complete || rt->dump_intr) {
-                /* An interrupted dump (the tables changed under it) may miss what exists: do it
-                 * again rather than drop anything. */
+        if (!complete) {
+                /* The kernel refused the dump: nothing is dropped on its account. */
+        } else if (rt->dump_intr) {
+                /* Interrupted (the table changed under it): it may lack what exists, so it is
+                 * done again rather than anything dropped. */
                 if (rt->dump_type == RTM_GETLINK)
                         rt->pending_dumps |= RTNL_DUMP_LINK;
                 else if (rt->dump_type == RTM_GETADDR)

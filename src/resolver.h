@@ -16,37 +16,43 @@
  *   INCOMPLETE, negative record younger than -n and
  *               probes >= -a                              -> suppressed (silent)
  *   INCOMPLETE, otherwise and -a == 0                     -> unknown (silent)
- *   INCOMPLETE, otherwise (also expired) and -a > 0       -> probe if the link can send one
- *               (MISS_PROBE_LATER: PROBES_DEFERRED and probe_deferred, the caller probes once
- *               it can; MISS_PROBE_NEVER: PROBES_UNSENT; both write nothing) and the token bucket allows (negative record
- *               created or renewed, probes + 1; an expired binding's MAC is kept), else
- *               rate-limited
+ *   INCOMPLETE, otherwise (also expired) and -a > 0       -> probe (negative record created or
+ *               renewed, probes + 1; an expired binding's MAC is kept), if the link can send one
+ *               now and the token bucket allows; else, writing nothing: PROBES_DEFERRED and
+ *               probe_deferred (m->probe_when MISS_PROBE_LATER: the caller probes once it can,
+ *               resolver_deferred_probe()), PROBES_UNSENT (MISS_PROBE_NEVER) or rate-limited
  *   PROBE, NDA_PROBES > 0 (the kernel's own unicast probes failed), positive record:
  *          the MAC that failed (the miss's NDA_LLADDR; the stored one if absent) is the stored one
  *                                                         -> invalidate (delete the record)
- *          the stored MAC is another one                  -> answer it with override (the
- *                                                            kernel's MAC is the one that failed)
+ *          another MAC failed, the stored one unexpired   -> answer it with override (the
+ *                                                            kernel's MAC is the one proven dead)
  *   PROBE, NDA_PROBES == 0 (nothing was tested: ucast_solicit=0), positive record with a
  *          verification probe sent at verify_sent, no evidence since (last_seen < verify_sent)
- *          and verify_timeout or more ago                 -> invalidate (delete the record)
+ *          and verify_timeout or more ago                 -> invalidate (delete the record),
+ *                                                            verify_done
  *   PROBE, NDA_PROBES == 0, static or unexpired positive record
- *                                                         -> answer again, and with -a > 0 send a
- *                                                            verification probe (token bucket;
- *                                                            none while one is outstanding:
- *                                                            REQ_VERIFIED only); verify_started
- *   PROBE, static record                                  -> answer (static is never invalidated)
+ *                                                         -> answer again (REQ_VERIFIED too), and
+ *                                                            with -a > 0 send a verification
+ *                                                            probe through the token bucket
+ *                                                            (verify_started for a positive
+ *                                                            record), unless one is outstanding
+ *                                                            (sent, no evidence since)
+ *   PROBE, NDA_PROBES > 0, static record                  -> answer (static is never invalidated)
  *   PROBE, expired positive, no/negative record           -> as INCOMPLETE
  *   anything else                                         -> bad, ignored
+ * verify_done tells the caller to forget verify_sent: set when the verification was answered
+ * (evidence since) or the record is deleted.
  * Every miss counts REQ_RECEIVED first, then exactly one of ANSWERED / SUPPRESSED / UNKNOWN /
  * EXPIRED / PROBES_SENT / PROBES_RATELIMITED / PROBES_UNSENT / PROBES_DEFERRED / INVALIDATED /
  * BAD (a PROBE answered without evidence adds VERIFIED and, with -a > 0, PROBES_SENT,
- * PROBES_RATELIMITED or PROBES_UNSENT; a verification is never deferred). Answering never writes. A probe not sent (rate-limited, deferred, or the link cannot
- * send) writes nothing and takes no token, so it does not use up one of the
- * entry's -a probes: with -a N a dead address gets at most N probes per -n window. A
- * positive/static record without a MAC (never valid) is not answered: REQ_BAD. An answer carries
- * override = false except where said above (see nl_build_neigh_answer()).
- * A probe that the caller then fails to send is turned into an unsent one by
- * resolver_probe_not_sent() (PROBES_SENT -> PROBES_UNSENT, the probe's negative record dropped).
+ * PROBES_RATELIMITED or PROBES_UNSENT; a verification is never deferred). Answering never
+ * writes. A probe not sent (rate-limited, deferred, or the link cannot send) writes nothing and
+ * takes no token, so it does not use up one of the entry's -a probes: with -a N a dead address
+ * gets at most N probes per -n window. A positive/static record without a MAC (never valid) is
+ * not answered: REQ_BAD. An answer has override = false except where said above (see
+ * nl_build_neigh_answer()). A probe that the caller then fails to send is turned into an unsent
+ * one by resolver_probe_not_sent() (PROBES_SENT -> PROBES_UNSENT, the probe's negative record
+ * dropped).
  *
  * A sniffed binding (resolver_observe), checked in this order, each rejection with one counter
  * and no write:
@@ -72,7 +78,8 @@
  * A frame that passed the checks and whose Ethernet source (if known) differs from the ARP sender
  * MAC also counts ARP_ETH_MISMATCH, and is still learned (proxies and bridges legitimately do it;
  * the counter makes it visible). An observation with source SOURCE_NDP counts NDP_NEW,
- * NDP_CHANGED, NDP_REVIVED and NDP_ETH_MISMATCH instead of the ARP_* ones (rejections are shared). A new, changed or revived record takes the observation's source;
+ * NDP_CHANGED, NDP_REVIVED and NDP_ETH_MISMATCH instead of the ARP_* ones (rejections are
+ * shared). A new, changed or revived record takes the observation's source;
  * a touch keeps the stored record as it is apart from last_seen.
  *
  * A kernel neighbour message (resolver_kernel_event):
