@@ -35,7 +35,7 @@ typedef struct Manager Manager;
 /* Verification probes remembered per link (the oldest is forgotten when full), and misses whose
  * probe waits for the packet sockets (more are counted in probes_unsent). */
 #define LINK_MAX_VERIFY 256
-#define LINK_MAX_DEFERRED 1024
+#define LINK_MAX_DEFERRED 256
 
 /* One address we are waiting on. */
 struct link_pending {
