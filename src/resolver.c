@@ -456,8 +456,13 @@ static bool miss_probe_binding(const struct resolver_config *c, const struct mis
                 return false;
 
         miss_answer(cur, ret);
-        if (evidence)
-                return true; /* static: answered, never invalidated */
+        if (evidence) {
+                /* static: answered, never invalidated; a dead MAC of the kernel's is replaced */
+                const struct lladdr *failed = m->has_lladdr ? &m->lladdr : &cur->lladdr;
+
+                ret->override = !lladdr_equal(failed, &cur->lladdr);
+                return true;
+        }
 
         /* Nothing was tested (ucast_solicit=0): keep answering, and check it ourselves. */
         count(ret, STAT_REQ_VERIFIED);

@@ -37,7 +37,9 @@
  *                                                            (verify_started for a positive
  *                                                            record), unless one is outstanding
  *                                                            (sent, no evidence since)
- *   PROBE, NDA_PROBES > 0, static record                  -> answer (static is never invalidated)
+ *   PROBE, NDA_PROBES > 0, static record                  -> answer (static is never invalidated),
+ *                                                            with override if the MAC that failed
+ *                                                            is another one
  *   PROBE, expired positive, no/negative record           -> as INCOMPLETE
  *   anything else                                         -> bad, ignored
  * verify_done tells the caller to forget verify_sent: set when the verification was answered
