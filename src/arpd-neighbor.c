@@ -216,7 +216,8 @@ static void handle_miss(Manager *m, Link *l, const struct nl_neigh *n, bool from
                         .lladdr = res.answer_lladdr,
                         .flags = n->flags,
                         .ext_flags = n->ext_flags,
-                        .protocol = ARPD_NEIGH_PROTOCOL,
+                        /* ours, unless another control plane's entry names its own */
+                        .protocol = n->protocol == 0 ? ARPD_NEIGH_PROTOCOL : 0,
                         .override = res.override,
                 };
                 rtnl_queue_answer(m, l, &a);

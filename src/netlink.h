@@ -110,7 +110,7 @@ struct nl_neigh_answer {
         struct lladdr lladdr;  /* 1..LLADDR_MAX bytes */
         uint8_t flags;         /* the miss's ndm_flags; only NTF_EXT_LEARNED and NTF_ROUTER are sent */
         uint32_t ext_flags;    /* the miss's NDA_FLAGS_EXT (NTF_EXT_MANAGED...) */
-        uint8_t protocol;      /* NDA_PROTOCOL; 0 = none */
+        uint8_t protocol;      /* NDA_PROTOCOL; 0 = none (the kernel keeps the entry's own) */
         bool override;         /* NLM_F_REPLACE: replace a valid entry's different MAC */
 };
 

@@ -4,7 +4,7 @@
 # resolve by itself (app_solicit=1, mcast_solicit=0, ucast_solicit=0) and arpd knows b's
 # addresses:
 #   - a managed neighbour and an extern_learn one keep their flags after arpd answers them;
-#   - every answered entry shows arpd's protocol (proto 44);
+#   - every answered entry shows arpd's protocol (proto 44), unless it names its own;
 #   - a MAC the kernel validated after the miss (while arpd was stopped) is not overwritten;
 #   - an entry the kernel dropped after the miss is not created again.
 . "$(dirname "$0")/lib.sh"
@@ -35,11 +35,14 @@ neigh_has $IP_B managed || fail "the managed flag was lost: $(neigh $IP_B)"
 neigh_has $IP_B 44 || fail "no proto 44 on the answered entry: $(in_ns a ip -d neigh show $IP_B dev a0)"
 pass "managed entry answered and still managed, proto 44: $(neigh $IP_B)"
 
-# extern_learn: an entry of another control plane that the kernel is asked to resolve ("use")
-in_ns a ip neigh add $IP_B2 dev a0 extern_learn use
+# extern_learn: an entry of another control plane (protocol 11, zebra's) that the kernel is asked
+# to resolve ("use")
+in_ns a ip neigh add $IP_B2 dev a0 extern_learn use protocol 11
 wait_for "the extern_learn entry answered" 5 neigh_has $IP_B2 $MAC_B
 neigh_has $IP_B2 extern_learn || fail "the extern_learn flag was lost: $(neigh $IP_B2)"
-pass "extern_learn entry answered and still extern_learn: $(neigh $IP_B2)"
+in_ns a ip -d neigh show $IP_B2 dev a0 | grep -Eq "proto (11|zebra)" ||
+        fail "the other control plane's protocol was replaced: $(in_ns a ip -d neigh show $IP_B2 dev a0)"
+pass "extern_learn entry answered and still extern_learn, its protocol kept: $(neigh $IP_B2)"
 
 # a plain miss: answered with arpd's protocol
 in_ns a ping -c1 -W2 $IP_B3 >/dev/null || fail "ping to $IP_B3 failed although arpd knows it"

@@ -1002,6 +1002,21 @@ static void check_answer_semantics(struct mnl_socket *cmd) {
         neigh_show("198.18.0.24", line, sizeof(line));
         CHECK(strstr(line, "lladdr 02:00:00:00:00:24") && strstr(line, "managed"));
 
+        /* an answer without NDA_PROTOCOL keeps another control plane's protocol */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.26 dev arpdt0 nud incomplete protocol 11"), 0);
+        {
+                struct nl_neigh_answer a = { .ifindex = (int) if_nametoindex("arpdt0"), .family = AF_INET };
+                int len;
+
+                inet_pton(AF_INET, "198.18.0.26", &a.dst.in);
+                CHECK_INT_EQ(lladdr_from_string("02:00:00:00:00:26", &a.lladdr), 0);
+                len = nl_build_neigh_answer(buf, sizeof(buf), 160, &a, true);
+                CHECK(len > 0 && mnl_socket_sendto(cmd, buf, (size_t) len) == len);
+                CHECK_INT_EQ(read_ack(cmd, 160), 0);
+        }
+        neigh_show("198.18.0.26", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:26") && (strstr(line, "proto 11") || strstr(line, "proto zebra")));
+
         /* the router flag stays although the answer does not repeat it (no override) */
         CHECK_INT_EQ(system("ip neigh add 198.18.0.25 dev arpdt0 lladdr 02:00:00:00:00:25 nud stale router"), 0);
         neigh_show("198.18.0.25", line, sizeof(line));
