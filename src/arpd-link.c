@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/if_addr.h>
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,7 +214,7 @@ static int link_watch(Link *l, int fd, sd_event_source **ret, sd_event_io_handle
         return 0;
 }
 
-int link_attach(Link *l, struct link_sockets *s) {
+static int attach_sockets(Link *l, struct link_sockets *s) {
         Manager *m = l->manager;
         int family = m->opts->family;
         int r;
@@ -256,6 +257,14 @@ int link_attach(Link *l, struct link_sockets *s) {
         return 0;
 }
 
+int link_attach(Link *l, struct link_sockets *s) {
+        int r = attach_sockets(l, s);
+
+        /* The misses that came before the sockets get their probes now (or count as unsent). */
+        neighbor_send_deferred_probes(l->manager, l);
+        return r;
+}
+
 bool link_can_sniff(Link *l) {
         if (l->type == ARPHRD_ETHER)
                 return true;
@@ -285,24 +294,132 @@ void link_stop(Link *l) {
         packet_ring_unmap(&l->ndp_ring);
 }
 
+static bool prefix_equal(const struct in_prefix *a, const struct in_prefix *b) {
+        return a->family == b->family && a->prefixlen == b->prefixlen && in_addr_equal(a->family, &a->addr, &b->addr);
+}
+
 int link_add_prefix(Link *l, const struct in_prefix *p) {
         for (size_t i = 0; i < l->n_prefixes; i++)
-                if (l->prefixes[i].family == p->family && l->prefixes[i].prefixlen == p->prefixlen &&
-                    in_addr_equal(p->family, &l->prefixes[i].addr, &p->addr))
+                if (prefix_equal(&l->prefixes[i], p)) {
+                        l->prefix_seen[i] = true;
                         return 1;
+                }
         if (l->n_prefixes >= LINK_MAX_PREFIXES)
                 return -E2BIG;
+        l->prefix_seen[l->n_prefixes] = true;
         l->prefixes[l->n_prefixes++] = *p;
         return 0;
 }
 
+static void remove_prefix_at(Link *l, size_t i) {
+        l->n_prefixes--;
+        l->prefixes[i] = l->prefixes[l->n_prefixes];
+        l->prefix_seen[i] = l->prefix_seen[l->n_prefixes];
+}
+
 void link_remove_prefix(Link *l, const struct in_prefix *p) {
         for (size_t i = 0; i < l->n_prefixes; i++)
-                if (l->prefixes[i].family == p->family && l->prefixes[i].prefixlen == p->prefixlen &&
-                    in_addr_equal(p->family, &l->prefixes[i].addr, &p->addr)) {
-                        l->prefixes[i] = l->prefixes[--l->n_prefixes];
+                if (prefix_equal(&l->prefixes[i], p)) {
+                        remove_prefix_at(l, i);
                         return;
                 }
+}
+
+int link_addr_update(Link *l, const struct nl_addr *a) {
+        if (a->deleted || (a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))) {
+                link_remove_prefix(l, &a->prefix);
+                return 0;
+        }
+        return link_add_prefix(l, &a->prefix);
+}
+
+void link_unmark_prefixes(Link *l) {
+        for (size_t i = 0; i < l->n_prefixes; i++)
+                l->prefix_seen[i] = false;
+}
+
+void link_sweep_prefixes(Link *l) {
+        for (size_t i = l->n_prefixes; i > 0; i--)
+                if (!l->prefix_seen[i - 1]) {
+                        char a[IN_ADDR_STRLEN];
+
+                        log_link_info(l, "address %s/%u vanished while events were lost; dropped.",
+                                      in_addr_to_string(l->prefixes[i - 1].family, &l->prefixes[i - 1].addr, a),
+                                      l->prefixes[i - 1].prefixlen);
+                        remove_prefix_at(l, i - 1);
+                }
+}
+
+enum miss_probe link_probe_when(const Link *l, int family) {
+        int fd = family == AF_INET6 ? l->ndp_fd : l->arp_fd;
+        bool has_source = family != AF_INET6;
+
+        if (l->hwaddr.len != 6)
+                return MISS_PROBE_NEVER;
+        for (size_t i = 0; i < l->n_prefixes && !has_source; i++)
+                has_source = l->prefixes[i].family == AF_INET6;
+        if (!has_source)
+                return MISS_PROBE_NEVER; /* an NS needs a source address of ours */
+        if (fd >= 0)
+                return MISS_PROBE_NOW;
+        /* The sockets of the links known at READY are opened by a thread (arpd-manager.c). */
+        if (l->manager->sniff_thread_running && l->type == ARPHRD_ETHER)
+                return MISS_PROBE_LATER;
+        return MISS_PROBE_NEVER;
+}
+
+bool link_kernel_broadcasts(const Link *l, int family) {
+        int mcast;
+
+        if (read_sysctl_int(family == AF_INET6 ? "ipv6" : "ipv4", "neigh", l->ifname, "mcast_solicit", &mcast) < 0)
+                return true; /* unknown: assume the kernel's own failure is evidence, as before */
+        return mcast > 0;
+}
+
+static struct link_pending *pending_find(struct link_pending *p, size_t n, int family, const union in_addr_union *addr) {
+        for (size_t i = 0; i < n; i++)
+                if (p[i].family == family && in_addr_equal(family, &p[i].addr, addr))
+                        return &p[i];
+        return NULL;
+}
+
+usec_t link_verify_get(const Link *l, int family, const union in_addr_union *addr) {
+        const struct link_pending *v = pending_find((struct link_pending *) l->verify, l->n_verify, family, addr);
+
+        return v ? v->since : 0;
+}
+
+void link_verify_set(Link *l, int family, const union in_addr_union *addr, usec_t now_rt) {
+        struct link_pending *v = pending_find(l->verify, l->n_verify, family, addr);
+
+        if (!v) {
+                if (l->n_verify >= LINK_MAX_VERIFY) {
+                        size_t oldest = 0;
+
+                        for (size_t i = 1; i < l->n_verify; i++)
+                                if (l->verify[i].since < l->verify[oldest].since)
+                                        oldest = i;
+                        v = &l->verify[oldest];
+                } else
+                        v = &l->verify[l->n_verify++];
+        }
+        *v = (struct link_pending){ .family = family, .addr = *addr, .since = now_rt };
+}
+
+void link_verify_clear(Link *l, int family, const union in_addr_union *addr) {
+        struct link_pending *v = pending_find(l->verify, l->n_verify, family, addr);
+
+        if (v)
+                *v = l->verify[--l->n_verify];
+}
+
+bool link_defer_probe(Link *l, int family, const union in_addr_union *addr, usec_t now_rt) {
+        if (pending_find(l->deferred, l->n_deferred, family, addr))
+                return true;
+        if (l->n_deferred >= LINK_MAX_DEFERRED)
+                return false;
+        l->deferred[l->n_deferred++] = (struct link_pending){ .family = family, .addr = *addr, .since = now_rt };
+        return true;
 }
 
 void link_collect_drops(Link *l) {

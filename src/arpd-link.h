@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "addr-util.h"
+#include "netlink.h"
 #include "log.h"
 #include "macro.h"
 #include "packet-socket.h"
@@ -31,6 +32,17 @@ typedef struct Manager Manager;
 #define LINK_RING_NDP_BLOCKS 16
 #define LINK_RING_RETIRE_MS 10
 #define LINK_RING_BLOCKS_PER_WAKEUP 16
+/* Verification probes remembered per link (the oldest is forgotten when full), and misses whose
+ * probe waits for the packet sockets (more are counted in probes_unsent). */
+#define LINK_MAX_VERIFY 256
+#define LINK_MAX_DEFERRED 256
+
+/* One address we are waiting on. */
+struct link_pending {
+        int family;
+        union in_addr_union addr;
+        usec_t since; /* CLOCK_REALTIME */
+};
 
 typedef struct Link {
         Manager *manager;
@@ -41,7 +53,14 @@ typedef struct Link {
         struct lladdr hwaddr;
 
         struct in_prefix prefixes[LINK_MAX_PREFIXES];
+        bool prefix_seen[LINK_MAX_PREFIXES]; /* mark-and-sweep around an address re-dump */
         size_t n_prefixes;
+        bool seen;                            /* mark-and-sweep around a link re-dump */
+
+        struct link_pending verify[LINK_MAX_VERIFY];     /* outstanding verification probes */
+        size_t n_verify;
+        struct link_pending deferred[LINK_MAX_DEFERRED]; /* probes waiting for the sockets */
+        size_t n_deferred;
 
         int arp_fd;
         struct packet_ring arp_ring;
@@ -88,6 +107,13 @@ void link_stop(Link *l);
 
 int link_add_prefix(Link *l, const struct in_prefix *p);    /* 0 added, 1 already there, -E2BIG */
 void link_remove_prefix(Link *l, const struct in_prefix *p);
+/* An RTM_NEWADDR / RTM_DELADDR for l: a tentative (DAD not done) or DAD-failed address is not
+ * ours yet, so it is no subnet and no probe source: removed until the kernel reports it usable.
+ * Marks the prefix seen. Returns link_add_prefix()'s value, or 0. */
+int link_addr_update(Link *l, const struct nl_addr *a);
+/* Mark-and-sweep of the prefixes around an address re-dump: unmark all; drop the unmarked. */
+void link_unmark_prefixes(Link *l);
+void link_sweep_prefixes(Link *l);
 /* What the resolver knows about the link (resolver.h). */
 struct link_view link_view(const Link *l);
 /* Adds the kernel's drop counts of the link's packet sockets (since the last call) to
@@ -98,6 +124,20 @@ void link_collect_drops(Link *l);
  * or dangerous. The manager calls it a little after READY, since the systemd unit applies the
  * settings only then. */
 void link_check_sysctl(Link *l);
+
+/* Whether a probe for family can be sent on l now, later (its packet sockets are being opened),
+ * or not at all. */
+enum miss_probe link_probe_when(const Link *l, int family);
+/* True unless the kernel is known not to broadcast its own requests on l for family
+ * (net.ipv4/ipv6.neigh.IF.mcast_solicit = 0, read now). */
+bool link_kernel_broadcasts(const Link *l, int family);
+
+/* Outstanding verification probes: the time one was sent to addr (0 if none), remember, forget. */
+usec_t link_verify_get(const Link *l, int family, const union in_addr_union *addr);
+void link_verify_set(Link *l, int family, const union in_addr_union *addr, usec_t now_rt);
+void link_verify_clear(Link *l, int family, const union in_addr_union *addr);
+/* Remembers a miss whose probe waits for the packet sockets; false if the list is full. */
+bool link_defer_probe(Link *l, int family, const union in_addr_union *addr, usec_t now_rt);
 
 /* Sends our own ARP request for target: broadcast, or unicast to dst when given. Source IP is the
  * link's address in target's subnet, else its first IPv4 address, else 0.0.0.0. */

@@ -54,6 +54,14 @@ static void manager_drop_link(Manager *m, Link *l) {
         link_free(l);
 }
 
+void manager_sweep_links(Manager *m) {
+        for (size_t i = m->n_links; i > 0; i--)
+                if (!m->links[i - 1]->seen) {
+                        log_link_info(m->links[i - 1], "vanished while events were lost.");
+                        manager_drop_link(m, m->links[i - 1]);
+                }
+}
+
 void manager_link_update(Manager *m, const struct nl_link *nl) {
         Link *l = manager_get_link(m, nl->ifindex);
         int r;
@@ -94,6 +102,7 @@ void manager_link_update(Manager *m, const struct nl_link *nl) {
                 }
                 m->links[m->n_links++] = l;
         }
+        l->seen = true; /* mark-and-sweep around a re-dump (arpd-rtnl.c) */
         l->flags = nl->flags;
         l->type = nl->type;
         l->hwaddr = nl->hwaddr;
@@ -188,9 +197,7 @@ void manager_addr_update(Manager *m, const struct nl_addr *a) {
 
         if (!l)
                 return;
-        if (a->deleted)
-                link_remove_prefix(l, &a->prefix);
-        else if (link_add_prefix(l, &a->prefix) < 0)
+        if (link_addr_update(l, a) < 0)
                 log_link_warning(l, "more than %d addresses, ignoring the rest for subnet checks.", LINK_MAX_PREFIXES);
 }
 
@@ -532,6 +539,8 @@ int manager_new(const struct arpd_options *opts, Manager **ret) {
                         .negative_timeout = opts->negative_timeout,
                         .learn_bogons = opts->learn_bogons,
                         .touch_interval = 10 * USEC_PER_SEC,
+                        .max_age = opts->max_age,
+                        .verify_timeout = RESOLVER_VERIFY_TIMEOUT,
                 },
         };
         r = rtnl_init(&m->rtnl);

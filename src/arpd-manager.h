@@ -122,6 +122,8 @@ Link *manager_get_link_by_name(Manager *m, const char *ifname);
 bool manager_wants_link(Manager *m, const char *ifname);
 /* An RTM_NEWLINK / RTM_DELLINK (decoded): adds, renames, updates or drops the link. */
 void manager_link_update(Manager *m, const struct nl_link *nl);
+/* Drops the links not marked seen since the last link re-dump started (arpd-rtnl.c). */
+void manager_sweep_links(Manager *m);
 /* An RTM_NEWADDR / RTM_DELADDR (decoded). */
 void manager_addr_update(Manager *m, const struct nl_addr *a);
 

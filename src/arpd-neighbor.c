@@ -156,7 +156,25 @@ void neighbor_handle_ndp(Manager *m, Link *l, const void *frame, size_t len) {
         o.family = AF_INET6;
         o.eth_src = f.eth_src;
         o.source = SOURCE_NDP;
+        /* RFC 4861 7.2.5: an NA without Override (a proxy, an anycast address) only fills gaps. */
+        o.no_override = f.type == NDP_TYPE_NA && !(f.na_flags & NDP_NA_FLAG_OVERRIDE);
         observe(m, l, &o);
+}
+
+/* Sends the probe res asked for (to dst, or broadcast/multicast); a probe that could not be sent
+ * is not a probe (resolver_probe_not_sent()). */
+static void send_probe(Link *l, int family, const union in_addr_union *addr, const struct lladdr *dst,
+                       struct resolver_result *res) {
+        int r;
+
+        if (!res->probe)
+                return;
+        /* IPv6 probes are Neighbor Solicitations through the same token bucket. */
+        r = family == AF_INET6 ? link_send_ndp_probe(l, &addr->in6, dst) : link_send_probe(l, addr->in, dst);
+        if (r < 0) {
+                log_link_debug_errno(l, r, "sending a probe failed: %m");
+                resolver_probe_not_sent(res);
+        }
 }
 
 static void handle_miss(Manager *m, Link *l, const struct nl_neigh *n, bool from_dump) {
@@ -165,12 +183,17 @@ static void handle_miss(Manager *m, Link *l, const struct nl_neigh *n, bool from
         struct record rec;
         const struct record *cur;
         struct resolver_result res;
+        usec_t now_rt = now_usec(CLOCK_REALTIME);
         struct miss miss = {
                 .family = n->family,
                 .addr = n->dst,
                 .state = n->state,
                 .has_probes = n->has_probes,
                 .probes = n->probes,
+                .has_lladdr = n->has_lladdr,
+                .lladdr = n->lladdr,
+                .probe_when = link_probe_when(l, n->family),
+                .verify_sent = link_verify_get(l, n->family, &n->dst),
         };
 
         if (neigh_key_make(&k, l->ifname, n->family, &n->dst) < 0) {
@@ -183,19 +206,60 @@ static void handle_miss(Manager *m, Link *l, const struct nl_neigh *n, bool from
          * is resolving it itself. */
         if (from_dump)
                 cfg.active_probes = 0;
-        resolver_miss(&cfg, &miss, cur, now_usec(CLOCK_REALTIME), now_usec(CLOCK_MONOTONIC), &l->probe_bucket, &res);
-        if (res.reply == REPLY_ANSWER)
-                rtnl_queue_answer(m, l, n->family, &n->dst, &res.answer_lladdr);
-        if (res.probe) {
-                /* A verification probe goes to the MAC we hold, as the kernel's unicast probe would;
-                 * IPv6 probes are Neighbor Solicitations through the same token bucket. */
-                const struct lladdr *dst = n->state == NUD_PROBE ? &res.answer_lladdr : NULL;
-                int r = n->family == AF_INET6 ? link_send_ndp_probe(l, &n->dst.in6, dst)
-                                              : link_send_probe(l, n->dst.in, dst);
-                if (r < 0)
-                        log_link_debug_errno(l, r, "sending a probe failed: %m");
+        resolver_miss(&cfg, &miss, cur, now_rt, now_usec(CLOCK_MONOTONIC), &l->probe_bucket, &res);
+        if (res.reply == REPLY_ANSWER) {
+                /* What the miss reported goes back, so the kernel keeps its flags (netlink.h). */
+                const struct nl_neigh_answer a = {
+                        .ifindex = l->ifindex,
+                        .family = n->family,
+                        .dst = n->dst,
+                        .lladdr = res.answer_lladdr,
+                        .flags = n->flags,
+                        .ext_flags = n->ext_flags,
+                        /* ours, unless another control plane's entry names its own */
+                        .protocol = n->protocol == 0 ? ARPD_NEIGH_PROTOCOL : 0,
+                        .override = res.override,
+                };
+                rtnl_queue_answer(m, l, &a);
         }
+        /* A verification probe goes to the MAC we hold, as the kernel's unicast probe would. */
+        send_probe(l, n->family, &n->dst, n->state == NUD_PROBE ? &res.answer_lladdr : NULL, &res);
+        if (res.verify_done)
+                link_verify_clear(l, n->family, &n->dst);
+        if (res.verify_started)
+                link_verify_set(l, n->family, &n->dst, now_rt);
+        if (res.probe_deferred && !link_defer_probe(l, n->family, &n->dst, now_rt))
+                link_count(l, STAT_PROBES_UNSENT);
         neighbor_apply(m, l, &k, cur, &res);
+}
+
+void neighbor_send_deferred_probes(Manager *m, Link *l) {
+        size_t n = l->n_deferred;
+
+        assert(m);
+        l->n_deferred = 0;
+        if (n > 0)
+                manager_input_begin(m);
+        for (size_t i = 0; i < n; i++) {
+                const struct link_pending *p = &l->deferred[i];
+                struct neigh_key k;
+                struct record rec;
+                const struct record *cur;
+                struct resolver_result res;
+
+                if (link_probe_when(l, p->family) != MISS_PROBE_NOW) {
+                        link_count(l, STAT_PROBES_UNSENT);
+                        continue;
+                }
+                if (neigh_key_make(&k, l->ifname, p->family, &p->addr) < 0 || lookup(m, l, &k, &rec, &cur) < 0)
+                        continue;
+                resolver_deferred_probe(&m->rcfg, cur, now_usec(CLOCK_REALTIME), now_usec(CLOCK_MONOTONIC),
+                                        &l->probe_bucket, &res);
+                send_probe(l, p->family, &p->addr, NULL, &res);
+                neighbor_apply(m, l, &k, cur, &res);
+        }
+        if (n > 0)
+                manager_input_end(m);
 }
 
 void neighbor_handle_netlink(Manager *m, const struct nlmsghdr *nlh, enum neigh_origin origin) {
@@ -243,6 +307,10 @@ void neighbor_handle_netlink(Manager *m, const struct nlmsghdr *nlh, enum neigh_
                 .deleted = n.type == RTM_DELNEIGH,
                 .origin = origin,
                 .nlmsg_pid = n.nlmsg_pid,
+                /* dump replies carry our port id too: only events can be our answers' echo */
+                .from_self = origin == NEIGH_ORIGIN_EVENT && m->rtnl.cmd_portid != 0 &&
+                             n.nlmsg_pid == m->rtnl.cmd_portid,
+                .kernel_broadcasts = true,
                 .family = n.family,
                 .addr = n.dst,
                 .state = n.state,
@@ -255,6 +323,10 @@ void neighbor_handle_netlink(Manager *m, const struct nlmsghdr *nlh, enum neigh_
                 return;
         if (lookup(m, l, &k, &rec, &cur) < 0)
                 return;
+        /* Whether the kernel's failure is evidence depends on whether it broadcast itself: read
+         * the sysctl now (the unit may change it at any time), only when it matters. */
+        if ((n.state & NUD_FAILED) && cur && cur->state == RECORD_POSITIVE)
+                ev.kernel_broadcasts = link_kernel_broadcasts(l, n.family);
         resolver_kernel_event(&m->rcfg, &ev, cur, now_usec(CLOCK_REALTIME), &res);
         neighbor_apply(m, l, &k, cur, &res);
 }

@@ -29,6 +29,10 @@ void neighbor_handle_ndp(Manager *m, Link *l, const void *frame, size_t len);
  * or part of a dump we asked for. */
 void neighbor_handle_netlink(Manager *m, const struct nlmsghdr *nlh, enum neigh_origin origin);
 
+/* Sends the probes of the misses that came before l's packet sockets were attached (or counts
+ * them as unsent if l still cannot probe). Called once the sockets are attached. */
+void neighbor_send_deferred_probes(Manager *m, Link *l);
+
 /* Carries out the resolver's result for link l and key k (store write, counters, events); cur is
  * the record the decision was made on (NULL if none), reused for the published change. */
 void neighbor_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,

@@ -20,6 +20,7 @@
 #endif
 
 #define DEFAULT_NEGATIVE_TIMEOUT (60 * USEC_PER_SEC)
+#define DEFAULT_MAX_AGE (20 * 60 * USEC_PER_SEC)
 #define DEFAULT_RATE 1.0
 #define DEFAULT_BURST 3U
 #define DEFAULT_SYNC_INTERVAL (30 * USEC_PER_SEC)
@@ -34,6 +35,7 @@ enum {
         ARG_MAX_ENTRIES = 0x100,
         ARG_LEARN_BOGONS,
         ARG_CONTROL_SOCKET,
+        ARG_MAX_AGE,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +53,7 @@ static const struct option long_options[] = {
         { "max-entries",          required_argument, NULL, ARG_MAX_ENTRIES },
         { "learn-bogons",         no_argument,       NULL, ARG_LEARN_BOGONS },
         { "control-socket",       required_argument, NULL, ARG_CONTROL_SOCKET },
+        { "max-age",              required_argument, NULL, ARG_MAX_AGE },
         { "verbose",              no_argument,       NULL, 'v' },
         { "help",                 no_argument,       NULL, 'h' },
         { "version",              no_argument,       NULL, 'V' },
@@ -196,7 +199,12 @@ static void help(FILE *out) {
                 "                              store and exit; not together with -l\n"
                 "  -4, --ipv4-only             serve IPv4 only: ARP and the kernel's IPv4 neighbours\n"
                 "  -6, --ipv6-only             serve IPv6 only: neighbour discovery (NS/NA) and the\n"
-                "                              kernel's IPv6 neighbours (default: both)\n"                "      --max-entries=N         most records the store keeps, %llu..%llu\n"
+                "                              kernel's IPv6 neighbours (default: both)\n"
+                "      --max-age=SEC           stop answering for a learnt binding after SEC seconds\n"
+                "                              without evidence that the host is there (a frame from\n"
+                "                              it, the kernel's confirmation); 0 = never, fractions\n"
+                "                              allowed (default: 1200)\n"
+                "      --max-entries=N         most records the store keeps, %llu..%llu\n"
                 "                              (default: %d)\n"
                 "      --learn-bogons          also learn senders outside the interface's own subnets\n"
                 "                              (default: off)\n"
@@ -301,6 +309,11 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 return 0;
         case ARG_LEARN_BOGONS:
                 o->learn_bogons = true;
+                return 0;
+        case ARG_MAX_AGE:
+                if (parse_seconds(arg, &u) < 0)
+                        return invalid_value(err, c, arg, "expected a number of seconds, 0 = never (fractions allowed)");
+                o->max_age = u;
                 return 0;
         case ARG_CONTROL_SOCKET:
                 if (arg[0] != '\0' && arg[0] != '/')
@@ -421,6 +434,7 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                 .mode = ARPD_MODE_DAEMON,
                 .active_probes = 0,
                 .negative_timeout = DEFAULT_NEGATIVE_TIMEOUT,
+                .max_age = DEFAULT_MAX_AGE,
                 .rate = DEFAULT_RATE,
                 .burst = DEFAULT_BURST,
                 .sync_interval = DEFAULT_SYNC_INTERVAL,

@@ -27,6 +27,8 @@ struct arpd_options {
         unsigned active_probes;  /* -a N (0..100), default 0 */
         bool kernel_broadcast_off; /* -k */
         usec_t negative_timeout; /* -n SEC, default 60 s */
+        usec_t max_age;          /* --max-age SEC: answer a binding without evidence this long no
+                                  * more; 0 = never; default 20 min */
         double rate;             /* -R probes/s per interface, default 1 */
         unsigned burst;          /* -B, default 3 */
         usec_t sync_interval;    /* -p SEC, default 30 s; fsync interval; 0 = after every commit,

@@ -51,6 +51,7 @@ int rtnl_open(Manager *m) {
         r = nl_open_command(RTNL_RCVBUF, &m->rtnl.cmd);
         if (r < 0)
                 return log_error_errno(r, "Cannot open the rtnetlink command socket: %m");
+        m->rtnl.cmd_portid = mnl_socket_get_portid(m->rtnl.cmd);
         return 0;
 }
 
@@ -103,14 +104,14 @@ void rtnl_flush_answers(Manager *m) {
         rt->tx_count = 0;
 }
 
-void rtnl_queue_answer(Manager *m, Link *l, int family, const union in_addr_union *dst, const struct lladdr *lladdr) {
+void rtnl_queue_answer(Manager *m, Link *l, const struct nl_neigh_answer *a) {
         Rtnl *rt = &m->rtnl;
         int r = -ENOBUFS;
 
         for (int attempt = 0; attempt < 2; attempt++) {
-                r = nl_build_neigh_answer(rt->tx + rt->tx_len, RTNL_TX_SIZE - rt->tx_len, ++rt->seq, l->ifindex, family,
-                                          dst, lladdr, false);
+                r = nl_build_neigh_answer(rt->tx + rt->tx_len, RTNL_TX_SIZE - rt->tx_len, rt->seq + 1, a, false);
                 if (r >= 0) {
+                        rt->seq += nl_neigh_answer_count(a);
                         rt->tx_len += (size_t) r;
                         rt->tx_count++;
                         return;
@@ -118,6 +119,61 @@ void rtnl_queue_answer(Manager *m, Link *l, int family, const union in_addr_unio
                 rtnl_flush_answers(m);
         }
         log_link_warning_errno(l, r, "cannot build an answer: %m");
+}
+
+/* ---- input helpers --------------------------------------------------------------------------- */
+
+/* recv() that also says who sent the datagram (UINT32_MAX if the address is unusable). */
+static ssize_t recv_from(int fd, void *buf, size_t size, uint32_t *ret_sender) {
+        struct sockaddr_nl sa = {};
+        socklen_t sl = sizeof(sa);
+        ssize_t n = recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *) &sa, &sl);
+
+        *ret_sender = sl >= sizeof(sa) && sa.nl_family == AF_NETLINK ? sa.nl_pid : UINT32_MAX;
+        return n;
+}
+
+static void not_from_kernel(Manager *m, uint32_t sender) {
+        /* Only the kernel speaks to us; anything else is forged. */
+        m->global.v[STAT_REQ_BAD]++;
+        log_debug("Ignoring a netlink message from port %u (not the kernel).", sender);
+}
+
+/* ---- mark and sweep around a re-dump ------------------------------------------------------------ */
+
+/* Links and addresses that vanished while events were lost are found by a re-dump only as
+ * absences: everything is unmarked when the dump starts, the dump and the events meanwhile mark
+ * what exists, and what is still unmarked at its end is dropped. */
+static void dump_started(Manager *m, uint16_t type) {
+        m->rtnl.dump_type = type;
+        m->rtnl.dump_intr = false;
+        if (type == RTM_GETLINK)
+                for (size_t i = 0; i < m->n_links; i++)
+                        m->links[i]->seen = false;
+        else if (type == RTM_GETADDR)
+                for (size_t i = 0; i < m->n_links; i++)
+                        link_unmark_prefixes(m->links[i]);
+}
+
+static void dump_done(Manager *m, bool complete) {
+        Rtnl *rt = &m->rtnl;
+
+        if (!complete) {
+                /* The kernel refused the dump: nothing is dropped on its account. */
+        } else if (rt->dump_intr) {
+                /* Interrupted (the table changed under it): it may lack what exists, so it is
+                 * done again rather than anything dropped. */
+                if (rt->dump_type == RTM_GETLINK)
+                        rt->pending_dumps |= RTNL_DUMP_LINK;
+                else if (rt->dump_type == RTM_GETADDR)
+                        rt->pending_dumps |= RTNL_DUMP_ADDR;
+        } else if (rt->dump_type == RTM_GETLINK)
+                manager_sweep_links(m);
+        else if (rt->dump_type == RTM_GETADDR)
+                for (size_t i = 0; i < m->n_links; i++)
+                        link_sweep_prefixes(m->links[i]);
+        rt->dump_type = 0;
+        rt->dump_seq = 0;
 }
 
 /* ---- dumps ----------------------------------------------------------------------------------- */
@@ -154,17 +210,24 @@ int rtnl_dump_sync(Manager *m, uint16_t type) {
                 r = poll(&p, 1, (int) ((deadline - now) / USEC_PER_MSEC) + 1);
                 if (r < 0 && errno != EINTR)
                         return -errno;
-                n = mnl_socket_recvfrom(m->rtnl.cmd, buf, NL_CMD_BUFSIZE);
+                uint32_t sender;
+                n = recv_from(mnl_socket_get_fd(m->rtnl.cmd), buf, NL_CMD_BUFSIZE, &sender);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
                                 continue;
                         return -errno;
                 }
+                if (sender != 0) {
+                        not_from_kernel(m, sender);
+                        continue;
+                }
                 const struct nlmsghdr *nlh = (const struct nlmsghdr *) buf;
                 int remaining = (int) n;
                 for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
                         if (nlh->nlmsg_seq != seq) {
-                                process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
+                                /* only errors for our answers; replies of no dump of ours */
+                                if (nlh->nlmsg_type == NLMSG_ERROR)
+                                        process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
                                 continue;
                         }
                         if (nlh->nlmsg_type == NLMSG_DONE)
@@ -197,6 +260,7 @@ static void start_next_dump(Manager *m) {
                         log_warning_errno(r, "Cannot request a kernel dump: %m");
                         continue;
                 }
+                dump_started(m, order[i].type);
                 return;
         }
 }
@@ -209,9 +273,10 @@ void rtnl_request_redump(Manager *m, bool events_lost) {
         m->global.v[STAT_NETLINK_OVERRUNS]++;
         log_warning("Kernel neighbour events were lost (netlink receive buffer overrun); re-reading the kernel's tables.");
         m->rtnl.pending_dumps |= RTNL_DUMP_NEIGH | RTNL_DUMP_LINK | RTNL_DUMP_ADDR;
-        if (events_lost)
+        if (events_lost) {
                 m->rtnl.resyncing = true;
-        else
+                m->rtnl.resync_budget = RTNL_RESYNC_BUDGET;
+        } else
                 start_next_dump(m);
 }
 
@@ -219,6 +284,7 @@ void rtnl_events_drained(Manager *m) {
         if (!m->rtnl.resyncing)
                 return;
         m->rtnl.resyncing = false;
+        m->rtnl.resync_budget = 0;
         start_next_dump(m);
 }
 
@@ -236,28 +302,41 @@ static void process_buffer(Manager *m, const void *buf, size_t len, enum neigh_o
 void rtnl_process_event(Manager *m, const void *buf, size_t len, uint32_t sender_pid) {
         /* Only the kernel speaks on these groups; anything else is forged. */
         if (sender_pid != 0) {
-                m->global.v[STAT_REQ_BAD]++;
-                log_debug("Ignoring a netlink message from port %u (not the kernel).", sender_pid);
+                not_from_kernel(m, sender_pid);
                 return;
         }
         process_buffer(m, buf, len, NEIGH_ORIGIN_EVENT);
+        /* Under sustained load the queue never runs empty: what the buffer held at the overrun
+         * is bounded, so after that many datagrams the rest is new and the dumps start. */
+        if (m->rtnl.resyncing && m->rtnl.resync_budget > 0 && --m->rtnl.resync_budget == 0)
+                rtnl_events_drained(m);
 }
 
-void rtnl_process_cmd(Manager *m, const void *buf, size_t len) {
+void rtnl_process_cmd(Manager *m, const void *buf, size_t len, uint32_t sender_pid) {
         Rtnl *rt = &m->rtnl;
         const struct nlmsghdr *nlh = buf;
         int remaining = (int) MIN(len, (size_t) INT32_MAX);
 
+        if (sender_pid != 0) {
+                not_from_kernel(m, sender_pid);
+                return;
+        }
         for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
-                if (rt->dump_seq != 0 && nlh->nlmsg_seq == rt->dump_seq) {
-                        if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
-                                rt->dump_seq = 0;
-                                start_next_dump(m);
-                                continue;
-                        }
-                        process_nlmsg(m, nlh, NEIGH_ORIGIN_DUMP);
-                } else
-                        process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
+                if (rt->dump_seq == 0 || nlh->nlmsg_seq != rt->dump_seq) {
+                        /* Errors for our answers are logged; anything else here is a reply of a
+                         * dump we abandoned (or no reply at all): stale, never an event. */
+                        if (nlh->nlmsg_type == NLMSG_ERROR)
+                                process_nlmsg(m, nlh, NEIGH_ORIGIN_EVENT);
+                        continue;
+                }
+                if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+                        rt->dump_intr = true;
+                if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+                        dump_done(m, nlh->nlmsg_type == NLMSG_DONE);
+                        start_next_dump(m);
+                        continue;
+                }
+                process_nlmsg(m, nlh, NEIGH_ORIGIN_DUMP);
         }
 }
 
@@ -266,11 +345,14 @@ static int on_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
         Manager *m = userdata;
 
         for (unsigned round = 0; round < NL_DRAIN_ROUNDS; round++) {
-                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                uint32_t sender;
+                ssize_t n = recv_from(fd, buf, sizeof(buf), &sender);
                 if (n < 0) {
                         if (errno == ENOBUFS) {
-                                /* dump replies lost: start over */
+                                /* dump replies lost: start over; the rest of that dump is
+                                 * discarded by its sequence number */
                                 m->rtnl.dump_seq = 0;
+                                m->rtnl.dump_type = 0;
                                 rtnl_request_redump(m, false);
                                 continue;
                         }
@@ -279,7 +361,7 @@ static int on_cmd(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
                         break;
                 }
                 manager_input_begin(m);
-                rtnl_process_cmd(m, buf, (size_t) n);
+                rtnl_process_cmd(m, buf, (size_t) n, sender);
                 rtnl_flush_answers(m);
         }
         manager_input_end(m);

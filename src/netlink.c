@@ -20,6 +20,9 @@ _Static_assert(offsetof(struct ifaddrmsg, ifa_family) == 0, "ifa_family");
 #ifndef NDA_FLAGS_EXT
 #define NDA_FLAGS_EXT 15
 #endif
+#ifndef NTF_EXT_MANAGED
+#define NTF_EXT_MANAGED (1 << 0)
+#endif
 
 static bool family_is_ip(int family) {
         return family == AF_INET || family == AF_INET6;
@@ -195,6 +198,11 @@ static int neigh_attr_cb(const struct nlattr *attr, void *userdata) {
                 return 0;
         case NDA_FLAGS_EXT:
                 return attr_get_u32(attr, &n->ext_flags);
+        case NDA_PROTOCOL:
+                if (mnl_attr_get_payload_len(attr) != 1)
+                        return -EBADMSG;
+                n->protocol = mnl_attr_get_u8(attr);
+                return 0;
         default:
                 return 0; /* NDA_CACHEINFO, NDA_VLAN, ...: not ours */
         }
@@ -415,36 +423,70 @@ int nl_build_dump(void *buf, size_t size, uint16_t type, int family, uint32_t se
         return (int) nlh->nlmsg_len;
 }
 
-int nl_build_neigh_answer(void *buf, size_t size, uint32_t seq, int ifindex, int family,
-                          const union in_addr_union *dst, const struct lladdr *lladdr, bool ack) {
+/* The flags user space may send back (NTF_USE, NTF_PROXY... must not be echoed). */
+#define ANSWER_NDM_FLAGS (NTF_EXT_LEARNED | NTF_ROUTER)
+
+unsigned nl_neigh_answer_count(const struct nl_neigh_answer *a) {
+        return a && (a->ext_flags & NTF_EXT_MANAGED) ? 2 : 1;
+}
+
+static size_t neigh_msg_size(size_t addr_size, size_t lladdr_len, bool protocol, bool ext) {
+        return MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ndmsg)) +
+               MNL_ATTR_HDRLEN + MNL_ALIGN(addr_size) +
+               (lladdr_len > 0 ? MNL_ATTR_HDRLEN + MNL_ALIGN(lladdr_len) : 0) +
+               (protocol ? MNL_ATTR_HDRLEN + MNL_ALIGN(1) : 0) +
+               (ext ? MNL_ATTR_HDRLEN + MNL_ALIGN(4) : 0);
+}
+
+/* One RTM_NEWNEIGH at buf (which has room); lladdr NULL: flags only. */
+static size_t put_neigh_msg(void *buf, uint32_t seq, const struct nl_neigh_answer *a, const struct lladdr *lladdr,
+                            uint32_t ext_flags, bool ack) {
         struct nlmsghdr *nlh;
         struct ndmsg *ndm;
-        size_t addr_size = family_addr_size(family), need;
 
-        if (addr_size == 0 || ifindex <= 0 || !dst || !lladdr || lladdr->len == 0 ||
-            lladdr->len > LLADDR_MAX)
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = RTM_NEWNEIGH;
+        nlh->nlmsg_flags = NLM_F_REQUEST | (a->override ? NLM_F_REPLACE : 0) | (ack ? NLM_F_ACK : 0);
+        nlh->nlmsg_seq = seq;
+
+        ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+        ndm->ndm_family = (uint8_t) a->family;
+        ndm->ndm_ifindex = a->ifindex;
+        ndm->ndm_state = NUD_STALE;
+        ndm->ndm_flags = a->flags & ANSWER_NDM_FLAGS;
+
+        mnl_attr_put(nlh, NDA_DST, family_addr_size(a->family), a->dst.bytes);
+        if (lladdr)
+                mnl_attr_put(nlh, NDA_LLADDR, lladdr->len, lladdr->bytes);
+        if (a->protocol != 0)
+                mnl_attr_put_u8(nlh, NDA_PROTOCOL, a->protocol);
+        if (ext_flags != 0)
+                mnl_attr_put_u32(nlh, NDA_FLAGS_EXT, ext_flags);
+        return nlh->nlmsg_len;
+}
+
+int nl_build_neigh_answer(void *buf, size_t size, uint32_t seq, const struct nl_neigh_answer *a, bool ack) {
+        size_t addr_size, need, first;
+        uint32_t ext;
+        bool managed;
+
+        if (!a)
+                return -EINVAL;
+        addr_size = family_addr_size(a->family);
+        if (addr_size == 0 || a->ifindex <= 0 || a->lladdr.len == 0 || a->lladdr.len > LLADDR_MAX)
                 return -EINVAL;
 
-        need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ndmsg)) +
-               MNL_ATTR_HDRLEN + MNL_ALIGN(addr_size) +
-               MNL_ATTR_HDRLEN + MNL_ALIGN(lladdr->len);
+        managed = a->ext_flags & NTF_EXT_MANAGED;
+        ext = a->ext_flags & ~(uint32_t) NTF_EXT_MANAGED;
+        first = neigh_msg_size(addr_size, a->lladdr.len, a->protocol != 0, ext != 0);
+        need = first + (managed ? neigh_msg_size(addr_size, 0, a->protocol != 0, true) : 0);
         if (!buf || size < need)
                 return -ENOBUFS;
 
         /* libmnl before 1.0.5 leaves attribute padding as it found it: no stale bytes out. */
         memset(buf, 0, need);
-        nlh = mnl_nlmsg_put_header(buf);
-        nlh->nlmsg_type = RTM_NEWNEIGH;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | (ack ? NLM_F_ACK : 0);
-        nlh->nlmsg_seq = seq;
-
-        ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-        ndm->ndm_family = (uint8_t) family;
-        ndm->ndm_ifindex = ifindex;
-        ndm->ndm_state = NUD_STALE;
-
-        mnl_attr_put(nlh, NDA_DST, addr_size, dst->bytes);
-        mnl_attr_put(nlh, NDA_LLADDR, lladdr->len, lladdr->bytes);
-
-        return (int) nlh->nlmsg_len;
+        put_neigh_msg(buf, seq, a, &a->lladdr, ext, ack);
+        if (managed)
+                put_neigh_msg((uint8_t *) buf + first, seq + 1, a, NULL, a->ext_flags, ack);
+        return (int) need;
 }

@@ -47,6 +47,7 @@ struct nl_neigh {
         struct lladdr lladdr;
         bool has_probes;
         uint32_t probes;      /* NDA_PROBES */
+        uint8_t protocol;     /* NDA_PROTOCOL, 0 if absent */
 };
 
 struct nl_link {
@@ -81,7 +82,7 @@ bool nl_msg_ok(const struct nlmsghdr *nlh, int len);
  * do not form a whole attribute are -EBADMSG; unknown attributes are skipped.
  * neigh: family AF_INET/AF_INET6 only (AF_BRIDGE fdb entries share the group); NDA_DST exactly
  *        4/16 bytes, NDA_LLADDR 0..LLADDR_MAX (0 leaves has_lladdr false), NDA_PROBES and
- *        NDA_FLAGS_EXT exactly 4 bytes.
+ *        NDA_FLAGS_EXT exactly 4 bytes, NDA_PROTOCOL exactly 1 byte.
  * link:  family AF_UNSPEC only (the bridge's and IPv6's own per-port RTM_NEW/DELLINK are
  *        -EPROTONOSUPPORT); ifindex > 0; IFLA_IFNAME required, non-empty and NUL-terminated
  *        within IFNAMSIZ; IFLA_ADDRESS optional, at most LLADDR_MAX bytes.
@@ -96,8 +97,37 @@ int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *ret);
  * nothing written), or -EINVAL (a type/family/ifindex/lladdr it cannot encode). */
 /* RTM_GETNEIGH / RTM_GETLINK / RTM_GETADDR dump request for family (AF_UNSPEC = all). */
 int nl_build_dump(void *buf, size_t size, uint16_t type, int family, uint32_t seq);
-/* RTM_NEWNEIGH, NLM_F_REQUEST|NLM_F_CREATE|NLM_F_REPLACE, NUD_STALE, NDA_DST + NDA_LLADDR: our
- * answer to a miss. With ack, NLM_F_ACK is set. family AF_INET/AF_INET6, ifindex > 0, lladdr
- * 1..LLADDR_MAX bytes. */
-int nl_build_neigh_answer(void *buf, size_t size, uint32_t seq, int ifindex, int family,
-                          const union in_addr_union *dst, const struct lladdr *lladdr, bool ack);
+/* arpd's own NDA_PROTOCOL number ("proto 44" in `ip neigh show`), carried by every answer so that
+ * operators and other control planes can tell arpd's entries apart. Not used by iproute2's
+ * rt_protos nor by the kernel's RTPROT_* list. */
+#define ARPD_NEIGH_PROTOCOL 44
+
+/* Our answer to one miss. */
+struct nl_neigh_answer {
+        int ifindex;
+        int family;
+        union in_addr_union dst;
+        struct lladdr lladdr;  /* 1..LLADDR_MAX bytes */
+        uint8_t flags;         /* the miss's ndm_flags; only NTF_EXT_LEARNED and NTF_ROUTER are sent */
+        uint32_t ext_flags;    /* the miss's NDA_FLAGS_EXT (NTF_EXT_MANAGED...) */
+        uint8_t protocol;      /* NDA_PROTOCOL; 0 = none (the kernel keeps the entry's own) */
+        bool override;         /* NLM_F_REPLACE: replace a valid entry's different MAC */
+};
+
+/* Our answer to a miss: RTM_NEWNEIGH, NUD_STALE, NDA_DST + NDA_LLADDR, NDA_PROTOCOL (if set),
+ * NDA_FLAGS_EXT (if any flag but NTF_EXT_MANAGED is set), ndm_flags as the miss reported them
+ * (NTF_EXT_LEARNED, NTF_ROUTER). The kernel treats every RTM_NEWNEIGH from user space as an
+ * administrative update, which rewrites the entry's NTF_EXT_LEARNED and NTF_EXT_MANAGED flags to
+ * what the message says: sending back what the miss reported keeps them.
+ * NLM_F_REQUEST only, never NLM_F_CREATE: an entry the kernel dropped meanwhile is not created
+ * again (the kernel says ENOENT). NLM_F_REPLACE only with a->override: without it the kernel
+ * takes our MAC for an entry that is not valid (INCOMPLETE, FAILED) and for one holding the same
+ * MAC, but keeps a different MAC it has validated itself, and keeps the router flag.
+ * An update that carries NTF_EXT_MANAGED makes the kernel ignore the lladdr and only start its
+ * own resolution; so a managed entry gets two messages: the answer without the flag, then a
+ * flags-only message (no NDA_LLADDR, seq + 1) that sets it again.
+ * With ack, NLM_F_ACK is set on each. family AF_INET/AF_INET6, ifindex > 0, lladdr
+ * 1..LLADDR_MAX bytes. Returns the total length of the one or two messages. */
+int nl_build_neigh_answer(void *buf, size_t size, uint32_t seq, const struct nl_neigh_answer *a, bool ack);
+/* How many messages (and so sequence numbers) nl_build_neigh_answer() uses for a: 1 or 2. */
+unsigned nl_neigh_answer_count(const struct nl_neigh_answer *a);

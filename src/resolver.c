@@ -88,8 +88,8 @@ struct learn_counters {
 
 /* Shared by the wire and the kernel: binding addr -> mac was seen at now_rt. */
 static void learn(const struct resolver_config *c, const struct record *cur, const struct lladdr *mac,
-                  enum record_source source, usec_t now_rt, const struct learn_counters *lc,
-                  struct resolver_result *ret) {
+                  enum record_source source, usec_t now_rt, const struct learn_counters *lc, bool no_override,
+                  bool may_touch, struct resolver_result *ret) {
 
         if (!cur) {
                 ret->write = WRITE_PUT;
@@ -120,7 +120,7 @@ static void learn(const struct resolver_config *c, const struct record *cur, con
         case RECORD_POSITIVE:
         case RECORD_STATIC:
                 if (lladdr_equal(&cur->lladdr, mac)) {
-                        if (touch_due(c, cur, now_rt)) {
+                        if (may_touch && touch_due(c, cur, now_rt)) {
                                 ret->write = WRITE_PUT;
                                 ret->record = *cur;
                                 ret->record.last_seen = now_rt;
@@ -137,6 +137,12 @@ static void learn(const struct resolver_config *c, const struct record *cur, con
                         ret->record.lladdr = *mac;
                         ret->answer_lladdr = *mac; /* mirrored; reply stays REPLY_NONE */
                         count(ret, STAT_REJ_STATIC_CONFLICT);
+                        return;
+                }
+
+                if (no_override) {
+                        /* RFC 4861 7.2.5: an NA without O does not replace a known binding. */
+                        count(ret, STAT_NDP_NO_OVERRIDE);
                         return;
                 }
 
@@ -219,7 +225,8 @@ void resolver_observe(const struct resolver_config *c, const struct link_view *l
                 return;
         }
 
-        learn(c, record_usable(cur), &o->lladdr, o->source, now_rt, ndp ? &lc_ndp : &lc_arp, ret);
+        learn(c, record_usable(cur), &o->lladdr, o->source, now_rt, ndp ? &lc_ndp : &lc_arp, o->no_override, true,
+              ret);
 
         if (o->eth_src.len > 0 && !lladdr_equal(&o->eth_src, &o->lladdr))
                 count(ret, ndp ? STAT_NDP_ETH_MISMATCH : STAT_ARP_ETH_MISMATCH);
@@ -268,6 +275,8 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
 
         if (ev->deleted)
                 return; /* the store outlives the kernel's garbage collection */
+        if (ev->from_self)
+                return; /* the echo of our own answer: no evidence of anything */
 
         if (!family_ok(ev->family) || (ev->flags & NTF_PROXY) || (ev->state & NUD_NOARP) ||
             ev->state == NUD_NONE || addr_is_bogus(ev->family, &ev->addr)) {
@@ -279,6 +288,13 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
                 if (ev->nlmsg_pid != 0 && ev->origin == NEIGH_ORIGIN_EVENT) {
                         /* "ip neigh del/flush": an operator's decision, not a dead host. */
                         count(ret, STAT_KERNEL_ADMIN_DELETE);
+                        return;
+                }
+                if (cur && cur->state == RECORD_POSITIVE && !ev->kernel_broadcasts) {
+                        /* Only arpd could have answered: the answer was late or lost (or, for an
+                         * expired binding, not given). Not evidence that the host is gone. */
+                        count(ret, resolver_binding_expired(c, cur, now_rt) ? STAT_KERNEL_FAILED
+                                                                            : STAT_ANSWERS_LATE);
                         return;
                 }
                 kernel_failed(c, cur, now_rt, ret);
@@ -293,10 +309,11 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
                 return;
         }
 
+        if (ev->state & (NUD_DELAY | NUD_PROBE))
+                return; /* the kernel's timers move an entry in use there: no evidence of anything */
+
         if (!ev->has_lladdr || ev->lladdr.len == 0) {
-                /* DELAY/PROBE may transiently lack an address; any other valid state must not. */
-                if (!(ev->state & (NUD_DELAY | NUD_PROBE)))
-                        count(ret, STAT_KERNEL_SKIPPED);
+                count(ret, STAT_KERNEL_SKIPPED);
                 return;
         }
 
@@ -305,7 +322,7 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
                 return;
         }
 
-        learn(c, cur, &ev->lladdr, SOURCE_KERNEL, now_rt, &lc, ret);
+        learn(c, cur, &ev->lladdr, SOURCE_KERNEL, now_rt, &lc, false, true, ret);
 
         if ((ev->flags & NTF_EXT_LEARNED) || (ev->ext_flags & NTF_EXT_MANAGED))
                 count(ret, STAT_KERNEL_FOREIGN);
@@ -313,14 +330,40 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
 
 /* ---- the kernel's misses ---- */
 
+bool resolver_binding_expired(const struct resolver_config *c, const struct record *cur, usec_t now_rt) {
+        if (!cur || cur->state != RECORD_POSITIVE || c->max_age == 0)
+                return false;
+        /* last_seen in the future (clock stepped back): not expired, as for touches */
+        return now_rt >= cur->last_seen && now_rt - cur->last_seen >= c->max_age;
+}
+
 static void miss_answer(const struct record *cur, struct resolver_result *ret) {
         ret->reply = REPLY_ANSWER;
         ret->answer_lladdr = cur->lladdr;
         count(ret, STAT_REQ_ANSWERED);
 }
 
-static void miss_unresolved(const struct resolver_config *c, const struct record *cur, usec_t now_rt,
-                            usec_t now_mono, struct token_bucket *bucket, struct resolver_result *ret) {
+/* A probe the link may not be able to send: false (with its counter) if it cannot now. */
+static bool probe_possible(const struct miss *m, bool may_defer, struct resolver_result *ret) {
+        switch (m->probe_when) {
+        case MISS_PROBE_NOW:
+                return true;
+        case MISS_PROBE_LATER:
+                if (may_defer) {
+                        ret->probe_deferred = true;
+                        count(ret, STAT_PROBES_DEFERRED);
+                        return false;
+                }
+                break;
+        case MISS_PROBE_NEVER:
+                break;
+        }
+        count(ret, STAT_PROBES_UNSENT);
+        return false;
+}
+
+static void miss_unresolved(const struct resolver_config *c, const struct miss *m, const struct record *cur,
+                            usec_t now_rt, usec_t now_mono, struct token_bucket *bucket, struct resolver_result *ret) {
         bool valid = resolver_negative_valid(c, cur, now_rt);
 
         if (valid && cur->probes >= c->active_probes) {
@@ -329,9 +372,12 @@ static void miss_unresolved(const struct resolver_config *c, const struct record
         }
 
         if (c->active_probes == 0) {
-                count(ret, STAT_REQ_UNKNOWN);
+                count(ret, resolver_binding_expired(c, cur, now_rt) ? STAT_REQ_EXPIRED : STAT_REQ_UNKNOWN);
                 return;
         }
+
+        if (!probe_possible(m, true, ret))
+                return; /* not sent: nothing counted on the entry, no token */
 
         if (!bucket || !token_bucket_take(bucket, now_mono)) {
                 /* The probe was not sent, so it is not counted on the entry either. */
@@ -350,7 +396,7 @@ static void miss_unresolved(const struct resolver_config *c, const struct record
                 return;
         }
 
-        /* No record, or a negative one whose window is over: a new window. */
+        /* No record, a negative one whose window is over, or an expired binding: a new window. */
         ret->record = (struct record) {
                 .state = RECORD_NEGATIVE,
                 .source = SOURCE_PROBE,
@@ -367,6 +413,70 @@ static void miss_unresolved(const struct resolver_config *c, const struct record
                 if (cur->last_seen != 0)
                         ret->record.last_seen = cur->last_seen;
         }
+}
+
+/* A PROBE miss for a binding we hold. Returns false if the miss is to be handled as INCOMPLETE. */
+static bool miss_probe_binding(const struct resolver_config *c, const struct miss *m, const struct record *cur,
+                               usec_t now_rt, usec_t now_mono, struct token_bucket *bucket,
+                               struct resolver_result *ret) {
+        bool evidence = m->has_probes && m->probes > 0;
+        bool positive = cur->state == RECORD_POSITIVE;
+        bool outstanding = positive && m->verify_sent != 0 && cur->last_seen < m->verify_sent;
+
+        if (positive && m->verify_sent != 0 && !outstanding)
+                ret->verify_done = true; /* answered since: settled */
+
+        if (evidence && positive) {
+                const struct lladdr *failed = m->has_lladdr ? &m->lladdr : &cur->lladdr;
+
+                if (lladdr_equal(failed, &cur->lladdr)) {
+                        /* The kernel's own unicast probes of our MAC went unanswered: gone. */
+                        ret->write = WRITE_DELETE;
+                        ret->verify_done = m->verify_sent != 0;
+                        count(ret, STAT_REQ_INVALIDATED);
+                        return true;
+                }
+                if (resolver_binding_expired(c, cur, now_rt))
+                        return false;
+                /* Another MAC failed; ours stands, and replaces the one the kernel proved dead. */
+                miss_answer(cur, ret);
+                ret->override = true;
+                return true;
+        }
+
+        if (outstanding && !evidence && now_rt - m->verify_sent >= c->verify_timeout) {
+                /* Our verification probe got no answer in time. */
+                ret->write = WRITE_DELETE;
+                ret->verify_done = true;
+                count(ret, STAT_REQ_INVALIDATED);
+                return true;
+        }
+
+        if (resolver_binding_expired(c, cur, now_rt))
+                return false;
+
+        miss_answer(cur, ret);
+        if (evidence) {
+                /* static: answered, never invalidated; a dead MAC of the kernel's is replaced */
+                const struct lladdr *failed = m->has_lladdr ? &m->lladdr : &cur->lladdr;
+
+                ret->override = !lladdr_equal(failed, &cur->lladdr);
+                return true;
+        }
+
+        /* Nothing was tested (ucast_solicit=0): keep answering, and check it ourselves. */
+        count(ret, STAT_REQ_VERIFIED);
+        if (c->active_probes == 0 || outstanding)
+                return true;
+        if (!probe_possible(m, false, ret))
+                return true;
+        if (bucket && token_bucket_take(bucket, now_mono)) {
+                ret->probe = true;
+                ret->verify_started = positive;
+                count(ret, STAT_PROBES_SENT);
+        } else
+                count(ret, STAT_PROBES_RATELIMITED);
+        return true;
 }
 
 void resolver_miss(const struct resolver_config *c, const struct miss *m, const struct record *cur,
@@ -387,37 +497,40 @@ void resolver_miss(const struct resolver_config *c, const struct miss *m, const 
                 return;
         }
 
-        if (m->state == NUD_PROBE && record_has_binding(cur)) {
-                bool evidence = m->has_probes && m->probes > 0;
-
-                if (evidence && cur->state == RECORD_POSITIVE) {
-                        /* The kernel's own unicast probes went unanswered: the binding is gone. */
-                        ret->write = WRITE_DELETE;
-                        count(ret, STAT_REQ_INVALIDATED);
-                        return;
-                }
-
-                miss_answer(cur, ret);
-                if (evidence)
-                        return; /* static: answered, never invalidated */
-
-                /* Nothing was tested (ucast_solicit=0): keep answering, and check it ourselves. */
-                count(ret, STAT_REQ_VERIFIED);
-                if (c->active_probes > 0) {
-                        if (bucket && token_bucket_take(bucket, now_mono)) {
-                                ret->probe = true;
-                                count(ret, STAT_PROBES_SENT);
-                        } else
-                                count(ret, STAT_PROBES_RATELIMITED);
-                }
+        if (m->state == NUD_PROBE && record_has_binding(cur) &&
+            miss_probe_binding(c, m, cur, now_rt, now_mono, bucket, ret))
                 return;
-        }
 
-        /* INCOMPLETE, or PROBE with no binding. */
-        if (record_has_binding(cur)) {
+        /* INCOMPLETE, or PROBE with no (unexpired) binding. */
+        if (record_has_binding(cur) && !resolver_binding_expired(c, cur, now_rt)) {
                 miss_answer(cur, ret);
                 return;
         }
 
-        miss_unresolved(c, cur, now_rt, now_mono, bucket, ret);
+        miss_unresolved(c, m, cur, now_rt, now_mono, bucket, ret);
+}
+
+void resolver_probe_not_sent(struct resolver_result *ret) {
+        if (!ret->probe)
+                return;
+        ret->probe = false;
+        ret->verify_started = false;
+        for (unsigned i = 0; i < ret->n_counters; i++)
+                if (ret->counters[i] == STAT_PROBES_SENT)
+                        ret->counters[i] = STAT_PROBES_UNSENT;
+        if (ret->write == WRITE_PUT && ret->record.state == RECORD_NEGATIVE)
+                ret->write = WRITE_NONE; /* the window stood for the probe only */
+}
+
+void resolver_deferred_probe(const struct resolver_config *c, const struct record *cur, usec_t now_rt,
+                             usec_t now_mono, struct token_bucket *bucket, struct resolver_result *ret) {
+        const struct miss m = { .state = NUD_INCOMPLETE, .probe_when = MISS_PROBE_NOW };
+
+        result_init(ret);
+        cur = record_usable(cur);
+        if (record_has_binding(cur) && !resolver_binding_expired(c, cur, now_rt))
+                return; /* learned meanwhile */
+        if (record_has_binding(cur) && cur->lladdr.len == 0)
+                return;
+        miss_unresolved(c, &m, cur, now_rt, now_mono, bucket, ret);
 }

@@ -30,8 +30,12 @@
         X(REQ_INVALIDATED, "requests_invalidated")         /* PROBE with evidence: dropped entry */  \
         X(REQ_VERIFIED, "requests_verified")               /* PROBE without evidence: kept, probed */\
         X(REQ_BAD, "requests_bad")                         /* unexpected state or malformed */       \
+        X(REQ_EXPIRED, "requests_expired")                 /* binding older than --max-age */        \
         X(PROBES_SENT, "probes_sent")                                                                 \
         X(PROBES_RATELIMITED, "probes_ratelimited")                                                   \
+        X(PROBES_UNSENT, "probes_unsent")                  /* no socket/source, send failed */       \
+        X(PROBES_DEFERRED, "probes_deferred")              /* sent once the packet socket was open */\
+        X(ANSWERS_LATE, "answers_late")                    /* kernel FAILED although we answered */  \
         /* the kernel's neighbour table */                                                            \
         X(KERNEL_NEW, "kernel_new")                                                                   \
         X(KERNEL_CHANGED, "kernel_changed")                                                           \
@@ -49,6 +53,7 @@
         X(NDP_CHANGED, "ndp_changed")                                                                 \
         X(NDP_REVIVED, "ndp_revived")                                                                 \
         X(NDP_ETH_MISMATCH, "ndp_eth_mismatch")           /* Ethernet source != link-layer option */ \
+        X(NDP_NO_OVERRIDE, "ndp_no_override")             /* NA without O: known binding kept */    \
         X(REJ_NDP_MALFORMED, "rejected_ndp_malformed")    /* fails an RFC 4861 check, bad checksum */
 
 enum stat_id {

@@ -31,8 +31,16 @@ static void check_neigh(const struct nl_neigh *n) {
 
         if (!n->has_dst || !n->has_lladdr || n->ifindex <= 0)
                 return;
-        len = nl_build_neigh_answer(out, sizeof(out), n->nlmsg_seq, n->ifindex, n->family, &n->dst,
-                                    &n->lladdr, true);
+        struct nl_neigh_answer a = {
+                .ifindex = n->ifindex,
+                .family = n->family,
+                .dst = n->dst,
+                .lladdr = n->lladdr,
+                .flags = n->flags,
+                .ext_flags = n->ext_flags,
+                .protocol = n->protocol,
+        };
+        len = nl_build_neigh_answer(out, sizeof(out), n->nlmsg_seq, &a, true);
         if (len <= 0 || (size_t) len > sizeof(out))
                 abort();
         if (nl_parse_neigh((const struct nlmsghdr *) out, &back) < 0)

@@ -84,6 +84,7 @@ static void test_defaults(void) {
         CHECK_INT_EQ(x.o.active_probes, 0);
         CHECK(!x.o.kernel_broadcast_off);
         CHECK_INT_EQ(x.o.negative_timeout, 60 * USEC_PER_SEC);
+        CHECK_INT_EQ(x.o.max_age, 1200 * USEC_PER_SEC);
         CHECK(x.o.rate == 1.0);
         CHECK_INT_EQ(x.o.burst, 3);
         CHECK_INT_EQ(x.o.sync_interval, 30 * USEC_PER_SEC);
@@ -288,6 +289,23 @@ static void test_negative_timeout(void) {
         EXPECT_ERROR("invalid value '10s' for -n/--negative-timeout", "-n", "10s");
         EXPECT_ERROR("invalid value '' for -n/--negative-timeout", "--negative-timeout=");
         EXPECT_ERROR("invalid value '1e300' for -n/--negative-timeout", "-n", "1e300");
+}
+
+static void test_max_age(void) {
+        struct run x;
+
+        x = PARSE("--max-age", "3.5");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.max_age, 3500 * USEC_PER_MSEC);
+        run_done(&x);
+        x = PARSE("--max-age=0");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.max_age, 0); /* never expires */
+        run_done(&x);
+
+        EXPECT_ERROR("invalid value '-1' for --max-age", "--max-age", "-1");
+        EXPECT_ERROR("invalid value '5m' for --max-age", "--max-age=5m");
+        EXPECT_ERROR("invalid value '' for --max-age", "--max-age=");
 }
 
 static void test_rate(void) {
@@ -577,6 +595,7 @@ int main(void) {
         TEST_RUN(test_flags);
         TEST_RUN(test_families);
         TEST_RUN(test_negative_timeout);
+        TEST_RUN(test_max_age);
         TEST_RUN(test_rate);
         TEST_RUN(test_burst);
         TEST_RUN(test_sync_interval);

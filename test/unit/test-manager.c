@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdalign.h>
@@ -158,7 +159,19 @@ static void feed_event(Manager *m, const struct nlmsghdr *nlh) {
 }
 
 static void feed_cmd(Manager *m, const struct nlmsghdr *nlh) {
-        rtnl_process_cmd(m, nlh, nlh->nlmsg_len);
+        rtnl_process_cmd(m, nlh, nlh->nlmsg_len, 0);
+}
+
+static const struct nlmsghdr *newaddr_flags(int ifindex, const char *addr, uint8_t prefixlen, uint32_t flags) {
+        struct nlmsghdr *nlh = (struct nlmsghdr *) newaddr(ifindex, addr, prefixlen);
+
+        mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
+        return nlh;
+}
+
+static const struct nlmsghdr *with_pid(const struct nlmsghdr *nlh, uint32_t pid) {
+        ((struct nlmsghdr *) nlh)->nlmsg_pid = pid;
+        return nlh;
 }
 
 /* An ARP request from ip/mac, as it comes off the ring. */
@@ -327,6 +340,196 @@ static void test_redump_after_lost_events(void) {
         CHECK_INT_EQ(sent_count(RTM_GETADDR), 1);
 }
 
+/* Only the kernel speaks on the command socket too; replies of an abandoned dump (ENOBUFS on the
+ * command socket) are recognised by their sequence number and never read as events. */
+static void test_cmd_sender_and_stale_dump(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("cmd.lmdb", "0");
+        struct record rec;
+        uint32_t old_seq, seq;
+
+        if (!m)
+                return;
+        m->rtnl.cmd_portid = 4711;
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B);
+
+        /* a unicast "miss" from another process */
+        const struct nlmsghdr *forged = neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.2", NUD_INCOMPLETE, NULL);
+        rtnl_process_cmd(m, forged, forged->nlmsg_len, 4242);
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 0);
+        CHECK_INT_EQ(m->global.v[STAT_REQ_BAD], 1);
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->stats.v[STAT_REQ_RECEIVED], 0);
+        /* nor does the kernel send misses there: no dump in flight, nothing is read */
+        feed_cmd(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.2", NUD_INCOMPLETE, NULL));
+        rtnl_flush_answers(m);
+        CHECK_INT_EQ(sent_count(RTM_NEWNEIGH), 0);
+
+        /* a dump whose replies were lost half-way (ENOBUFS on the command socket) */
+        rtnl_request_redump(m, false);
+        old_seq = last_dump_seq(RTM_GETNEIGH);
+        CHECK(old_seq != 0);
+        m->rtnl.dump_seq = 0;
+        rtnl_request_redump(m, false);
+        seq = last_dump_seq(RTM_GETNEIGH);
+        CHECK(seq != 0 && seq != old_seq);
+        /* the rest of the abandoned dump: a FAILED carrying our own port id and a new MAC */
+        feed_cmd(m, with_pid(neigh(RTM_NEWNEIGH, NLM_F_MULTI, old_seq, "198.18.0.2", NUD_FAILED, NULL), 4711));
+        feed_cmd(m, with_pid(neigh(RTM_NEWNEIGH, NLM_F_MULTI, old_seq, "198.18.0.3", NUD_REACHABLE, MAC_C), 4711));
+        feed_cmd(m, done(old_seq));
+        CHECK_INT_EQ(m->rtnl.dump_seq, seq); /* still waiting for the current one */
+        CHECK(get(m, "198.18.0.2", &rec) && rec.state == RECORD_POSITIVE);
+        CHECK(!get(m, "198.18.0.3", &rec));
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->stats.v[STAT_KERNEL_ADMIN_DELETE], 0);
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->stats.v[STAT_KERNEL_FAILED], 0);
+        /* the current dump is applied */
+        feed_cmd(m, with_pid(neigh(RTM_NEWNEIGH, NLM_F_MULTI, seq, "198.18.0.3", NUD_REACHABLE, MAC_C), 4711));
+        CHECK(get(m, "198.18.0.3", &rec) && rec.state == RECORD_POSITIVE);
+}
+
+/* The re-dump after lost events is a mark-and-sweep: links and addresses that vanished meanwhile
+ * are dropped, those that events reported during the dump are kept. */
+static void test_redump_sweeps(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("sweep.lmdb", "0");
+        static const uint8_t mac8[6] = { 0x02, 0, 0, 0, 0, 8 }, mac9[6] = { 0x02, 0, 0, 0, 0, 9 };
+        Link *l;
+        uint32_t seq;
+
+        size_t n_ifaces = opts.n_ifaces;
+
+        if (!m)
+                return;
+        opts.n_ifaces = 0; /* serve every interface */
+        feed_event(m, newlink(8, "b0", mac8));
+        feed_event(m, newaddr(IFINDEX, "198.18.1.1", 24));
+        CHECK(manager_get_link(m, 8) != NULL);
+        CHECK_INT_EQ(manager_get_link(m, IFINDEX)->n_prefixes, 2);
+
+        rtnl_request_redump(m, true);
+        rtnl_events_drained(m);
+        feed_cmd(m, done(last_dump_seq(RTM_GETNEIGH)));
+        /* the link dump reports a0 only; meanwhile an event announces c0 */
+        seq = last_dump_seq(RTM_GETLINK);
+        CHECK(seq != 0);
+        struct nlmsghdr *nlh = (struct nlmsghdr *) newlink(IFINDEX, IFNAME, MAC_HOST);
+        nlh->nlmsg_seq = seq;
+        nlh->nlmsg_flags = NLM_F_MULTI;
+        feed_cmd(m, nlh);
+        feed_event(m, newlink(9, "c0", mac9));
+        feed_cmd(m, done(seq));
+        CHECK(manager_get_link(m, IFINDEX) != NULL);
+        CHECK(manager_get_link(m, 8) == NULL); /* vanished during the overrun */
+        CHECK(manager_get_link(m, 9) != NULL); /* appeared during the dump */
+
+        /* the address dump reports 198.18.0.1/24 only; meanwhile an event adds 198.18.2.1/24 */
+        seq = last_dump_seq(RTM_GETADDR);
+        CHECK(seq != 0);
+        nlh = (struct nlmsghdr *) newaddr(IFINDEX, "198.18.0.1", 24);
+        nlh->nlmsg_seq = seq;
+        feed_cmd(m, nlh);
+        feed_event(m, newaddr(IFINDEX, "198.18.2.1", 24));
+        feed_cmd(m, done(seq));
+        l = manager_get_link(m, IFINDEX);
+        CHECK_INT_EQ(l->n_prefixes, 2);
+        for (size_t i = 0; i < l->n_prefixes; i++) {
+                char a[IN_ADDR_STRLEN];
+                in_addr_to_string(AF_INET, &l->prefixes[i].addr, a);
+                CHECK(strcmp(a, "198.18.1.1") != 0);
+        }
+        CHECK_INT_EQ(m->rtnl.pending_dumps, 0);
+        opts.n_ifaces = n_ifaces;
+}
+
+/* Under sustained load the event socket never runs empty: the resync still starts its dumps once
+ * more datagrams were read than the buffer could have held at the overrun. */
+static void test_resync_completes_under_load(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("load.lmdb", "0");
+
+        if (!m)
+                return;
+        rtnl_request_redump(m, true);
+        for (unsigned i = 0; i < RTNL_RESYNC_BUDGET - 1; i++)
+                feed_event(m, neigh(RTM_NEWNEIGH, 0, 0, "198.18.0.3", NUD_REACHABLE, MAC_B));
+        CHECK(m->rtnl.resyncing);
+        CHECK_INT_EQ(last_dump_seq(RTM_GETNEIGH), 0);
+        feed_event(m, neigh(RTM_NEWNEIGH, 0, 0, "198.18.0.3", NUD_REACHABLE, MAC_B));
+        CHECK(!m->rtnl.resyncing);
+        CHECK(last_dump_seq(RTM_GETNEIGH) != 0);
+}
+
+/* Tentative and DAD-failed addresses are no subnets (IPv6 reports them with IFA_F_TENTATIVE /
+ * IFA_F_DADFAILED until DAD is done). */
+static void test_tentative_address(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("tentative.lmdb", "0");
+        Link *l;
+
+        if (!m)
+                return;
+        l = manager_get_link(m, IFINDEX);
+        feed_event(m, newaddr_flags(IFINDEX, "198.18.1.1", 24, IFA_F_TENTATIVE));
+        CHECK_INT_EQ(l->n_prefixes, 1);
+        feed_event(m, newaddr_flags(IFINDEX, "198.18.1.1", 24, 0)); /* DAD done */
+        CHECK_INT_EQ(l->n_prefixes, 2);
+        feed_event(m, newaddr_flags(IFINDEX, "198.18.1.1", 24, IFA_F_DADFAILED | IFA_F_TENTATIVE));
+        CHECK_INT_EQ(l->n_prefixes, 1);
+}
+
+/* What an answer sends back (issue 16): the miss's flags, our protocol, neither CREATE nor
+ * REPLACE; the echo of our own answer (our port id) teaches nothing. */
+static void test_answer_flags_and_echo(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("flags.lmdb", "0");
+        struct nl_neigh ans;
+        struct record rec;
+
+        if (!m)
+                return;
+        m->rtnl.cmd_portid = 4711;
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B);
+        struct nlmsghdr *nlh = (struct nlmsghdr *) neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.2", NUD_INCOMPLETE, NULL);
+        ((struct ndmsg *) mnl_nlmsg_get_payload(nlh))->ndm_flags = NTF_EXT_LEARNED;
+        feed_event(m, nlh);
+        rtnl_flush_answers(m);
+        CHECK(last_answer(&ans));
+        CHECK_INT_EQ(ans.nlmsg_flags, NLM_F_REQUEST);
+        CHECK_INT_EQ(ans.flags, NTF_EXT_LEARNED);
+        CHECK_INT_EQ(ans.protocol, ARPD_NEIGH_PROTOCOL);
+
+        /* our answer coming back (our port id) for an address we do not know: not learned; the
+         * same from the kernel itself (port id 0 in the header: the kernel's own doing) is */
+        feed_event(m, with_pid(neigh(RTM_NEWNEIGH, 0, 0, "198.18.0.5", NUD_STALE, MAC_C), 4711));
+        CHECK(!get(m, "198.18.0.5", &rec));
+        feed_event(m, neigh(RTM_NEWNEIGH, 0, 0, "198.18.0.5", NUD_STALE, MAC_C));
+        CHECK(get(m, "198.18.0.5", &rec) && rec.state == RECORD_POSITIVE);
+}
+
+/* A probe that cannot be sent is no probe: nothing stored, counted apart; before the packet
+ * sockets are open (the thread opening them is running) it is deferred. */
+static void test_probe_not_sent(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("unsent.lmdb", "1");
+        struct record rec;
+        Link *l;
+
+        if (!m)
+                return;
+        l = manager_get_link(m, IFINDEX);
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.9", NUD_INCOMPLETE, NULL));
+        CHECK_INT_EQ(l->stats.v[STAT_PROBES_UNSENT], 1);
+        CHECK_INT_EQ(l->stats.v[STAT_PROBES_SENT], 0);
+        CHECK(!get(m, "198.18.0.9", &rec));
+
+        m->sniff_thread_running = true; /* as between READY and "Sniffing started" */
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.9", NUD_INCOMPLETE, NULL));
+        feed_event(m, neigh(RTM_GETNEIGH, NLM_F_REQUEST, 0, "198.18.0.9", NUD_INCOMPLETE, NULL));
+        m->sniff_thread_running = false;
+        CHECK_INT_EQ(l->stats.v[STAT_PROBES_DEFERRED], 2);
+        CHECK_INT_EQ(l->n_deferred, 1); /* once per address */
+        CHECK(!get(m, "198.18.0.9", &rec));
+        /* the sockets could not be opened after all: unsent, still nothing stored */
+        neighbor_send_deferred_probes(m, l);
+        CHECK_INT_EQ(l->n_deferred, 0);
+        CHECK_INT_EQ(l->stats.v[STAT_PROBES_UNSENT], 2);
+        CHECK(!get(m, "198.18.0.9", &rec));
+}
+
 struct seen {
         unsigned daemon, operator_;
 };
@@ -394,6 +597,12 @@ int main(void) {
         TEST_RUN(test_negative_suppressed);
         TEST_RUN(test_redump_after_lost_events);
         TEST_RUN(test_one_commit_per_batch);
+        TEST_RUN(test_cmd_sender_and_stale_dump);
+        TEST_RUN(test_redump_sweeps);
+        TEST_RUN(test_resync_completes_under_load);
+        TEST_RUN(test_tentative_address);
+        TEST_RUN(test_answer_flags_and_echo);
+        TEST_RUN(test_probe_not_sent);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);

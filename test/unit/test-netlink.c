@@ -27,6 +27,15 @@
 #define BUFSZ 4096
 static alignas(8) uint8_t buf[BUFSZ];
 
+/* A plain answer (no flags, no protocol, no override), as the builder took it before answers
+ * carried the miss's flags. */
+static int build_answer(void *b, size_t size, uint32_t seq, int ifindex, int family, const union in_addr_union *dst,
+                        const struct lladdr *ll, bool ack) {
+        struct nl_neigh_answer a = { .ifindex = ifindex, .family = family, .dst = *dst, .lladdr = *ll };
+
+        return nl_build_neigh_answer(b, size, seq, &a, ack);
+}
+
 /* Parses a copy of the message in a heap block of exactly nlmsg_len bytes (at least the header),
  * so AddressSanitizer catches any read beyond what the message claims. */
 static int parse_exact(int (*parse)(const struct nlmsghdr *, void *), const struct nlmsghdr *nlh, void *ret) {
@@ -547,13 +556,13 @@ static void test_build_answer(void) {
         lladdr_set(&ll7, seven, sizeof(seven));
 
         memset(buf, 0xaa, sizeof(buf));
-        len = nl_build_neigh_answer(buf, sizeof(buf), 1234, 6, AF_INET, &dst, &ll, true);
+        len = build_answer(buf, sizeof(buf), 1234, 6, AF_INET, &dst, &ll, true);
         need = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ndmsg)) + MNL_ATTR_HDRLEN + 4 + MNL_ATTR_HDRLEN + 8;
         CHECK_INT_EQ(len, need);
         CHECK_INT_EQ(((struct nlmsghdr *) buf)->nlmsg_len, need);
         CHECK_INT_EQ(PARSE_NEIGH((struct nlmsghdr *) buf, &n), 0);
         CHECK_INT_EQ(n.type, RTM_NEWNEIGH);
-        CHECK_INT_EQ(n.nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
+        CHECK_INT_EQ(n.nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
         CHECK_INT_EQ(n.nlmsg_seq, 1234);
         CHECK_INT_EQ(n.nlmsg_pid, 0);
         CHECK_INT_EQ(n.family, AF_INET);
@@ -570,35 +579,98 @@ static void test_build_answer(void) {
         CHECK_INT_EQ(buf[need - 2], 0);
 
         /* without ack, IPv6, odd lladdr length */
-        len = nl_build_neigh_answer(buf, sizeof(buf), 9, 2, AF_INET6, &dst6, &ll7, false);
+        len = build_answer(buf, sizeof(buf), 9, 2, AF_INET6, &dst6, &ll7, false);
         CHECK(len > 0);
         CHECK_INT_EQ(PARSE_NEIGH((struct nlmsghdr *) buf, &n), 0);
-        CHECK_INT_EQ(n.nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+        CHECK_INT_EQ(n.nlmsg_flags, NLM_F_REQUEST);
         CHECK_INT_EQ(n.family, AF_INET6);
         CHECK_INT_EQ(n.state, NUD_STALE);
         CHECK(in_addr_equal(AF_INET6, &n.dst, &dst6));
         CHECK(lladdr_equal(&n.lladdr, &ll7));
 
         /* exact size works, one byte less is -ENOBUFS and writes nothing */
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, need, 1, 6, AF_INET, &dst, &ll, true), need);
+        CHECK_INT_EQ(build_answer(buf, need, 1, 6, AF_INET, &dst, &ll, true), need);
         memset(buf, 0xaa, sizeof(buf));
         memcpy(before, buf, sizeof(before));
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, need - 1, 1, 6, AF_INET, &dst, &ll, true), -ENOBUFS);
+        CHECK_INT_EQ(build_answer(buf, need - 1, 1, 6, AF_INET, &dst, &ll, true), -ENOBUFS);
         CHECK(memcmp(before, buf, sizeof(buf)) == 0);
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, 0, 1, 6, AF_INET, &dst, &ll, true), -ENOBUFS);
+        CHECK_INT_EQ(build_answer(buf, 0, 1, 6, AF_INET, &dst, &ll, true), -ENOBUFS);
 
         /* what cannot be encoded */
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, sizeof(buf), 1, 6, AF_PACKET, &dst, &ll, true), -EINVAL);
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, sizeof(buf), 1, 0, AF_INET, &dst, &ll, true), -EINVAL);
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, sizeof(buf), 1, -3, AF_INET, &dst, &ll, true), -EINVAL);
+        CHECK_INT_EQ(build_answer(buf, sizeof(buf), 1, 6, AF_PACKET, &dst, &ll, true), -EINVAL);
+        CHECK_INT_EQ(build_answer(buf, sizeof(buf), 1, 0, AF_INET, &dst, &ll, true), -EINVAL);
+        CHECK_INT_EQ(build_answer(buf, sizeof(buf), 1, -3, AF_INET, &dst, &ll, true), -EINVAL);
         ll.len = 0;
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, sizeof(buf), 1, 6, AF_INET, &dst, &ll, true), -EINVAL);
+        CHECK_INT_EQ(build_answer(buf, sizeof(buf), 1, 6, AF_INET, &dst, &ll, true), -EINVAL);
         ll.len = LLADDR_MAX + 1;
-        CHECK_INT_EQ(nl_build_neigh_answer(buf, sizeof(buf), 1, 6, AF_INET, &dst, &ll, true), -EINVAL);
+        CHECK_INT_EQ(build_answer(buf, sizeof(buf), 1, 6, AF_INET, &dst, &ll, true), -EINVAL);
         ll.len = LLADDR_MAX;
-        CHECK(nl_build_neigh_answer(buf, sizeof(buf), 1, 6, AF_INET, &dst, &ll, true) > 0);
+        CHECK(build_answer(buf, sizeof(buf), 1, 6, AF_INET, &dst, &ll, true) > 0);
         CHECK_INT_EQ(PARSE_NEIGH((struct nlmsghdr *) buf, &n), 0);
         CHECK_INT_EQ(n.lladdr.len, LLADDR_MAX);
+}
+
+/* What an answer sends back: the miss's flags that the kernel would otherwise clear, our protocol,
+ * and never NLM_F_CREATE. */
+static void test_build_answer_flags(void) {
+        struct nl_neigh_answer a = {
+                .ifindex = 4,
+                .family = AF_INET6,
+                .flags = NTF_EXT_LEARNED | NTF_ROUTER | NTF_USE | NTF_PROXY,
+                .protocol = ARPD_NEIGH_PROTOCOL,
+        };
+        const struct nlmsghdr *nlh = (const struct nlmsghdr *) buf;
+        struct nl_neigh n;
+        int len, remaining;
+
+        memcpy(a.dst.bytes, v6a, 16);
+        lladdr_set(&a.lladdr, mac1, sizeof(mac1));
+
+        CHECK_INT_EQ(nl_neigh_answer_count(&a), 1);
+        len = nl_build_neigh_answer(buf, sizeof(buf), 7, &a, false);
+        CHECK(len > 0);
+        CHECK_INT_EQ(nlh->nlmsg_len, len);
+        CHECK_INT_EQ(PARSE_NEIGH(nlh, &n), 0);
+        CHECK_INT_EQ(n.nlmsg_flags, NLM_F_REQUEST);           /* no CREATE, no REPLACE */
+        CHECK_INT_EQ(n.flags, NTF_EXT_LEARNED | NTF_ROUTER);  /* USE / PROXY never echoed */
+        CHECK_INT_EQ(n.protocol, ARPD_NEIGH_PROTOCOL);
+        CHECK_INT_EQ(n.ext_flags, 0);
+        CHECK(n.has_lladdr);
+
+        a.override = true;
+        CHECK(nl_build_neigh_answer(buf, sizeof(buf), 7, &a, true) > 0);
+        CHECK_INT_EQ(PARSE_NEIGH(nlh, &n), 0);
+        CHECK_INT_EQ(n.nlmsg_flags, NLM_F_REQUEST | NLM_F_REPLACE | NLM_F_ACK);
+
+        /* managed: the answer without the flag (the kernel ignores the lladdr of a managed update),
+         * then a flags-only message with it */
+        a.override = false;
+        a.flags = 0;
+        a.ext_flags = NTF_EXT_MANAGED | (1u << 5);
+        CHECK_INT_EQ(nl_neigh_answer_count(&a), 2);
+        len = nl_build_neigh_answer(buf, sizeof(buf), 20, &a, false);
+        CHECK(len > 0);
+        remaining = len;
+        CHECK(nl_msg_ok(nlh, remaining));
+        CHECK_INT_EQ(PARSE_NEIGH(nlh, &n), 0);
+        CHECK_INT_EQ(n.nlmsg_seq, 20);
+        CHECK(n.has_lladdr);
+        CHECK_INT_EQ(n.ext_flags, 1u << 5);
+        CHECK_INT_EQ(n.protocol, ARPD_NEIGH_PROTOCOL);
+        nlh = mnl_nlmsg_next(nlh, &remaining);
+        CHECK(nl_msg_ok(nlh, remaining));
+        CHECK_INT_EQ(PARSE_NEIGH(nlh, &n), 0);
+        CHECK_INT_EQ(n.nlmsg_seq, 21);
+        CHECK_INT_EQ(n.type, RTM_NEWNEIGH);
+        CHECK(!n.has_lladdr);
+        CHECK_INT_EQ(n.ext_flags, NTF_EXT_MANAGED | (1u << 5));
+        CHECK(in_addr_equal(AF_INET6, &n.dst, &a.dst));
+        nlh = mnl_nlmsg_next(nlh, &remaining);
+        CHECK_INT_EQ(remaining, 0);
+        /* exact size, one byte less */
+        CHECK_INT_EQ(nl_build_neigh_answer(buf, (size_t) len, 20, &a, false), len);
+        CHECK_INT_EQ(nl_build_neigh_answer(buf, (size_t) len - 1, 20, &a, false), -ENOBUFS);
+        CHECK_INT_EQ(nl_build_neigh_answer(buf, sizeof(buf), 20, NULL, false), -EINVAL);
 }
 
 static void test_build_dump(void) {
@@ -854,6 +926,108 @@ static bool match_link(const struct nlmsghdr *nlh, void *userdata) {
                strcmp(m->l.ifname, m->ifname) == 0 && !(m->l.flags & IFF_UP);
 }
 
+/* The one line `ip -d neigh show ADDR dev arpdt0` prints, or "" (in the netns child). */
+static void neigh_show(const char *addr, char *line, size_t size) {
+        char cmd[128];
+        FILE *p;
+
+        line[0] = '\0';
+        snprintf(cmd, sizeof(cmd), "ip -d neigh show %s dev arpdt0", addr);
+        p = popen(cmd, "r");
+        if (!p)
+                return;
+        if (!fgets(line, (int) size, p))
+                line[0] = '\0';
+        pclose(p);
+}
+
+/* Sends one answer and returns the kernel's verdict (0 or a negative errno); every message of it
+ * is acknowledged, the first error wins. */
+static int send_answer(struct mnl_socket *cmd, uint32_t seq, const char *addr, const char *mac, uint8_t flags,
+                       uint32_t ext_flags) {
+        struct nl_neigh_answer a = {
+                .ifindex = (int) if_nametoindex("arpdt0"),
+                .family = AF_INET,
+                .flags = flags,
+                .ext_flags = ext_flags,
+                .protocol = ARPD_NEIGH_PROTOCOL,
+        };
+        int len, r = 0;
+
+        inet_pton(AF_INET, addr, &a.dst.in);
+        if (lladdr_from_string(mac, &a.lladdr) < 0)
+                return -EINVAL;
+        len = nl_build_neigh_answer(buf, sizeof(buf), seq, &a, true);
+        if (len < 0 || mnl_socket_sendto(cmd, buf, (size_t) len) != len)
+                return -EIO;
+        for (unsigned i = 0; i < nl_neigh_answer_count(&a); i++) {
+                int q = read_ack(cmd, seq + i);
+                if (q < 0 && r == 0)
+                        r = q;
+        }
+        return r;
+}
+
+/* What the kernel does with our answers (checked on this machine's kernel, in the private netns). */
+static void check_answer_semantics(struct mnl_socket *cmd) {
+        char line[512];
+
+        /* No NLM_F_CREATE: an entry the kernel does not hold is not created. */
+        CHECK_INT_EQ(send_answer(cmd, 100, "198.18.0.20", "02:00:00:00:00:20", 0, 0), -ENOENT);
+        neigh_show("198.18.0.20", line, sizeof(line));
+        CHECK_STR_EQ(line, "");
+
+        /* An INCOMPLETE entry takes our MAC, and shows our protocol. */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.21 dev arpdt0 nud incomplete"), 0);
+        CHECK_INT_EQ(send_answer(cmd, 110, "198.18.0.21", "02:00:00:00:00:21", 0, 0), 0);
+        neigh_show("198.18.0.21", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:21") && strstr(line, "STALE"));
+        CHECK(strstr(line, "proto 44"));
+
+        /* A MAC the kernel validated (REACHABLE, PERMANENT...) is not overridden. */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.22 dev arpdt0 lladdr 02:00:00:00:00:22 nud reachable"), 0);
+        CHECK_INT_EQ(send_answer(cmd, 120, "198.18.0.22", "02:00:00:00:00:99", 0, 0), 0);
+        neigh_show("198.18.0.22", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:22"));
+
+        /* extern_learn survives when the miss's flags are sent back */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.23 dev arpdt0 extern_learn nud incomplete"), 0);
+        CHECK_INT_EQ(send_answer(cmd, 130, "198.18.0.23", "02:00:00:00:00:23", NTF_EXT_LEARNED, 0), 0);
+        neigh_show("198.18.0.23", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:23") && strstr(line, "extern_learn"));
+
+        /* managed survives, and the lladdr is still taken (two messages) */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.24 dev arpdt0 managed"), 0);
+        CHECK_INT_EQ(send_answer(cmd, 140, "198.18.0.24", "02:00:00:00:00:24", 0, NTF_EXT_MANAGED), 0);
+        neigh_show("198.18.0.24", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:24") && strstr(line, "managed"));
+
+        /* an answer without NDA_PROTOCOL keeps another control plane's protocol */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.26 dev arpdt0 nud incomplete protocol 11"), 0);
+        {
+                struct nl_neigh_answer a = { .ifindex = (int) if_nametoindex("arpdt0"), .family = AF_INET };
+                int len;
+
+                inet_pton(AF_INET, "198.18.0.26", &a.dst.in);
+                CHECK_INT_EQ(lladdr_from_string("02:00:00:00:00:26", &a.lladdr), 0);
+                len = nl_build_neigh_answer(buf, sizeof(buf), 160, &a, true);
+                CHECK(len > 0 && mnl_socket_sendto(cmd, buf, (size_t) len) == len);
+                CHECK_INT_EQ(read_ack(cmd, 160), 0);
+        }
+        neigh_show("198.18.0.26", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:26") && (strstr(line, "proto 11") || strstr(line, "proto zebra")));
+
+        /* the router flag stays although the answer does not repeat it (no override) */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.25 dev arpdt0 lladdr 02:00:00:00:00:25 nud stale router"), 0);
+        neigh_show("198.18.0.25", line, sizeof(line));
+        CHECK(strstr(line, "router"));
+        CHECK_INT_EQ(send_answer(cmd, 150, "198.18.0.25", "02:00:00:00:00:25", 0, 0), 0);
+        neigh_show("198.18.0.25", line, sizeof(line));
+        CHECK(strstr(line, "lladdr 02:00:00:00:00:25") && strstr(line, "router"));
+        if (tests_failed_)
+                fprintf(stderr, "last neighbour line: %s\n", line);
+}
+
 static void netns_child(void) {
         _cleanup_(mnl_socket_closep_) struct mnl_socket *ev = NULL, *cmd = NULL;
         union in_addr_union dst = {};
@@ -900,9 +1074,11 @@ static void netns_child(void) {
         CHECK_INT_EQ(mnl_socket_sendto(cmd, buf, (size_t) len), len);
         CHECK(read_dump(cmd, 1) >= 0);
 
+        /* an answer never creates an entry: it answers the kernel's own (see below) */
+        CHECK_INT_EQ(system("ip neigh add 198.18.0.2 dev arpdt0 nud incomplete"), 0);
         inet_pton(AF_INET, "198.18.0.2", &dst.in);
         CHECK_INT_EQ(lladdr_from_string("02:aa:bb:cc:dd:ee", &ll), 0);
-        len = nl_build_neigh_answer(buf, sizeof(buf), 2, ifindex, AF_INET, &dst, &ll, true);
+        len = build_answer(buf, sizeof(buf), 2, ifindex, AF_INET, &dst, &ll, true);
         CHECK(len > 0);
         CHECK_INT_EQ(mnl_socket_sendto(cmd, buf, (size_t) len), len);
         CHECK_INT_EQ(read_ack(cmd, 2), 0);
@@ -924,6 +1100,8 @@ static void netns_child(void) {
         CHECK(nm.n.has_lladdr);
         CHECK(lladdr_equal(&nm.n.lladdr, &ll));
 
+        check_answer_semantics(cmd);
+
         /* the address and link groups */
         inet_pton(AF_INET, "198.19.0.1", &am.addr.in);
         CHECK_INT_EQ(system("ip addr add 198.19.0.1/25 dev arpdt1"), 0);
@@ -938,7 +1116,7 @@ static void netns_child(void) {
         CHECK_INT_EQ(lm.l.hwaddr.len, 6);
 
         /* The kernel rejects an answer on a missing interface: a real error comes back. */
-        len = nl_build_neigh_answer(buf, sizeof(buf), 3, 999999, AF_INET, &dst, &ll, true);
+        len = build_answer(buf, sizeof(buf), 3, 999999, AF_INET, &dst, &ll, true);
         CHECK_INT_EQ(mnl_socket_sendto(cmd, buf, (size_t) len), len);
         CHECK_INT_EQ(read_ack(cmd, 3), -ENODEV);
 
@@ -960,6 +1138,7 @@ int main(void) {
         TEST_RUN(test_link);
         TEST_RUN(test_addr);
         TEST_RUN(test_build_answer);
+        TEST_RUN(test_build_answer_flags);
         TEST_RUN(test_build_dump);
         TEST_RUN(test_msg_ok);
         TEST_RUN(test_huge_nlmsg_len);

@@ -177,6 +177,7 @@ enum link_kind { L_FULL, L_V4_ONLY, L_EMPTY };
 struct observe_case {
         const char *name;
         bool learn_bogons;
+        bool no_override;     /* an NA without the Override flag */
         usec_t touch_interval; /* 0 here means "the default 60 s" unless touch_zero */
         bool touch_zero;
         enum link_kind link;
@@ -219,6 +220,19 @@ static const struct observe_case observe_cases[] = {
           .cur = { R_POS, SOURCE_NDP, MAC_A, T0, NOW - 1 * S },
           .write = WRITE_PUT, .exp = { R_POS, SOURCE_NDP, MAC_B, T0, NOW },
           .event = EVENT_MAC_CHANGED, .old_mac = MAC_A, .counters = CNT(STAT_NDP_CHANGED) },
+        /* RFC 4861 7.2.5: an NA with O=0 does not replace a known binding */
+        { "ndp O=0, other mac: kept", .no_override = true, .ip = "2001:db8::5", .mac = MAC_B,
+          .source = SOURCE_NDP, .cur = { R_POS, SOURCE_NDP, MAC_A, T0, NOW - 1 * S },
+          .counters = CNT(STAT_NDP_NO_OVERRIDE) },
+        { "ndp O=0, new: learned", .no_override = true, .ip = "2001:db8::5", .mac = MAC_B,
+          .source = SOURCE_NDP, .write = WRITE_PUT, .exp = { R_POS, SOURCE_NDP, MAC_B, NOW, NOW },
+          .counters = CNT(STAT_NDP_NEW) },
+        { "ndp O=0, same mac: touch", .no_override = true, .ip = "2001:db8::5", .mac = MAC_A,
+          .source = SOURCE_NDP, .cur = { R_POS, SOURCE_NDP, MAC_A, T0, NOW - 100 * S },
+          .write = WRITE_PUT, .exp = { R_POS, SOURCE_NDP, MAC_A, T0, NOW }, .counters = NOCNT },
+        { "ndp O=0, negative: revived", .no_override = true, .ip = "2001:db8::5", .mac = MAC_B,
+          .source = SOURCE_NDP, .cur = { R_NEG, SOURCE_PROBE, MAC_A, T0, T0, NOW - S, 1 },
+          .write = WRITE_PUT, .exp = { R_POS, SOURCE_NDP, MAC_B, T0, NOW }, .counters = CNT(STAT_NDP_REVIVED) },
         { "ndp negative revived", .ip = "2001:db8::5", .mac = MAC_A, .source = SOURCE_NDP,
           .cur = { R_NEG, SOURCE_PROBE, NULL, T0, T0, NOW - S, 1 },
           .write = WRITE_PUT, .exp = { R_POS, SOURCE_NDP, MAC_A, T0, NOW },
@@ -387,7 +401,7 @@ static void test_observe_table(void) {
                 const struct observe_case *t = &observe_cases[i];
                 struct resolver_config c = config(0);
                 struct link_view link = { .ifname = "eth0", .prefixes = full, .n_prefixes = n_full };
-                struct observation o = { .source = t->source };
+                struct observation o = { .source = t->source, .no_override = t->no_override };
                 struct record cur_rec, *cur = NULL;
                 struct resolver_result r;
 
@@ -439,6 +453,9 @@ struct kernel_case {
         bool deleted;
         enum neigh_origin origin;
         uint32_t pid;
+        bool from_self;
+        bool quiet_kernel;   /* mcast_solicit=0: the kernel does not broadcast itself */
+        usec_t max_age;
         int family_override;
         const char *ip;
         uint16_t state;
@@ -527,6 +544,22 @@ static const struct kernel_case kernel_cases[] = {
           .counters = CNT(STAT_KERNEL_FAILED) },
         { "failed, static untouched", .ip = "198.18.1.20", .state = NUD_FAILED,
           .cur = { R_STATIC, SOURCE_LOAD, MAC_A, T0, T0 }, .counters = CNT(STAT_KERNEL_FAILED) },
+        /* with mcast_solicit=0 only arpd could have answered: a late answer, not a dead host */
+        { "failed, positive, kernel quiet: answer late, kept", .quiet_kernel = true,
+          .ip = "198.18.1.20", .state = NUD_FAILED, .cur = POS_A, .counters = CNT(STAT_ANSWERS_LATE) },
+        { "failed in a dump, positive, kernel quiet: kept", .quiet_kernel = true,
+          .origin = NEIGH_ORIGIN_DUMP, .pid = 4242, .ip = "198.18.1.20", .state = NUD_FAILED,
+          .cur = POS_A, .counters = CNT(STAT_ANSWERS_LATE) },
+        { "failed, expired positive, kernel quiet: not late, kept", .quiet_kernel = true,
+          .max_age = 5 * S, .ip = "198.18.1.20", .state = NUD_FAILED, .cur = POS_A,
+          .counters = CNT(STAT_KERNEL_FAILED) },
+        { "failed, unknown, kernel quiet -> negative", .quiet_kernel = true, .ip = "198.18.1.20",
+          .state = NUD_FAILED, .write = WRITE_PUT, .exp = { R_NEG, SOURCE_KERNEL, NULL, NOW, NOW, NOW, 0 },
+          .counters = CNT(STAT_KERNEL_FAILED) },
+        { "failed, negative renewed, kernel quiet", .quiet_kernel = true, .ip = "198.18.1.20",
+          .state = NUD_FAILED, .cur = { R_NEG, SOURCE_PROBE, MAC_A, T0, T0 + S, NOW - 60 * S, 3 },
+          .write = WRITE_PUT, .exp = { R_NEG, SOURCE_KERNEL, MAC_A, T0, T0 + S, NOW, 0 },
+          .counters = CNT(STAT_KERNEL_FAILED) },
 
         /* learning */
         { "reachable, new", .ip = "198.18.1.20", .state = NUD_REACHABLE, .has_lladdr = true,
@@ -538,12 +571,13 @@ static const struct kernel_case kernel_cases[] = {
         { "permanent, new", .ip = "198.18.1.20", .state = NUD_PERMANENT, .has_lladdr = true,
           .mac = MAC_A, .write = WRITE_PUT, .exp = { R_POS, SOURCE_KERNEL, MAC_A, NOW, NOW },
           .counters = CNT(STAT_KERNEL_NEW) },
-        { "delay with lladdr, new", .ip = "198.18.1.20", .state = NUD_DELAY, .has_lladdr = true,
-          .mac = MAC_A, .write = WRITE_PUT, .exp = { R_POS, SOURCE_KERNEL, MAC_A, NOW, NOW },
-          .counters = CNT(STAT_KERNEL_NEW) },
-        { "probe with lladdr, new", .ip = "198.18.1.20", .state = NUD_PROBE, .has_lladdr = true,
-          .mac = MAC_A, .write = WRITE_PUT, .exp = { R_POS, SOURCE_KERNEL, MAC_A, NOW, NOW },
-          .counters = CNT(STAT_KERNEL_NEW) },
+        /* DELAY/PROBE: the kernel's timers, often on an entry arpd answered: no evidence */
+        { "delay with lladdr, unknown: not learned", .ip = "198.18.1.20", .state = NUD_DELAY,
+          .has_lladdr = true, .mac = MAC_A, .counters = NOCNT },
+        { "probe with lladdr, unknown: not learned", .ip = "198.18.1.20", .state = NUD_PROBE,
+          .has_lladdr = true, .mac = MAC_A, .counters = NOCNT },
+        { "probe with another mac: no change", .ip = "198.18.1.20", .state = NUD_PROBE,
+          .has_lladdr = true, .mac = MAC_B, .cur = POS_A, .counters = NOCNT },
         { "v6 reachable, new", .ip = "fe80::5", .state = NUD_REACHABLE, .has_lladdr = true,
           .mac = MAC_A, .write = WRITE_PUT, .exp = { R_POS, SOURCE_KERNEL, MAC_A, NOW, NOW },
           .counters = CNT(STAT_KERNEL_NEW) },
@@ -553,6 +587,19 @@ static const struct kernel_case kernel_cases[] = {
           .counters = CNT(STAT_KERNEL_NEW) },
         { "our answer comes back as stale: no-op", .ip = "198.18.1.20", .state = NUD_STALE,
           .has_lladdr = true, .mac = MAC_A, .cur = POS_A, .counters = NOCNT },
+        /* the echo of our own answer is no evidence: never a touch, never anything */
+        { "our answer's echo, touch due: nothing", .from_self = true, .pid = 777, .ip = "198.18.1.20",
+          .state = NUD_STALE, .has_lladdr = true, .mac = MAC_A,
+          .cur = { R_POS, SOURCE_ARP, MAC_A, T0, NOW - 120 * S }, .counters = NOCNT },
+        { "our answer's echo, unknown: nothing", .from_self = true, .pid = 777, .ip = "198.18.1.20",
+          .state = NUD_STALE, .has_lladdr = true, .mac = MAC_A, .counters = NOCNT },
+        /* the kernel's timers move entries in use to DELAY and PROBE: no evidence */
+        { "delay, same mac, touch due: no touch", .ip = "198.18.1.20", .state = NUD_DELAY,
+          .has_lladdr = true, .mac = MAC_A, .cur = { R_POS, SOURCE_ARP, MAC_A, T0, NOW - 120 * S },
+          .counters = NOCNT },
+        { "probe, same mac, touch due: no touch", .ip = "198.18.1.20", .state = NUD_PROBE,
+          .has_lladdr = true, .mac = MAC_A, .cur = { R_POS, SOURCE_ARP, MAC_A, T0, NOW - 120 * S },
+          .counters = NOCNT },
         { "same mac, touch due", .ip = "198.18.1.20", .state = NUD_REACHABLE, .has_lladdr = true,
           .mac = MAC_A, .cur = { R_POS, SOURCE_ARP, MAC_A, T0, NOW - 120 * S },
           .write = WRITE_PUT, .exp = { R_POS, SOURCE_ARP, MAC_A, T0, NOW }, .counters = NOCNT },
@@ -599,6 +646,8 @@ static void test_kernel_table(void) {
                         .deleted = t->deleted,
                         .origin = t->origin,
                         .nlmsg_pid = t->pid,
+                        .from_self = t->from_self,
+                        .kernel_broadcasts = !t->quiet_kernel,
                         .state = t->state,
                         .flags = t->flags,
                         .ext_flags = t->ext_flags,
@@ -612,6 +661,7 @@ static void test_kernel_table(void) {
                         ev.family = t->family_override;
                 if (t->has_lladdr)
                         ev.lladdr = mac(t->mac);
+                c.max_age = t->max_age;
                 if (rec_make(&t->cur, &cur_rec))
                         cur = &cur_rec;
 
@@ -641,6 +691,12 @@ static void test_kernel_table(void) {
 struct miss_case {
         const char *name;
         unsigned active_probes;
+        usec_t max_age;
+        usec_t verify_sent;  /* our outstanding verification probe */
+        enum miss_probe probe_when;
+        const char *kernel_mac; /* the miss's NDA_LLADDR */
+        bool override;
+        bool verify_started, verify_done, deferred;
         bool bucket_empty;
         int family_override;
         const char *ip;
@@ -751,7 +807,7 @@ static const struct miss_case miss_cases[] = {
           .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED) },
         { "probe without evidence, -a: verification probe", .active_probes = 2,
           .ip = "198.18.1.20", .state = NUD_PROBE, .has_probes = true, .probes = 0, .cur = POS_A,
-          .reply = true, .answer = MAC_A, .probe = true,
+          .reply = true, .answer = MAC_A, .probe = true, .verify_started = true,
           .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED, STAT_PROBES_SENT) },
         { "probe without evidence, -a, no token", .active_probes = 2, .bucket_empty = true,
           .ip = "198.18.1.20", .state = NUD_PROBE, .cur = POS_A, .reply = true, .answer = MAC_A,
@@ -760,6 +816,10 @@ static const struct miss_case miss_cases[] = {
         { "probe with evidence, static: answered", .ip = "198.18.1.20", .state = NUD_PROBE,
           .has_probes = true, .probes = 5, .cur = { R_STATIC, SOURCE_LOAD, MAC_B, T0, T0 },
           .reply = true, .answer = MAC_B, .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
+        { "probe with evidence for another MAC, static: answered, override", .ip = "198.18.1.20",
+          .state = NUD_PROBE, .has_probes = true, .probes = 5, .kernel_mac = MAC_A,
+          .cur = { R_STATIC, SOURCE_LOAD, MAC_B, T0, T0 }, .reply = true, .answer = MAC_B, .override = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
         { "probe with evidence, static, -a: answered, no probe", .active_probes = 2,
           .ip = "198.18.1.20", .state = NUD_PROBE, .has_probes = true, .probes = 5,
           .cur = { R_STATIC, SOURCE_LOAD, MAC_B, T0, T0 }, .reply = true, .answer = MAC_B,
@@ -777,6 +837,75 @@ static const struct miss_case miss_cases[] = {
         { "probe, valid negative: suppressed", .active_probes = 2, .ip = "198.18.1.20",
           .state = NUD_PROBE, .has_probes = true, .probes = 3, .cur = NEG_VALID(2),
           .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_SUPPRESSED) },
+
+        /* only the MAC that failed is invalidated */
+        { "probe with evidence for our MAC: invalidate", .ip = "198.18.1.20", .state = NUD_PROBE,
+          .has_probes = true, .probes = 3, .kernel_mac = MAC_A, .cur = POS_A, .write = WRITE_DELETE,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_INVALIDATED) },
+        { "probe with evidence for another MAC: ours answered, override", .ip = "198.18.1.20",
+          .state = NUD_PROBE, .has_probes = true, .probes = 3, .kernel_mac = MAC_B, .cur = POS_A,
+          .reply = true, .answer = MAC_A, .override = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
+        { "probe with evidence for another MAC, ours expired: not answered", .max_age = 5 * S,
+          .ip = "198.18.1.20", .state = NUD_PROBE, .has_probes = true, .probes = 3,
+          .kernel_mac = MAC_B, .cur = POS_A, .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_EXPIRED) },
+
+        /* verification probes */
+        { "verification outstanding, not yet due: answered, no second probe", .active_probes = 2,
+          .verify_sent = NOW - 2 * S, .ip = "198.18.1.20", .state = NUD_PROBE, .cur = POS_A,
+          .reply = true, .answer = MAC_A,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED) },
+        { "verification unanswered in time: invalidate", .active_probes = 2,
+          .verify_sent = NOW - 5 * S, .ip = "198.18.1.20", .state = NUD_PROBE, .cur = POS_A,
+          .write = WRITE_DELETE, .verify_done = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_INVALIDATED) },
+        { "verification answered (evidence since): answered, new probe", .active_probes = 2,
+          .verify_sent = NOW - 20 * S, .ip = "198.18.1.20", .state = NUD_PROBE, .cur = POS_A,
+          .reply = true, .answer = MAC_A, .probe = true, .verify_started = true, .verify_done = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED, STAT_PROBES_SENT) },
+        { "verification of a static entry is never outstanding", .active_probes = 1,
+          .verify_sent = NOW - 5 * S, .ip = "198.18.1.20", .state = NUD_PROBE,
+          .cur = { R_STATIC, SOURCE_LOAD, MAC_B, T0, T0 }, .reply = true, .answer = MAC_B, .probe = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED, STAT_PROBES_SENT) },
+        { "verification probe the link cannot send", .active_probes = 2, .probe_when = MISS_PROBE_NEVER,
+          .ip = "198.18.1.20", .state = NUD_PROBE, .cur = POS_A, .reply = true, .answer = MAC_A,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED, STAT_PROBES_UNSENT) },
+        { "verification is never deferred", .active_probes = 2, .probe_when = MISS_PROBE_LATER,
+          .ip = "198.18.1.20", .state = NUD_PROBE, .cur = POS_A, .reply = true, .answer = MAC_A,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED, STAT_PROBES_UNSENT) },
+
+        /* maximum age of a binding without evidence (POS_A: last seen 10 s ago) */
+        { "young enough: answered", .max_age = 11 * S, .ip = "198.18.1.20", .state = NUD_INCOMPLETE,
+          .cur = POS_A, .reply = true, .answer = MAC_A,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
+        { "expired, passive: not answered", .max_age = 10 * S, .ip = "198.18.1.20",
+          .state = NUD_INCOMPLETE, .cur = POS_A, .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_EXPIRED) },
+        { "expired, -a: probed, MAC kept in the negative entry", .max_age = 10 * S, .active_probes = 1,
+          .ip = "198.18.1.20", .state = NUD_INCOMPLETE, .cur = POS_A, .write = WRITE_PUT,
+          .exp = { R_NEG, SOURCE_ARP, MAC_A, T0, NOW - 10 * S, NOW, 1 }, .probe = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_PROBES_SENT) },
+        { "expired PROBE without evidence, passive: not answered", .max_age = 5 * S, .ip = "198.18.1.20",
+          .state = NUD_PROBE, .cur = POS_A, .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_EXPIRED) },
+        { "static never expires", .max_age = S, .ip = "198.18.1.20", .state = NUD_INCOMPLETE,
+          .cur = { R_STATIC, SOURCE_LOAD, MAC_B, T0, T0 }, .reply = true, .answer = MAC_B,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
+        { "last seen in the future: not expired", .max_age = S, .ip = "198.18.1.20",
+          .state = NUD_INCOMPLETE, .cur = { R_POS, SOURCE_ARP, MAC_A, T0, NOW + 100 * S }, .reply = true,
+          .answer = MAC_A, .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
+
+        /* a probe that cannot be sent is not a probe */
+        { "unknown, link cannot probe: unsent, nothing written", .active_probes = 1,
+          .probe_when = MISS_PROBE_NEVER, .ip = "198.18.1.20", .state = NUD_INCOMPLETE,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_PROBES_UNSENT) },
+        { "unknown, sockets not open yet: deferred, nothing written", .active_probes = 1,
+          .probe_when = MISS_PROBE_LATER, .ip = "198.18.1.20", .state = NUD_INCOMPLETE, .deferred = true,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_PROBES_DEFERRED) },
+        { "known, sockets not open yet: answered", .active_probes = 1, .probe_when = MISS_PROBE_LATER,
+          .ip = "198.18.1.20", .state = NUD_INCOMPLETE, .cur = POS_A, .reply = true, .answer = MAC_A,
+          .counters = CNT(STAT_REQ_RECEIVED, STAT_REQ_ANSWERED) },
+        { "valid negative, link cannot probe: entry untouched", .active_probes = 3,
+          .probe_when = MISS_PROBE_NEVER, .ip = "198.18.1.20", .state = NUD_INCOMPLETE,
+          .cur = NEG_VALID(1), .counters = CNT(STAT_REQ_RECEIVED, STAT_PROBES_UNSENT) },
 
         /* bad */
         { "reachable", .ip = "198.18.1.20", .state = NUD_REACHABLE, .cur = POS_A,
@@ -806,7 +935,8 @@ static void test_miss_table(void) {
         for (size_t i = 0; i < ELEMENTSOF(miss_cases); i++) {
                 const struct miss_case *t = &miss_cases[i];
                 struct resolver_config c = config(t->active_probes);
-                struct miss m = { .state = t->state, .has_probes = t->has_probes, .probes = t->probes };
+                struct miss m = { .state = t->state, .has_probes = t->has_probes, .probes = t->probes,
+                                  .probe_when = t->probe_when, .verify_sent = t->verify_sent };
                 struct record cur_rec, cur_copy, *cur = NULL;
                 struct token_bucket b;
                 double tokens_before;
@@ -818,6 +948,12 @@ static void test_miss_table(void) {
                 if (rec_make(&t->cur, &cur_rec))
                         cur = &cur_rec;
                 cur_copy = cur_rec;
+                c.max_age = t->max_age;
+                c.verify_timeout = 3 * S;
+                if (t->kernel_mac) {
+                        m.has_lladdr = true;
+                        m.lladdr = mac(t->kernel_mac);
+                }
 
                 token_bucket_init(&b, 1, 3, MONO);
                 if (t->bucket_empty)
@@ -834,6 +970,10 @@ static void test_miss_table(void) {
                 CHECK_CASE_INT(t->name, r.reply, t->reply ? REPLY_ANSWER : REPLY_NONE);
                 CHECK_CASE_INT(t->name, r.probe, t->probe);
                 CHECK_CASE_INT(t->name, r.event, EVENT_NONE);
+                CHECK_CASE_INT(t->name, r.override, t->override);
+                CHECK_CASE_INT(t->name, r.verify_started, t->verify_started);
+                CHECK_CASE_INT(t->name, r.verify_done, t->verify_done);
+                CHECK_CASE_INT(t->name, r.probe_deferred, t->deferred);
                 if (t->reply) {
                         struct lladdr want = mac(t->answer);
 
@@ -1228,10 +1368,79 @@ static void test_bucket_window_property(void) {
         }
 }
 
+/* A probe the caller could not send is undone: no probe, unsent, no negative entry. */
+static void test_probe_not_sent(void) {
+        struct resolver_config c = config(1);
+        struct miss m = { .state = NUD_INCOMPLETE };
+        struct token_bucket b;
+        struct resolver_result r;
+        struct record pos;
+        const enum stat_id unsent[] = { STAT_REQ_RECEIVED, STAT_PROBES_UNSENT, _STAT_MAX };
+        const enum stat_id verify_unsent[] = { STAT_REQ_RECEIVED, STAT_REQ_ANSWERED, STAT_REQ_VERIFIED,
+                                               STAT_PROBES_UNSENT, _STAT_MAX };
+
+        m.family = addr("198.18.1.20", &m.addr);
+        token_bucket_init(&b, 1, 3, MONO);
+        resolver_miss(&c, &m, NULL, NOW, MONO, &b, &r);
+        CHECK(r.probe);
+        CHECK_INT_EQ(r.write, WRITE_PUT);
+        resolver_probe_not_sent(&r);
+        CHECK(!r.probe);
+        CHECK_INT_EQ(r.write, WRITE_NONE);
+        check_counters("probe not sent", &r, unsent);
+        resolver_probe_not_sent(&r); /* idempotent */
+        check_counters("probe not sent twice", &r, unsent);
+
+        /* a verification probe: the answer stays */
+        CHECK(rec_make(&(struct rec_spec) POS_A, &pos));
+        m.state = NUD_PROBE;
+        resolver_miss(&c, &m, &pos, NOW, MONO, &b, &r);
+        CHECK(r.probe && r.verify_started);
+        resolver_probe_not_sent(&r);
+        CHECK(!r.probe && !r.verify_started);
+        CHECK_INT_EQ(r.reply, REPLY_ANSWER);
+        check_counters("verification not sent", &r, verify_unsent);
+}
+
+/* A deferred probe: as an INCOMPLETE miss, without REQ_RECEIVED and without an answer. */
+static void test_deferred_probe(void) {
+        struct resolver_config c = config(1);
+        struct token_bucket b;
+        struct resolver_result r;
+        struct record cur;
+        const enum stat_id sent[] = { STAT_PROBES_SENT, _STAT_MAX };
+        const enum stat_id none[] = { _STAT_MAX };
+        const enum stat_id suppressed[] = { STAT_REQ_SUPPRESSED, _STAT_MAX };
+
+        token_bucket_init(&b, 1, 3, MONO);
+        resolver_deferred_probe(&c, NULL, NOW, MONO, &b, &r);
+        CHECK(r.probe);
+        CHECK_INT_EQ(r.reply, REPLY_NONE);
+        CHECK_INT_EQ(r.write, WRITE_PUT);
+        CHECK_INT_EQ(r.record.state, RECORD_NEGATIVE);
+        CHECK_INT_EQ(r.record.probes, 1);
+        check_counters("deferred, unknown", &r, sent);
+
+        /* learned meanwhile: nothing */
+        CHECK(rec_make(&(struct rec_spec) POS_A, &cur));
+        resolver_deferred_probe(&c, &cur, NOW, MONO, &b, &r);
+        CHECK(!r.probe);
+        CHECK_INT_EQ(r.write, WRITE_NONE);
+        check_counters("deferred, learned", &r, none);
+
+        /* its probes used up meanwhile (the kernel failed it and it was probed): suppressed */
+        CHECK(rec_make(&(struct rec_spec) NEG_VALID(1), &cur));
+        resolver_deferred_probe(&c, &cur, NOW, MONO, &b, &r);
+        CHECK(!r.probe);
+        check_counters("deferred, suppressed", &r, suppressed);
+}
+
 int main(void) {
         TEST_RUN(test_observe_table);
         TEST_RUN(test_kernel_table);
         TEST_RUN(test_miss_table);
+        TEST_RUN(test_probe_not_sent);
+        TEST_RUN(test_deferred_probe);
         TEST_RUN(test_miss_null_bucket);
         TEST_RUN(test_suppression_after_n_probes);
         TEST_RUN(test_ratelimit_does_not_count_on_entry);
