@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "entry-format.h"
 #include "ifname-util.h"
@@ -23,6 +24,38 @@ int entry_states_from_string(const char *s) {
         if (st < 0)
                 return -EINVAL;
         return (int) ENTRY_STATE_BIT(st);
+}
+
+const char *entry_state_to_nud(enum record_state s) {
+        switch (s) {
+        case RECORD_POSITIVE:
+                return "STALE";
+        case RECORD_NEGATIVE:
+                return "FAILED";
+        case RECORD_STATIC:
+                return "PERMANENT";
+        default:
+                return "NONE";
+        }
+}
+
+int entry_states_from_nud(const char *s) {
+        static const struct {
+                const char *word;
+                unsigned states;
+        } nud[] = {
+                { "stale", ENTRY_STATE_BIT(RECORD_POSITIVE) },
+                { "failed", ENTRY_STATE_BIT(RECORD_NEGATIVE) },
+                { "permanent", ENTRY_STATE_BIT(RECORD_STATIC) },
+                { "all", ENTRY_STATES_ALL },
+        };
+
+        if (!s || s[0] == '\0')
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(nud); i++)
+                if (strcasecmp(s, nud[i].word) == 0)
+                        return (int) nud[i].states;
+        return entry_states_from_string(s);
 }
 
 int entry_family_from_number(unsigned n) {
@@ -82,6 +115,8 @@ bool entry_filter_match(const struct entry_filter *f, const struct neigh_key *k,
         if ((unsigned) r->state >= 32 || !(states & ENTRY_STATE_BIT(r->state)))
                 return false;
         if (f->has_prefix && !in_prefix_contains(&f->prefix, k->family, &k->addr))
+                return false;
+        if (f->has_lladdr && !lladdr_equal(&f->lladdr, &r->lladdr))
                 return false;
         return true;
 }

@@ -38,11 +38,21 @@ struct entry_filter {
         unsigned states;       /* ENTRY_STATE_BIT()s; 0 is taken as ENTRY_STATES_ALL */
         bool has_prefix;
         struct in_prefix prefix;
+        bool has_lladdr;       /* only entries with exactly this link-layer address */
+        struct lladdr lladdr;
 };
 
 /* "" / "any" / "all" -> ENTRY_STATES_ALL, "learned" -> positive and negative, "positive",
  * "negative", "static" -> that one. Returns the mask (> 0) or -EINVAL. */
 int entry_states_from_string(const char *s);
+/* The word of "ip neigh" for what a record tells the kernel: positive "STALE" (arpd answers misses
+ * with NUD_STALE), negative "FAILED", static "PERMANENT" (kept until an operator removes it). */
+const char *entry_state_to_nud(enum record_state s);
+/* A state filter in the words of "ip neigh ... nud STATE" or of arpd: "stale" -> positive,
+ * "failed" -> negative, "permanent" -> static, "all" -> every state (ip's words in any case),
+ * and everything entry_states_from_string() accepts except "" (arpctl dump's "nud"). Returns the
+ * mask (> 0) or -EINVAL. */
+int entry_states_from_nud(const char *s);
 /* 0, 4, 6 (as in the D-Bus API) -> 0, AF_INET, AF_INET6; -EINVAL otherwise. */
 int entry_family_from_number(unsigned n);
 /* "198.18.0.0/24", "2001:db8::/64" or a bare address (a host prefix). Host bits beyond the prefix

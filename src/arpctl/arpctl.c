@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arpctl-filter.h"
 #include "arpd-options.h"
 #include "control-protocol.h"
 #include "entry-format.h"
@@ -37,7 +38,10 @@
 
 #define RUN_DIR CONTROL_RUN_DIR
 #define PAGE_SIZE_ENTRIES CONTROL_LIST_LIMIT_MAX
-#define EXIT_USAGE 2
+/* Exit statuses (arpctl(8)): a verb returns a negative errno for a failure (exit 1, already
+ * logged) or one of these. */
+#define EXIT_USAGE 2    /* bad usage: unknown option or command, malformed argument */
+#define EXIT_NO_MATCH 4 /* nothing matched: show/delete of an absent entry, a selective dump */
 
 enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
 
@@ -200,14 +204,14 @@ static int call_failed(const char *what, sd_bus_error *e, int r) {
 /* Walks every entry that matches f, page by page, calling cb for each. */
 typedef int (*entry_cb_t)(const struct neigh_key *k, const struct record *r, void *userdata);
 
-struct offline_ctx {
+struct filter_ctx {
         const struct entry_filter *filter;
         entry_cb_t cb;
         void *userdata;
 };
 
-static int offline_one(const struct neigh_key *k, const struct record *r, void *userdata) {
-        struct offline_ctx *c = userdata;
+static int filter_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct filter_ctx *c = userdata;
 
         return entry_filter_match(c->filter, k, r) ? c->cb(k, r, c->userdata) : 0;
 }
@@ -228,10 +232,12 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
         char a[IN_ADDR_STRLEN];
         int r;
 
-        if (s->store) {
-                struct offline_ctx c = { .filter = f, .cb = cb, .userdata = userdata };
-                return store_foreach(s->store, f->ifname[0] ? f->ifname : NULL, f->family, offline_one, &c);
-        }
+        /* Every entry goes through entry_filter_match() here, whatever the source: the daemon
+         * narrows by interface, family, named state set and prefix, the rest (a link-layer
+         * address, a mix of states) only here, so online and offline agree. */
+        struct filter_ctx c = { .filter = f, .cb = cb, .userdata = userdata };
+        if (s->store)
+                return store_foreach(s->store, f->ifname[0] ? f->ifname : NULL, f->family, filter_one, &c);
         if (f->has_prefix)
                 snprintf(prefix, sizeof(prefix), "%s/%u", in_addr_to_string(f->prefix.family, &f->prefix.addr, a),
                          f->prefix.prefixlen);
@@ -268,7 +274,7 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
                         for (size_t i = 0; i < size; i += ENTRY_PACKED_SIZE) {
                                 if (entry_unpack(data + i, &k, &rec) < 0)
                                         return log_error_errno(EBADMSG, "arpd sent a malformed entry: %m");
-                                r = cb(&k, &rec, userdata);
+                                r = filter_one(&k, &rec, &c);
                                 if (r != 0)
                                         return r;
                         }
@@ -277,7 +283,7 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
                         if (r < 0)
                                 return r;
                         while ((r = entry_bus_read(reply, &k, &rec)) > 0) {
-                                r = cb(&k, &rec, userdata);
+                                r = filter_one(&k, &rec, &c);
                                 if (r != 0)
                                         return r;
                         }
@@ -439,14 +445,14 @@ static int finish_output(int r) {
 static int verb_dump(int argc, char **argv) {
         Source s = {};
         struct dump_ctx c = { .now = now_usec(CLOCK_REALTIME) };
-        struct entry_filter f = { .family = arg.family };
+        struct dump_args a;
+        char err[256];
         int r;
 
-        for (int i = 0; i < argc; i++)
-                if (!ifname_valid(argv[i])) {
-                        log_error("Invalid interface name '%s'.", argv[i]);
-                        return -EINVAL;
-                }
+        if (dump_args_parse(argc, argv, arg.family, &a, err, sizeof(err)) < 0) {
+                log_error("%s", err);
+                return EXIT_USAGE;
+        }
         r = source_open_read(&s);
         if (r < 0)
                 return r;
@@ -455,27 +461,31 @@ static int verb_dump(int argc, char **argv) {
         (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
         json_begin();
         table_header();
-        if (argc == 0)
-                r = source_foreach(&s, &f, dump_one, &c);
-        for (int i = 0; i < argc && r >= 0; i++) {
-                snprintf(f.ifname, sizeof(f.ifname), "%s", argv[i]);
-                r = source_foreach(&s, &f, dump_one, &c);
+        if (a.n_ifnames == 0)
+                r = source_foreach(&s, &a.filter, dump_one, &c);
+        for (size_t i = 0; i < a.n_ifnames && r >= 0; i++) {
+                snprintf(a.filter.ifname, sizeof(a.filter.ifname), "%s", a.ifnames[i]);
+                r = source_foreach(&s, &a.filter, dump_one, &c);
         }
         if (r >= 0) {
                 json_end(c.n);
                 dump_totals(&c);
         }
         source_done(&s);
-        return finish_output(r);
+        r = finish_output(r);
+        if (r >= 0 && c.n == 0 && a.selective)
+                return EXIT_NO_MATCH;
+        return r;
 }
 
+/* why's argument: one address. 0 or EXIT_USAGE (logged). */
 static int parse_address_arg(const char *s, struct entry_filter *f) {
         int family;
         union in_addr_union a;
 
         if (in_addr_from_string(s, &family, &a) < 0) {
                 log_error("Invalid IPv4 or IPv6 address '%s'.", s);
-                return -EINVAL;
+                return EXIT_USAGE;
         }
         f->has_prefix = true;
         f->prefix = (struct in_prefix) { .family = family, .prefixlen = (uint8_t) (family_addr_size(family) * 8), .addr = a };
@@ -485,12 +495,14 @@ static int parse_address_arg(const char *s, struct entry_filter *f) {
 static int verb_show(int argc, char **argv) {
         Source s = {};
         struct dump_ctx c = { .now = now_usec(CLOCK_REALTIME) };
-        struct entry_filter f = { .family = arg.family };
+        struct entry_filter f;
+        char err[256];
         int r;
 
-        r = parse_address_arg(argv[0], &f);
-        if (r < 0)
-                return r;
+        if (show_arg_parse(argv[0], arg.family, &f, err, sizeof(err)) < 0) {
+                log_error("%s", err);
+                return EXIT_USAGE;
+        }
         r = source_open_read(&s);
         if (r < 0)
                 return r;
@@ -512,7 +524,8 @@ static int verb_show(int argc, char **argv) {
         source_done(&s);
         if (r >= 0 && c.n == 0) {
                 log_error("arpd knows nothing about %s.", argv[0]);
-                r = -ENOENT;
+                free(buf);
+                return EXIT_NO_MATCH;
         }
         if (r >= 0)
                 fwrite(buf, 1, len, stdout);
@@ -660,7 +673,7 @@ static int verb_why(int argc, char **argv) {
         int r;
 
         r = parse_address_arg(argv[0], &f);
-        if (r < 0)
+        if (r != 0)
                 return r;
         r = source_open_read(&s);
         if (r < 0)
@@ -702,10 +715,17 @@ static int simple_call(const char *what, const char *member, sd_bus_message **re
         }
         if (r >= 0)
                 r = sd_bus_call(s.bus, m, 0, &e, &reply);
-        if (r < 0)
+        if (r < 0) {
+                bool no_match = sd_bus_error_has_name(&e, CONTROL_ERROR_NO_SUCH_ENTRY);
+                bool usage = sd_bus_error_has_name(&e, SD_BUS_ERROR_INVALID_ARGS);
+
                 r = call_failed(what, &e, r);
-        else if (ret)
-                *ret = TAKE_PTR(reply);
+                r = no_match ? EXIT_NO_MATCH : usage ? EXIT_USAGE : r;
+        } else {
+                r = 0;
+                if (ret)
+                        *ret = TAKE_PTR(reply);
+        }
         source_done(&s);
         return r;
 }
@@ -719,16 +739,30 @@ static int offline_open(Store **ret) {
         return store_open(arg.database, &so, ret);
 }
 
-static int offline_key(const char *ifname, const char *address, struct neigh_key *k) {
+/* IFACE ADDRESS as an operator typed them, by entry_key_parse()'s rules (the daemon's too).
+ * 0 or EXIT_USAGE (logged). */
+static int parse_key_arg(const char *ifname, const char *address, struct neigh_key *k) {
         const char *reason = NULL;
 
         if (entry_key_parse(ifname, address, k, &reason) >= 0)
                 return 0;
         if (!ifname_valid(ifname))
                 log_error("Invalid interface name '%s'.", ifname);
-        else
+        else if (!reason || strcmp(reason, "invalid IPv4 or IPv6 address") == 0)
                 log_error("Invalid IPv4 or IPv6 address '%s'.", address);
-        return -EINVAL;
+        else
+                log_error("Invalid address '%s': %s.", address, reason);
+        return EXIT_USAGE;
+}
+
+/* MAC for a static entry, by entry_lladdr_parse()'s rules. 0 or EXIT_USAGE (logged). */
+static int parse_lladdr_arg(const char *s, struct lladdr *ll) {
+        const char *reason = NULL;
+
+        if (entry_lladdr_parse(s, ll, &reason) >= 0)
+                return 0;
+        log_error("Invalid link-layer address '%s': %s.", s, reason ? reason : "malformed");
+        return EXIT_USAGE;
 }
 
 /* After an offline change: durable before arpctl says it is done. */
@@ -738,47 +772,34 @@ static int offline_sync(Store *s, int r) {
         return r;
 }
 
-static int offline_add(char **argv) {
+static int offline_add(const struct neigh_key *k, const struct lladdr *ll) {
         _cleanup_(store_freep) Store *s = NULL;
-        struct neigh_key k;
-        struct lladdr ll;
-        const char *reason = NULL;
         int r;
 
-        r = offline_key(argv[0], argv[1], &k);
-        if (r < 0)
-                return r;
-        if (entry_lladdr_parse(argv[2], &ll, &reason) < 0) {
-                log_error("Invalid link-layer address '%s': expected 1 to %d unicast octets like 02:00:00:00:00:01.",
-                          argv[2], LLADDR_MAX);
-                return -EINVAL;
-        }
         r = offline_open(&s);
         if (r < 0)
                 return r;
-        r = offline_sync(s, entry_add_static(s, &k, &ll, now_usec(CLOCK_REALTIME), NULL));
+        r = offline_sync(s, entry_add_static(s, k, ll, now_usec(CLOCK_REALTIME), NULL));
         if (r < 0)
                 return log_error_errno(r, "Adding the static entry to %s failed: %m", arg.database);
         return 0;
 }
 
-static int offline_delete(char **argv) {
+static int offline_delete(char **argv, const struct neigh_key *k) {
         _cleanup_(store_freep) Store *s = NULL;
-        struct neigh_key k;
         int r;
 
-        r = offline_key(argv[0], argv[1], &k);
-        if (r < 0)
-                return r;
         r = offline_open(&s);
         if (r < 0)
                 return r;
-        r = offline_sync(s, entry_delete(s, &k, NULL));
-        if (r == -ENOENT)
+        r = offline_sync(s, entry_delete(s, k, NULL));
+        if (r == -ENOENT) {
                 log_error("No entry for %s on %s in %s.", argv[1], argv[0], arg.database);
-        else if (r < 0)
-                log_error_errno(r, "Deleting the entry from %s failed: %m", arg.database);
-        return r < 0 ? r : 0;
+                return EXIT_NO_MATCH;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Deleting the entry from %s failed: %m", arg.database);
+        return 0;
 }
 
 static int offline_flush(const char *ifname, const char *states, uint64_t *ret) {
@@ -830,14 +851,29 @@ static int offline_load(FILE *f, const char *name) {
 }
 
 static int verb_add(int argc, char **argv) {
+        struct neigh_key k;
+        struct lladdr ll;
+        int r;
+
+        r = parse_key_arg(argv[0], argv[1], &k);
+        if (r == 0)
+                r = parse_lladdr_arg(argv[2], &ll);
+        if (r != 0)
+                return r;
         if (arg.database)
-                return offline_add(argv);
+                return offline_add(&k, &ll);
         return simple_call("Adding the static entry failed", "AddStatic", NULL, "sss", argv[0], argv[1], argv[2]);
 }
 
 static int verb_delete(int argc, char **argv) {
+        struct neigh_key k;
+        int r;
+
+        r = parse_key_arg(argv[0], argv[1], &k);
+        if (r != 0)
+                return r;
         if (arg.database)
-                return offline_delete(argv);
+                return offline_delete(argv, &k);
         return simple_call("Deleting the entry failed", "Delete", NULL, "ss", argv[0], argv[1]);
 }
 
@@ -849,7 +885,7 @@ static int verb_flush(int argc, char **argv) {
 
         if (argc > 0 && !ifname_valid(argv[0])) {
                 log_error("Invalid interface name '%s'.", argv[0]);
-                return -EINVAL;
+                return EXIT_USAGE;
         }
         if (arg.database) {
                 r = offline_flush(argc > 0 ? argv[0] : NULL, states, &n);
@@ -857,7 +893,7 @@ static int verb_flush(int argc, char **argv) {
                         return r;
         } else {
                 r = simple_call("Flushing failed", "Flush", &reply, "ss", argc > 0 ? argv[0] : "", states);
-                if (r < 0)
+                if (r != 0)
                         return r;
                 r = sd_bus_message_read(reply, "t", &n);
                 if (r < 0)
@@ -918,9 +954,10 @@ static int load_online(FILE *f, const char *name, uint32_t *ret) {
         if (r < 0)
                 return log_error_errno(r, "Reading %s failed: %m", name);
         r = simple_call("Loading failed", "Load", &reply, "s", text);
-        if (r < 0)
-                return r;
-        return sd_bus_message_read(reply, "u", ret);
+        if (r != 0)
+                return r > 0 ? -EINVAL : r; /* a bad file is a failure (1), not bad usage */
+        r = sd_bus_message_read(reply, "u", ret);
+        return r < 0 ? r : 0;
 }
 
 static int verb_load(int argc, char **argv) {
@@ -934,8 +971,10 @@ static int verb_load(int argc, char **argv) {
                 return log_error_errno(errno, "Cannot open %s: %m", argv[0]);
         if (arg.database) {
                 r = offline_load(f, name);
-                if (r >= 0)
+                if (r >= 0) {
                         n = (uint32_t) r;
+                        r = 0;
+                }
         } else
                 r = load_online(f, name, &n);
         if (!is_stdin)
@@ -957,7 +996,7 @@ static int verb_stats(int argc, char **argv) {
         int r;
 
         r = simple_call("Reading the statistics failed", "GetStatistics", &reply, "s", argc > 0 ? argv[0] : "");
-        if (r < 0)
+        if (r != 0)
                 return r;
         if (arg.json == JSON_OFF && arg.legend)
                 printf("%-10s %-26s %s\n", "INTERFACE", "COUNTER", "VALUE");
@@ -1142,8 +1181,10 @@ static void help(void) {
                "Inspect and change what arpd knows about neighbours.\n"
                "\n"
                "Commands:\n"
-               "  dump [IFACE...]          list the entries (all, or those of IFACE)\n"
-               "  show ADDRESS             the entries for ADDRESS on every interface\n"
+               "  dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]\n"
+               "                           list the entries (all, or those selected, in the\n"
+               "                           words of ip neigh; nud: stale, failed, permanent, all)\n"
+               "  show ADDRESS|MAC         the entries for ADDRESS or MAC on every interface\n"
                "  why ADDRESS              what arpd knows about ADDRESS and what it would\n"
                "                           answer the kernel right now\n"
                "  add IFACE ADDRESS MAC    add or replace a static entry\n"
@@ -1171,7 +1212,8 @@ static void help(void) {
                "  -h, --help               show this help and exit\n"
                "      --version            show the version and exit\n"
                "\n"
-               "Exit status: 0 success, 1 failure, 2 bad usage. See arpctl(8).\n");
+               "Exit status: 0 success, 1 failure, 2 bad usage (also a malformed address or MAC),\n"
+               "4 nothing matched (show, delete, a selective dump). See arpctl(8).\n");
 }
 
 enum {
@@ -1270,8 +1312,8 @@ static const struct verb {
         int (*run)(int argc, char **argv);
         const char *usage;
 } verbs[] = {
-        { "dump",         0, 1024, verb_dump,         "dump [IFACE...]" },
-        { "show",         1, 1,    verb_show,         "show ADDRESS" },
+        { "dump",         0, 1024, verb_dump,         "dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]" },
+        { "show",         1, 1,    verb_show,         "show ADDRESS|MAC" },
         { "why",          1, 1,    verb_why,          "why ADDRESS" },
         { "add",          3, 3,    verb_add,          "add IFACE ADDRESS MAC" },
         { "delete",       2, 2,    verb_delete,       "delete IFACE ADDRESS" },
@@ -1313,5 +1355,5 @@ int main(int argc, char **argv) {
         const char *term = getenv("TERM");
         arg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
         r = v->run(n, argv + optind + 1);
-        return r < 0 ? 1 : 0;
+        return r < 0 ? EXIT_FAILURE : r;
 }

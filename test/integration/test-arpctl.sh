@@ -66,9 +66,9 @@ ctl --json=short show 198.18.0.52 | json_check 'len(d) == 1 and d[0]["state"] ==
         fail "show --json"
 ctl --no-legend show 198.18.0.52 | awk '$1 == "a0" && $2 == "198.18.0.52" && $4 == "static" { f = 1 } END { exit !f }' || fail "show table"
 rc=0; ctl show 198.18.0.99 >"$WORK/out" 2>"$WORK/err" || rc=$?
-[ "$rc" = 1 ] && [ ! -s "$WORK/out" ] && grep -q "knows nothing about 198.18.0.99" "$WORK/err" || fail "show unknown: rc=$rc $(cat "$WORK/err")"
+[ "$rc" = 4 ] && [ ! -s "$WORK/out" ] && grep -q "knows nothing about 198.18.0.99" "$WORK/err" || fail "show unknown: rc=$rc $(cat "$WORK/err")"
 rc=0; ctl show 198.18.0.300 >/dev/null 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "show of a bad address exited $rc"
+[ "$rc" = 2 ] || fail "show of a bad address exited $rc, expected 2"
 ctl why 198.18.0.52 | grep -q "next miss:   answered with 02:00:00:00:00:52" || fail "why static: $(ctl why 198.18.0.52)"
 ctl why 198.18.0.51 | grep -q "next miss:   suppressed" || fail "why negative: $(ctl why 198.18.0.51)"
 ctl --json=short why 198.18.0.50 | json_check 'd[0]["answer"] == "answer" and d[0]["answer_lladdr"] == "02:00:00:00:00:50"' || fail "why --json"
@@ -81,9 +81,12 @@ pass "show, why, stats, list-daemons"
 
 # ---- bad arguments: InvalidArgs naming the field ----
 rc=0; ctl add a0 198.18.0.60 zz:00 >/dev/null 2>"$WORK/err" || rc=$?
-[ "$rc" = 1 ] && grep -q "field 'lladdr'" "$WORK/err" || fail "bad MAC: rc=$rc $(cat "$WORK/err")"
+[ "$rc" = 2 ] && grep -q "Invalid link-layer address 'zz:00'" "$WORK/err" || fail "bad MAC: rc=$rc $(cat "$WORK/err")"
+busctl --address="unix:path=$BUS" call io.arpd.Manager1 /io/arpd/Manager1 io.arpd.Manager1 AddStatic sss \
+        a0 198.18.0.60 zz:00 >/dev/null 2>"$WORK/err" && fail "the endpoint accepted a bad MAC"
+grep -q "field 'lladdr'" "$WORK/err" || fail "bad MAC at the endpoint: $(cat "$WORK/err")"
 rc=0; ctl delete a0 198.18.0.99 2>"$WORK/err" || rc=$?
-[ "$rc" = 1 ] && grep -q "No entry for 198.18.0.99 on a0" "$WORK/err" || fail "delete unknown: $(cat "$WORK/err")"
+[ "$rc" = 4 ] && grep -q "No entry for 198.18.0.99 on a0" "$WORK/err" || fail "delete unknown: rc=$rc $(cat "$WORK/err")"
 busctl --address="unix:path=$BUS" call io.arpd.Manager1 /io/arpd/Manager1 io.arpd.Manager1 ListEntries susssu \
         "" 0 "" "198.18.0.0/33" "" 10 >/dev/null 2>"$WORK/err" && fail "a bad prefix was accepted"
 grep -q "field 'prefix'" "$WORK/err" || fail "bad prefix error: $(cat "$WORK/err")"
@@ -134,7 +137,7 @@ in_ns a ip neigh flush dev a0
 sleep 0.2
 ctl delete a0 $IP_B
 rc=0; ctl show $IP_B >/dev/null 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "b is still stored after delete"
+[ "$rc" = 4 ] || fail "b is still stored after delete"
 in_ns a ping -c1 -W1 $IP_B >/dev/null 2>&1 && fail "the deleted entry still answered"
 pass "deleted entry no longer answers"
 [ "$(ctl --json=short stats a0 | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["a0"]["requests_answered"])')" -ge 1 ] ||

@@ -81,6 +81,34 @@ static void test_filter(void) {
         CHECK(!entry_filter_match(&f, &k6, &pos));
         CHECK_INT_EQ(entry_prefix_from_string("198.18.0.8/29", &f.prefix), 0);
         CHECK(!entry_filter_match(&f, &k4, &pos));
+
+        /* by link-layer address: exactly this one (length included); none never matches */
+        struct record withmac = pos;
+        CHECK_INT_EQ(lladdr_from_string("02:00:5e:10:00:0a", &withmac.lladdr), 0);
+        f = (struct entry_filter) { .has_lladdr = true };
+        CHECK_INT_EQ(lladdr_from_string("02:00:5e:10:00:0a", &f.lladdr), 0);
+        CHECK(entry_filter_match(&f, &k4, &withmac));
+        CHECK(!entry_filter_match(&f, &k4, &neg));
+        CHECK_INT_EQ(lladdr_from_string("02:00:5e:10:00:0a:00", &f.lladdr), 0);
+        CHECK(!entry_filter_match(&f, &k4, &withmac));
+        CHECK_INT_EQ(lladdr_from_string("02:00:5e:10:00:0b", &f.lladdr), 0);
+        CHECK(!entry_filter_match(&f, &k4, &withmac));
+}
+
+/* ip's state words, as "arpctl dump nud STATE" takes them, and back. */
+static void test_nud(void) {
+        CHECK_INT_EQ(entry_states_from_nud("stale"), ENTRY_STATE_BIT(RECORD_POSITIVE));
+        CHECK_INT_EQ(entry_states_from_nud("STALE"), ENTRY_STATE_BIT(RECORD_POSITIVE));
+        CHECK_INT_EQ(entry_states_from_nud("failed"), ENTRY_STATE_BIT(RECORD_NEGATIVE));
+        CHECK_INT_EQ(entry_states_from_nud("permanent"), ENTRY_STATE_BIT(RECORD_STATIC));
+        CHECK_INT_EQ(entry_states_from_nud("all"), ENTRY_STATES_ALL);
+        CHECK_INT_EQ(entry_states_from_nud("learned"), ENTRY_STATES_LEARNED);
+        CHECK_INT_EQ(entry_states_from_nud("static"), ENTRY_STATE_BIT(RECORD_STATIC));
+        CHECK_INT_EQ(entry_states_from_nud(""), -EINVAL);
+        CHECK_INT_EQ(entry_states_from_nud("reachable"), -EINVAL);
+        CHECK_STR_EQ(entry_state_to_nud(RECORD_POSITIVE), "STALE");
+        CHECK_STR_EQ(entry_state_to_nud(RECORD_NEGATIVE), "FAILED");
+        CHECK_STR_EQ(entry_state_to_nud(RECORD_STATIC), "PERMANENT");
 }
 
 static void test_cursor(void) {
@@ -242,6 +270,7 @@ int main(void) {
         TEST_RUN(test_states);
         TEST_RUN(test_prefix);
         TEST_RUN(test_filter);
+        TEST_RUN(test_nud);
         TEST_RUN(test_cursor);
         TEST_RUN(test_json);
         TEST_RUN(test_packed);
