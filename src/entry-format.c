@@ -209,71 +209,72 @@ static char *put_u64(char *p, uint64_t v) {
 /* The compact form, assembled by hand and written at once (a dump prints a million of these). */
 static void entry_format_json_short(FILE *f, const struct neigh_key *k, const struct record *r) {
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
-        char buf[256 + 6 * (IN_ADDR_STRLEN + LLADDR_STRLEN + IFNAMSIZ)], *p = buf;
+        char buf[320 + 6 * (IN_ADDR_STRLEN + LLADDR_STRLEN + IFNAMSIZ)], *p = buf;
 
+#define PUT(lit) (p = mempcpy(p, lit, strlen(lit)))
         snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
-        p = mempcpy(p, "{\"dst\":", strlen("{\"dst\":"));
+        PUT("{\"dst\":");
         p = json_put_string(p, in_addr_to_string(k->family, &k->addr, a));
-        p = mempcpy(p, ",\"dev\":", strlen(",\"dev\":"));
+        PUT(",\"dev\":");
         p = json_put_string(p, ifname);
         if (r->lladdr.len > 0) {
-                p = mempcpy(p, ",\"lladdr\":", strlen(",\"lladdr\":"));
+                PUT(",\"lladdr\":");
                 p = json_put_string(p, lladdr_to_string(&r->lladdr, l));
         }
-        p = mempcpy(p, ",\"state\":", strlen(",\"state\":"));
+        PUT(",\"state\":[\"");
+        PUT(entry_state_to_nud(r->state));
+        PUT("\"],\"arpd_state\":");
         p = json_put_string(p, record_state_to_string(r->state));
-        p = mempcpy(p, ",\"family\":", strlen(",\"family\":"));
+        PUT(",\"family\":");
         *p++ = k->family == AF_INET6 ? '6' : '4';
-        p = mempcpy(p, ",\"source\":", strlen(",\"source\":"));
+        PUT(",\"source\":");
         p = json_put_string(p, record_source_to_string(r->source));
-        p = mempcpy(p, ",\"first_seen\":", strlen(",\"first_seen\":"));
+        PUT(",\"first_seen_usec\":");
         p = put_u64(p, r->first_seen);
-        p = mempcpy(p, ",\"last_seen\":", strlen(",\"last_seen\":"));
+        PUT(",\"last_seen_usec\":");
         p = put_u64(p, r->last_seen);
         if (r->state == RECORD_NEGATIVE) {
-                p = mempcpy(p, ",\"neg_since\":", strlen(",\"neg_since\":"));
+                PUT(",\"neg_since_usec\":");
                 p = put_u64(p, r->neg_since);
         }
-        p = mempcpy(p, ",\"probes\":", strlen(",\"probes\":"));
+        PUT(",\"probes\":");
         p = put_u64(p, r->probes);
         *p++ = '}';
+#undef PUT
         fwrite(buf, 1, (size_t) (p - buf), f);
 }
 
 void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent) {
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
-        const char *sep = pretty ? ",\n" : ",";
-        const char *colon = pretty ? ": " : ":";
-        unsigned in = pretty ? indent + 2 : 0;
+        const char *sep = ",\n";
+        unsigned in = indent + 2;
 
         if (!pretty) {
                 entry_format_json_short(f, k, r);
                 return;
         }
         snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
-        fputs(pretty ? "{\n" : "{", f);
-        fprintf(f, "%*s\"dst\"%s", in, "", colon);
+        fputs("{\n", f);
+        fprintf(f, "%*s\"dst\": ", in, "");
         json_write_string(f, in_addr_to_string(k->family, &k->addr, a));
-        fprintf(f, "%s%*s\"dev\"%s", sep, in, "", colon);
+        fprintf(f, "%s%*s\"dev\": ", sep, in, "");
         json_write_string(f, ifname);
         if (r->lladdr.len > 0) {
-                fprintf(f, "%s%*s\"lladdr\"%s", sep, in, "", colon);
+                fprintf(f, "%s%*s\"lladdr\": ", sep, in, "");
                 json_write_string(f, lladdr_to_string(&r->lladdr, l));
         }
-        fprintf(f, "%s%*s\"state\"%s", sep, in, "", colon);
+        fprintf(f, "%s%*s\"state\": [\"%s\"]", sep, in, "", entry_state_to_nud(r->state));
+        fprintf(f, "%s%*s\"arpd_state\": ", sep, in, "");
         json_write_string(f, record_state_to_string(r->state));
-        fprintf(f, "%s%*s\"family\"%s%d", sep, in, "", colon, k->family == AF_INET6 ? 6 : 4);
-        fprintf(f, "%s%*s\"source\"%s", sep, in, "", colon);
+        fprintf(f, "%s%*s\"family\": %d", sep, in, "", k->family == AF_INET6 ? 6 : 4);
+        fprintf(f, "%s%*s\"source\": ", sep, in, "");
         json_write_string(f, record_source_to_string(r->source));
-        fprintf(f, "%s%*s\"first_seen\"%s%llu", sep, in, "", colon, (unsigned long long) r->first_seen);
-        fprintf(f, "%s%*s\"last_seen\"%s%llu", sep, in, "", colon, (unsigned long long) r->last_seen);
+        fprintf(f, "%s%*s\"first_seen_usec\": %llu", sep, in, "", (unsigned long long) r->first_seen);
+        fprintf(f, "%s%*s\"last_seen_usec\": %llu", sep, in, "", (unsigned long long) r->last_seen);
         if (r->state == RECORD_NEGATIVE)
-                fprintf(f, "%s%*s\"neg_since\"%s%llu", sep, in, "", colon, (unsigned long long) r->neg_since);
-        fprintf(f, "%s%*s\"probes\"%s%u", sep, in, "", colon, r->probes);
-        if (pretty)
-                fprintf(f, "\n%*s}", indent, "");
-        else
-                fputc('}', f);
+                fprintf(f, "%s%*s\"neg_since_usec\": %llu", sep, in, "", (unsigned long long) r->neg_since);
+        fprintf(f, "%s%*s\"probes\": %u", sep, in, "", r->probes);
+        fprintf(f, "\n%*s}", indent, "");
 }
 
 static void put_le(uint8_t *p, uint64_t v, size_t n) {

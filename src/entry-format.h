@@ -73,10 +73,13 @@ const char *entry_cursor_format(const struct neigh_key *k, char *buf);
 /* Parses a non-empty cursor; -EINVAL if malformed. */
 int entry_cursor_parse(const char *s, struct neigh_key *ret);
 
-/* One entry as a JSON object (no trailing newline). pretty: one field per line, indented by
- * indent spaces. Fields: dst, dev, lladdr (absent if none), state, family (4/6), source,
- * first_seen, last_seen, neg_since (usec since the epoch; neg_since only for negative entries),
- * probes. */
+/* One entry as a JSON object (no trailing newline). pretty: one field per line, the fields
+ * indented by indent + 2 spaces, the closing brace by indent. The fields ip -j neigh also has
+ * carry its names and types: dst, dev, lladdr (absent if none), state (an array of one
+ * upper-case kernel word, entry_state_to_nud()), probes (a number). arpd's own: arpd_state
+ * ("positive", "negative", "static"), family (4/6), source, and the times, every one in
+ * microseconds since the epoch and named so: first_seen_usec, last_seen_usec, neg_since_usec
+ * (negative entries only). */
 void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent);
 /* A JSON string literal with escapes. */
 void json_write_string(FILE *f, const char *s);

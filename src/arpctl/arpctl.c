@@ -343,6 +343,27 @@ static const char *age_string(usec_t then, usec_t now, char *buf, size_t size) {
         return buf;
 }
 
+/* A JSON array of objects: json_begin(), json_item(i) before the i-th (from 0), json_end(n).
+ * Pretty puts each object on its own lines, indented by 2; an empty array is "[]" either way. */
+static void json_begin(void) {
+        if (arg.json != JSON_OFF)
+                fputc('[', stdout);
+}
+
+static void json_item(size_t i) {
+        if (arg.json == JSON_PRETTY)
+                fputs(i > 0 ? ",\n  " : "\n  ", stdout);
+        else if (arg.json == JSON_SHORT && i > 0)
+                fputc(',', stdout);
+}
+
+static void json_end(size_t n) {
+        if (arg.json == JSON_PRETTY)
+                fputs(n > 0 ? "\n]\n" : "]\n", stdout);
+        else if (arg.json == JSON_SHORT)
+                fputs("]\n", stdout);
+}
+
 struct dump_ctx {
         usec_t now;
         size_t n;
@@ -365,8 +386,7 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN];
 
         if (arg.json != JSON_OFF) {
-                if (c->n > 0)
-                        fputs(arg.json == JSON_PRETTY ? ",\n  " : ",", stdout);
+                json_item(c->n);
                 entry_format_json(stdout, k, r, arg.json == JSON_PRETTY, 2);
         } else {
                 /* Assembled by hand, as "%-10s %-15s %-17s %s%-8s%s %-7s %s\n" would print it, and
@@ -414,18 +434,6 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
         if ((unsigned) r->state < ELEMENTSOF(c->per_state))
                 c->per_state[r->state]++;
         return 0;
-}
-
-static void json_begin(void) {
-        if (arg.json != JSON_OFF)
-                fputs(arg.json == JSON_PRETTY ? "[\n  " : "[", stdout);
-}
-
-static void json_end(size_t n) {
-        if (arg.json == JSON_PRETTY)
-                fputs(n > 0 ? "\n]\n" : "]\n", stdout);
-        else if (arg.json == JSON_SHORT)
-                fputs("]\n", stdout);
 }
 
 static void dump_totals(const struct dump_ctx *c) {
@@ -574,6 +582,35 @@ static const char *why_decision(const struct why_ctx *c, const struct record *r,
         return "unknown";
 }
 
+/* One object of why's JSON array: dst, dev, the entry (null if there is none), the decision
+ * ("answer") and, when it is one, the link-layer address the kernel would be given. */
+static void why_json(const char *dst, const char *dev, const struct neigh_key *k, const struct record *r,
+                     const char *decision, const struct resolver_result *res) {
+        bool pretty = arg.json == JSON_PRETTY;
+        const char *sep = pretty ? ",\n    " : ",", *colon = pretty ? ": " : ":";
+        char l[LLADDR_STRLEN];
+
+        fputs(pretty ? "{\n    \"dst\": " : "{\"dst\":", stdout);
+        json_write_string(stdout, dst);
+        printf("%s\"dev\"%s", sep, colon);
+        if (dev)
+                json_write_string(stdout, dev);
+        else
+                fputs("null", stdout);
+        printf("%s\"entry\"%s", sep, colon);
+        if (r)
+                entry_format_json(stdout, k, r, pretty, 4);
+        else
+                fputs("null", stdout);
+        printf("%s\"answer\"%s", sep, colon);
+        json_write_string(stdout, decision);
+        if (res->reply == REPLY_ANSWER) {
+                printf("%s\"answer_lladdr\"%s", sep, colon);
+                json_write_string(stdout, lladdr_to_string(&res->answer_lladdr, l));
+        }
+        fputs(pretty ? "\n  }" : "}", stdout);
+}
+
 static int why_one(const struct neigh_key *k, const struct record *r, void *userdata) {
         struct why_ctx *c = userdata;
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], t1[160], t2[160], ifname[IFNAMSIZ];
@@ -583,18 +620,8 @@ static int why_one(const struct neigh_key *k, const struct record *r, void *user
         snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
         in_addr_to_string(k->family, &k->addr, a);
         if (arg.json != JSON_OFF) {
-                const char *sep = arg.json == JSON_PRETTY ? ",\n  " : ",";
-                if (c->n > 0)
-                        fputs(sep, stdout);
-                fputs("{\"entry\":", stdout);
-                entry_format_json(stdout, k, r, false, 0);
-                fputs(",\"answer\":", stdout);
-                json_write_string(stdout, decision);
-                if (res.reply == REPLY_ANSWER) {
-                        fputs(",\"answer_lladdr\":", stdout);
-                        json_write_string(stdout, lladdr_to_string(&res.answer_lladdr, l));
-                }
-                fputs("}", stdout);
+                json_item(c->n);
+                why_json(a, ifname, k, r, decision, &res);
                 c->n++;
                 return 0;
         }
@@ -683,7 +710,16 @@ static int verb_why(int argc, char **argv) {
                 json_begin();
                 r = source_foreach(&s, &f, why_one, &c);
         }
-        if (r >= 0 && c.n == 0 && arg.json == JSON_OFF) {
+        if (r >= 0 && c.n == 0 && arg.json != JSON_OFF) {
+                /* No entry: the decision still stands (the kernel's, or our own probe). */
+                struct resolver_result res;
+                const char *d = why_decision(&c, NULL, &res);
+                char a[IN_ADDR_STRLEN];
+
+                json_item(0);
+                why_json(in_addr_to_string(f.prefix.family, &f.prefix.addr, a), NULL, NULL, NULL, d, &res);
+                c.n = 1;
+        } else if (r >= 0 && c.n == 0) {
                 struct resolver_result res;
                 const char *d = why_decision(&c, NULL, &res);
                 printf("%s: no entry on any interface.\n", argv[0]);
@@ -1055,17 +1091,26 @@ static int on_entry_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (sd_bus_message_read(m, "sssss", &kind, &ifname, &address, &lladdr, &state) < 0)
                 return 0;
         if (arg.json != JSON_OFF) {
+                /* The names and types of dump's objects: state an array of kernel words (empty
+                 * for a removal), arpd's word in arpd_state, lladdr absent when there is none. */
+                int st = state[0] ? record_state_from_string(state) : -1;
+
                 fputs("{\"kind\":", stdout);
                 json_write_string(stdout, kind);
                 fputs(",\"dev\":", stdout);
                 json_write_string(stdout, ifname);
                 fputs(",\"dst\":", stdout);
                 json_write_string(stdout, address);
-                fputs(",\"lladdr\":", stdout);
-                json_write_string(stdout, lladdr);
-                fputs(",\"state\":", stdout);
-                json_write_string(stdout, state);
-                printf(",\"time\":%lld}\n", (long long) now);
+                if (lladdr[0]) {
+                        fputs(",\"lladdr\":", stdout);
+                        json_write_string(stdout, lladdr);
+                }
+                if (st > 0) {
+                        printf(",\"state\":[\"%s\"],\"arpd_state\":", entry_state_to_nud(st));
+                        json_write_string(stdout, state);
+                } else
+                        fputs(",\"state\":[]", stdout);
+                printf(",\"time_usec\":%llu}\n", (unsigned long long) now_usec(CLOCK_REALTIME));
         } else {
                 localtime_r(&now, &tm);
                 strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
@@ -1148,8 +1193,7 @@ static int verb_list_daemons(int argc, char **argv) {
                         }
                 }
                 if (arg.json != JSON_OFF) {
-                        if (i > 0)
-                                fputs(arg.json == JSON_PRETTY ? ",\n  " : ",", stdout);
+                        json_item(i);
                         fputs("{\"socket\":", stdout);
                         json_write_string(stdout, paths[i]);
                         printf(",\"running\":%s", up ? "true" : "false");

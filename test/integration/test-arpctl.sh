@@ -55,14 +55,14 @@ awk '$2 == "198.18.0.51" && $3 == "-" && $4 == "negative" { f = 1 } END { exit !
         fail "negative entry not in the table"
 grep -q "^4 entries: 1 positive, 2 negative, 1 static\.$" "$WORK/dump.txt" || fail "totals line: $(tail -n1 "$WORK/dump.txt")"
 [ "$(ctl --no-legend dump | wc -l)" = 4 ] || fail "--no-legend dump is not 4 lines"
-ctl --json=pretty dump | json_check 'len(d) == 4 and {e["dst"]: e["state"] for e in d} == {"198.18.0.50": "positive", "198.18.0.51": "negative", "198.18.0.52": "static", "198.18.0.53": "negative"} and all(e["dev"] == "a0" and e["family"] == 4 and e["source"] == "load" for e in d) and [e.get("lladdr") for e in d if e["dst"] == "198.18.0.52"] == ["02:00:00:00:00:52"] and all("neg_since" in e for e in d if e["state"] == "negative")' ||
+ctl --json=pretty dump | json_check 'len(d) == 4 and {e["dst"]: e["arpd_state"] for e in d} == {"198.18.0.50": "positive", "198.18.0.51": "negative", "198.18.0.52": "static", "198.18.0.53": "negative"} and {e["dst"]: e["state"] for e in d} == {"198.18.0.50": ["STALE"], "198.18.0.51": ["FAILED"], "198.18.0.52": ["PERMANENT"], "198.18.0.53": ["FAILED"]} and all(e["dev"] == "a0" and e["family"] == 4 and e["source"] == "load" for e in d) and [e.get("lladdr") for e in d if e["dst"] == "198.18.0.52"] == ["02:00:00:00:00:52"] and all("neg_since_usec" in e for e in d if e["arpd_state"] == "negative") and all(isinstance(e["last_seen_usec"], int) for e in d)' ||
         fail "dump --json=pretty: $(ctl --json=pretty dump)"
 [ "$(ctl --json=short dump | wc -l)" = 1 ] || fail "--json=short is not one line"
 ctl --json=short -6 dump | json_check 'd == []' || fail "-6 dump is not empty"
 pass "load, dump table and JSON"
 
 # ---- show, why, stats, list-daemons ----
-ctl --json=short show 198.18.0.52 | json_check 'len(d) == 1 and d[0]["state"] == "static" and d[0]["lladdr"] == "02:00:00:00:00:52"' ||
+ctl --json=short show 198.18.0.52 | json_check 'len(d) == 1 and d[0]["state"] == ["PERMANENT"] and d[0]["lladdr"] == "02:00:00:00:00:52"' ||
         fail "show --json"
 ctl --no-legend show 198.18.0.52 | awk '$1 == "a0" && $2 == "198.18.0.52" && $4 == "static" { f = 1 } END { exit !f }' || fail "show table"
 rc=0; ctl show 198.18.0.99 >"$WORK/out" 2>"$WORK/err" || rc=$?
@@ -122,7 +122,7 @@ wait_for "monitor subscribed" 5 grep -q "^Monitoring" "$WORK/mon.err"
 ctl add a0 198.18.0.61 02:00:00:00:00:61
 ctl delete a0 198.18.0.61
 wait_for "monitor saw the delete" 5 grep -q '"kind":"deleted","dev":"a0","dst":"198.18.0.61"' "$WORK/mon.out"
-grep -q '"kind":"new","dev":"a0","dst":"198.18.0.61","lladdr":"02:00:00:00:00:61","state":"static"' "$WORK/mon.out" ||
+grep -qF '"kind":"new","dev":"a0","dst":"198.18.0.61","lladdr":"02:00:00:00:00:61","state":["PERMANENT"],"arpd_state":"static","time_usec":' "$WORK/mon.out" ||
         fail "monitor missed the new entry: $(cat "$WORK/mon.out")"
 kill "$MON"; wait "$MON" || fail "monitor exited non-zero on SIGTERM"
 pass "monitor printed the other client's add and delete"
@@ -146,7 +146,7 @@ pass "deleted entry no longer answers"
 # ---- flush by state ----
 ctl load "$WORK/load.txt" >/dev/null
 ctl --json=short dump a0 >"$WORK/before.json"
-negs=$("$PYTHON" -c 'import json,sys; print(sum(e["state"] == "negative" for e in json.load(open(sys.argv[1]))))' "$WORK/before.json")
+negs=$("$PYTHON" -c 'import json,sys; print(sum(e["arpd_state"] == "negative" for e in json.load(open(sys.argv[1]))))' "$WORK/before.json")
 [ "$negs" -ge 2 ] || fail "expected at least 2 negative entries, have $negs"
 out=$(ctl flush a0 --negative)
 [ "$out" = "Flushed $negs entries." ] || fail "flush --negative said '$out', expected $negs"
@@ -154,12 +154,12 @@ ctl --json=short dump a0 >"$WORK/after.json"
 "$PYTHON" - "$WORK/before.json" "$WORK/after.json" <<'EOF' || fail "flush --negative removed more or less than the negatives"
 import json, sys
 b = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[2]))
-key = lambda e: (e["dev"], e["dst"], e.get("lladdr"), e["state"])
-sys.exit(0 if sorted(map(key, a)) == sorted(key(e) for e in b if e["state"] != "negative") else 1)
+key = lambda e: (e["dev"], e["dst"], e.get("lladdr"), e["arpd_state"])
+sys.exit(0 if sorted(map(key, a)) == sorted(key(e) for e in b if e["arpd_state"] != "negative") else 1)
 EOF
 out=$(ctl --json=short flush)
 [ "$out" = '{"flushed":1}' ] || fail "default flush (learned) said $out"
-ctl --json=short dump | json_check 'len(d) == 1 and d[0]["state"] == "static"' || fail "default flush touched statics"
+ctl --json=short dump | json_check 'len(d) == 1 and d[0]["arpd_state"] == "static"' || fail "default flush touched statics"
 ctl flush --all >/dev/null
 ctl --json=short dump | json_check 'd == []' || fail "flush --all left entries"
 pass "flush by state removes exactly that state"
