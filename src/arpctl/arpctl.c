@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "arpctl-filter.h"
+#include "arpctl-terminal.h"
 #include "arpd-options.h"
 #include "control-protocol.h"
 #include "entry-format.h"
@@ -48,12 +49,13 @@ enum json_mode { JSON_OFF, JSON_SHORT, JSON_PRETTY };
 static struct {
         enum json_mode json;
         bool legend;
+        bool pager;
         bool color;
         int family;
         const char *socket;
         const char *database;
         const char *flush_states; /* NULL: the default ("learned") */
-} arg = { .legend = true };
+} arg = { .legend = true, .pager = true };
 
 
 /* ---- where the data comes from -------------------------------------------------------------- */
@@ -364,6 +366,24 @@ static void json_end(size_t n) {
                 fputs("]\n", stdout);
 }
 
+/* The table of dump and show. Column widths come from the data: rows are held back until
+ * TABLE_ROWS_MAX are there (or the listing ends), the widths fit every held row and the header,
+ * and they only grow afterwards, so a long listing streams in bounded memory and a later, longer
+ * value widens its column from that row on. */
+#define TABLE_ROWS_MAX 4096
+
+struct table_row {
+        char ifname[IFNAMSIZ];
+        char addr[IN_ADDR_STRLEN];
+        char lladdr[LLADDR_STRLEN];
+        char age[80];
+        uint8_t state;
+        uint8_t source;
+};
+
+enum { COL_IFNAME, COL_ADDR, COL_LLADDR, COL_STATE, COL_SOURCE, _COL_PADDED };
+static const char *const table_labels[] = { "INTERFACE", "ADDRESS", "LLADDR", "STATE", "SOURCE", "LAST SEEN" };
+
 struct dump_ctx {
         usec_t now;
         size_t n;
@@ -373,32 +393,106 @@ struct dump_ctx {
         unsigned long long age_sec;
         size_t age_len;
         char age[80];
+        /* the table */
+        size_t width[_COL_PADDED];
+        bool header_done;
+        size_t n_rows;
+        struct table_row *rows; /* TABLE_ROWS_MAX, allocated with the first row */
 };
 
-static void table_header(void) {
-        if (arg.legend && arg.json == JSON_OFF)
-                printf("%-10s %-15s %-17s %-8s %-7s %s\n", "INTERFACE", "ADDRESS", "LLADDR", "STATE", "SOURCE",
-                       "LAST SEEN");
+static void dump_ctx_done(struct dump_ctx *c) {
+        c->rows = mfree(c->rows);
+}
+
+static size_t row_cell_len(const struct table_row *row, int col) {
+        switch (col) {
+        case COL_IFNAME:
+                return strlen(row->ifname);
+        case COL_ADDR:
+                return strlen(row->addr);
+        case COL_LLADDR:
+                return strlen(row->lladdr);
+        case COL_STATE:
+                return strlen(record_state_to_string(row->state));
+        default:
+                return strlen(record_source_to_string(row->source));
+        }
+}
+
+/* Prints the held rows (and the header first, once), widening the columns to fit them. */
+static int table_flush(struct dump_ctx *c) {
+        char line[IFNAMSIZ + IN_ADDR_STRLEN + LLADDR_STRLEN + 80 + 8 * 64 + 64];
+
+        for (int col = 0; col < _COL_PADDED; col++) {
+                c->width[col] = MAX(c->width[col], strlen(table_labels[col]));
+                for (size_t i = 0; i < c->n_rows; i++)
+                        c->width[col] = MAX(c->width[col], row_cell_len(&c->rows[i], col));
+        }
+        if (!c->header_done && arg.legend) {
+                char *p = line;
+                for (int col = 0; col < _COL_PADDED; col++) {
+                        p = put_padded(p, table_labels[col], strlen(table_labels[col]), c->width[col]);
+                        *p++ = ' ';
+                }
+                p = stpcpy(p, table_labels[_COL_PADDED]);
+                *p++ = '\n';
+                fwrite(line, 1, (size_t) (p - line), stdout);
+        }
+        c->header_done = true;
+        for (size_t i = 0; i < c->n_rows; i++) {
+                /* Assembled by hand and written at once: printf dominated the time of a large dump. */
+                const struct table_row *row = &c->rows[i];
+                const char *st = record_state_to_string(row->state), *src = record_source_to_string(row->source);
+                char *p = line;
+
+                p = put_padded(p, row->ifname, strlen(row->ifname), c->width[COL_IFNAME]);
+                *p++ = ' ';
+                p = put_padded(p, row->addr, strlen(row->addr), c->width[COL_ADDR]);
+                *p++ = ' ';
+                p = put_padded(p, row->lladdr, strlen(row->lladdr), c->width[COL_LLADDR]);
+                *p++ = ' ';
+                p = stpcpy(p, color_for(row->state));
+                p = put_padded(p, st, strlen(st), c->width[COL_STATE]);
+                p = stpcpy(p, color_off());
+                *p++ = ' ';
+                p = put_padded(p, src, strlen(src), c->width[COL_SOURCE]);
+                *p++ = ' ';
+                p = stpcpy(p, row->age);
+                *p++ = '\n';
+                fwrite(line, 1, (size_t) (p - line), stdout);
+        }
+        c->n_rows = 0;
+        return ferror(stdout) ? -EPIPE : 0;
 }
 
 static int dump_one(const struct neigh_key *k, const struct record *r, void *userdata) {
         struct dump_ctx *c = userdata;
-        char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN];
 
         if (arg.json != JSON_OFF) {
                 json_item(c->n);
                 entry_format_json(stdout, k, r, arg.json == JSON_PRETTY, 2);
+                if (ferror(stdout))
+                        return -EPIPE; /* the reader (a pager) went away */
         } else {
-                /* Assembled by hand, as "%-10s %-15s %-17s %s%-8s%s %-7s %s\n" would print it, and
-                 * written at once: printf dominated the time of a large dump. */
-                char line[IFNAMSIZ + IN_ADDR_STRLEN + LLADDR_STRLEN + sizeof(c->age) + 64], *p = line;
-                const char *agestr;
-                size_t agelen;
+                struct table_row *row;
 
-                if (r->last_seen == 0 || r->last_seen > c->now) {
-                        agestr = r->last_seen == 0 ? "-" : "in the future";
-                        agelen = strlen(agestr);
-                } else {
+                if (!c->rows) {
+                        c->rows = calloc(TABLE_ROWS_MAX, sizeof(struct table_row));
+                        if (!c->rows)
+                                return log_oom();
+                }
+                row = &c->rows[c->n_rows++];
+                snprintf(row->ifname, sizeof(row->ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+                in_addr_to_string(k->family, &k->addr, row->addr);
+                if (r->lladdr.len > 0)
+                        lladdr_to_string(&r->lladdr, row->lladdr);
+                else
+                        strcpy(row->lladdr, "-");
+                row->state = (uint8_t) r->state;
+                row->source = (uint8_t) r->source;
+                if (r->last_seen == 0 || r->last_seen > c->now)
+                        strcpy(row->age, r->last_seen == 0 ? "-" : "in the future");
+                else {
                         unsigned long long sec = (c->now - r->last_seen) / USEC_PER_SEC;
 
                         if (c->age_len == 0 || c->age_sec != sec) {
@@ -406,29 +500,13 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                                 c->age_sec = sec;
                                 c->age_len = strlen(c->age);
                         }
-                        agestr = c->age;
-                        agelen = c->age_len;
+                        memcpy(row->age, c->age, c->age_len + 1);
                 }
-                p = put_padded(p, k->ifname, strnlen(k->ifname, IFNAMSIZ - 1), 10);
-                *p++ = ' ';
-                in_addr_to_string(k->family, &k->addr, a);
-                p = put_padded(p, a, strlen(a), 15);
-                *p++ = ' ';
-                if (r->lladdr.len > 0) {
-                        lladdr_to_string(&r->lladdr, l);
-                        p = put_padded(p, l, strlen(l), 17);
-                } else
-                        p = put_padded(p, "-", 1, 17);
-                *p++ = ' ';
-                p = stpcpy(p, color_for(r->state));
-                p = put_padded(p, record_state_to_string(r->state), strlen(record_state_to_string(r->state)), 8);
-                p = stpcpy(p, color_off());
-                *p++ = ' ';
-                p = put_padded(p, record_source_to_string(r->source), strlen(record_source_to_string(r->source)), 7);
-                *p++ = ' ';
-                p = mempcpy(p, agestr, agelen);
-                *p++ = '\n';
-                fwrite(line, 1, (size_t) (p - line), stdout);
+                if (c->n_rows == TABLE_ROWS_MAX) {
+                        int q = table_flush(c);
+                        if (q < 0)
+                                return q;
+                }
         }
         c->n++;
         if ((unsigned) r->state < ELEMENTSOF(c->per_state))
@@ -436,15 +514,24 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
         return 0;
 }
 
-static void dump_totals(const struct dump_ctx *c) {
+static void dump_totals(struct dump_ctx *c) {
+        if (arg.json == JSON_OFF)
+                (void) table_flush(c);
         if (arg.json == JSON_OFF && arg.legend)
                 printf("\n%zu entr%s: %zu positive, %zu negative, %zu static.\n", c->n, c->n == 1 ? "y" : "ies",
                        c->per_state[RECORD_POSITIVE], c->per_state[RECORD_NEGATIVE], c->per_state[RECORD_STATIC]);
 }
 
+/* The end of every verb that prints: the output is complete or an error says so. A reader that
+ * went away (a pager quit early, "| head") is no error. */
 static int finish_output(int r) {
-        if (fflush(stdout) != 0 && r >= 0)
+        if (terminal_write_failed_quietly(r))
+                return 0;
+        if (fflush(stdout) != 0 && r >= 0) {
+                if (terminal_write_failed_quietly(-errno))
+                        return 0;
                 return log_error_errno(errno, "Writing the output failed: %m");
+        }
         return r;
 }
 
@@ -468,7 +555,6 @@ static int verb_dump(int argc, char **argv) {
         static char out_buf[256 * 1024];
         (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
         json_begin();
-        table_header();
         if (a.n_ifnames == 0)
                 r = source_foreach(&s, &a.filter, dump_one, &c);
         for (size_t i = 0; i < a.n_ifnames && r >= 0; i++) {
@@ -479,6 +565,7 @@ static int verb_dump(int argc, char **argv) {
                 json_end(c.n);
                 dump_totals(&c);
         }
+        dump_ctx_done(&c);
         source_done(&s);
         r = finish_output(r);
         if (r >= 0 && c.n == 0 && a.selective)
@@ -524,9 +611,11 @@ static int verb_show(int argc, char **argv) {
         }
         stdout = mem;
         json_begin();
-        table_header();
         r = source_foreach(&s, &f, dump_one, &c);
+        if (r >= 0 && arg.json == JSON_OFF)
+                r = table_flush(&c);
         json_end(c.n);
+        dump_ctx_done(&c);
         fclose(mem);
         stdout = saved;
         source_done(&s);
@@ -1024,56 +1113,95 @@ static int verb_load(int argc, char **argv) {
         return finish_output(0);
 }
 
-static int verb_stats(int argc, char **argv) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* Calls cb for every counter of a GetStatistics reply, interface by interface (from the start
+ * of the reply: it can be walked more than once). first is true for an interface's first one. */
+typedef void (*stat_cb_t)(const char *ifname, const char *name, uint64_t value, bool first, void *userdata);
+
+static int stats_foreach(sd_bus_message *reply, stat_cb_t cb, void *userdata) {
         const char *ifname, *name;
         uint64_t v;
-        size_t n_if = 0;
+        int r;
+
+        r = sd_bus_message_rewind(reply, true);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sa{st}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{st}")) > 0) {
+                bool first = true;
+
+                r = sd_bus_message_read(reply, "s", &ifname);
+                if (r < 0)
+                        break;
+                r = sd_bus_message_enter_container(reply, 'a', "{st}");
+                while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &name, &v)) > 0) {
+                        cb(ifname, name, v, first, userdata);
+                        first = false;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r < 0)
+                return log_error_errno(r, "arpd sent malformed statistics: %m");
+        return 0;
+}
+
+struct stats_print {
+        size_t w_if, w_name, n_if;
+};
+
+static void stats_measure(const char *ifname, const char *name, uint64_t v, bool first, void *userdata) {
+        struct stats_print *p = userdata;
+
+        p->w_if = MAX(p->w_if, strlen(ifname));
+        p->w_name = MAX(p->w_name, strlen(name));
+}
+
+static void stats_print_one(const char *ifname, const char *name, uint64_t v, bool first, void *userdata) {
+        struct stats_print *p = userdata;
+        bool pretty = arg.json == JSON_PRETTY;
+
+        if (arg.json == JSON_OFF) {
+                printf("%-*s %-*s %llu\n", (int) p->w_if, ifname, (int) p->w_name, name, (unsigned long long) v);
+                return;
+        }
+        if (first) {
+                if (p->n_if > 0)
+                        fputs(pretty ? "\n  }," : "},", stdout);
+                fputs(pretty ? "\n  " : "", stdout);
+                json_write_string(stdout, ifname);
+                fputs(pretty ? ": {" : ":{", stdout);
+                p->n_if++;
+        } else
+                fputc(',', stdout);
+        if (pretty)
+                fputs("\n    ", stdout);
+        json_write_string(stdout, name);
+        printf(pretty ? ": %llu" : ":%llu", (unsigned long long) v);
+}
+
+static int verb_stats(int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct stats_print p = { .w_if = strlen("INTERFACE"), .w_name = strlen("COUNTER") };
         int r;
 
         r = simple_call("Reading the statistics failed", "GetStatistics", &reply, "s", argc > 0 ? argv[0] : "");
         if (r != 0)
                 return r;
-        if (arg.json == JSON_OFF && arg.legend)
-                printf("%-10s %-26s %s\n", "INTERFACE", "COUNTER", "VALUE");
-        if (arg.json != JSON_OFF)
-                fputs("{", stdout);
-        r = sd_bus_message_enter_container(reply, 'a', "{sa{st}}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{st}")) > 0) {
-                size_t n_c = 0;
-                r = sd_bus_message_read(reply, "s", &ifname);
+        if (arg.json == JSON_OFF) {
+                r = stats_foreach(reply, stats_measure, &p);
                 if (r < 0)
-                        break;
-                if (arg.json != JSON_OFF) {
-                        fputs(n_if > 0 ? (arg.json == JSON_PRETTY ? ",\n  " : ",") : (arg.json == JSON_PRETTY ? "\n  " : ""),
-                              stdout);
-                        json_write_string(stdout, ifname);
-                        fputs(arg.json == JSON_PRETTY ? ": {" : ":{", stdout);
-                }
-                r = sd_bus_message_enter_container(reply, 'a', "{st}");
-                while (r >= 0 && (r = sd_bus_message_read(reply, "{st}", &name, &v)) > 0) {
-                        if (arg.json != JSON_OFF) {
-                                fputs(n_c > 0 ? "," : "", stdout);
-                                if (arg.json == JSON_PRETTY)
-                                        fputs("\n    ", stdout);
-                                json_write_string(stdout, name);
-                                printf(arg.json == JSON_PRETTY ? ": %llu" : ":%llu", (unsigned long long) v);
-                        } else
-                                printf("%-10s %-26s %llu\n", ifname, name, (unsigned long long) v);
-                        n_c++;
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (arg.json != JSON_OFF)
-                        fputs(arg.json == JSON_PRETTY ? "\n  }" : "}", stdout);
-                n_if++;
-        }
+                        return r;
+                if (arg.legend)
+                        printf("%-*s %-*s %s\n", (int) p.w_if, "INTERFACE", (int) p.w_name, "COUNTER", "VALUE");
+        } else
+                fputc('{', stdout);
+        r = stats_foreach(reply, stats_print_one, &p);
         if (r < 0)
-                return log_error_errno(r, "arpd sent malformed statistics: %m");
+                return r;
         if (arg.json != JSON_OFF)
-                fputs(arg.json == JSON_PRETTY ? "\n}\n" : "}\n", stdout);
+                fputs(p.n_if == 0 ? "}\n" : arg.json == JSON_PRETTY ? "\n  }\n}\n" : "}}\n", stdout);
         return finish_output(0);
 }
 
@@ -1244,7 +1372,7 @@ static void help(void) {
                "  -4, -6                   only IPv4 / only IPv6 entries (dump, show, why)\n"
                "      --json=MODE          pretty, short or off (default: off)\n"
                "      --no-legend          no header and totals lines\n"
-               "      --no-pager           accepted; arpctl never starts a pager\n"
+               "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
                "      --socket=PATH        the daemon's control socket (default: " RUN_DIR "/all/bus\n"
                "                           if it runs, else the only socket under " RUN_DIR ")\n"
@@ -1286,8 +1414,10 @@ static int parse_argv(int argc, char **argv) {
         };
         int c;
 
+        /* Our own messages: ':' first makes getopt tell a missing value (':') from an unknown
+         * option ('?'). */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "h46", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":h46", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -1318,6 +1448,7 @@ static int parse_argv(int argc, char **argv) {
                         arg.legend = false;
                         break;
                 case ARG_NO_PAGER:
+                        arg.pager = false;
                         break;
                 case ARG_SOCKET:
                         if (optarg[0] == '\0') {
@@ -1340,10 +1471,14 @@ static int parse_argv(int argc, char **argv) {
                         arg.flush_states = "any";
                         break;
                 case ':':
-                        fprintf(stderr, "arpctl: option '%s' requires an argument\n", argv[optind - 1]);
+                        fprintf(stderr, "arpctl: option '%s' needs a value (%s=...). Try 'arpctl --help'.\n",
+                                argv[optind - 1], argv[optind - 1]);
                         return -EINVAL;
                 default:
-                        fprintf(stderr, "arpctl: unknown option '%s'\n", argv[optind - 1]);
+                        if (optopt > 0 && optopt < 0x100)
+                                fprintf(stderr, "arpctl: unknown option '-%c'. Try 'arpctl --help'.\n", optopt);
+                        else
+                                fprintf(stderr, "arpctl: unknown option '%s'. Try 'arpctl --help'.\n", argv[optind - 1]);
                         return -EINVAL;
                 }
         return 1;
@@ -1355,17 +1490,18 @@ static const struct verb {
         int max_args;
         int (*run)(int argc, char **argv);
         const char *usage;
+        bool paged; /* output for reading, in a pager on a terminal */
 } verbs[] = {
-        { "dump",         0, 1024, verb_dump,         "dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]" },
-        { "show",         1, 1,    verb_show,         "show ADDRESS|MAC" },
-        { "why",          1, 1,    verb_why,          "why ADDRESS" },
+        { "dump",         0, 1024, verb_dump,         "dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]", true },
+        { "show",         1, 1,    verb_show,         "show ADDRESS|MAC", true },
+        { "why",          1, 1,    verb_why,          "why ADDRESS", true },
         { "add",          3, 3,    verb_add,          "add IFACE ADDRESS MAC" },
         { "delete",       2, 2,    verb_delete,       "delete IFACE ADDRESS" },
         { "flush",        0, 1,    verb_flush,        "flush [IFACE] [--negative|--all]" },
         { "load",         1, 1,    verb_load,         "load FILE|-" },
-        { "stats",        0, 1,    verb_stats,        "stats [IFACE]" },
+        { "stats",        0, 1,    verb_stats,        "stats [IFACE]", true },
         { "monitor",      0, 0,    verb_monitor,      "monitor" },
-        { "list-daemons", 0, 0,    verb_list_daemons, "list-daemons" },
+        { "list-daemons", 0, 0,    verb_list_daemons, "list-daemons", true },
 };
 
 int main(int argc, char **argv) {
@@ -1396,8 +1532,10 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "arpctl: --negative and --all only apply to flush\n");
                 return EXIT_USAGE;
         }
-        const char *term = getenv("TERM");
-        arg.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0);
+        arg.color = colors_enabled(); /* before the pager: that is a pipe */
+        if (v->paged)
+                pager_open(arg.pager);
         r = v->run(n, argv + optind + 1);
+        pager_close();
         return r < 0 ? EXIT_FAILURE : r;
 }
