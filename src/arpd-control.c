@@ -16,6 +16,7 @@
 #include "arpd-manager.h"
 #include "control-args.h"
 #include "entry-format.h"
+#include "entry-ops.h"
 #include "fs-util.h"
 #include "loadfile.h"
 #include "log.h"
@@ -156,6 +157,14 @@ static int check_privileged(ControlClient *c, const char *what, sd_bus_error *er
 
 static int invalid_args(sd_bus_error *error, const struct control_error *e) {
         return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, e->message);
+}
+
+/* The link-layer address length of a served interface, 0 if arpd does not serve it (entry-ops.h
+ * then assumes Ethernet). */
+static size_t control_link_len(const char *ifname, void *userdata) {
+        Link *l = manager_get_link_by_name(userdata, ifname);
+
+        return l ? l->hwaddr.len : 0;
 }
 
 /* Reads the (interface, address) pair that names an entry. */
@@ -453,7 +462,8 @@ static int method_add_static(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "sss", &ifname, &address, &lladdr);
         if (r < 0)
                 return r;
-        if (control_args_static(ifname, address, lladdr, &k, &ll, &e) < 0)
+        if (control_args_static(ifname, address, lladdr, control_link_len(ifname, client->control->manager), &k, &ll,
+                                &e) < 0)
                 return invalid_args(error, &e);
         r = manager_add_static(client->control->manager, &k, &ll);
         if (r < 0)
@@ -535,6 +545,8 @@ static int method_load(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 (void) fgetc(f); /* fmemopen wants a size > 0: consume the NUL */
         r = loadfile_read(f, "text", &list, err, sizeof(err));
         fclose(f);
+        if (r >= 0)
+                r = entry_load_check(&list, "text", control_link_len, client->control->manager, err, sizeof(err));
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s (field 'text'); nothing was stored.", err);
         r = manager_load(client->control->manager, list.entries, list.n, &failed);

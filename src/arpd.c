@@ -76,6 +76,8 @@ static int run_load(const struct arpd_options *o) {
         r = loadfile_read(f, name, &list, err, sizeof(err));
         if (f != stdin)
                 fclose(f);
+        if (r >= 0) /* before the store is opened: a refused load creates no file */
+                r = entry_load_check(&list, name, NULL, NULL, err, sizeof(err));
         if (r < 0) {
                 log_error("%s", err);
                 log_error("Nothing from %s was stored.", name);

@@ -60,19 +60,21 @@ int control_args_key(const char *ifname, const char *address, struct neigh_key *
         return 0;
 }
 
-int control_args_static(const char *ifname, const char *address, const char *lladdr, struct neigh_key *ret_key,
-                        struct lladdr *ret_lladdr, struct control_error *e) {
+int control_args_static(const char *ifname, const char *address, const char *lladdr, size_t link_len,
+                        struct neigh_key *ret_key, struct lladdr *ret_lladdr, struct control_error *e) {
+        const char *reason = NULL;
         char b[65];
         int r;
 
         r = control_args_key(ifname, address, ret_key, e);
         if (r < 0)
                 return r;
-        if (entry_lladdr_parse(lladdr, ret_lladdr, NULL) < 0)
-                return fail(e, "lladdr",
-                            "Invalid link-layer address '%s' (field 'lladdr'): expected 1 to %d hex octets like "
-                            "02:00:5e:10:00:01, not zero, multicast or broadcast.",
-                            shown(lladdr, 64, b, sizeof(b)), LLADDR_MAX);
+        if (entry_address_check(ret_key->family, &ret_key->addr, &reason) < 0)
+                return fail(e, "address", "Invalid address '%s' (field 'address'): %s.", shown(address, 64, b, sizeof(b)),
+                            reason);
+        if (entry_lladdr_parse(lladdr, link_len, ret_lladdr, &reason) < 0)
+                return fail(e, "lladdr", "Invalid link-layer address '%s' (field 'lladdr'): %s.",
+                            shown(lladdr, 64, b, sizeof(b)), reason);
         return 0;
 }
 

@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "entry-format.h"
@@ -26,9 +27,10 @@ struct control_error {
 
 /* GetEntry, Delete: an entry's interface and address. */
 int control_args_key(const char *ifname, const char *address, struct neigh_key *ret, struct control_error *e);
-/* AddStatic: the key and a link-layer address an operator may assert (entry-ops.h). */
-int control_args_static(const char *ifname, const char *address, const char *lladdr, struct neigh_key *ret_key,
-                        struct lladdr *ret_lladdr, struct control_error *e);
+/* AddStatic: the key and a link-layer address an operator may assert (entry-ops.h's rules: an
+ * address a neighbour can have, a MAC of link_len octets, 0 for a link arpd does not know). */
+int control_args_static(const char *ifname, const char *address, const char *lladdr, size_t link_len,
+                        struct neigh_key *ret_key, struct lladdr *ret_lladdr, struct control_error *e);
 
 /* ListEntries, ListEntriesPacked. */
 struct control_list_args {

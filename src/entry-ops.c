@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <arpa/inet.h>
 #include <assert.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,35 @@ static int set_reason(const char **reason, const char *text) {
         if (reason)
                 *reason = text;
         return -EINVAL;
+}
+
+int entry_address_check(int family, const union in_addr_union *a, const char **reason) {
+        assert(a);
+        if (family == AF_INET) {
+                uint32_t h = ntohl(a->in.s_addr);
+
+                if (!in4_addr_is_bogus_sender(a->in))
+                        return 0;
+                if ((h >> 24) == 0)
+                        return set_reason(reason, "unspecified address (0.0.0.0/8), not a neighbour");
+                if ((h >> 24) == 127)
+                        return set_reason(reason, "loopback address, not a neighbour");
+                if ((h >> 28) == 14)
+                        return set_reason(reason, "multicast address, not a neighbour");
+                return set_reason(reason, "broadcast or reserved address (240.0.0.0/4), not a neighbour");
+        }
+        if (family == AF_INET6) {
+                if (!in6_addr_is_bogus_sender(&a->in6))
+                        return 0;
+                if (IN6_IS_ADDR_UNSPECIFIED(&a->in6))
+                        return set_reason(reason, "unspecified address (::), not a neighbour");
+                if (IN6_IS_ADDR_LOOPBACK(&a->in6))
+                        return set_reason(reason, "loopback address, not a neighbour");
+                if (IN6_IS_ADDR_MULTICAST(&a->in6))
+                        return set_reason(reason, "multicast address, not a neighbour");
+                return set_reason(reason, "IPv4-mapped address, not an IPv6 neighbour");
+        }
+        return set_reason(reason, "invalid IPv4 or IPv6 address");
 }
 
 int entry_key_parse(const char *ifname, const char *address, struct neigh_key *ret, const char **reason) {
@@ -29,14 +60,66 @@ int entry_key_parse(const char *ifname, const char *address, struct neigh_key *r
         return 0;
 }
 
-int entry_lladdr_parse(const char *s, struct lladdr *ret, const char **reason) {
+int entry_static_key_parse(const char *ifname, const char *address, struct neigh_key *ret, const char **reason) {
+        int r;
+
+        r = entry_key_parse(ifname, address, ret, reason);
+        if (r < 0)
+                return r;
+        return entry_address_check(ret->family, &ret->addr, reason);
+}
+
+/* The part of the link-layer rule that needs no link. */
+static int lladdr_check_unicast(const struct lladdr *ll, const char **reason) {
+        if (ll->len == 0 || lladdr_is_zero(ll))
+                return set_reason(reason, "invalid link-layer address: all zero");
+        if (lladdr_is_multicast(ll))
+                return set_reason(reason, "invalid link-layer address: multicast or broadcast");
+        return 0;
+}
+
+int entry_lladdr_check(const struct lladdr *ll, size_t link_len, const char **reason) {
+        size_t want = link_len > 0 ? link_len : ENTRY_LLADDR_DEFAULT_LEN;
+        int r;
+
+        assert(ll);
+        r = lladdr_check_unicast(ll, reason);
+        if (r < 0)
+                return r;
+        if (ll->len != want)
+                return set_reason(reason, want == 6 ? "invalid link-layer address: expected 6 octets (Ethernet), like 02:00:5e:10:00:01"
+                                                    : "invalid link-layer address: not as long as the link's addresses");
+        return 0;
+}
+
+int entry_lladdr_parse(const char *s, size_t link_len, struct lladdr *ret, const char **reason) {
         assert(ret);
         if (!s || lladdr_from_string(s, ret) < 0)
                 return set_reason(reason, "invalid link-layer address: expected hex octets like 02:00:5e:10:00:01");
-        if (lladdr_is_zero(ret))
-                return set_reason(reason, "invalid link-layer address: all zero");
-        if (lladdr_is_multicast(ret))
-                return set_reason(reason, "invalid link-layer address: multicast or broadcast");
+        return entry_lladdr_check(ret, link_len, reason);
+}
+
+int entry_load_check(const struct load_list *l, const char *name, size_t (*link_len)(const char *ifname, void *userdata),
+                     void *userdata, char *err, size_t errlen) {
+        assert(l);
+        for (size_t i = 0; i < l->n; i++) {
+                const struct load_entry *e = &l->entries[i];
+                const char *reason = NULL;
+                int r;
+
+                if (!ifname_valid(e->ifname))
+                        r = set_reason(&reason, "invalid interface name");
+                else
+                        r = entry_address_check(e->family, &e->addr, &reason);
+                if (r >= 0 && e->state != RECORD_NEGATIVE)
+                        r = entry_lladdr_check(&e->lladdr, link_len ? link_len(e->ifname, userdata) : 0, &reason);
+                if (r < 0) {
+                        if (err && errlen > 0)
+                                snprintf(err, errlen, "%s:%lu: %s", name ? name : "input", l->lines ? l->lines[i] : 0UL,
+                                         reason);
+                        return -EINVAL;
+                }
+        }
         return 0;
 }
 
@@ -74,7 +157,7 @@ int entry_add_static(Store *s, const struct neigh_key *k, const struct lladdr *l
         assert(s);
         assert(k);
         assert(ll);
-        if (ll->len == 0 || lladdr_is_zero(ll) || lladdr_is_multicast(ll))
+        if (lladdr_check_unicast(ll, NULL) < 0 || entry_address_check(k->family, &k->addr, NULL) < 0)
                 return -EINVAL;
         r = store_txn_begin(s, &t);
         if (r < 0)
@@ -204,6 +287,9 @@ static int load_record(const struct load_entry *e, usec_t now_rt, struct neigh_k
 
         if (e->ifname[0] == '\0')
                 return -ENODEV; /* an ifindex nobody resolved */
+        if (entry_address_check(e->family, &e->addr, NULL) < 0 ||
+            (e->state != RECORD_NEGATIVE && lladdr_check_unicast(&e->lladdr, NULL) < 0))
+                return -EINVAL;
         r = neigh_key_make(k, e->ifname, e->family, &e->addr);
         if (r < 0)
                 return r;

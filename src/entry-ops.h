@@ -40,12 +40,34 @@ struct entry_observer {
         uint64_t limit; /* 0: no limit */
 };
 
-/* ifname and address as an operator typed them: an interface name (ifname-util.h) and an IPv4 or
- * IPv6 literal. 0, or -EINVAL with *reason (static text, may be NULL) naming the field. */
+/* What an operator may assert (add, load), one rule for the endpoint, arpctl and arpd -f:
+ *   - the interface name is one the kernel allows (ifname-util.h);
+ *   - the address can be a neighbour: not unspecified (0.0.0.0/8, ::), loopback (127/8, ::1),
+ *     multicast (224/4, ff00::/8), broadcast or reserved (240/4, 255.255.255.255) or IPv4-mapped
+ *     (the addresses arpd never learns from the wire either: addr-util's *_is_bogus_sender());
+ *   - the link-layer address is unicast, not all zero, and exactly as long as the link's
+ *     addresses: link_len when the caller knows the link (a running arpd does), else 6 (Ethernet;
+ *     ENTRY_LLADDR_DEFAULT_LEN).
+ * Every reason is static text naming what is wrong. */
+#define ENTRY_LLADDR_DEFAULT_LEN 6
+
+/* ifname and address as an operator typed them to name an entry (show, delete: also one stored
+ * before these rules). 0, or -EINVAL with *reason (may be NULL). */
 int entry_key_parse(const char *ifname, const char *address, struct neigh_key *ret, const char **reason);
-/* A link-layer address for a static entry: 1..LLADDR_MAX hex octets, not all zero, not multicast
- * or broadcast. 0 or -EINVAL with *reason. */
-int entry_lladdr_parse(const char *s, struct lladdr *ret, const char **reason);
+/* The same for an entry to assert (add): also entry_address_check(). */
+int entry_static_key_parse(const char *ifname, const char *address, struct neigh_key *ret, const char **reason);
+/* 0, or -EINVAL with *reason, for an address no neighbour can have. */
+int entry_address_check(int family, const union in_addr_union *a, const char **reason);
+/* A link-layer address for a static entry: hex octets, link_len of them (0: unknown link, 6).
+ * 0 or -EINVAL with *reason. */
+int entry_lladdr_parse(const char *s, size_t link_len, struct lladdr *ret, const char **reason);
+/* The same rule for a parsed address. */
+int entry_lladdr_check(const struct lladdr *ll, size_t link_len, const char **reason);
+/* Checks every entry of a parsed load by these rules before anything is stored. link_len (may be
+ * NULL: every link unknown) gives an interface's address length, 0 if unknown. 0, or -EINVAL
+ * with err (errlen bytes) saying "name:line: reason". */
+int entry_load_check(const struct load_list *l, const char *name, size_t (*link_len)(const char *ifname, void *userdata),
+                     void *userdata, char *err, size_t errlen);
 
 /* Stores a static entry (source "control") for k; first_seen is kept from an earlier record. */
 int entry_add_static(Store *s, const struct neigh_key *k, const struct lladdr *ll, usec_t now_rt,
@@ -56,7 +78,9 @@ int entry_delete(Store *s, const struct neigh_key *k, const struct entry_observe
 int entry_flush(Store *s, const struct entry_filter *f, const struct entry_observer *o, uint64_t *ret_count);
 /* Stores n parsed entries in one transaction, with source "load", first_seen = last_seen = now_rt;
  * negative ones with neg_since = now_rt - age (clamped to 1). Every entry must name its interface
- * (resolve ifindexes first: loadfile_read() does). Returns n, or a negative errno and stores
- * nothing; *ret_failed (may be NULL) is the index of the entry that failed, if one did. */
+ * (resolve ifindexes first: loadfile_read() does) and have an address entry_address_check()
+ * accepts and a link-layer address that is unicast and not zero (its length is
+ * entry_load_check()'s business, which knows the links). Returns n, or a negative errno and
+ * stores nothing; *ret_failed (may be NULL) is the index of the entry that failed, if one did. */
 int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_rt, const struct entry_observer *o,
                size_t *ret_failed);

@@ -96,12 +96,19 @@ static bool is_digit(char c) {
         return c >= '0' && c <= '9';
 }
 
-/* ifname-util's rule, minus names starting with a digit (those would be read back as classic
- * ifindex lines). */
+/* A first field of only digits is a classic ifindex; anything else is an interface name. */
+static bool field_is_number(const struct field *f) {
+        for (size_t i = 0; i < f->len; i++)
+                if (!is_digit(f->p[i]))
+                        return false;
+        return f->len > 0;
+}
+
+/* ifname-util's rule, the one the kernel has. */
 static int parse_ifname(const struct field *f, char ret[IFNAMSIZ], const char **error) {
         if (f->len >= IFNAMSIZ)
                 return reject(error, "interface name longer than 15 characters", f);
-        if (is_digit(f->p[0]) || !ifname_valid_n(f->p, f->len))
+        if (!ifname_valid_n(f->p, f->len))
                 return reject(error, "invalid interface name", f);
         memset(ret, 0, IFNAMSIZ);
         memcpy(ret, f->p, f->len);
@@ -325,7 +332,7 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
 
         if (n >= 2 && field_is(&fields[1], "dev"))
                 r = parse_ip_neigh(fields, n, &e, error);
-        else if (is_digit(fields[0].p[0]))
+        else if (field_is_number(&fields[0]))
                 r = parse_classic(fields, n, &e, error);
         else
                 r = parse_ours(fields, n, &e, error);
@@ -366,6 +373,20 @@ void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct recor
         size_t ifname_len = strnlen(k->ifname, IFNAMSIZ);
 
         in_addr_to_string(k->family, &k->addr, addr);
+        if (ifname_len > 0 && strspn(k->ifname, "0123456789") >= ifname_len) {
+                /* A name of only digits would read back as a classic ifindex: the "ip neigh"
+                 * form names the interface unambiguously (a negative entry's age is lost). */
+                if (r->state == RECORD_NEGATIVE)
+                        fprintf(f, "%s dev %.*s FAILED\n", addr, (int) ifname_len, k->ifname);
+                else if ((r->state == RECORD_POSITIVE || r->state == RECORD_STATIC) && r->lladdr.len > 0) {
+                        char l[LLADDR_STRLEN];
+                        fprintf(f, "%s dev %.*s lladdr %s %s\n", addr, (int) ifname_len, k->ifname,
+                                lladdr_to_string(&r->lladdr, l), r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
+                } else
+                        fprintf(f, "# %.*s %s %s entry with no loadable form\n", (int) ifname_len, k->ifname, addr,
+                                record_state_to_string(r->state));
+                return;
+        }
         switch (r->state) {
         case RECORD_POSITIVE:
         case RECORD_STATIC:

@@ -23,8 +23,10 @@
  * exactly 6 octets), link-layer addresses 1..32 hex octets and not all zero, interface names 1..15
  * characters without '/', ':' or control characters, ifindexes 1..2^31-1 in decimal, ages whole
  * seconds up to 100 years; an unknown word or a field too many rejects the line. A first field
- * starting with a digit is always read as a classic ifindex, so interface names starting with a
- * digit are rejected in every format (they could not be written back as a loadable line).
+ * of only digits is a classic ifindex, anything else an interface name (names the kernel allows,
+ * "0eth" too). An interface whose name is only digits is written in the "ip neigh" form
+ * ("ADDRESS dev 123 lladdr MAC STALE|PERMANENT", "ADDRESS dev 123 FAILED"), which reads back.
+ * What may be stored (no multicast addresses, MAC lengths) is entry-ops.h's entry_load_check().
  */
 
 #include <net/if.h>
@@ -54,8 +56,9 @@ struct load_entry {
 int loadfile_parse_line(const char *line, struct load_entry *ret, const char **error);
 
 /* Writes the -l line for one record (formats above; the age is now_rt - neg_since, 0 if neg_since is
- * 0 or in the future). Columns: "%-15s %-39s ...". A record that has no loadable form (positive or
- * static without lladdr, unknown state) is written as a '#' comment line naming it. */
+ * 0 or in the future). Columns: "%-15s %-39s ..."; an all-digit interface name in the ip neigh
+ * form. A record that has no loadable form (positive or static without lladdr, unknown state) is
+ * written as a '#' comment line naming it. */
 void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt);
 
 /* The entries of one load file, in file order, with the line each came from. */

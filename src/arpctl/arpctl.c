@@ -864,12 +864,13 @@ static int offline_open(Store **ret) {
         return store_open(arg.database, &so, ret);
 }
 
-/* IFACE ADDRESS as an operator typed them, by entry_key_parse()'s rules (the daemon's too).
- * 0 or EXIT_USAGE (logged). */
-static int parse_key_arg(const char *ifname, const char *address, struct neigh_key *k) {
+/* IFACE ADDRESS as an operator typed them, by entry-ops.h's rules (the daemon's too): for add
+ * (assert) the address must be one a neighbour can have, for delete any. 0 or EXIT_USAGE
+ * (logged). */
+static int parse_key_arg(const char *ifname, const char *address, bool assert_entry, struct neigh_key *k) {
         const char *reason = NULL;
 
-        if (entry_key_parse(ifname, address, k, &reason) >= 0)
+        if ((assert_entry ? entry_static_key_parse : entry_key_parse)(ifname, address, k, &reason) >= 0)
                 return 0;
         if (!ifname_valid(ifname))
                 log_error("Invalid interface name '%s'.", ifname);
@@ -880,11 +881,12 @@ static int parse_key_arg(const char *ifname, const char *address, struct neigh_k
         return EXIT_USAGE;
 }
 
-/* MAC for a static entry, by entry_lladdr_parse()'s rules. 0 or EXIT_USAGE (logged). */
+/* MAC for a static entry, by entry_lladdr_parse()'s rules for a link arpctl does not know (6
+ * octets; a running arpd checks again against the link it serves). 0 or EXIT_USAGE (logged). */
 static int parse_lladdr_arg(const char *s, struct lladdr *ll) {
         const char *reason = NULL;
 
-        if (entry_lladdr_parse(s, ll, &reason) >= 0)
+        if (entry_lladdr_parse(s, 0, ll, &reason) >= 0)
                 return 0;
         log_error("Invalid link-layer address '%s': %s.", s, reason ? reason : "malformed");
         return EXIT_USAGE;
@@ -958,8 +960,11 @@ static int offline_load(FILE *f, const char *name) {
         int r;
 
         r = loadfile_read(f, name, &list, err, sizeof(err));
+        if (r >= 0)
+                r = entry_load_check(&list, name, NULL, NULL, err, sizeof(err));
         if (r < 0) {
                 log_error("%s", err);
+                log_error("Nothing from %s was stored.", name);
                 return r;
         }
         r = offline_open(&s);
@@ -980,7 +985,7 @@ static int verb_add(int argc, char **argv) {
         struct lladdr ll;
         int r;
 
-        r = parse_key_arg(argv[0], argv[1], &k);
+        r = parse_key_arg(argv[0], argv[1], true, &k);
         if (r == 0)
                 r = parse_lladdr_arg(argv[2], &ll);
         if (r != 0)
@@ -994,7 +999,7 @@ static int verb_delete(int argc, char **argv) {
         struct neigh_key k;
         int r;
 
-        r = parse_key_arg(argv[0], argv[1], &k);
+        r = parse_key_arg(argv[0], argv[1], false, &k);
         if (r != 0)
                 return r;
         if (arg.database)

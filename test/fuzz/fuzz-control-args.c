@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r < 0)
                 check_error(r, &e);
 
-        r = control_args_static(s[0], s[1], s[2], &k, &ll, &e);
+        r = control_args_static(s[0], s[1], s[2], 0, &k, &ll, &e);
         if (r == 0 && (ll.len == 0 || lladdr_is_zero(&ll) || lladdr_is_multicast(&ll)))
                 fail("accepted a link-layer address no static entry may have");
         if (r < 0)

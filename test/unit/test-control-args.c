@@ -96,11 +96,11 @@ static void test_args(void) {
         CHECK_INT_EQ(control_args_key("a\x1b", "x", &k, &e), -EINVAL);
         CHECK(strchr(e.message, '\x1b') == NULL); /* shown as '?' */
 
-        CHECK_INT_EQ(control_args_static("a0", "2001:db8::1", "02:00:5e:10:00:01", &k, &ll, &e), 0);
+        CHECK_INT_EQ(control_args_static("a0", "2001:db8::1", "02:00:5e:10:00:01", 0, &k, &ll, &e), 0);
         CHECK_INT_EQ(ll.len, 6);
-        CHECK_INT_EQ(control_args_static("a0", "2001:db8::1", "01:00:5e:10:00:01", &k, &ll, &e), -EINVAL);
+        CHECK_INT_EQ(control_args_static("a0", "2001:db8::1", "01:00:5e:10:00:01", 0, &k, &ll, &e), -EINVAL);
         CHECK_STR_EQ(e.field, "lladdr");
-        CHECK_INT_EQ(control_args_static("a0", "2001:db8::1", "00:00:00:00:00:00", &k, &ll, &e), -EINVAL);
+        CHECK_INT_EQ(control_args_static("a0", "2001:db8::1", "00:00:00:00:00:00", 0, &k, &ll, &e), -EINVAL);
 
         CHECK_INT_EQ(control_args_list("", 0, "", "", "", 0, &a, &e), 0);
         CHECK_INT_EQ(a.limit, CONTROL_LIST_LIMIT_DEFAULT);
