@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "arpctl-filter.h"
+#include "arpctl-metrics.h"
 #include "arpctl-terminal.h"
 #include "arpd-options.h"
 #include "control-protocol.h"
@@ -55,6 +56,7 @@ static struct {
         const char *socket;
         const char *database;
         const char *flush_states; /* NULL: the default ("learned") */
+        const char *output;       /* metrics --output=PATH */
 } arg = { .legend = true, .pager = true };
 
 
@@ -1210,6 +1212,152 @@ static int verb_stats(int argc, char **argv) {
         return finish_output(0);
 }
 
+/* ---- metrics ------------------------------------------------------------------------------ */
+
+struct counter_ctx {
+        Metrics *m;
+        int r;
+};
+
+static void metrics_counter(const char *ifname, const char *name, uint64_t v, bool first, void *userdata) {
+        struct counter_ctx *c = userdata;
+
+        if (c->r >= 0)
+                c->r = metrics_add_counter(c->m, ifname, name, v);
+}
+
+struct count_ctx {
+        Metrics *m;
+        char ifname[IFNAMSIZ];
+        uint64_t n[4];
+        int r;
+};
+
+static void count_flush(struct count_ctx *c) {
+        if (c->ifname[0] == '\0')
+                return;
+        for (int st = RECORD_POSITIVE; st <= RECORD_STATIC && c->r >= 0; st++)
+                c->r = metrics_add_entries(c->m, c->ifname, st, c->n[st]);
+        memset(c->n, 0, sizeof(c->n));
+}
+
+/* Entries come in key order, interface by interface. */
+static int count_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct count_ctx *c = userdata;
+
+        if (strncmp(c->ifname, k->ifname, IFNAMSIZ) != 0) {
+                count_flush(c);
+                snprintf(c->ifname, sizeof(c->ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        }
+        if ((unsigned) r->state < ELEMENTSOF(c->n))
+                c->n[r->state]++;
+        return c->r < 0 ? c->r : 0;
+}
+
+/* The store's entry counts, read-only (LMDB readers never block arpd). */
+static int metrics_store(Metrics *m, const char *path) {
+        struct store_options so = { .read_only = true };
+        _cleanup_(store_freep) Store *s = NULL;
+        struct count_ctx c = { .m = m };
+        int r;
+
+        r = store_open(path, &so, &s); /* logs why it cannot */
+        if (r < 0)
+                return r;
+        r = store_foreach(s, NULL, 0, count_one, &c);
+        count_flush(&c);
+        if (r >= 0)
+                r = c.r;
+        if (r < 0)
+                return log_error_errno(r, "Counting the entries of %s failed: %m", path);
+        return 0;
+}
+
+/* One daemon's counters; its store path into store (may stay NULL). 0 if it answered. */
+static int metrics_daemon(Metrics *m, const char *socket, char **store) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = connect_socket(socket, &bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "GetStatistics", &e, &reply, "s", "");
+        if (r < 0)
+                return call_failed("Reading the statistics failed", &e, r);
+        struct counter_ctx c = { .m = m };
+        r = stats_foreach(reply, metrics_counter, &c);
+        if (r >= 0)
+                r = c.r;
+        if (r < 0)
+                return r;
+        (void) sd_bus_get_property_string(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "StorePath", NULL, store);
+        return 0;
+}
+
+static int verb_metrics(int argc, char **argv) {
+        Metrics *m = metrics_new();
+        char *stores[65] = {};
+        size_t n_stores = 0;
+        bool any_up = false;
+        int r = 0;
+
+        if (!m)
+                return log_oom();
+        if (!arg.database) {
+                char paths[64][108];
+                bool alive[64];
+                size_t n;
+
+                if (arg.socket) {
+                        snprintf(paths[0], sizeof(paths[0]), "%s", arg.socket);
+                        alive[0] = true;
+                        n = 1;
+                } else
+                        n = find_daemons(paths, alive, ELEMENTSOF(paths));
+                for (size_t i = 0; i < n && r >= 0; i++) {
+                        char *store = NULL;
+                        bool up = alive[i] && metrics_daemon(m, paths[i], &store) >= 0;
+
+                        any_up = any_up || up;
+                        r = metrics_add_daemon(m, paths[i], up);
+                        if (!up && arg.socket)
+                                r = log_error_errno(ECONNREFUSED, "Cannot read arpd's counters at %s (is it running?).",
+                                                    arg.socket);
+                        /* each store once: the instances of one machine share one */
+                        for (size_t j = 0; store && j < n_stores; j++)
+                                if (strcmp(stores[j], store) == 0)
+                                        store = mfree(store);
+                        if (store)
+                                stores[n_stores++] = store;
+                }
+        }
+        if (r >= 0 && n_stores == 0) {
+                const char *path = arg.database ? arg.database : ARPD_DEFAULT_DB;
+                if (!arg.database && !any_up)
+                        fprintf(stderr, "arpctl: no running arpd found; counting the entries of %s only.\n", path);
+                r = metrics_store(m, path);
+        }
+        for (size_t i = 0; i < n_stores; i++) {
+                if (r >= 0)
+                        r = metrics_store(m, stores[i]);
+                free(stores[i]);
+        }
+        if (r >= 0) {
+                if (arg.output) {
+                        r = metrics_write_file(arg.output, m);
+                        if (r < 0)
+                                log_error_errno(r, "Writing %s failed: %m", arg.output);
+                } else {
+                        metrics_write(stdout, m);
+                        r = finish_output(0);
+                }
+        }
+        metrics_free(m);
+        return r;
+}
+
 static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig) {
         stop_requested = 1;
@@ -1372,6 +1520,8 @@ static void help(void) {
                "  stats [IFACE]            the daemon's counters per interface\n"
                "  monitor                  print every change until interrupted\n"
                "  list-daemons             the arpd instances and their control sockets\n"
+               "  metrics                  counters and entry counts for Prometheus (text format);\n"
+               "                           --output=PATH writes the file atomically\n"
                "\n"
                "Options:\n"
                "  -4, -6                   only IPv4 / only IPv6 entries (dump, show, why)\n"
@@ -1402,6 +1552,7 @@ enum {
         ARG_NEGATIVE,
         ARG_ALL,
         ARG_VERSION,
+        ARG_OUTPUT,
 };
 
 static int parse_argv(int argc, char **argv) {
@@ -1415,6 +1566,7 @@ static int parse_argv(int argc, char **argv) {
                 { "database",  required_argument, NULL, ARG_DATABASE },
                 { "negative",  no_argument,       NULL, ARG_NEGATIVE },
                 { "all",       no_argument,       NULL, ARG_ALL },
+                { "output",    required_argument, NULL, ARG_OUTPUT },
                 {}
         };
         int c;
@@ -1475,6 +1627,13 @@ static int parse_argv(int argc, char **argv) {
                 case ARG_ALL:
                         arg.flush_states = "any";
                         break;
+                case ARG_OUTPUT:
+                        if (optarg[0] == '\0') {
+                                fprintf(stderr, "arpctl: --output needs a path\n");
+                                return -EINVAL;
+                        }
+                        arg.output = optarg;
+                        break;
                 case ':':
                         fprintf(stderr, "arpctl: option '%s' needs a value (%s=...). Try 'arpctl --help'.\n",
                                 argv[optind - 1], argv[optind - 1]);
@@ -1507,6 +1666,7 @@ static const struct verb {
         { "stats",        0, 1,    verb_stats,        "stats [IFACE]", true },
         { "monitor",      0, 0,    verb_monitor,      "monitor" },
         { "list-daemons", 0, 0,    verb_list_daemons, "list-daemons", true },
+        { "metrics",      0, 0,    verb_metrics,      "metrics [--output=PATH]" },
 };
 
 int main(int argc, char **argv) {
@@ -1535,6 +1695,10 @@ int main(int argc, char **argv) {
         }
         if (arg.flush_states && v->run != verb_flush) {
                 fprintf(stderr, "arpctl: --negative and --all only apply to flush\n");
+                return EXIT_USAGE;
+        }
+        if (arg.output && v->run != verb_metrics) {
+                fprintf(stderr, "arpctl: --output only applies to metrics\n");
                 return EXIT_USAGE;
         }
         arg.color = colors_enabled(); /* before the pager: that is a pipe */
