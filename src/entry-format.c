@@ -207,7 +207,7 @@ static char *put_u64(char *p, uint64_t v) {
 }
 
 /* The compact form, assembled by hand and written at once (a dump prints a million of these). */
-static void entry_format_json_short(FILE *f, const struct neigh_key *k, const struct record *r) {
+static void entry_format_json_short(FILE *f, const struct neigh_key *k, const struct record *r, const char *vendor) {
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
         char buf[320 + 6 * (IN_ADDR_STRLEN + LLADDR_STRLEN + IFNAMSIZ)], *p = buf;
 
@@ -220,6 +220,13 @@ static void entry_format_json_short(FILE *f, const struct neigh_key *k, const st
         if (r->lladdr.len > 0) {
                 PUT(",\"lladdr\":");
                 p = json_put_string(p, lladdr_to_string(&r->lladdr, l));
+        }
+        if (vendor) {
+                /* written apart: a vendor name is not bounded like the other fields */
+                fwrite(buf, 1, (size_t) (p - buf), f);
+                fputs(",\"vendor\":", f);
+                json_write_string(f, vendor);
+                p = buf;
         }
         PUT(",\"state\":[\"");
         PUT(entry_state_to_nud(r->state));
@@ -244,13 +251,14 @@ static void entry_format_json_short(FILE *f, const struct neigh_key *k, const st
         fwrite(buf, 1, (size_t) (p - buf), f);
 }
 
-void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent) {
+void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent,
+                       const char *vendor) {
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], ifname[IFNAMSIZ];
         const char *sep = ",\n";
         unsigned in = indent + 2;
 
         if (!pretty) {
-                entry_format_json_short(f, k, r);
+                entry_format_json_short(f, k, r, vendor);
                 return;
         }
         snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
@@ -262,6 +270,10 @@ void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *
         if (r->lladdr.len > 0) {
                 fprintf(f, "%s%*s\"lladdr\": ", sep, in, "");
                 json_write_string(f, lladdr_to_string(&r->lladdr, l));
+        }
+        if (vendor) {
+                fprintf(f, "%s%*s\"vendor\": ", sep, in, "");
+                json_write_string(f, vendor);
         }
         fprintf(f, "%s%*s\"state\": [\"%s\"]", sep, in, "", entry_state_to_nud(r->state));
         fprintf(f, "%s%*s\"arpd_state\": ", sep, in, "");

@@ -80,7 +80,9 @@ int entry_cursor_parse(const char *s, struct neigh_key *ret);
  * ("positive", "negative", "static"), family (4/6), source, and the times, every one in
  * microseconds since the epoch and named so: first_seen_usec, last_seen_usec, neg_since_usec
  * (negative entries only). */
-void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent);
+/* vendor: a "vendor" field after lladdr (arpctl --vendor); NULL for none. */
+void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *r, bool pretty, unsigned indent,
+                       const char *vendor);
 /* A JSON string literal with escapes. */
 void json_write_string(FILE *f, const char *s);
 

@@ -23,6 +23,7 @@
 #include "arpctl-filter.h"
 #include "arpctl-metrics.h"
 #include "arpctl-terminal.h"
+#include "arpctl-vendor.h"
 #include "arpd-options.h"
 #include "control-protocol.h"
 #include "entry-format.h"
@@ -57,6 +58,7 @@ static struct {
         const char *database;
         const char *flush_states; /* NULL: the default ("learned") */
         const char *output;       /* metrics --output=PATH */
+        bool vendor;              /* dump/show --vendor */
 } arg = { .legend = true, .pager = true };
 
 
@@ -381,10 +383,13 @@ struct table_row {
         char age[80];
         uint8_t state;
         uint8_t source;
+        const char *vendor; /* --vendor: into the VendorDb, NULL if unknown */
 };
 
 enum { COL_IFNAME, COL_ADDR, COL_LLADDR, COL_STATE, COL_SOURCE, _COL_PADDED };
 static const char *const table_labels[] = { "INTERFACE", "ADDRESS", "LLADDR", "STATE", "SOURCE", "LAST SEEN" };
+/* With --vendor, LAST SEEN is padded too and VENDOR comes last. */
+#define TABLE_AGE_WIDTH 14
 
 struct dump_ctx {
         usec_t now;
@@ -400,10 +405,24 @@ struct dump_ctx {
         bool header_done;
         size_t n_rows;
         struct table_row *rows; /* TABLE_ROWS_MAX, allocated with the first row */
+        VendorDb *vendors;      /* --vendor, NULL without registry files */
 };
 
 static void dump_ctx_done(struct dump_ctx *c) {
         c->rows = mfree(c->rows);
+        c->vendors = vendor_db_free(c->vendors);
+}
+
+/* --vendor: the registry, if ieee-data is installed (nothing otherwise). */
+static int dump_ctx_vendors(struct dump_ctx *c) {
+        int r;
+
+        if (!arg.vendor)
+                return 0;
+        r = vendor_db_load(vendor_db_dir(), &c->vendors);
+        if (r >= 0 && !c->vendors)
+                fprintf(stderr, "arpctl: no IEEE registry in %s (package ieee-data): no vendor names.\n", vendor_db_dir());
+        return r;
 }
 
 static size_t row_cell_len(const struct table_row *row, int col) {
@@ -436,7 +455,11 @@ static int table_flush(struct dump_ctx *c) {
                         p = put_padded(p, table_labels[col], strlen(table_labels[col]), c->width[col]);
                         *p++ = ' ';
                 }
-                p = stpcpy(p, table_labels[_COL_PADDED]);
+                if (arg.vendor) {
+                        p = put_padded(p, table_labels[_COL_PADDED], strlen(table_labels[_COL_PADDED]), TABLE_AGE_WIDTH);
+                        p = stpcpy(p, " VENDOR");
+                } else
+                        p = stpcpy(p, table_labels[_COL_PADDED]);
                 *p++ = '\n';
                 fwrite(line, 1, (size_t) (p - line), stdout);
         }
@@ -459,6 +482,15 @@ static int table_flush(struct dump_ctx *c) {
                 *p++ = ' ';
                 p = put_padded(p, src, strlen(src), c->width[COL_SOURCE]);
                 *p++ = ' ';
+                if (arg.vendor) {
+                        p = put_padded(p, row->age, strlen(row->age), TABLE_AGE_WIDTH);
+                        *p++ = ' ';
+                        fwrite(line, 1, (size_t) (p - line), stdout);
+                        /* a registry name has no fixed bound: written apart */
+                        fputs(row->vendor ? row->vendor : "-", stdout);
+                        fputc('\n', stdout);
+                        continue;
+                }
                 p = stpcpy(p, row->age);
                 *p++ = '\n';
                 fwrite(line, 1, (size_t) (p - line), stdout);
@@ -472,7 +504,7 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
 
         if (arg.json != JSON_OFF) {
                 json_item(c->n);
-                entry_format_json(stdout, k, r, arg.json == JSON_PRETTY, 2);
+                entry_format_json(stdout, k, r, arg.json == JSON_PRETTY, 2, vendor_lookup(c->vendors, &r->lladdr));
                 if (ferror(stdout))
                         return -EPIPE; /* the reader (a pager) went away */
         } else {
@@ -492,6 +524,7 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                         strcpy(row->lladdr, "-");
                 row->state = (uint8_t) r->state;
                 row->source = (uint8_t) r->source;
+                row->vendor = vendor_lookup(c->vendors, &r->lladdr);
                 if (r->last_seen == 0 || r->last_seen > c->now)
                         strcpy(row->age, r->last_seen == 0 ? "-" : "in the future");
                 else {
@@ -550,9 +583,14 @@ static int verb_dump(int argc, char **argv) {
                 log_error("%s", err);
                 return EXIT_USAGE;
         }
-        r = source_open_read(&s);
+        r = dump_ctx_vendors(&c);
         if (r < 0)
                 return r;
+        r = source_open_read(&s);
+        if (r < 0) {
+                dump_ctx_done(&c);
+                return r;
+        }
         /* Large writes instead of one per 4 KiB: a dump can run to a million lines. */
         static char out_buf[256 * 1024];
         (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
@@ -600,9 +638,14 @@ static int verb_show(int argc, char **argv) {
                 log_error("%s", err);
                 return EXIT_USAGE;
         }
-        r = source_open_read(&s);
+        r = dump_ctx_vendors(&c);
         if (r < 0)
                 return r;
+        r = source_open_read(&s);
+        if (r < 0) {
+                dump_ctx_done(&c);
+                return r;
+        }
         /* Buffered: "not found" must not leave a half-written JSON document behind. */
         char *buf = NULL;
         size_t len = 0;
@@ -690,7 +733,7 @@ static void why_json(const char *dst, const char *dev, const struct neigh_key *k
                 fputs("null", stdout);
         printf("%s\"entry\"%s", sep, colon);
         if (r)
-                entry_format_json(stdout, k, r, pretty, 4);
+                entry_format_json(stdout, k, r, pretty, 4, NULL);
         else
                 fputs("null", stdout);
         printf("%s\"answer\"%s", sep, colon);
@@ -1527,6 +1570,8 @@ static void help(void) {
                "  -4, -6                   only IPv4 / only IPv6 entries (dump, show, why)\n"
                "      --json=MODE          pretty, short or off (default: off)\n"
                "      --no-legend          no header and totals lines\n"
+               "      --vendor             dump, show: the vendor of each MAC, from the IEEE\n"
+               "                           registries of the package ieee-data, if installed\n"
                "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
                "      --socket=PATH        the daemon's control socket (default: " RUN_DIR "/all/bus\n"
@@ -1553,6 +1598,7 @@ enum {
         ARG_ALL,
         ARG_VERSION,
         ARG_OUTPUT,
+        ARG_VENDOR,
 };
 
 static int parse_argv(int argc, char **argv) {
@@ -1567,6 +1613,7 @@ static int parse_argv(int argc, char **argv) {
                 { "negative",  no_argument,       NULL, ARG_NEGATIVE },
                 { "all",       no_argument,       NULL, ARG_ALL },
                 { "output",    required_argument, NULL, ARG_OUTPUT },
+                { "vendor",    no_argument,       NULL, ARG_VENDOR },
                 {}
         };
         int c;
@@ -1626,6 +1673,9 @@ static int parse_argv(int argc, char **argv) {
                         break;
                 case ARG_ALL:
                         arg.flush_states = "any";
+                        break;
+                case ARG_VENDOR:
+                        arg.vendor = true;
                         break;
                 case ARG_OUTPUT:
                         if (optarg[0] == '\0') {
@@ -1695,6 +1745,10 @@ int main(int argc, char **argv) {
         }
         if (arg.flush_states && v->run != verb_flush) {
                 fprintf(stderr, "arpctl: --negative and --all only apply to flush\n");
+                return EXIT_USAGE;
+        }
+        if (arg.vendor && v->run != verb_dump && v->run != verb_show) {
+                fprintf(stderr, "arpctl: --vendor only applies to dump and show\n");
                 return EXIT_USAGE;
         }
         if (arg.output && v->run != verb_metrics) {

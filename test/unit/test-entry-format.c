@@ -135,7 +135,7 @@ static void test_json(void) {
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
 
-        entry_format_json(f, &k, &r, false, 0);
+        entry_format_json(f, &k, &r, false, 0, NULL);
         fclose(f);
         CHECK_STR_EQ(buf, "{\"dst\":\"198.18.0.7\",\"dev\":\"a\\\"0\",\"state\":[\"FAILED\"],\"arpd_state\":\"negative\","
                           "\"family\":4,\"source\":\"kernel\",\"first_seen_usec\":5,\"last_seen_usec\":6,"
@@ -148,7 +148,7 @@ static void test_json(void) {
         r = (struct record) { .state = RECORD_STATIC, .source = SOURCE_LOAD, .first_seen = 5, .last_seen = 6 };
         lladdr_from_string("02:00:5e:10:00:0a", &r.lladdr);
         k = key("a0", "2001:db8::7");
-        entry_format_json(f, &k, &r, true, 2);
+        entry_format_json(f, &k, &r, true, 2, NULL);
         fclose(f);
         CHECK_STR_EQ(buf, "{\n    \"dst\": \"2001:db8::7\",\n    \"dev\": \"a0\",\n    \"lladdr\": \"02:00:5e:10:00:0a\",\n"
                           "    \"state\": [\"PERMANENT\"],\n    \"arpd_state\": \"static\",\n    \"family\": 6,\n"
