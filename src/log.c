@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+/* No CODE_FILE=__FILE__ (the build directory's relative path to this file), CODE_LINE=, CODE_FUNC=:
+ * journal fields say what happened, not where in log.c it was logged. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "log.h"

@@ -4,7 +4,8 @@
 # the timer enables, the service (root, sandboxed) reads arpd's counters over its control socket
 # and the store under arpd's StateDirectory, and renames a complete arpd.prom into
 # /var/lib/prometheus/node-exporter (mode 0644, no temporary file left); without that directory
-# the service is skipped by its condition.
+# the service is skipped by its condition. Also: arpd's journal entries carry no CODE_FILE (the
+# build machine's path, which sd_journal_sendv() added).
 set -uo pipefail
 source "$(dirname "$0")/sandbox.sh"
 sb_require
@@ -34,6 +35,13 @@ check "no temporary file left" test "$(sb ls -A /var/lib/prometheus/node-exporte
 check "systemctl enable --now arpd-metrics.timer" sb systemctl enable --now arpd-metrics.timer
 check "the timer is active and wanted by timers.target" \
         sb sh -c 'test "$(systemctl show -P ActiveState arpd-metrics.timer)" = active && test -L /etc/systemd/system/timers.target.wants/arpd-metrics.timer'
+# arpd's own journal entries (sd_journal_sendv) carry no build-machine path: no CODE_FILE at all.
+files=$(sb journalctl --no-pager -o json -u arpd@veth0 _COMM=arpd | "${PYTHON:-python3}" -c '
+import json, sys
+print(" ".join(sorted({e["CODE_FILE"] for e in map(json.loads, sys.stdin) if "CODE_FILE" in e})))')
+check "no CODE_FILE in arpd@veth0's journal entries (found: ${files:-none})" test -z "$files"
+check "arpd's structured entries are there (INTERFACE=veth0)" \
+        sb sh -c 'journalctl --no-pager -o json -u arpd@veth0 INTERFACE=veth0 | grep -q INTERFACE'
 out=$(sb systemd-analyze security --no-pager arpd-metrics.service)
 score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")
 echo "systemd-analyze security arpd-metrics.service: $score"
