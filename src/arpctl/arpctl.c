@@ -651,6 +651,7 @@ static int verb_show(int argc, char **argv) {
         size_t len = 0;
         FILE *mem = open_memstream(&buf, &len), *saved = stdout;
         if (!mem) {
+                dump_ctx_done(&c);
                 source_done(&s);
                 return log_oom();
         }
