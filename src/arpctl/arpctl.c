@@ -1575,6 +1575,7 @@ static void help(void) {
                "                           registries of the package ieee-data, if installed\n"
                "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
+               "      --output=PATH        where metrics writes (a temporary file, then rename)\n"
                "      --socket=PATH        the daemon's control socket (default: " RUN_DIR "/all/bus\n"
                "                           if it runs, else the only socket under " RUN_DIR ")\n"
                "      --database=PATH      use this store file directly: dump, show and why read it\n"
