@@ -376,6 +376,8 @@ static void json_end(size_t n) {
  * value widens its column from that row on. */
 #define TABLE_ROWS_MAX 4096
 
+enum { COL_IFNAME, COL_ADDR, COL_LLADDR, COL_STATE, COL_SOURCE, _COL_PADDED };
+
 struct table_row {
         char ifname[IFNAMSIZ];
         char addr[IN_ADDR_STRLEN];
@@ -383,10 +385,10 @@ struct table_row {
         char age[80];
         uint8_t state;
         uint8_t source;
+        uint8_t len[_COL_PADDED + 1]; /* of each cell, the age last */
         const char *vendor; /* --vendor: into the VendorDb, NULL if unknown */
 };
 
-enum { COL_IFNAME, COL_ADDR, COL_LLADDR, COL_STATE, COL_SOURCE, _COL_PADDED };
 static const char *const table_labels[] = { "INTERFACE", "ADDRESS", "LLADDR", "STATE", "SOURCE", "LAST SEEN" };
 /* With --vendor, LAST SEEN is padded too and VENDOR comes last. */
 #define TABLE_AGE_WIDTH 14
@@ -426,18 +428,7 @@ static int dump_ctx_vendors(struct dump_ctx *c) {
 }
 
 static size_t row_cell_len(const struct table_row *row, int col) {
-        switch (col) {
-        case COL_IFNAME:
-                return strlen(row->ifname);
-        case COL_ADDR:
-                return strlen(row->addr);
-        case COL_LLADDR:
-                return strlen(row->lladdr);
-        case COL_STATE:
-                return strlen(record_state_to_string(row->state));
-        default:
-                return strlen(record_source_to_string(row->source));
-        }
+        return row->len[col];
 }
 
 /* Prints the held rows (and the header first, once), widening the columns to fit them. */
@@ -470,20 +461,22 @@ static int table_flush(struct dump_ctx *c) {
                 const char *st = record_state_to_string(row->state), *src = record_source_to_string(row->source);
                 char *p = line;
 
-                p = put_padded(p, row->ifname, strlen(row->ifname), c->width[COL_IFNAME]);
+                p = put_padded(p, row->ifname, row->len[COL_IFNAME], c->width[COL_IFNAME]);
                 *p++ = ' ';
-                p = put_padded(p, row->addr, strlen(row->addr), c->width[COL_ADDR]);
+                p = put_padded(p, row->addr, row->len[COL_ADDR], c->width[COL_ADDR]);
                 *p++ = ' ';
-                p = put_padded(p, row->lladdr, strlen(row->lladdr), c->width[COL_LLADDR]);
+                p = put_padded(p, row->lladdr, row->len[COL_LLADDR], c->width[COL_LLADDR]);
                 *p++ = ' ';
-                p = stpcpy(p, color_for(row->state));
-                p = put_padded(p, st, strlen(st), c->width[COL_STATE]);
-                p = stpcpy(p, color_off());
+                if (arg.color)
+                        p = stpcpy(p, color_for(row->state));
+                p = put_padded(p, st, row->len[COL_STATE], c->width[COL_STATE]);
+                if (arg.color)
+                        p = stpcpy(p, color_off());
                 *p++ = ' ';
-                p = put_padded(p, src, strlen(src), c->width[COL_SOURCE]);
+                p = put_padded(p, src, row->len[COL_SOURCE], c->width[COL_SOURCE]);
                 *p++ = ' ';
                 if (arg.vendor) {
-                        p = put_padded(p, row->age, strlen(row->age), TABLE_AGE_WIDTH);
+                        p = put_padded(p, row->age, row->len[_COL_PADDED], TABLE_AGE_WIDTH);
                         *p++ = ' ';
                         fwrite(line, 1, (size_t) (p - line), stdout);
                         /* a registry name has no fixed bound: written apart */
@@ -491,7 +484,7 @@ static int table_flush(struct dump_ctx *c) {
                         fputc('\n', stdout);
                         continue;
                 }
-                p = stpcpy(p, row->age);
+                p = mempcpy(p, row->age, row->len[_COL_PADDED]);
                 *p++ = '\n';
                 fwrite(line, 1, (size_t) (p - line), stdout);
         }
@@ -516,18 +509,26 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                                 return log_oom();
                 }
                 row = &c->rows[c->n_rows++];
-                snprintf(row->ifname, sizeof(row->ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
-                in_addr_to_string(k->family, &k->addr, row->addr);
+                size_t n = strnlen(k->ifname, IFNAMSIZ - 1);
+                memcpy(row->ifname, k->ifname, n);
+                row->ifname[n] = '\0';
+                row->len[COL_IFNAME] = (uint8_t) n;
+                row->len[COL_ADDR] = (uint8_t) strlen(in_addr_to_string(k->family, &k->addr, row->addr));
                 if (r->lladdr.len > 0)
-                        lladdr_to_string(&r->lladdr, row->lladdr);
-                else
+                        row->len[COL_LLADDR] = (uint8_t) strlen(lladdr_to_string(&r->lladdr, row->lladdr));
+                else {
                         strcpy(row->lladdr, "-");
+                        row->len[COL_LLADDR] = 1;
+                }
                 row->state = (uint8_t) r->state;
                 row->source = (uint8_t) r->source;
+                row->len[COL_STATE] = (uint8_t) strlen(record_state_to_string(r->state));
+                row->len[COL_SOURCE] = (uint8_t) strlen(record_source_to_string(r->source));
                 row->vendor = vendor_lookup(c->vendors, &r->lladdr);
-                if (r->last_seen == 0 || r->last_seen > c->now)
+                if (r->last_seen == 0 || r->last_seen > c->now) {
                         strcpy(row->age, r->last_seen == 0 ? "-" : "in the future");
-                else {
+                        row->len[_COL_PADDED] = (uint8_t) strlen(row->age);
+                } else {
                         unsigned long long sec = (c->now - r->last_seen) / USEC_PER_SEC;
 
                         if (c->age_len == 0 || c->age_sec != sec) {
@@ -536,6 +537,7 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                                 c->age_len = strlen(c->age);
                         }
                         memcpy(row->age, c->age, c->age_len + 1);
+                        row->len[_COL_PADDED] = (uint8_t) c->age_len;
                 }
                 if (c->n_rows == TABLE_ROWS_MAX) {
                         int q = table_flush(c);
