@@ -82,7 +82,9 @@ int metrics_add_counter(Metrics *m, const char *ifname, const char *name, uint64
 
         snprintf(full, sizeof(full) - strlen("_total"), "arpd_%s", name);
         for (char *p = full + strlen("arpd_"); *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+                if (*p >= 'A' && *p <= 'Z')
+                        *p = (char) (*p - 'A' + 'a');
+                else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
                         *p = '_';
         len = strlen(full);
         /* "_total" once, also for a (future) counter whose name already ends so */

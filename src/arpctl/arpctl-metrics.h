@@ -15,7 +15,7 @@
  *     arpd_daemon_up{socket="PATH"}                   gauge, 1 if an arpd answered there, else 0
  *
  * No timestamps (the textfile collector refuses them). Counter names are stats.h's, restricted to
- * [a-z0-9_] (anything else becomes '_'); label values are escaped as the format requires. Memory
+ * [a-z0-9_] (upper case lowered, anything else '_'); label values are escaped as the format requires. Memory
  * grows with daemons x interfaces x counters, not with the store.
  */
 
