@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arpd-control.h"
 #include "arpd-manager.h"
@@ -83,6 +85,9 @@ static int run_load(const struct arpd_options *o) {
                 log_error("Nothing from %s was stored.", name);
                 return r;
         }
+        /* A store this load creates is removed again if the load fails: a refused load leaves
+         * no new file behind. */
+        bool created = access(o->db_path, F_OK) < 0 && errno == ENOENT;
         r = store_open(o->db_path, &so, &s);
         if (r < 0)
                 return r; /* store_open() logged why */
@@ -90,6 +95,14 @@ static int run_load(const struct arpd_options *o) {
         if (r < 0) {
                 log_error_errno(r, "%s:%lu: cannot store the entry: %m", name, list.n > 0 ? list.lines[failed] : 0UL);
                 log_error("Nothing from %s was stored.", name);
+                if (created) {
+                        _cleanup_free_ char *lock = NULL;
+
+                        s = store_free(s);
+                        (void) unlink(o->db_path);
+                        if (asprintf(&lock, "%s-lock", o->db_path) >= 0)
+                                (void) unlink(lock);
+                }
                 return r;
         }
         int q = store_sync(s);

@@ -7,7 +7,8 @@
 # arpd (arpctl, and the D-Bus endpoint itself): the same rule.
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd busctl
+require_cmd busctl unshare
+require_python
 [ -n "${ARPCTL:-}" ] && [ -x "$ARPCTL" ] || { echo "ARPCTL must name the arpctl binary"; exit 1; }
 
 BUS="$WORK/bus"
@@ -73,7 +74,16 @@ for line in "a0 224.0.0.1 02:00:5e:10:00:0a" "a0 198.18.0.30 02:00:5e:10:00:0a:0
         [ "$rc" = 1 ] && grep -q "<stdin>:2:" "$WORK/err" || fail "arpctl load with '$line': rc=$rc $(cat "$WORK/err")"
         [ "$(off --json=short dump)" = "$before" ] || fail "a refused arpctl load changed the store"
 done
-pass "a refused load names the line, stores nothing, and arpd -f creates no store file"
+# a load that fails while storing (a full filesystem: a 200 KiB tmpfs in a private mount
+# namespace) removes the store file it created
+mkdir "$WORK/full"
+"$PYTHON" -c 'for i in range(20000): print(f"a0 198.18.{i // 256}.{i % 256} 02:00:00:00:{i // 256:02x}:{i % 256:02x}")' >"$WORK/big.txt"
+rc=0
+unshare -m --propagation private sh -c 'mount -t tmpfs -o size=200k tmpfs "$1" && "$2" -b "$1/new.lmdb" -f "$3"; r=$?; ls -A "$1" >"$4"; exit $r' \
+        sh "$WORK/full" "$ARPD" "$WORK/big.txt" "$WORK/full.ls" >/dev/null 2>"$WORK/err" || rc=$?
+[ "$rc" = 1 ] || fail "a load into a full filesystem exited $rc: $(cat "$WORK/err")"
+[ ! -s "$WORK/full.ls" ] || fail "a failed arpd -f left $(cat "$WORK/full.ls") behind"
+pass "a refused load names the line, stores nothing, and arpd -f creates no store file (also when storing fails)"
 
 # the same rules through a running arpd: arpctl, and the endpoint itself
 setup_pair
