@@ -21,6 +21,9 @@
 #define FIELD_MAX (LLADDR_STRLEN + 1)
 /* Negative ages beyond a century are nonsense (and would not survive a round trip). */
 #define NEG_AGE_MAX_SEC (100ULL * 365 * 24 * 3600)
+/* Distinct ifindexes one load remembers; beyond that a classic line's ifindex is looked up each
+ * time (a load names a handful of interfaces). */
+#define IFINDEX_CACHE_MAX 64
 
 struct field {
         const char *p;
@@ -442,7 +445,35 @@ static int read_error(char *err, size_t errlen, int r, const char *fmt, ...) {
         return r;
 }
 
+/* The names of the ifindexes one load has met: each is resolved once (if_indextoname() opens a
+ * socket and asks the kernel: once per line, it cost far more than parsing the line). */
+struct ifindex_cache {
+        size_t n;
+        struct {
+                int ifindex;
+                char name[IFNAMSIZ];
+        } e[IFINDEX_CACHE_MAX];
+};
+
+/* Fills name for ifindex; false if no interface has it. */
+static bool ifindex_cache_name(struct ifindex_cache *c, int ifindex, char name[IFNAMSIZ]) {
+        for (size_t i = 0; i < c->n; i++)
+                if (c->e[i].ifindex == ifindex) {
+                        memcpy(name, c->e[i].name, IFNAMSIZ);
+                        return true;
+                }
+        if (!if_indextoname((unsigned) ifindex, name))
+                return false;
+        if (c->n < ELEMENTSOF(c->e)) {
+                c->e[c->n].ifindex = ifindex;
+                memcpy(c->e[c->n].name, name, IFNAMSIZ);
+                c->n++;
+        }
+        return true;
+}
+
 int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, size_t errlen) {
+        struct ifindex_cache ifindexes = {};
         _cleanup_free_ struct load_entry *v = NULL;
         _cleanup_free_ unsigned long *lines = NULL;
         _cleanup_free_ char *line = NULL;
@@ -471,13 +502,14 @@ int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, s
                 if (r == 0)
                         continue;
 
-                if (e.ifindex > 0 && !if_indextoname((unsigned) e.ifindex, e.ifname))
+                if (e.ifindex > 0 && !ifindex_cache_name(&ifindexes, e.ifindex, e.ifname))
                         return read_error(err, errlen, -ENODEV, "%s:%lu: no interface with ifindex %d", name,
                                           lineno, e.ifindex);
 
-                if (n_v >= LOADFILE_MAX_ENTRIES)
+                /* No count of its own: the store's max_entries bounds what entry_load() keeps. */
+                if (n_v >= INT32_MAX)
                         return read_error(err, errlen, -E2BIG, "%s:%lu: more than %d entries in one load", name,
-                                          lineno, LOADFILE_MAX_ENTRIES);
+                                          lineno, INT32_MAX);
                 if (n_v >= cap) {
                         size_t ncap = cap ? cap * 2 : 64;
                         struct load_entry *nv = reallocarray(v, ncap, sizeof(*v));

@@ -35,9 +35,6 @@
 
 #include "record.h"
 
-/* Entries one load may hold in memory; more is refused (-E2BIG). */
-#define LOADFILE_MAX_ENTRIES 1000000
-
 struct load_entry {
         char ifname[IFNAMSIZ]; /* empty if the line named an ifindex */
         int ifindex;           /* > 0 only for classic "ifindex ip mac" lines */
@@ -70,9 +67,11 @@ struct load_list {
 void load_list_done(struct load_list *l);
 
 /* Reads f (named name in messages) to the end and parses every line; classic ifindex lines get
- * their interface's name (if_indextoname), so every entry returned names its interface. At most
- * LOADFILE_MAX_ENTRIES entries. On error nothing is returned, err (errlen bytes, may be NULL)
- * says "name:line: reason", and the result is -EINVAL (malformed line, NUL byte), -ENODEV
+ * their interface's name (if_indextoname), so every entry returned names its interface. Each
+ * ifindex is resolved once per call: every line of one ifindex gets the name it had when first
+ * met. No entry limit of its own (up to INT32_MAX, what entry_load() takes): the store's
+ * max_entries bounds what a load keeps. On error nothing is returned, err (errlen bytes, may be
+ * NULL) says "name:line: reason", and the result is -EINVAL (malformed line, NUL byte), -ENODEV
  * (unknown ifindex), -E2BIG, -ENOMEM or a read error. Storing the entries is entry-ops.h's
  * entry_load(). */
 int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, size_t errlen);

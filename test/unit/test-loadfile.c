@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include "log.h"
 #include "macro.h"
 #include "store.h"
+#include "test-netns.h"
 #include "tests.h"
 
 #define MAC5 "02:00:00:00:00:05"
@@ -660,12 +663,110 @@ static void test_load_errors(void) {
         store_free(s);
 }
 
+/* A stream that hands out one line per read and renames the loopback (ifindex 1) to "lx0" just
+ * before it hands out the second line: a load that looked the ifindex up per line would store the
+ * later lines under the new name. */
+struct rename_stream {
+        const char *const *lines;
+        size_t next;
+};
+
+static ssize_t rename_stream_read(void *cookie, char *buf, size_t size) {
+        struct rename_stream *rs = cookie;
+        const char *l = rs->lines[rs->next];
+        size_t n;
+
+        if (!l)
+                return 0;
+        if (rs->next == 1) {
+                _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                struct ifreq ifr = {};
+
+                snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", "lo");
+                snprintf(ifr.ifr_newname, sizeof(ifr.ifr_newname), "%s", "lx0");
+                if (fd < 0 || ioctl(fd, SIOCSIFNAME, &ifr) < 0) {
+                        fprintf(stderr, "cannot rename lo: %m\n");
+                        _exit(1);
+                }
+        }
+        n = MIN(strlen(l), size);
+        memcpy(buf, l, n);
+        rs->next++;
+        return (ssize_t) n;
+}
+
+static void child_ifindex_once(void) {
+        static const char *const lines[] = { "1 198.18.0.5 " MAC5 "\n", "1 198.18.0.6 " MAC5 "\n",
+                                             "1 198.18.0.7 FAILED: 3sec ago\n", NULL };
+        struct rename_stream rs = { .lines = lines };
+        char path[256], *text;
+        Store *s = NULL;
+        FILE *f;
+        int r;
+
+        if (unshare(CLONE_NEWNET) < 0) {
+                fprintf(stderr, "unshare(CLONE_NEWNET): %m\n");
+                _exit(77);
+        }
+        snprintf(path, sizeof(path), "%s/ifindex.lmdb", tmpdir);
+        CHECK_INT_EQ(store_open(path, &(struct store_options){}, &s), 0);
+        f = fopencookie(&rs, "r", (cookie_io_functions_t){ .read = rename_stream_read });
+        CHECK(s && f);
+        if (!s || !f)
+                _exit(1);
+        r = load_file(s, f, "ifindex.list", NOW);
+        fclose(f);
+        CHECK_INT_EQ(r, 3);
+        CHECK_INT_EQ(rs.next, 3); /* the rename really happened in the middle of the load */
+        text = dump(s);
+        /* all three under the name ifindex 1 had when the load met it */
+        CHECK(text && strstr(text, "lo              198.18.0.5 ") && strstr(text, "lo              198.18.0.6 ") &&
+              strstr(text, "lo              198.18.0.7 ") && !strstr(text, "lx0"));
+        if (text && strstr(text, "lx0"))
+                fprintf(stderr, "stored:\n%s", text);
+        free(text);
+        store_free(s);
+        _exit(tests_failed_ ? 1 : 0);
+}
+
+/* Classic "ifindex ip mac" lines: each ifindex is resolved once per load, so one load maps it to
+ * one name even if the interface is renamed while the file is being read. */
+static void test_load_ifindex_once(void) {
+        run_netns_child(child_ifindex_once, "ifindex resolved once per load");
+}
+
+/* A load has no entry limit of its own: the store's max_entries bounds what it keeps. */
+static void test_load_store_bound(void) {
+        char path[256], log[4096];
+        size_t size = 0;
+        char *text = NULL;
+        FILE *f = open_memstream(&text, &size);
+        Store *s = NULL;
+
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        for (int i = 0; i < 300; i++)
+                fprintf(f, "eth0 198.18.%d.%d " MAC5 "\n", i / 256, i % 256);
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/bound.lmdb", tmpdir);
+        CHECK_INT_EQ(store_open(path, &(struct store_options){ .max_entries = 100 }, &s), 0);
+        if (s) {
+                CHECK_INT_EQ(load_text(s, text, log, sizeof(log)), 300);
+                CHECK_INT_EQ(count(s), 100);
+        }
+        store_free(s);
+        free(text);
+}
+
 static void test_load(void) {
         char cmd[128];
 
         CHECK(mkdtemp(tmpdir) != NULL);
         test_load_roundtrip();
         test_load_errors();
+        test_load_ifindex_once();
+        test_load_store_bound();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);
 }
