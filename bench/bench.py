@@ -159,22 +159,145 @@ def helper_monitor(targets_file, mode, out, idle_s, cap_s):
         json.dump({"miss": miss, "ans": ans, "failed": failed, "overruns": overruns}, open(out, "w"))
 
 
-def helper_trigger(targets_file, out):
-        """One UDP socket, one sendto per target, as fast as Python goes."""
+def helper_trigger(targets_file, out, interval_us="0"):
+        """One UDP socket (send buffer forced large: no sendto waits or fails with EAGAIN), one
+        datagram to port 9 of each target. Each datagram carries its target's index and the
+        CLOCK_REALTIME time taken just before its sendto(), so the peer alone computes send ->
+        resolved. interval_us 0: as fast as Python goes (the storm); else one every interval_us
+        (paced, sleeping in between)."""
         targets = open(targets_file).read().split()
+        interval = int(float(interval_us) * 1000)
         s = socket.socket(family_of(targets[0]), socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 256 * 1024 * 1024)
         s.setblocking(False)
-        sent = {}
+        dests = [(a, 9) for a in targets]
+        pack = struct.Struct("=qI").pack
+        clock = time.time_ns
+        sendto = s.sendto
         errors = 0
-        for a in targets:
-                t = now()
+        print("ready", flush=True)
+        sys.stdin.readline()
+        t_first = clock()
+        nxt = now()
+        for i, d in enumerate(dests):
+                if interval:
+                        nxt += interval
+                        w = nxt - now()
+                        if w > 0:
+                                time.sleep(w / 1e9)
                 try:
-                        s.sendto(b"x", (a, 9))
+                        sendto(pack(clock(), i), d)
                 except OSError:
                         errors += 1
-                sent[a] = t
-        json.dump({"sent": sent, "errors": errors}, open(out, "w"))
+        t_last = clock()
+        json.dump({"t_first": t_first, "t_last": t_last, "errors": errors, "n": len(targets)}, open(out, "w"))
+
+
+SO_TIMESTAMPNS, SO_RXQ_OVFL, SO_ATTACH_FILTER = 35, 40, 26
+SOL_PACKET, PACKET_STATISTICS = 263, 6
+ETH_P_ARP, ETH_P_IPV6 = 0x0806, 0x86DD
+PACKET_BROADCAST, PACKET_MULTICAST = 1, 2
+
+
+def attach_bpf(sock, insns):
+        """A classic BPF socket filter from (code, jt, jf, k) tuples."""
+        prog = b"".join(struct.pack("=HBBI", *i) for i in insns)
+        buf = ctypes.create_string_buffer(prog)
+        fprog = struct.pack("=HxxxxxxQ", len(insns), ctypes.addressof(buf))
+        sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+        return buf        # keep alive until attached (the kernel copies it)
+
+
+def helper_peer(ifname, family, expect, out, idle_s, cap_s):
+        """Host B's side of W1. A UDP socket on port 9 (B owns every target) records each target's
+        first datagram with its kernel receive timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME, taken when
+        the datagram enters B: the moment A resolved the neighbour and released its queue). A
+        packet socket on ifname counts the solicitations A broadcast (ARP requests to
+        ff:ff:ff:ff:ff:ff from MAC_A; IPv6: neighbour solicitations to a 33:33: group, by a socket
+        filter). Neither socket is read before "sent" arrives on stdin (the application is done):
+        both have large receive buffers, and are then drained every 20 ms, so the measurement wakes
+        nobody per packet. Ends when expect
+        targets arrived, idle_s after "sent" on stdin without a new arrival, or after cap_s."""
+        v6 = family == "6"
+        expect = int(expect)
+        u = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+        u.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 256 * 1024 * 1024)
+        u.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        u.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+        u.bind(("::" if v6 else "0.0.0.0", 9))
+        u.setblocking(False)
+        pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6 if v6 else ETH_P_ARP))
+        pk.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 * 1024 * 1024)
+        if v6:        # IPv6 next header 58 (ICMPv6) and ICMPv6 type 135 (NS), no extension headers
+                keep = attach_bpf(pk, [(0x30, 0, 0, 20), (0x15, 0, 3, 58), (0x30, 0, 0, 54), (0x15, 0, 1, 135),
+                                       (0x06, 0, 0, 0xffff), (0x06, 0, 0, 0)])
+                del keep
+        pk.bind((ifname, 0))
+        pk.setblocking(False)
+        mac_a = bytes.fromhex(MAC_A.replace(":", ""))
+        arrived = {}        # index -> [t_send, t_arrival] (first datagram only)
+        bcast = 0
+        udp_drops = 0
+        dup = 0
+        unpack = struct.Struct("=qI").unpack_from
+        tsu = struct.Struct("=qq").unpack
+        print("ready", flush=True)
+        start = now()
+        sent_at = None
+        last_new = None
+        while True:
+                # nothing is read before the application has sent everything: no wakeup, no CPU
+                # taken from the host under test while it answers
+                r, _, _ = select.select([sys.stdin] if sent_at is None else [], [], [], 0.02 if sent_at else cap_s)
+                if r and sent_at is None:
+                        sys.stdin.readline()
+                        sent_at = now()
+                if sent_at is None:
+                        continue
+                while True:
+                        try:
+                                data, anc, _fl, _addr = u.recvmsg(64, 256)
+                        except BlockingIOError:
+                                break
+                        ts = None
+                        for lvl, typ, d in anc:
+                                if lvl == socket.SOL_SOCKET and typ == SO_TIMESTAMPNS:
+                                        sec, nsec = tsu(d[:16])
+                                        ts = sec * 1_000_000_000 + nsec
+                                elif lvl == socket.SOL_SOCKET and typ == SO_RXQ_OVFL:
+                                        udp_drops = struct.unpack("=I", d[:4])[0]
+                        if len(data) < 12 or ts is None:
+                                continue
+                        t_send, idx = unpack(data)
+                        if idx in arrived:
+                                dup += 1
+                                continue
+                        arrived[idx] = (t_send, ts)
+                        last_new = now()
+                while True:
+                        try:
+                                f, addr = pk.recvfrom(128)
+                        except BlockingIOError:
+                                break
+                        if len(f) < 14 or f[6:12] != mac_a:
+                                continue
+                        if v6:
+                                if f[0:2] == b"\x33\x33":
+                                        bcast += 1
+                        elif addr[2] == PACKET_BROADCAST and len(f) >= 22 and f[20:22] == b"\x00\x01":
+                                bcast += 1
+                t = now()
+                if len(arrived) >= expect or (t - start) / 1e9 > cap_s:
+                        break
+                if sent_at is not None and (t - max(sent_at, last_new or 0)) / 1e9 > idle_s:
+                        break
+        try:
+                st = pk.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8)
+                pkt_drops = struct.unpack("=II", st)[1]
+        except OSError:
+                pkt_drops = -1
+        json.dump({"arrived": {str(k): v for k, v in arrived.items()}, "bcast": bcast, "udp_drops": udp_drops,
+                   "pkt_drops": pkt_drops, "duplicates": dup}, open(out, "w"))
 
 
 def helper_firstmiss(targets_file, out, cap_s):
@@ -231,6 +354,9 @@ def helper_garp(ifname, k, base, out):
                 frames.append(f + b"\x00" * (60 - len(f)))
         errors = 0
         send = s.send
+        print("ready", flush=True)
+        sys.stdin.readline()
+        c0 = int(open("/proc/thread-self/schedstat").read().split()[0])
         t0 = now()
         for f in frames:
                 try:
@@ -238,7 +364,8 @@ def helper_garp(ifname, k, base, out):
                 except OSError:
                         errors += 1
         t1 = now()
-        json.dump({"t0": t0, "t1": t1, "errors": errors, "k": k}, open(out, "w"))
+        c1 = int(open("/proc/thread-self/schedstat").read().split()[0])
+        json.dump({"t0": t0, "t1": t1, "errors": errors, "k": k, "cpu_ns": c1 - c0}, open(out, "w"))
 
 
 def helper_main(argv):
@@ -246,7 +373,9 @@ def helper_main(argv):
         if name == "monitor":
                 helper_monitor(argv[1], argv[2], argv[3], float(argv[4]), float(argv[5]))
         elif name == "trigger":
-                helper_trigger(argv[1], argv[2])
+                helper_trigger(*argv[1:4])
+        elif name == "peer":
+                helper_peer(argv[1], argv[2], argv[3], argv[4], float(argv[5]), float(argv[6]))
         elif name == "firstmiss":
                 helper_firstmiss(argv[1], argv[2], float(argv[3]))
         elif name == "garp":
@@ -268,12 +397,15 @@ class Bench:
                 self.arpd = os.environ["BENCH_ARPD"]
                 self.classic = os.environ.get("BENCH_CLASSIC", "/usr/sbin/arpd")
                 self.arpctl = os.environ.get("BENCH_ARPCTL", "")
+                self.sender = os.environ["BENCH_SENDER"]        # bench/w1-send.c, built by bench/run
                 self.pidfile = os.path.join(self.work, "pids")
                 self.quick = args["quick"]
                 self.workloads = args["workloads"]
-                self.deadline = time.monotonic() + (110 if self.quick else 1150)
+                self.deadline = time.monotonic() + (200 if self.quick else 1250)
                 self.samples = []        # dicts: workload, param, system, rep, metric, value
-                self.latencies = {}      # (param, system) -> [µs]
+                self.latencies = {}      # (workload, param) -> system -> [µs]
+                self.cdf_total = {}      # (workload, param) -> system -> misses sent (the CDF's 1.0)
+                self.rt_mono_off = time.time_ns() - time.monotonic_ns()
                 self.skipped = {}
                 self.procs = []
                 self.namespaces = []
@@ -428,27 +560,69 @@ class Bench:
                 os.unlink(path)
                 return t
 
-        def list_count(self, system, db, want=None):
-                """Runs the system's -l under /usr/bin/time; returns (seconds, lines with an IPv4 in
-                want or all, the lister's max RSS in KiB)."""
+        def run_sampled(self, argv, ns=None, stdout=subprocess.DEVNULL, timeout=300):
+                """Runs argv (in ns if given) under /usr/bin/time and samples the program's
+                /proc/PID/status every ~2 ms. Returns seconds, exit status, max RSS (KiB, getrusage:
+                counts the file-backed LMDB map; through /usr/bin/time because a child forked straight
+                from this Python process would count the driver's own pages from before its exec) and
+                the largest RssAnon seen (KiB: the program's own memory)."""
+                argv = ["/usr/bin/time", "-f", "maxrss=%M"] + argv
+                t0 = now()
+                if ns:
+                        p = self.popen_in(ns, argv, stdout=stdout, stderr=subprocess.PIPE)
+                else:
+                        p = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
+                        self.track(p.pid)
+                err = []
+                th = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+                th.start()
+                anon = 0
+                child = None
+                end = time.monotonic() + timeout
+                while p.poll() is None and time.monotonic() < end:
+                        try:
+                                if child is None:
+                                        c = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
+                                        child = int(c[0]) if c else None
+                                if child is not None:
+                                        with open("/proc/%d/status" % child) as f:
+                                                for line in f:
+                                                        if line.startswith("RssAnon:"):
+                                                                anon = max(anon, int(line.split()[1]))
+                                                                break
+                        except (OSError, ValueError):
+                                pass
+                        time.sleep(0.002)
+                if p.poll() is None:
+                        p.kill()
+                p.wait()
+                t = (now() - t0) / 1e9
+                th.join(timeout=10)
+                e = (err[0] if err else b"").decode(errors="replace")
+                m = re.findall(r"maxrss=(\d+)", e)
+                return {"s": t, "rc": p.returncode, "maxrss_kib": int(m[-1]) if m else float("nan"),
+                        "rss_anon_kib": anon, "stderr": e}
+
+        def list_count(self, system, db, want=None, socket_path=None):
+                """Lists the store with the system's lister (arpd -l, classic -l, arpctl offline dump,
+                or arpctl's online dump through the daemon's endpoint with socket_path). Returns the
+                run_sampled() dict plus n: lines with an IPv4 in want (or all)."""
                 argv = {"arpd": [self.arpd, "-b", db, "-l"], "classic": [self.classic, "-l", "-b", db],
-                        "arpctl": [self.arpctl, "--no-legend", "--database=" + db, "dump"]}[system]
+                        "arpctl": [self.arpctl, "--no-legend", "--database=" + db, "dump"],
+                        "arpctl-online": [self.arpctl, "--no-legend", "--socket=%s" % socket_path, "dump"]}[system]
                 out = os.path.join(self.work, "list.out")
-                err = os.path.join(self.work, "list.err")
-                with open(out, "w") as f, open(err, "w") as e:
-                        t0 = now()
-                        subprocess.run(["/usr/bin/time", "-f", "maxrss=%M"] + argv, stdout=f, stderr=e, timeout=300)
-                        t = (now() - t0) / 1e9
-                m = re.findall(r"maxrss=(\d+)", open(err).read())
+                with open(out, "w") as f:
+                        r = self.run_sampled(argv, stdout=f)
                 n = 0
                 rx = re.compile(r"\b(\d+\.\d+\.\d+\.\d+)\b")
                 with open(out) as f:
                         for line in f:
-                                r = rx.search(line)
-                                if r and (want is None or r.group(1) in want):
+                                m = rx.search(line)
+                                if m and (want is None or m.group(1) in want):
                                         n += 1
                 os.unlink(out)
-                return t, n, int(m[-1]) if m else float("nan")
+                r["n"] = n
+                return r
 
         # -- daemons ---------------------------------------------------------------------------
         def start_daemon(self, system, ns, db, wait_ready=True):
@@ -456,7 +630,9 @@ class Bench:
                 logf = os.path.join(self.work, "%s.log" % system)
                 if system == "arpd":
                         t0 = now()
-                        p = self.popen_in(ns, [self.arpd, "-b", db, "--max-entries=4000000", "a0"],
+                        bus = os.path.join(self.work, "%s.bus" % os.path.basename(db))
+                        p = self.popen_in(ns, [self.arpd, "-b", db, "--max-entries=4000000",
+                                               "--control-socket=" + bus, "a0"],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                         ready = {}
 
@@ -533,9 +709,26 @@ class Bench:
                                      "metric": metric, "value": value})
 
         # -- W1 ------------------------------------------------------------------------------
-        def w1_once(self, system, m, rep, v6=False):
-                """One W1 repetition; v6: the W1v6 variant (IPv6 neighbour discovery, arpd or kernel)."""
-                wl = "W1v6" if v6 else "W1"
+        def sender_proc(self, ns, targets_file, out, interval_us, python=False):
+                """The application in A: bench/w1-send.c, or (python, W1diag only) the Python sender the
+                harness used before."""
+                if python:
+                        return self.helper(ns, "trigger", targets_file, out, interval_us,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                return self.popen_in(ns, [self.sender, targets_file, out, str(interval_us)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+        def w1_once(self, system, m, rep, v6=False, interval_us=0, diag=None):
+                """One W1 repetition: M datagrams from an application in A to M stored targets, send ->
+                resolved measured at the peer (see helper_peer). interval_us 0: the storm (all at
+                once); else paced (one miss every interval_us). v6: the IPv6 variant (neighbour
+                discovery; arpd or kernel). diag: a set of the old harness's measuring parts to add
+                ("tcpdumpA": tcpdump --immediate-mode on a0 in A; "monitorA": the SCHED_FIFO netlink
+                monitor in A; "pysender": the Python sender loop), to show what each costs (W1diag)."""
+                diag = diag or set()
+                wl = "W1v6" if v6 else ("W1paced" if interval_us else "W1")
+                if diag:
+                        wl = "W1diag"
                 if v6:
                         targets = [ip6_of(W1V6_BASE + i) for i in range(m)]
                         warm = [ip6_of(W1V6_WARM + i) for i in range(200)]
@@ -544,6 +737,7 @@ class Bench:
                         targets = [ip_of(W1_BASE + i) for i in range(m)]
                         warm = [ip_of(W1_WARM + i) for i in range(200)]
                         a, b = self.topo()
+                param = ("%d %s" % (m, "+".join(sorted(diag)))) if diag else m
                 try:
                         db = os.path.join(self.work, "w1-%s.db" % system)
                         for p in (db, db + "-lock"):
@@ -565,61 +759,95 @@ class Bench:
                         tf = os.path.join(self.work, "w1.targets")
                         with open(tf, "w") as f:
                                 f.write("\n".join(targets))
-                        pcap = os.path.join(self.work, "w1.pcap")
-                        filt = "icmp6 and ip6[40] == 135" if v6 else "arp"
-                        td = self.popen_in(a, ["tcpdump", "-Z", "root", "--immediate-mode", "-B", "65536", "-i", "a0", "-nn", "-U", "-w", pcap, filt],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                        td.stderr.readline()        # "listening on a0 ..."
-                        perf = None
+                        td = mon = perf = None
+                        if "tcpdumpA" in diag:
+                                pcap = os.path.join(self.work, "w1.pcap")
+                                td = self.popen_in(a, ["tcpdump", "-Z", "root", "--immediate-mode", "-B", "65536", "-i", "a0",
+                                                       "-nn", "-U", "-w", pcap, "icmp6 and ip6[40] == 135" if v6 else "arp"],
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                td.stderr.readline()        # "listening on a0 ..."
+                        if "monitorA" in diag:
+                                mon_out = os.path.join(self.work, "w1.mon.json")
+                                mon = self.helper(a, "monitor", tf, "kernel" if system == "kernel" else "daemon", mon_out,
+                                                  3.0, 30.0, stdout=subprocess.PIPE)
+                                mon.stdout.readline()
+                        peer_out = os.path.join(self.work, "w1.peer.json")
+                        peer = self.helper(b, "peer", "b0", "6" if v6 else "4", m, peer_out, 3.0, 60.0,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                        peer.stdout.readline()
+                        trig_out = os.path.join(self.work, "w1.trig.json")
+                        trig = self.sender_proc(a, tf, trig_out, interval_us, python="pysender" in diag)
+                        trig.stdout.readline()
                         if pid and os.environ.get("BENCH_PERF"):
-                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "perf-W1-%d-%s-%d.data" % (m, system, rep))
-                                perf = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4999", "-p", str(pid), "-o", pdata],
+                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "perf-%s-%d-%s-%d.data" % (wl, m, system, rep))
+                                perf = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "9999", "-p", str(pid), "-o", pdata],
                                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                                 self.track(perf.pid)
-                                time.sleep(0.3)
-                        mon_out = os.path.join(self.work, "w1.mon.json")
-                        mon = self.helper(a, "monitor", tf, "kernel" if system == "kernel" else "daemon", mon_out,
-                                          3.0, 30.0, stdout=subprocess.PIPE)
-                        mon.stdout.readline()
-                        trig_out = os.path.join(self.work, "w1.trig.json")
-                        trig = self.helper(a, "trigger", tf, trig_out)
-                        trig.wait(timeout=60)
-                        mon.wait(timeout=60)
+                                time.sleep(0.5)
+                        elif pid and os.environ.get("BENCH_STRACE"):        # syscalls per answer
+                                sdata = os.path.join(os.environ["BENCH_RESULTS"], "strace-%s-%d-%s-%d.txt" % (wl, m, system, rep))
+                                perf = subprocess.Popen(["strace", "-c", "-f", "-p", str(pid), "-o", sdata],
+                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                self.track(perf.pid)
+                                time.sleep(0.5)
+                        time.sleep(0.05)
+                        trig.stdin.write(b"go\n")
+                        trig.stdin.flush()
+                        trig.wait(timeout=120)
+                        tell(peer, b"sent\n")
+                        peer.wait(timeout=120)
+                        if mon:
+                                mon.wait(timeout=60)
                         if perf:
                                 perf.send_signal(signal.SIGINT)
-                                perf.wait(timeout=30)
-                        time.sleep(0.2)
-                        self.stop(td.pid)
-                        bcast = self.count_ns(pcap) if v6 else self.count_requests(pcap)
-                        if os.environ.get("BENCH_DEBUG"):
-                                subprocess.run(["cp", pcap, os.environ["BENCH_RESULTS"] + "/debug-%s.pcap" % system])
-                        mo, tr = json.load(open(mon_out)), json.load(open(trig_out))
-                        if os.environ.get("BENCH_DEBUG"):
-                                json.dump({"mon": mo, "trig": tr}, open(os.path.join(os.environ["BENCH_RESULTS"],
-                                          "debug-%s-%d-%s-%d.json" % (wl, m, system, rep)), "w"))
+                                perf.wait(timeout=60)
+                        if td:
+                                time.sleep(0.2)
+                                self.stop(td.pid)
                         if pid:
                                 self.stop(pid)
-                        sent = tr["sent"]
-                        t_first = min(sent.values())
-                        ans = mo["ans"]
-                        if system == "kernel":
-                                lat = [(ans[ip] - sent[ip]) / 1e3 for ip in ans if ip in sent]
-                        else:
-                                lat = [(ans[ip] - mo["miss"][ip]) / 1e3 for ip in ans if ip in mo["miss"]]
-                        lat.sort()
-                        n = len(ans)
-                        t_last = max(ans.values()) if ans else t_first
-                        rate = n / max((t_last - t_first) / 1e9, 1e-6) if n == m else 0.0
-                        self.latencies.setdefault("v6-%d" % m if v6 else m, {}).setdefault(system, []).extend(lat)
+                        pr, tr = json.load(open(peer_out)), json.load(open(trig_out))
+                        if os.environ.get("BENCH_DEBUG"):
+                                json.dump({"peer": pr, "trig": tr}, open(os.path.join(os.environ["BENCH_RESULTS"],
+                                          "debug-%s-%d-%s-%d.json" % (wl, m, system, rep)), "w"))
+                        arr = pr["arrived"]
+                        lat = sorted((ta - ts) / 1e3 for ts, ta in arr.values())
+                        n = len(arr)
+                        t_last = max(ta for _, ta in arr.values()) if arr else tr["t_first"]
+                        rate = n / max((t_last - tr["t_first"]) / 1e9, 1e-6) if n == m else 0.0
+                        key = (wl, param)
+                        self.latencies.setdefault(key, {}).setdefault(system, []).extend(lat)
+                        self.cdf_total.setdefault(key, {}).setdefault(system, 0)
+                        self.cdf_total[key][system] += m
 
                         def pct(q):
                                 return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
-                        res = {"answered": n, "misses_seen": len(mo["miss"]), "rate_per_s": rate, "lat_p50_us": pct(0.5),
-                               "lat_p99_us": pct(0.99), "lat_max_us": lat[-1] if lat else float("nan"),
-                               "broadcasts": bcast, "monitor_overruns": mo["overruns"], "send_errors": tr["errors"]}
+                        res = {"answered": n, "rate_per_s": rate, "send_s": (tr["t_last"] - tr["t_first"]) / 1e9,
+                               "loadavg1": os.getloadavg()[0],
+                               "lat_p50_us": pct(0.5), "lat_p99_us": pct(0.99), "lat_max_us": lat[-1] if lat else float("nan"),
+                               "broadcasts": pr["bcast"], "peer_capture_drops": pr["pkt_drops"],
+                               "peer_udp_drops": pr["udp_drops"], "send_errors": tr["errors"]}
+                        if mon:        # what the old harness reported (user-space stamps in A)
+                                mo = json.load(open(mon_out))
+                                ans = mo["ans"]
+                                if system == "kernel":
+                                        # sendto times: the peer saw them in the datagrams
+                                        sent = {targets[int(i)]: ts for i, (ts, _) in arr.items()}
+                                        old = sorted((ans[ip] - (sent[ip] - self.rt_mono_off)) / 1e3 for ip in ans if ip in sent)
+                                else:
+                                        old = sorted((ans[ip] - mo["miss"][ip]) / 1e3 for ip in ans if ip in mo["miss"])
+                                t0 = tr["t_first"] - self.rt_mono_off
+                                t1 = max(ans.values()) if ans else t0
+                                res["old_rate_per_s"] = len(ans) / max((t1 - t0) / 1e9, 1e-6) if len(ans) == m else 0.0
+                                res["old_lat_p50_us"] = old[len(old) // 2] if old else float("nan")
+                                res["old_lat_p99_us"] = old[min(len(old) - 1, int(0.99 * len(old)))] if old else float("nan")
+                                res["monitor_overruns"] = mo["overruns"]
+                        if td:
+                                res["broadcasts_tcpdump_A"] = self.count_ns(pcap) if v6 else self.count_requests(pcap)
                         for k, v in res.items():
-                                self.add(wl, m, system, rep, k, v)
-                        log("%s M=%d %-7s rep %d: %s" % (wl, m, system, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                                self.add(wl, param, system, rep, k, v)
+                        log("%s %s %-7s rep %d: %s" % (wl, param, system, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                        return res
                 finally:
                         self.untopo(a, b)
 
@@ -641,6 +869,12 @@ class Bench:
 
         # -- W2 ------------------------------------------------------------------------------
         def w2_once(self, system, k, rep):
+                """K gratuitous ARPs from B at the sender's full rate. CPU is counted three ways: the
+                daemon's own threads (schedstat), the machine's share of this workload (the daemon +
+                the sender process + the irq and softirq time of all CPUs from /proc/stat: with a
+                packet ring part of the work runs in softirq and in the sender's context), and all
+                CPUs' busy time minus the background measured just before (other users of the
+                machine). System "kernel": no daemon, the sender alone (the baseline)."""
                 a, b = self.topo()
                 try:
                         db = os.path.join(self.work, "w2-%s.db" % system)
@@ -648,54 +882,96 @@ class Bench:
                                 if os.path.exists(p):
                                         os.unlink(p)
                         self.solicit(a, 1, 0, 0)
+                        pid = None
                         if system == "arpd":
                                 self.arpd_load(db, [("a0", IP_B, MAC_B)])
-                        else:
+                        elif system == "classic":
                                 self.classic_load(db, [("a0", IP_B, MAC_B)], {"a0": self.ifindex(a, "a0")})
-                        pid, _, _ = self.start_daemon(system, a, db)
-                        time.sleep(0.3)
-                        rx0 = self.rx_packets(a)
-                        cpu0, tk0 = self.proc_cpu_ns(pid), self.proc_ticks(pid)
+                        if system != "kernel":
+                                pid, _, _ = self.start_daemon(system, a, db)
                         out = os.path.join(self.work, "w2.garp.json")
+                        g = self.helper(b, "garp", "b0", k, GARP_BASE, out, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                        g.stdout.readline()        # frames built
                         perf = None
-                        if os.environ.get("BENCH_PERF"):
+                        if pid and os.environ.get("BENCH_PERF"):
                                 pdata = os.path.join(os.environ["BENCH_RESULTS"], "perf-W2-%d-%s-%d.data" % (k, system, rep))
                                 perf = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4999", "-p", str(pid), "-o", pdata],
                                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                                 self.track(perf.pid)
                                 time.sleep(0.3)
-                        g = self.helper(b, "garp", "b0", k, GARP_BASE, out)
+                        # the machine's background (other users, this driver) over 1 s before the burst
+                        bg0, bgt0 = machine_cpu_ns(), now()
+                        time.sleep(1.0)
+                        rx0 = self.rx_packets(a)
+                        cpu0 = self.proc_cpu_ns(pid) if pid else 0
+                        tk0 = self.proc_ticks(pid) if pid else 0
+                        m0, mt0 = machine_cpu_ns(), now()
+                        bg_rate = (m0[0] - bg0[0]) / max(mt0 - bgt0, 1)
+                        g.stdin.write(b"go\n")
+                        g.stdin.flush()
                         g.wait(timeout=120)
                         # let the daemon drain: until its CPU time stops growing (bounded 10 s)
                         end = time.monotonic() + 10
                         prev = -1
-                        while time.monotonic() < end:
-                                time.sleep(0.15)
+                        while pid and time.monotonic() < end:
+                                time.sleep(0.05)
                                 c = self.proc_cpu_ns(pid)
                                 if c == prev:
                                         break
                                 prev = c
-                        cpu1, tk1 = self.proc_cpu_ns(pid), self.proc_ticks(pid)
-                        hwm = self.proc_status(pid, "VmHWM")
+                        m1, mt1 = machine_cpu_ns(), now()
+                        cpu1 = self.proc_cpu_ns(pid) if pid else 0
+                        tk1 = self.proc_ticks(pid) if pid else 0
+                        hwm = self.proc_status(pid, "VmHWM") if pid else 0
                         rx = self.rx_packets(a) - rx0
                         if perf:
                                 perf.send_signal(signal.SIGINT)
                                 perf.wait(timeout=30)
-                        self.stop(pid)
-                        want = set(ip_of(GARP_BASE + i) for i in range(k))
-                        _, stored, _ = self.list_count(system, db, want)
+                        if pid:
+                                self.stop(pid)
                         gr = json.load(open(out))
                         rate = k / ((gr["t1"] - gr["t0"]) / 1e9)
                         cpu_ms = (cpu1 - cpu0) / 1e6
-                        res = {"sender_pps": rate, "delivered": rx, "stored": stored, "stored_pct": 100.0 * stored / k,
-                               "cpu_ms_per_1k_frames": cpu_ms / (k / 1000.0),
-                               "cpu_ms_per_1k_stored": cpu_ms / max(stored / 1000.0, 1e-9),
-                               "cpu_ticks_utime_stime": tk1 - tk0, "vmhwm_mib": hwm / 1024.0}
+                        irq_ms = (m1[1] - m0[1]) / 1e6
+                        work_ms = cpu_ms + gr["cpu_ns"] / 1e6 + irq_ms
+                        busy_net_ms = max((m1[0] - m0[0]) - bg_rate * (mt1 - mt0), 0.0) / 1e6
+                        res = {"sender_pps": rate, "delivered": rx, "sender_cpu_ms": gr["cpu_ns"] / 1e6,
+                               "irq_softirq_ms": irq_ms, "window_ms": (mt1 - mt0) / 1e6, "background_cpus": bg_rate,
+                               "machine_cpu_ms_per_1k_frames": work_ms / (k / 1000.0),
+                               "busy_net_ms_per_1k_frames": busy_net_ms / (k / 1000.0)}
+                        if pid:
+                                want = set(ip_of(GARP_BASE + i) for i in range(k))
+                                stored = self.list_count(system, db, want)["n"]
+                                st_k = max(stored / 1000.0, 1e-9)
+                                res.update({"stored": stored, "stored_pct": 100.0 * stored / k,
+                                            "cpu_ms_per_1k_frames": cpu_ms / (k / 1000.0),
+                                            "cpu_ms_per_1k_stored": cpu_ms / st_k,
+                                            "machine_cpu_ms_per_1k_stored": work_ms / st_k,
+                                            "busy_net_ms_per_1k_stored": busy_net_ms / st_k,
+                                            "daemon_share_pct": 100.0 * cpu_ms / work_ms if work_ms > 0 else float("nan"),
+                                            "cpu_ticks_utime_stime": tk1 - tk0, "vmhwm_mib": hwm / 1024.0})
                         for kk, v in res.items():
                                 self.add("W2", k, system, rep, kk, v)
                         log("W2 K=%d %-7s rep %d: %s" % (k, system, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
                 finally:
                         self.untopo(a, b)
+
+        def w2_above_sender(self, k):
+                """The daemon's cost to the machine: its machine CPU per 1k frames minus the median of
+                the sender alone (system kernel) in the same run, per 1,000 stored."""
+                base = [x["value"] for x in self.samples if x["workload"] == "W2" and x["param"] == k and
+                        x["system"] == "kernel" and x["metric"] == "machine_cpu_ms_per_1k_frames"]
+                if not base:
+                        return
+                b = statistics.median(base)
+                rows = {}
+                for x in self.samples:
+                        if x["workload"] == "W2" and x["param"] == k and x["system"] != "kernel":
+                                rows.setdefault((x["system"], x["rep"]), {})[x["metric"]] = x["value"]
+                for (system, rep), v in rows.items():
+                        if "machine_cpu_ms_per_1k_frames" in v and v.get("stored"):
+                                extra = (v["machine_cpu_ms_per_1k_frames"] - b) * k / v["stored"]
+                                self.add("W2", k, system, rep, "machine_above_sender_ms_per_1k_stored", extra)
 
         def rx_packets(self, ns):
                 return int(open_ns_file(self, ns, "/sys/class/net/a0/statistics/rx_packets"))
@@ -732,7 +1008,7 @@ class Bench:
                                         idx[f] = 1000 + j
                                 load_s = self.classic_load(db, entries, idx)
                         a0_ips = [e[1] for e in entries if e[0] == "a0"]
-                        t, cnt, _ = self.list_count(system, db)
+                        cnt = self.list_count(system, db)["n"]
                         if cnt < n:
                                 raise RuntimeError("%s store holds %d of %d entries after loading" % (system, cnt, n))
                         st = os.stat(db)
@@ -757,18 +1033,21 @@ class Bench:
                                                 time.sleep(0.01)
                                 rss_anon = self.proc_status(pid, "RssAnon")
                                 rss_file = self.proc_status(pid, "RssFile")
-                                lt, lc, lrss = self.list_count(system, db)
+                                ls = self.list_count(system, db)
                                 if system == "arpd" and self.arpctl and os.access(self.arpctl, os.X_OK):
-                                        ct, cc, crss = self.list_count("arpctl", db)
-                                        self.add("W3", n, system, rep, "arpctl_dump_s", ct)
-                                        self.add("W3", n, system, rep, "arpctl_dump_maxrss_mib", crss / 1024.0)
-                                        self.add("W3", n, system, rep, "arpctl_dump_entries", cc)
+                                        c = self.list_count("arpctl", db)
+                                        self.add("W3", n, system, rep, "arpctl_dump_s", c["s"])
+                                        self.add("W3", n, system, rep, "arpctl_dump_maxrss_mib", c["maxrss_kib"] / 1024.0)
+                                        self.add("W3", n, system, rep, "arpctl_dump_rss_anon_mib", c["rss_anon_kib"] / 1024.0)
+                                        self.add("W3", n, system, rep, "arpctl_dump_entries", c["n"])
                                 self.stop(pid)
                                 first_ms = (fm["answered"] - t0) / 1e6 if fm["answered"] else float("nan")
                                 ready_ms = (ready["t"] - t0) / 1e6 if "t" in ready else first_ms
                                 res = {"load_s": load_s, "ready_ms": ready_ms, "first_answer_ms": first_ms,
-                                       "list_s": lt, "list_entries": lc, "list_maxrss_mib": lrss / 1024.0,
-                                       "disk_bytes_per_entry": disk / n, "rss_anon_mib": rss_anon / 1024.0,
+                                       "list_s": ls["s"], "list_entries": ls["n"], "list_maxrss_mib": ls["maxrss_kib"] / 1024.0,
+                                       "list_rss_anon_mib": ls["rss_anon_kib"] / 1024.0,
+                                       "disk_bytes_per_entry": disk / n, "file_bytes_per_entry": st.st_size / n,
+                                       "rss_anon_mib": rss_anon / 1024.0,
                                        "rss_file_mib": rss_file / 1024.0}
                                 for kk, v in res.items():
                                         self.add("W3", n, system, rep, kk, v)
@@ -780,13 +1059,37 @@ class Bench:
                                         os.unlink(p)
 
         # -- W4 ------------------------------------------------------------------------------
+        def misses(self, a, b, targets, interval_us, tag):
+                """Sends one datagram to each target from A (paced: one every interval_us) and
+                returns the send -> resolved latencies (µs) the peer measured, and how many arrived."""
+                tf = os.path.join(self.work, "%s.targets" % tag)
+                with open(tf, "w") as f:
+                        f.write("\n".join(targets))
+                peer_out = os.path.join(self.work, "%s.peer.json" % tag)
+                peer = self.helper(b, "peer", "b0", "4", len(targets), peer_out, 3.0, 60.0,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                peer.stdout.readline()
+                trig_out = os.path.join(self.work, "%s.trig.json" % tag)
+                trig = self.sender_proc(a, tf, trig_out, interval_us)
+                trig.stdout.readline()
+                trig.stdin.write(b"go\n")
+                trig.stdin.flush()
+                trig.wait(timeout=120)
+                tell(peer, b"sent\n")
+                peer.wait(timeout=120)
+                arr = json.load(open(peer_out))["arrived"]
+                return sorted((ta - ts) / 1e3 for ts, ta in arr.values()), len(arr)
+
         def w4(self, reps):
+                """The online dump through the daemon's control endpoint (arpctl --socket) of a store
+                of N entries (quick 200,000): its time and the client's RssAnon, and the paced-miss
+                p99 (one miss every 500 µs) while dumps run back to back, against the same with the
+                daemon idle."""
                 if not (self.arpctl and os.access(self.arpctl, os.X_OK)):
                         self.skipped["W4"] = "skipped: arpctl not built"
                         log("W4 skipped: arpctl not built")
                         return
-                # W1 (M=1,000) with arpd while `arpctl dump` of a 1M-entry store streams in a loop,
-                # and the dump's latency while the storm runs.
+                n = 200000 if self.quick else 1000000
                 m = 1000
                 for rep in range(reps):
                         if self.out_of_time():
@@ -798,13 +1101,17 @@ class Bench:
                                         if os.path.exists(p):
                                                 os.unlink(p)
                                 self.solicit(a, 1, 0, 0)
-                                entries = self.w3_entries(200000 if self.quick else 1000000)
-                                targets = [ip_of(W1_BASE + i) for i in range(m)]
-                                entries = [e for e in entries if e[0] != "a0"] + [("a0", ip, MAC_B) for ip in targets] + \
-                                        [("a0", ip_of(W1_WARM + i), MAC_B) for i in range(200)]
+                                targets = [ip_of(W1_BASE + i) for i in range(2 * m)]
+                                tset = set(targets)
+                                entries = [(e[0], e[1], MAC_B) if e[0] == "a0" and e[1] in tset else e
+                                           for e in self.w3_entries(n)]
+                                entries += [("a0", ip_of(W1_WARM + i), MAC_B) for i in range(200)]
                                 self.arpd_load(db, entries)
                                 pid, _, _ = self.start_daemon("arpd", a, db)
+                                bus = os.path.join(self.work, "%s.bus" % os.path.basename(db))
                                 self.warm(a, "arpd")
+                                idle, idle_n = self.misses(a, b, targets[:m], 500, "w4-idle")
+                                alone = self.list_count("arpctl-online", db, socket_path=bus)
                                 dumps = []
                                 stop_dump = threading.Event()
 
@@ -812,37 +1119,83 @@ class Bench:
                                         for _ in range(100):
                                                 if stop_dump.is_set():
                                                         break
-                                                t0 = now()
-                                                p = self.run_in(a, [self.arpctl, "--database=" + db, "dump"], timeout=60,
-                                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                                                dumps.append(((now() - t0) / 1e6, p.returncode))
+                                                dumps.append(self.run_sampled([self.arpctl, "--no-legend", "--socket=" + bus,
+                                                                               "dump"], timeout=120))
                                 th = threading.Thread(target=dumper)
                                 th.start()
-                                tf = os.path.join(self.work, "w4.targets")
-                                with open(tf, "w") as f:
-                                        f.write("\n".join(targets))
-                                mon_out = os.path.join(self.work, "w4.mon.json")
-                                mon = self.helper(a, "monitor", tf, "daemon", mon_out, 3.0, 30.0, stdout=subprocess.PIPE)
-                                mon.stdout.readline()
                                 time.sleep(0.05)
-                                trig = self.helper(a, "trigger", tf, os.path.join(self.work, "w4.trig.json"))
-                                trig.wait(timeout=60)
-                                mon.wait(timeout=60)
+                                busy, busy_n = self.misses(a, b, targets[m:], 500, "w4-busy")
                                 stop_dump.set()
-                                th.join(timeout=120)
+                                th.join(timeout=180)
                                 self.stop(pid)
-                                mo = json.load(open(mon_out))
-                                lat = sorted((mo["ans"][ip] - mo["miss"][ip]) / 1e3 for ip in mo["ans"] if ip in mo["miss"])
-                                ok = [d for d, rc in dumps if rc == 0]
-                                res = {"answered": len(mo["ans"]),
-                                       "lat_p99_us": lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan"),
-                                       "dump_ms_median": statistics.median(ok) if ok else float("nan"),
-                                       "dumps_failed": len(dumps) - len(ok)}
+                                ok = [d for d in dumps if d["rc"] == 0]
+
+                                def p99(lat):
+                                        return lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan")
+                                res = {"entries": len(entries), "dump_s": alone["s"] if alone["rc"] == 0 else float("nan"),
+                                       "dump_entries": alone["n"], "dump_rss_anon_mib": alone["rss_anon_kib"] / 1024.0,
+                                       "dump_maxrss_mib": alone["maxrss_kib"] / 1024.0,
+                                       "dump_s_busy": statistics.median(d["s"] for d in ok) if ok else float("nan"),
+                                       "dumps_during": len(ok), "dumps_failed": len(dumps) - len(ok),
+                                       "idle_answered": idle_n, "busy_answered": busy_n,
+                                       "idle_p50_us": idle[len(idle) // 2] if idle else float("nan"),
+                                       "idle_p99_us": p99(idle), "busy_p99_us": p99(busy),
+                                       "busy_p50_us": busy[len(busy) // 2] if busy else float("nan")}
+                                res["p99_busy_over_idle"] = res["busy_p99_us"] / res["idle_p99_us"] if idle else float("nan")
+                                if alone["rc"] != 0:
+                                        log("W4: arpctl dump failed: " + alone["stderr"][-300:])
                                 for kk, v in res.items():
-                                        self.add("W4", m, "arpd", rep, kk, v)
-                                log("W4 rep %d: %s" % (rep, res))
+                                        self.add("W4", n, "arpd", rep, kk, v)
+                                log("W4 N=%d rep %d: %s" % (n, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
                         finally:
                                 self.untopo(a, b)
+
+        # -- Loading -------------------------------------------------------------------------
+        def load_rows(self, reps):
+                """arpd -f of N lines (quick 200,000) naming 10 interfaces of A (N/10 each), once as
+                "IFACE IP MAC" lines and once as the same entries in "IFINDEX IP MAC" lines: time, peak
+                RSS (getrusage) and the largest RssAnon sampled. The classic daemon's -f stores wrong
+                MACs (see TESTING.md): n/a."""
+                n = 200000 if self.quick else 1000000
+                per = n // 10
+                a, b = self.topo()
+                try:
+                        names = ["ld%d" % i for i in range(10)]
+                        for i in range(0, 10, 2):
+                                self.sh("ip", "-n", a, "link", "add", names[i], "type", "veth", "peer", "name", names[i + 1])
+                        idx = {nm: self.ifindex(a, nm) for nm in names}
+                        fn_names = os.path.join(self.work, "load-names.txt")
+                        fn_idx = os.path.join(self.work, "load-ifindex.txt")
+                        with open(fn_names, "w") as fa, open(fn_idx, "w") as fb:
+                                for k, nm in enumerate(names):
+                                        for j in range(per):
+                                                v = k * per + j
+                                                ip = ip_of(j)
+                                                mac = "02:41:%02x:%02x:%02x:%02x" % ((v >> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255)
+                                                fa.write("%s %s %s\n" % (nm, ip, mac))
+                                                fb.write("%d %s %s\n" % (idx[nm], ip, mac))
+                        db = os.path.join(self.work, "load.db")
+                        for rep in range(reps):
+                                for variant, fn in (("names", fn_names), ("ifindex", fn_idx)):
+                                        if self.out_of_time():
+                                                break
+                                        for p in (db, db + "-lock"):
+                                                if os.path.exists(p):
+                                                        os.unlink(p)
+                                        r = self.run_sampled([self.arpd, "-b", db, "--max-entries=4000000", "-f", fn], ns=a)
+                                        got = re.findall(r"Loaded (\d+) entries", r["stderr"])
+                                        if r["rc"] != 0 or not got or int(got[-1]) != n:
+                                                raise RuntimeError("arpd -f %s failed: %s" % (variant, r["stderr"][-400:]))
+                                        res = {variant + "_s": r["s"], variant + "_maxrss_mib": r["maxrss_kib"] / 1024.0,
+                                               variant + "_rss_anon_mib": r["rss_anon_kib"] / 1024.0}
+                                        for kk, v in res.items():
+                                                self.add("Load", n, "arpd", rep, kk, v)
+                                        log("Load N=%d %s rep %d: %s" % (n, variant, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                        for p in (db, db + "-lock", fn_names, fn_idx):
+                                if os.path.exists(p):
+                                        os.unlink(p)
+                finally:
+                        self.untopo(a, b)
 
         def out_of_time(self):
                 return time.monotonic() > self.deadline
@@ -850,30 +1203,42 @@ class Bench:
         # -- the run -------------------------------------------------------------------------------
         def run(self):
                 q = self.quick
+
+                def each(wl, reps, systems, fn):
+                        for rep in range(reps):
+                                for system in systems:
+                                        if self.out_of_time():
+                                                log("time budget exhausted: %s cut short" % wl)
+                                                return
+                                        fn(system, rep)
                 if "W1" in self.workloads:
                         for m in ([1000] if q else [1000, 10000]):
-                                for rep in range(2 if q else 3):
-                                        for system in ("arpd", "classic", "kernel"):
+                                each("W1", 2 if q else 3, ("arpd", "classic", "kernel"),
+                                     lambda system, rep: self.w1_once(system, m, rep))
+                if "W1paced" in self.workloads:
+                        each("W1paced", 2 if q else 3, ("arpd", "classic", "kernel"),
+                             lambda system, rep: self.w1_once(system, 1000 if q else 2000, rep, interval_us=500))
+                if "W1diag" in self.workloads:
+                        # every variant and system inside each repetition: the machine's background
+                        # load changes by the minute, a variant run after another would measure that
+                        m = 1000 if q else 10000
+                        variants = ({"none"}, {"tcpdumpA"}, {"monitorA"}, {"pysender"}, {"tcpdumpA", "monitorA"},
+                                    {"pysender", "tcpdumpA", "monitorA"})        # the last: the old harness
+                        for rep in range(1 if q else 5):
+                                for diag in variants:
+                                        for system in ("arpd", "kernel"):
                                                 if self.out_of_time():
-                                                        log("time budget exhausted: W1 cut short")
                                                         break
-                                                self.w1_once(system, m, rep)
+                                                self.w1_once(system, m, rep, diag=diag)
                 if "W1v6" in self.workloads:
                         for m in ([1000] if q else [1000, 10000]):
-                                for rep in range(2 if q else 3):
-                                        for system in ("arpd", "kernel"):        # the classic daemon has no IPv6
-                                                if self.out_of_time():
-                                                        log("time budget exhausted: W1v6 cut short")
-                                                        break
-                                                self.w1_once(system, m, rep, v6=True)
+                                each("W1v6", 2 if q else 3, ("arpd", "kernel"),        # the classic daemon has no IPv6
+                                     lambda system, rep: self.w1_once(system, m, rep, v6=True))
                 if "W2" in self.workloads:
                         for k in ([10000] if q else [10000, 100000]):
-                                for rep in range(2 if q else 3):
-                                        for system in ("arpd", "classic"):
-                                                if self.out_of_time():
-                                                        log("time budget exhausted: W2 cut short")
-                                                        break
-                                                self.w2_once(system, k, rep)
+                                each("W2", 2 if q else 3, ("arpd", "classic", "kernel"),
+                                     lambda system, rep: self.w2_once(system, k, rep))
+                                self.w2_above_sender(k)
                 if "W3" in self.workloads:
                         for n in ([100000] if q else [100000, 1000000]):
                                 for system in ("arpd", "classic"):
@@ -881,8 +1246,10 @@ class Bench:
                                                 log("time budget exhausted: W3 cut short")
                                                 break
                                         self.w3_system(system, n, 2 if q else 3)
-                if "W4" in self.workloads:
+                if "W4" in self.workloads and not self.out_of_time():
                         self.w4(1 if q else 3)
+                if "Load" in self.workloads and not self.out_of_time():
+                        self.load_rows(1 if q else 3)
 
         def cleanup(self):
                 for pid in reversed(self.procs):
@@ -895,6 +1262,24 @@ class Bench:
                         subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
+def tell(p, msg):
+        """Writes msg to a helper's stdin; a helper that has already finished is fine."""
+        try:
+                p.stdin.write(msg)
+                p.stdin.flush()
+        except BrokenPipeError:
+                pass
+
+
+def machine_cpu_ns():
+        """(busy, irq + softirq) time of all CPUs together from /proc/stat, in ns (USER_HZ ticks:
+        10 ms resolution). Busy = user + nice + system + irq + softirq (steal not counted)."""
+        with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+        return ((v[0] + v[1] + v[2] + v[5] + v[6]) * 1_000_000_000 // hz, (v[5] + v[6]) * 1_000_000_000 // hz)
+
+
 def open_ns_file(bench, ns, path):
         # /sys is per mount namespace: read the counter through `ip netns exec` (it remounts /sys).
         return bench.sh("ip", "netns", "exec", ns, "cat", path).stdout.strip()
@@ -904,35 +1289,60 @@ def open_ns_file(bench, ns, path):
 # report
 
 TABLE = [
-        ("W1", "answered", "misses answered", "%.0f", "higher"),
+        ("W1", "answered", "misses answered (of M)", "%.0f", "higher"),
         ("W1", "rate_per_s", "resolution rate /s", "%.0f", "higher"),
-        ("W1", "lat_p50_us", "answer latency p50 µs", "%.0f", "lower"),
-        ("W1", "lat_p99_us", "answer latency p99 µs", "%.0f", "lower"),
-        ("W1", "lat_max_us", "answer latency max µs", "%.0f", "lower"),
-        ("W1", "broadcasts", "ARP broadcasts from A", "%.0f", "lower"),
-        ("W1v6", "answered", "misses answered", "%.0f", "higher"),
+        ("W1", "lat_p50_us", "send -> resolved p50 µs", "%.0f", "lower"),
+        ("W1", "lat_p99_us", "send -> resolved p99 µs", "%.0f", "lower"),
+        ("W1", "lat_max_us", "send -> resolved max µs", "%.0f", "lower"),
+        ("W1", "broadcasts", "ARP broadcasts (at B)", "%.0f", "lower"),
+        ("W1paced", "answered", "misses answered (of M)", "%.0f", "higher"),
+        ("W1paced", "lat_p50_us", "send -> resolved p50 µs", "%.1f", "lower"),
+        ("W1paced", "lat_p99_us", "send -> resolved p99 µs", "%.1f", "lower"),
+        ("W1paced", "lat_max_us", "send -> resolved max µs", "%.0f", "lower"),
+        ("W1paced", "broadcasts", "ARP broadcasts (at B)", "%.0f", "lower"),
+        ("W1diag", "answered", "misses answered (of M)", "%.0f", "higher"),
+        ("W1diag", "rate_per_s", "resolution rate /s (at B)", "%.0f", "higher"),
+        ("W1diag", "lat_p50_us", "send -> resolved p50 µs", "%.0f", "lower"),
+        ("W1diag", "old_rate_per_s", "old harness's rate /s (monitor in A)", "%.0f", "higher"),
+        ("W1diag", "old_lat_p50_us", "old harness's p50 µs (monitor in A)", "%.0f", "lower"),
+        ("W1v6", "answered", "misses answered (of M)", "%.0f", "higher"),
         ("W1v6", "rate_per_s", "resolution rate /s", "%.0f", "higher"),
-        ("W1v6", "lat_p50_us", "answer latency p50 µs", "%.0f", "lower"),
-        ("W1v6", "lat_p99_us", "answer latency p99 µs", "%.0f", "lower"),
-        ("W1v6", "lat_max_us", "answer latency max µs", "%.0f", "lower"),
-        ("W1v6", "broadcasts", "NS multicasts from A", "%.0f", "lower"),
+        ("W1v6", "lat_p50_us", "send -> resolved p50 µs", "%.0f", "lower"),
+        ("W1v6", "lat_p99_us", "send -> resolved p99 µs", "%.0f", "lower"),
+        ("W1v6", "lat_max_us", "send -> resolved max µs", "%.0f", "lower"),
+        ("W1v6", "broadcasts", "NS multicasts (at B)", "%.0f", "lower"),
         ("W2", "sender_pps", "sender rate pps", "%.0f", ""),
-        ("W2", "stored_pct", "stored %", "%.1f", "higher"),
-        ("W2", "cpu_ms_per_1k_frames", "CPU ms / 1k frames", "%.2f", "lower"),
-        ("W2", "cpu_ms_per_1k_stored", "CPU ms / 1k stored", "%.2f", "lower"),
-        ("W2", "vmhwm_mib", "peak RSS (VmHWM) MiB", "%.1f", "lower"),
+        ("W2", "stored_pct", "stored % (each rep: min–max)", "%.1f", "higher"),
+        ("W2", "machine_cpu_ms_per_1k_frames", "machine CPU ms / 1k frames", "%.2f", "lower"),
+        ("W2", "machine_cpu_ms_per_1k_stored", "machine CPU ms / 1k stored", "%.2f", "lower"),
+        ("W2", "cpu_ms_per_1k_stored", "daemon CPU ms / 1k stored", "%.2f", "lower"),
+        ("W2", "daemon_share_pct", "daemon's share of machine CPU %", "%.0f", ""),
+        ("W2", "machine_above_sender_ms_per_1k_stored", "machine CPU above the sender alone ms / 1k stored", "%.2f", "lower"),
+        ("W2", "vmhwm_mib", "daemon peak RSS (VmHWM) MiB", "%.1f", "lower"),
         ("W3", "load_s", "seeding the store s", "%.2f", "lower"),
         ("W3", "ready_ms", "start -> READY ms", "%.1f", "lower"),
         ("W3", "first_answer_ms", "start -> 1st answer ms", "%.1f", "lower"),
         ("W3", "list_s", "-l full listing s", "%.3f", "lower"),
-        ("W3", "list_maxrss_mib", "-l client max RSS MiB", "%.1f", "lower"),
+        ("W3", "list_rss_anon_mib", "-l lister RssAnon MiB", "%.2f", "lower"),
+        ("W3", "list_maxrss_mib", "-l lister max RSS MiB (incl. map)", "%.1f", "lower"),
         ("W3", "arpctl_dump_s", "arpctl dump (offline) s", "%.3f", "lower"),
-        ("W3", "arpctl_dump_maxrss_mib", "arpctl dump max RSS MiB", "%.1f", "lower"),
-        ("W3", "disk_bytes_per_entry", "disk bytes / entry", "%.1f", "lower"),
+        ("W3", "arpctl_dump_rss_anon_mib", "arpctl dump (offline) RssAnon MiB", "%.2f", "lower"),
+        ("W3", "disk_bytes_per_entry", "disk bytes / entry (allocated)", "%.1f", "lower"),
         ("W3", "rss_anon_mib", "daemon RssAnon MiB", "%.2f", "lower"),
-        ("W4", "lat_p99_us", "W1 p99 µs during dumps", "%.0f", "lower"),
-        ("W4", "dump_ms_median", "arpctl dump ms (storm)", "%.0f", "lower"),
+        ("W4", "dump_s", "online dump s (daemon idle)", "%.3f", "lower"),
+        ("W4", "dump_entries", "online dump entries", "%.0f", ""),
+        ("W4", "dump_rss_anon_mib", "online dump client RssAnon MiB", "%.2f", "lower"),
+        ("W4", "dump_s_busy", "online dump s (during misses)", "%.3f", "lower"),
+        ("W4", "idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
+        ("W4", "busy_p99_us", "paced-miss p99 µs, during dumps", "%.1f", "lower"),
+        ("W4", "p99_busy_over_idle", "p99 during dumps / idle", "%.2f", "lower"),
+        ("Load", "names_s", "arpd -f IFACE lines s", "%.2f", "lower"),
+        ("Load", "names_maxrss_mib", "arpd -f IFACE lines peak RSS MiB", "%.0f", "lower"),
+        ("Load", "ifindex_s", "arpd -f IFINDEX lines s", "%.2f", "lower"),
+        ("Load", "ifindex_maxrss_mib", "arpd -f IFINDEX lines peak RSS MiB", "%.0f", "lower"),
 ]
+WORKLOADS = ("W1", "W1paced", "W1diag", "W1v6", "W2", "W3", "W4", "Load")
+DEFAULT_WORKLOADS = ("W1", "W1paced", "W1v6", "W2", "W3", "W4", "Load")        # W1diag: on request
 
 
 def summarize(samples):
@@ -965,7 +1375,8 @@ def ratio(a, b):
 
 def table(samples, skipped):
         g = summarize(samples)
-        params = sorted(set((s["workload"], s["param"]) for s in samples))
+        params = sorted(set((s["workload"], s["param"]) for s in samples),
+                        key=lambda wp: (WORKLOADS.index(wp[0]), str(wp[1]).zfill(12)))
         rows = [("workload", "metric", "arpd", "classic", "kernel", "arpd/classic", "arpd/kernel")]
         for wl, param in params:
                 for twl, metric, label, f, _ in TABLE:
@@ -974,8 +1385,14 @@ def table(samples, skipped):
                         cells = [g.get((wl, param, metric, s), []) for s in ("arpd", "classic", "kernel")]
                         if not any(cells):
                                 continue
-                        pname = {"W1": "M", "W1v6": "M", "W2": "K", "W3": "N", "W4": "M"}[wl]
-                        rows.append(("%s %s=%s" % (wl, pname, "{:,}".format(param)), label,
+                        pname = {"W1": "M", "W1paced": "M", "W1diag": "M", "W1v6": "M", "W2": "K", "W3": "N", "W4": "N",
+                                 "Load": "N"}[wl]
+                        if isinstance(param, int):
+                                pstr = "{:,}".format(param)
+                        else:
+                                mm, _, rest = str(param).partition(" ")
+                                pstr = "{:,} {}".format(int(mm), rest)
+                        rows.append(("%s %s=%s" % (wl, pname, pstr), label,
                                      fmt_cell(cells[0], f), fmt_cell(cells[1], f), fmt_cell(cells[2], f),
                                      ratio(cells[0], cells[1]), ratio(cells[0], cells[2])))
         for wl, why in skipped.items():
@@ -986,30 +1403,32 @@ def table(samples, skipped):
         return "\n".join(out)
 
 
-def plot(latencies, path_prefix):
-        """Latency CDF per system, one PNG per M, with gnuplot."""
+def plot(latencies, totals, path_prefix):
+        """Latency CDF per system, one PNG per workload and M, with gnuplot. The fraction is of ALL
+        the misses sent (over all repetitions): a miss never resolved never arrives, so a system
+        that answered half of them ends at 0.5."""
         made = []
-        for key, per in sorted(latencies.items(), key=lambda kv: str(kv[0])):
-                # W1: key M; W1v6: key "v6-M"
-                m = int(str(key).rsplit("-", 1)[-1])
-                wl = "W1v6" if str(key).startswith("v6-") else "W1"
+        for (wl, param), per in sorted(latencies.items(), key=lambda kv: str(kv[0])):
                 dat = []
+                tag = str(param).replace(" ", "-").replace("+", "_")
                 for system, lat in per.items():
-                        if not lat:
+                        total = totals.get((wl, param), {}).get(system, 0)
+                        if not lat or not total:
                                 continue
-                        fn = "%s-%s-M%d-%s.dat" % (path_prefix, wl, m, system)
+                        fn = "%s-%s-M%s-%s.dat" % (path_prefix, wl, tag, system)
                         lat = sorted(lat)
                         with open(fn, "w") as f:
                                 for i, v in enumerate(lat):
-                                        f.write("%.3f %.6f\n" % (max(v, 0.1), (i + 1) / len(lat)))
-                        dat.append((system, fn))
+                                        f.write("%.3f %.6f\n" % (max(v, 0.1), (i + 1) / total))
+                        dat.append(("%s (%d of %d)" % (system, len(lat), total), fn))
                 if not dat:
                         continue
-                png = "%s-%s-M%d-cdf.png" % (path_prefix, wl, m)
+                png = "%s-%s-M%s-cdf.png" % (path_prefix, wl, tag)
+                what = "paced misses (one per 500 µs)" if wl == "W1paced" else "miss storm"
                 script = ["set terminal pngcairo size 900,560" if have_pngcairo() else "set terminal png size 900,560",
-                          "set output '%s'" % png, "set logscale x", "set grid",
-                          "set xlabel 'answer latency (µs, log scale)'", "set ylabel 'fraction of misses'",
-                          "set title '%s miss storm, M = %d: latency CDF (all repetitions)'" % (wl, m),
+                          "set output '%s'" % png, "set logscale x", "set grid", "set yrange [0:1.02]",
+                          "set xlabel 'send -> resolved (µs, log scale)'", "set ylabel 'fraction of all misses sent'",
+                          "set title '%s %s, M = %s: CDF over all repetitions'" % (wl, what, param),
                           "set key bottom right",
                           "plot " + ", ".join("'%s' using 1:2 with lines lw 2 title '%s'" % (fn, s) for s, fn in dat)]
                 p = subprocess.run(["gnuplot"], input="\n".join(script), text=True, stderr=subprocess.PIPE)
@@ -1037,7 +1456,7 @@ def machine():
 
 def main(argv):
         quick = "--quick" in argv
-        wls = [a for a in argv if a in ("W1", "W1v6", "W2", "W3", "W4")] or ["W1", "W1v6", "W2", "W3", "W4"]
+        wls = [a for a in argv if a in WORKLOADS] or list(DEFAULT_WORKLOADS)
         b = Bench({"quick": quick, "workloads": wls})
         results = os.environ["BENCH_RESULTS"]
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -1065,8 +1484,9 @@ def main(argv):
         prefix = os.path.join(results, "%s%s" % (stamp, "-quick" if quick else ""))
         with open(prefix + ".json", "w") as f:
                 json.dump({"machine": info, "samples": b.samples, "skipped": b.skipped,
-                           "w1_latencies_us": {str(k): v for k, v in b.latencies.items()}}, f)
-        pngs = plot(b.latencies, prefix)
+                           "w1_latencies_us": {"%s %s" % k: v for k, v in b.latencies.items()},
+                           "w1_misses_sent": {"%s %s" % k: v for k, v in b.cdf_total.items()}}, f)
+        pngs = plot(b.latencies, b.cdf_total, prefix)
         tab = table(b.samples, b.skipped)
         with open(prefix + ".md", "w") as f:
                 f.write("%s, %s, nproc %s, kernel %s, %s, %.0f s\n\n%s\n" % (
