@@ -1295,6 +1295,7 @@ TABLE = [
         ("W1", "lat_p99_us", "send -> resolved p99 µs", "%.0f", "lower"),
         ("W1", "lat_max_us", "send -> resolved max µs", "%.0f", "lower"),
         ("W1", "broadcasts", "ARP broadcasts (at B)", "%.0f", "lower"),
+        ("W1", "send_s", "the application's sending took s", "%.3f", ""),
         ("W1paced", "answered", "misses answered (of M)", "%.0f", "higher"),
         ("W1paced", "lat_p50_us", "send -> resolved p50 µs", "%.1f", "lower"),
         ("W1paced", "lat_p99_us", "send -> resolved p99 µs", "%.1f", "lower"),
