@@ -788,6 +788,12 @@ class Bench:
                                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                                 self.track(perf.pid)
                                 time.sleep(0.5)
+                        elif pid and os.environ.get("BENCH_SCHED"):        # wakeup latencies (perf sched, all CPUs)
+                                sdata = os.path.join(os.environ["BENCH_RESULTS"], "sched-%s-%d-%s-%d.data" % (wl, m, system, rep))
+                                perf = subprocess.Popen(["perf", "sched", "record", "-a", "-o", sdata],
+                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                self.track(perf.pid)
+                                time.sleep(0.5)
                         elif pid and os.environ.get("BENCH_STRACE"):        # syscalls per answer
                                 sdata = os.path.join(os.environ["BENCH_RESULTS"], "strace-%s-%d-%s-%d.txt" % (wl, m, system, rep))
                                 perf = subprocess.Popen(["strace", "-c", "-f", "-p", str(pid), "-o", sdata],
