@@ -801,11 +801,13 @@ class Bench:
                                 self.track(perf.pid)
                                 time.sleep(0.5)
                         time.sleep(0.05)
+                        dcpu0 = self.proc_cpu_ns(pid) if pid else 0
                         trig.stdin.write(b"go\n")
                         trig.stdin.flush()
                         trig.wait(timeout=120)
                         tell(peer, b"sent\n")
                         peer.wait(timeout=120)
+                        dcpu = (self.proc_cpu_ns(pid) - dcpu0) if pid else 0
                         if mon:
                                 mon.wait(timeout=60)
                         if perf:
@@ -835,6 +837,8 @@ class Bench:
                         res = {"answered": n, "rate_per_s": rate, "send_s": (tr["t_last"] - tr["t_first"]) / 1e9,
                                "loadavg1": os.getloadavg()[0],
                                "lat_p50_us": pct(0.5), "lat_p99_us": pct(0.99), "lat_max_us": lat[-1] if lat else float("nan"),
+                               "daemon_cpu_us_per_answer": dcpu / 1e3 / n if pid and n else float("nan"),
+                               "sender_cpu_us_per_miss": tr["cpu_ns"] / 1e3 / m if tr.get("cpu_ns", -1) >= 0 else float("nan"),
                                "broadcasts": pr["bcast"], "peer_capture_drops": pr["pkt_drops"],
                                "peer_udp_drops": pr["udp_drops"], "send_errors": tr["errors"]}
                         if mon:        # what the old harness reported (user-space stamps in A)
@@ -1327,11 +1331,15 @@ TABLE = [
         ("W1", "lat_max_us", "send -> resolved max µs", "%.0f", "lower"),
         ("W1", "broadcasts", "ARP broadcasts (at B)", "%.0f", "lower"),
         ("W1", "send_s", "the application's sending took s", "%.3f", ""),
+        ("W1", "sender_cpu_us_per_miss", "the application's CPU µs / miss", "%.1f", ""),
+        ("W1", "daemon_cpu_us_per_answer", "daemon CPU µs / answer", "%.1f", "lower"),
         ("W1paced", "answered", "misses answered (of M)", "%.0f", "higher"),
         ("W1paced", "lat_p50_us", "send -> resolved p50 µs", "%.1f", "lower"),
         ("W1paced", "lat_p99_us", "send -> resolved p99 µs", "%.1f", "lower"),
         ("W1paced", "lat_max_us", "send -> resolved max µs", "%.0f", "lower"),
         ("W1paced", "broadcasts", "ARP broadcasts (at B)", "%.0f", "lower"),
+        ("W1paced", "sender_cpu_us_per_miss", "the application's CPU µs / miss", "%.1f", ""),
+        ("W1paced", "daemon_cpu_us_per_answer", "daemon CPU µs / answer", "%.1f", "lower"),
         ("W1diag", "answered", "misses answered (of M)", "%.0f", "higher"),
         ("W1diag", "rate_per_s", "resolution rate /s (at B)", "%.0f", "higher"),
         ("W1diag", "lat_p50_us", "send -> resolved p50 µs", "%.0f", "lower"),

@@ -14,7 +14,9 @@
  *
  * TARGETS: one IPv4 or IPv6 literal per line (one family). Prints "ready", waits for a line on
  * stdin, sends (INTERVAL_US 0: back to back; else one every INTERVAL_US, sleeping in between on
- * CLOCK_MONOTONIC), and writes {"t_first":ns,"t_last":ns,"errors":N,"n":N} to OUT.
+ * CLOCK_MONOTONIC), and writes {"t_first":ns,"t_last":ns,"errors":N,"n":N,"cpu_ns":N} to OUT
+ * (cpu_ns: the sender's own CPU time while sending, the kernel's work in its sendto() calls
+ * included).
  */
 
 #include <arpa/inet.h>
@@ -35,6 +37,19 @@ struct payload {
         uint32_t index;
 } __attribute__((packed));
 
+/* This thread's CPU time so far (ns), from the scheduler's own accounting. */
+static long long thread_cpu_ns(void) {
+        long long v = -1;
+        FILE *f = fopen("/proc/thread-self/schedstat", "re");
+
+        if (f) {
+                if (fscanf(f, "%lld", &v) != 1)
+                        v = -1;
+                fclose(f);
+        }
+        return v;
+}
+
 static int64_t ns_of(clockid_t c) {
         struct timespec ts;
 
@@ -51,6 +66,7 @@ int main(int argc, char **argv) {
         int family = 0, fd, sndbuf = 256 * 1024 * 1024;
         unsigned long errors = 0;
         int64_t t_first, t_last;
+        long long cpu0, cpu1;
         struct timespec next;
         FILE *f, *out;
 
@@ -107,6 +123,7 @@ int main(int argc, char **argv) {
         if (!fgets(line, sizeof(line), stdin))
                 return 1;
 
+        cpu0 = thread_cpu_ns();
         clock_gettime(CLOCK_MONOTONIC, &next);
         t_first = ns_of(CLOCK_REALTIME);
         for (size_t i = 0; i < n; i++) {
@@ -127,11 +144,12 @@ int main(int argc, char **argv) {
                         errors++;
         }
         t_last = ns_of(CLOCK_REALTIME);
+        cpu1 = thread_cpu_ns();
 
         out = fopen(argv[2], "we");
         if (!out)
                 return 1;
-        fprintf(out, "{\"t_first\": %lld, \"t_last\": %lld, \"errors\": %lu, \"n\": %zu}\n", (long long) t_first,
-                (long long) t_last, errors, n);
+        fprintf(out, "{\"t_first\": %lld, \"t_last\": %lld, \"errors\": %lu, \"n\": %zu, \"cpu_ns\": %lld}\n",
+                (long long) t_first, (long long) t_last, errors, n, cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1LL);
         return fclose(out) == 0 ? 0 : 1;
 }
