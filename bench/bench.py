@@ -208,7 +208,7 @@ def attach_bpf(sock, insns):
         return buf        # keep alive until attached (the kernel copies it)
 
 
-def helper_peer(ifname, family, expect, out, idle_s, cap_s):
+def helper_peer(ifname, family, expect, out, idle_s, cap_s, count="1"):
         """Host B's side of W1. A UDP socket on port 9 (B owns every target) records each target's
         first datagram with its kernel receive timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME, taken when
         the datagram enters B: the moment A resolved the neighbour and released its queue). A
@@ -226,14 +226,17 @@ def helper_peer(ifname, family, expect, out, idle_s, cap_s):
         u.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
         u.bind(("::" if v6 else "0.0.0.0", 9))
         u.setblocking(False)
-        pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6 if v6 else ETH_P_ARP))
-        pk.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 * 1024 * 1024)
-        if v6:        # IPv6 next header 58 (ICMPv6) and ICMPv6 type 135 (NS), no extension headers
-                keep = attach_bpf(pk, [(0x30, 0, 0, 20), (0x15, 0, 3, 58), (0x30, 0, 0, 54), (0x15, 0, 1, 135),
-                                       (0x06, 0, 0, 0xffff), (0x06, 0, 0, 0)])
-                del keep
-        pk.bind((ifname, 0))
-        pk.setblocking(False)
+        # count "0" (W1diag "nocountB"): no packet socket, to see what its tap costs
+        pk = None
+        if count != "0":
+                pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6 if v6 else ETH_P_ARP))
+                pk.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 * 1024 * 1024)
+                if v6:        # IPv6 next header 58 (ICMPv6) and ICMPv6 type 135 (NS), no extension headers
+                        keep = attach_bpf(pk, [(0x30, 0, 0, 20), (0x15, 0, 3, 58), (0x30, 0, 0, 54), (0x15, 0, 1, 135),
+                                               (0x06, 0, 0, 0xffff), (0x06, 0, 0, 0)])
+                        del keep
+                pk.bind((ifname, 0))
+                pk.setblocking(False)
         mac_a = bytes.fromhex(MAC_A.replace(":", ""))
         arrived = {}        # index -> [t_send, t_arrival] (first datagram only)
         bcast = 0
@@ -274,7 +277,7 @@ def helper_peer(ifname, family, expect, out, idle_s, cap_s):
                                 continue
                         arrived[idx] = (t_send, ts)
                         last_new = now()
-                while True:
+                while pk:
                         try:
                                 f, addr = pk.recvfrom(128)
                         except BlockingIOError:
@@ -292,10 +295,12 @@ def helper_peer(ifname, family, expect, out, idle_s, cap_s):
                 if sent_at is not None and (t - max(sent_at, last_new or 0)) / 1e9 > idle_s:
                         break
         try:
-                st = pk.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8)
+                st = pk.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8) if pk else b"\0" * 8
                 pkt_drops = struct.unpack("=II", st)[1]
         except OSError:
                 pkt_drops = -1
+        if not pk:
+                bcast = float("nan")
         json.dump({"arrived": {str(k): v for k, v in arrived.items()}, "bcast": bcast, "udp_drops": udp_drops,
                    "pkt_drops": pkt_drops, "duplicates": dup}, open(out, "w"))
 
@@ -375,7 +380,7 @@ def helper_main(argv):
         elif name == "trigger":
                 helper_trigger(*argv[1:4])
         elif name == "peer":
-                helper_peer(argv[1], argv[2], argv[3], argv[4], float(argv[5]), float(argv[6]))
+                helper_peer(argv[1], argv[2], argv[3], argv[4], float(argv[5]), float(argv[6]), *argv[7:8])
         elif name == "firstmiss":
                 helper_firstmiss(argv[1], argv[2], float(argv[3]))
         elif name == "garp":
@@ -724,7 +729,9 @@ class Bench:
                 once); else paced (one miss every interval_us). v6: the IPv6 variant (neighbour
                 discovery; arpd or kernel). diag: a set of the old harness's measuring parts to add
                 ("tcpdumpA": tcpdump --immediate-mode on a0 in A; "monitorA": the SCHED_FIFO netlink
-                monitor in A; "pysender": the Python sender loop), to show what each costs (W1diag)."""
+                monitor in A; "pysender": the Python sender loop; "pinned": the application on CPU 0 and the
+                daemon on CPU 1; "nocountB": no packet socket on B counting broadcasts), to show what
+                each costs (W1diag)."""
                 diag = diag or set()
                 wl = "W1v6" if v6 else ("W1paced" if interval_us else "W1")
                 if diag:
@@ -777,11 +784,15 @@ class Bench:
                                 mon.stdout.readline()
                         peer_out = os.path.join(self.work, "w1.peer.json")
                         peer = self.helper(b, "peer", "b0", "6" if v6 else "4", m, peer_out, 3.0, 60.0,
-                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                           "0" if "nocountB" in diag else "1", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
                         peer.stdout.readline()
                         trig_out = os.path.join(self.work, "w1.trig.json")
                         trig = self.sender_proc(a, tf, trig_out, interval_us, python="pysender" in diag)
                         trig.stdout.readline()
+                        if "pinned" in diag:        # the application on CPU 0, the daemon's threads on CPU 1
+                                os.sched_setaffinity(trig.pid, {0})
+                                for t in (os.listdir("/proc/%d/task" % pid) if pid else []):
+                                        os.sched_setaffinity(int(t), {1})
                         if pid and os.environ.get("BENCH_PERF"):
                                 pdata = os.path.join(os.environ["BENCH_RESULTS"], "perf-%s-%d-%s-%d.data" % (wl, m, system, rep))
                                 perf = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "9999", "-p", str(pid), "-o", pdata],
@@ -1250,7 +1261,8 @@ class Bench:
                         # every variant and system inside each repetition: the machine's background
                         # load changes by the minute, a variant run after another would measure that
                         m = 1000 if q else 10000
-                        variants = ({"none"}, {"tcpdumpA"}, {"monitorA"}, {"pysender"}, {"tcpdumpA", "monitorA"},
+                        variants = ({"none"}, {"nocountB"}, {"pinned"}, {"tcpdumpA"}, {"monitorA"}, {"pysender"},
+                                    {"tcpdumpA", "monitorA"},
                                     {"pysender", "tcpdumpA", "monitorA"})        # the last: the old harness
                         for rep in range(1 if q else 5):
                                 for diag in variants:
@@ -1343,6 +1355,8 @@ TABLE = [
         ("W1diag", "answered", "misses answered (of M)", "%.0f", "higher"),
         ("W1diag", "rate_per_s", "resolution rate /s (at B)", "%.0f", "higher"),
         ("W1diag", "lat_p50_us", "send -> resolved p50 µs", "%.0f", "lower"),
+        ("W1diag", "sender_cpu_us_per_miss", "the application's CPU µs / miss", "%.1f", ""),
+        ("W1diag", "daemon_cpu_us_per_answer", "daemon CPU µs / answer", "%.1f", "lower"),
         ("W1diag", "old_rate_per_s", "old harness's rate /s (monitor in A)", "%.0f", "higher"),
         ("W1diag", "old_lat_p50_us", "old harness's p50 µs (monitor in A)", "%.0f", "lower"),
         ("W1v6", "answered", "misses answered (of M)", "%.0f", "higher"),
