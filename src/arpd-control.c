@@ -576,6 +576,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "b", (int) o->kernel_broadcast_off);
         if (strcmp(property, "NegativeTimeoutUSec") == 0)
                 return sd_bus_message_append(reply, "t", (uint64_t) o->negative_timeout);
+        if (strcmp(property, "MaxAgeUSec") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) o->max_age);
         if (strcmp(property, "Rate") == 0)
                 return sd_bus_message_append(reply, "d", o->rate);
         if (strcmp(property, "Burst") == 0)
@@ -605,6 +607,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("ActiveProbes", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("KernelBroadcastOff", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("NegativeTimeoutUSec", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MaxAgeUSec", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Rate", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Burst", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("SyncIntervalUSec", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),

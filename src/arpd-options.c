@@ -20,7 +20,6 @@
 #endif
 
 #define DEFAULT_NEGATIVE_TIMEOUT (60 * USEC_PER_SEC)
-#define DEFAULT_MAX_AGE (20 * 60 * USEC_PER_SEC)
 #define DEFAULT_RATE 1.0
 #define DEFAULT_BURST 3U
 #define DEFAULT_SYNC_INTERVAL (30 * USEC_PER_SEC)
@@ -434,7 +433,7 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                 .mode = ARPD_MODE_DAEMON,
                 .active_probes = 0,
                 .negative_timeout = DEFAULT_NEGATIVE_TIMEOUT,
-                .max_age = DEFAULT_MAX_AGE,
+                .max_age = ARPD_DEFAULT_MAX_AGE,
                 .rate = DEFAULT_RATE,
                 .burst = DEFAULT_BURST,
                 .sync_interval = DEFAULT_SYNC_INTERVAL,

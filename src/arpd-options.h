@@ -13,6 +13,8 @@
 #include "time-util.h"
 
 #define ARPD_DEFAULT_DB "/var/lib/arpd/arpd.lmdb"
+/* --max-age: a binding without evidence for 20 minutes is no longer answered. */
+#define ARPD_DEFAULT_MAX_AGE (20 * 60 * USEC_PER_SEC)
 
 enum arpd_mode {
         ARPD_MODE_DAEMON,

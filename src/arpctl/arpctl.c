@@ -802,11 +802,11 @@ static int why_one(const struct neigh_key *k, const struct record *r, void *user
 static int get_config(Source *s, struct why_ctx *c) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         uint32_t probes = 0, burst = 3;
-        uint64_t negto = 60 * USEC_PER_SEC;
+        uint64_t negto = 60 * USEC_PER_SEC, max_age = ARPD_DEFAULT_MAX_AGE;
         double rate = 1;
         int r;
 
-        c->cfg = (struct resolver_config) { .active_probes = 0, .negative_timeout = negto };
+        c->cfg = (struct resolver_config) { .active_probes = 0, .negative_timeout = negto, .max_age = max_age };
         c->rate = rate;
         c->burst = burst;
         if (!s->bus) {
@@ -823,8 +823,13 @@ static int get_config(Source *s, struct why_ctx *c) {
                 r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Burst", &e, 'u', &burst);
         if (r < 0)
                 return call_failed("Reading arpd's configuration failed", &e, r);
+        /* an arpd older than --max-age has no such property: it never expires bindings */
+        if (sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "MaxAgeUSec", NULL, 't',
+                                        &max_age) < 0)
+                max_age = 0;
         c->cfg.active_probes = probes;
         c->cfg.negative_timeout = negto;
+        c->cfg.max_age = max_age;
         c->rate = rate;
         c->burst = burst;
         return 0;

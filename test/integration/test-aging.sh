@@ -11,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ping arping
+[ -n "${ARPCTL:-}" ] && [ -x "$ARPCTL" ] || { echo "ARPCTL must name the arpctl binary"; exit 1; }
 
 setup_pair
 solicit a a0 1 0 0
@@ -48,6 +49,10 @@ answered_mac_b && fail "a's kernel still resolves the dead b: $(in_ns a ip neigh
 stop_pinger
 list_has a0 $IP_B $MAC_B || fail "the expired binding should stay in the store (only not answered)"
 pass "without -a the dead host is no longer answered after --max-age ($(stat a0 requests_expired) expired misses)"
+# arpctl why reads --max-age from the daemon and says the same
+why=$("$ARPCTL" --socket "$WORK/bus" why $IP_B)
+grep -q "next miss:   not answered" <<<"$why" || fail "arpctl why still predicts an answer for the expired binding: $why"
+pass "arpctl why agrees: $(grep 'next miss' <<<"$why")"
 stop_arpd
 
 # ---- with -a 1: the verification probe ----
