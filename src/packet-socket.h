@@ -16,10 +16,11 @@
  *       says the kernel took a tag with VID != 0 off (TP_STATUS_VLAN_VALID); or an 802.1Q
  *       (0x8100), 802.1ad (0x88a8) or old QinQ (0x9100) header is still in the frame's bytes; or
  *       the frame is PACKET_OTHERHOST although addressed to this host (a group address, or the
- *       interface's own MAC). The last is how a tagged frame usually looks by the time an
- *       ETH_P_ARP / ETH_P_IPV6 socket sees it: the kernel untags every frame on receive, and where
+ *       interface's own MAC). The last is how a tagged frame looks by the time an ETH_P_ARP /
+ *       ETH_P_IPV6 socket sees it (Linux 6.x): the kernel untags every frame on receive, and where
  *       no VLAN device takes a non-zero VID it marks the frame PACKET_OTHERHOST and clears the tag
- *       from the metadata before protocol sockets get it. A priority tag (VID 0) is the native
+ *       from the metadata before protocol sockets get it (ETH_P_ALL sockets see it before that,
+ *       with the tag in the ring). A priority tag (VID 0) is the native
  *       LAN: the kernel removes it, and VID 0 metadata counts as untagged.
  *   PACKET_OTHERHOST to another unicast MAC (seen in promiscuous mode; a tagged one looks the
  *       same), PACKET_OUTGOING (our own frames, also kept out by PACKET_IGNORE_OUTGOING),

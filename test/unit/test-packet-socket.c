@@ -294,7 +294,9 @@ static void netns_child(void) {
                 fprintf(stderr, "SKIP: unshare(CLONE_NEWNET): %m\n");
                 exit(77);
         }
-        if (system("ip link add pktt-a address 02:00:00:00:00:0a type veth peer name pktt-b "
+        /* no IPv6: only the test's frames on the wire */
+        if (system("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 && "
+                   "ip link add pktt-a address 02:00:00:00:00:0a type veth peer name pktt-b "
                    "address 02:00:00:00:00:0b && ip link set pktt-a up && ip link set pktt-b up") != 0) {
                 fprintf(stderr, "SKIP: cannot create a veth pair\n");
                 exit(77);
@@ -380,6 +382,33 @@ static void netns_child(void) {
         CHECK_INT_EQ(send_and_collect(tx, ifb, fd, &ring, qq, sizeof(qq), &s, 2000), 1);
         CHECK_INT_EQ(s.f[0].pkt_type, PACKET_OTHERHOST);
         CHECK_INT_EQ(packet_frame_check(&s.f[0], mac_a), PACKET_FRAME_VLAN);
+
+        /* Where the tag is still in the metadata the ring reports it: an ETH_P_ALL socket sees
+         * frames before the kernel clears it (the protocol sockets above see them after). */
+        _cleanup_close_ int all = -EBADF;
+        struct packet_ring all_ring = {};
+        struct packet_socket_params pa = {
+                .ifindex = ifa,
+                .protocol = ETH_P_ALL,
+                .filter = accept_all,
+                .filter_len = ELEMENTSOF(accept_all),
+        };
+        all = packet_socket_open(&pa, &small_ring, &all_ring);
+        CHECK(all >= 0);
+        arp_frame(f, bcast);
+        tag_frame(t, f, 0x88a8, 0x4000 | 321);
+        CHECK_INT_EQ(send_and_collect(tx, ifb, all, &all_ring, t, sizeof(t), &s, 2000), 1);
+        CHECK(s.f[0].vlan_valid);
+        CHECK_INT_EQ(s.f[0].vlan_tci, 0x4000 | 321);
+        CHECK_INT_EQ(s.f[0].vlan_tpid, 0x88a8);
+        CHECK_INT_EQ(s.f[0].len, PACKET_FILTER_VLAN_SNAPLEN);
+        CHECK(memcmp(s.f[0].data, f, 14) == 0);
+        CHECK_INT_EQ(packet_frame_check(&s.f[0], mac_a), PACKET_FRAME_VLAN);
+        /* and an untagged one has no tag */
+        CHECK_INT_EQ(send_and_collect(tx, ifb, all, &all_ring, f, sizeof(f), &s, 2000), 1);
+        CHECK(!s.f[0].vlan_valid && s.f[0].vlan_tpid == 0 && s.f[0].len == sizeof(f));
+        CHECK_INT_EQ(packet_frame_check(&s.f[0], mac_a), PACKET_FRAME_LEARN);
+        packet_ring_unmap(&all_ring);
 
         packet_ring_unmap(&ring);
         exit(tests_failed_ ? 1 : 0);
