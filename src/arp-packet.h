@@ -7,7 +7,8 @@
  *
  * The BPF program lets through only frames that are at least 42 bytes long with EtherType 0x0806,
  * htype 1 (Ethernet), ptype 0x0800, hlen 6, plen 4 and op 1 (request) or 2 (reply). The parser
- * re-checks all of it (the filter is an optimisation, not a trust boundary).
+ * re-checks all of it (the filter is an optimisation, not a trust boundary). packet_socket_open()
+ * wraps the program with the VLAN and pkt_type checks common to ARP and NDP (packet-socket.h).
  */
 
 #include <netinet/in.h>

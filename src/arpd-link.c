@@ -121,10 +121,27 @@ void link_check_sysctl(Link *l) {
                 link_check_sysctl_family(l, "ipv6", "neighbour solicitations");
 }
 
-static void link_on_arp_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+/* VLAN isolation (packet-socket.h): true if f must not reach a parser. A tagged frame passed the
+ * filter and is counted as received and rejected; one for another host is ignored. */
+static bool link_frame_refused(Link *l, const struct packet_frame *f, enum stat_id received) {
+        switch (packet_frame_check(f, l->hwaddr.len == ETH_ALEN ? l->hwaddr.bytes : NULL)) {
+        case PACKET_FRAME_LEARN:
+                return false;
+        case PACKET_FRAME_VLAN:
+                link_count(l, received);
+                link_count(l, STAT_REJ_VLAN);
+                return true;
+        default:
+                return true;
+        }
+}
+
+static void link_on_arp_frame(const struct packet_frame *f, void *userdata) {
         Link *l = userdata;
 
-        neighbor_handle_arp(l->manager, l, frame, len);
+        if (link_frame_refused(l, f, STAT_ARP_RECEIVED))
+                return;
+        neighbor_handle_arp(l->manager, l, f->data, f->len);
 }
 
 static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -138,16 +155,18 @@ static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
-static void link_on_ndp_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+static void link_on_ndp_frame(const struct packet_frame *f, void *userdata) {
         Link *l = userdata;
 
-        if (truncated) {
+        if (link_frame_refused(l, f, STAT_NDP_RECEIVED))
+                return;
+        if (f->truncated) {
                 /* larger than a ring block: the checksum cannot be verified */
                 link_count(l, STAT_NDP_RECEIVED);
                 link_count(l, STAT_REJ_NDP_MALFORMED);
                 return;
         }
-        neighbor_handle_ndp(l->manager, l, frame, len);
+        neighbor_handle_ndp(l->manager, l, f->data, f->len);
 }
 
 static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

@@ -11,6 +11,7 @@
  * The BPF program passes only frames of at least 78 bytes (14 Ethernet + 40 IPv6 + 24 ICMPv6)
  * with EtherType 0x86dd, IPv6 next header 58 (ICMPv6, no extension headers) and ICMPv6 type 135
  * or 136. It is an optimisation, not a trust boundary: the parser checks everything again.
+ * packet_socket_open() wraps it with the VLAN and pkt_type checks (packet-socket.h).
  *
  * What the parser requires (RFC 4861 7.1.1 / 7.1.2, and what arpd needs):
  *   - Ethernet type 0x86dd, IPv6 version 6, next header 58 (extension headers are rejected),

@@ -22,6 +22,7 @@
         X(REJ_SENDER_IP, "rejected_sender_ip")            /* bcast, mcast, loopback, 0/8 sender */   \
         X(REJ_OUT_OF_SUBNET, "rejected_out_of_subnet")    /* not in any of the interface's subnets */\
         X(REJ_STATIC_CONFLICT, "rejected_static_conflict")/* would change a static entry */          \
+        X(REJ_VLAN, "rejected_vlan")                      /* 802.1Q/802.1ad tagged: another VLAN's */\
         /* the kernel's misses */                                                                     \
         X(REQ_RECEIVED, "requests_received")                                                          \
         X(REQ_ANSWERED, "requests_answered")                                                          \

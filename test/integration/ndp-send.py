@@ -8,6 +8,8 @@
 #     --flags N          NA flags byte (default 0x20, Override)
 #     --hops N           IPv6 hop limit (default 255)
 #     --bad-checksum     flip one bit of the ICMPv6 checksum
+#     --vlan VID         insert an in-band VLAN tag with this VID (0: a priority tag)
+#     --tpid N           the tag's TPID (default 0x8100, 802.1Q; 0x88a8 is 802.1ad)
 # LLADDR goes into the SLLA (ns) or TLLA (na) option; "-" leaves the option out.
 import argparse, socket, struct, sys
 
@@ -42,6 +44,8 @@ def main():
     p.add_argument("--flags", type=lambda x: int(x, 0), default=0x20)
     p.add_argument("--hops", type=int, default=255)
     p.add_argument("--bad-checksum", action="store_true")
+    p.add_argument("--vlan", type=int)
+    p.add_argument("--tpid", type=lambda x: int(x, 0), default=0x8100)
     a = p.parse_args()
 
     src = socket.inet_pton(socket.AF_INET6, a.src)
@@ -65,7 +69,8 @@ def main():
         c ^= 1
     msg = msg[:2] + struct.pack("!H", c) + msg[4:]
     ip = struct.pack("!IHBB", 0x60000000, len(msg), 58, a.hops) + src + dst
-    frame = eth_dst + mac(a.eth_src) + b"\x86\xdd" + ip + msg
+    tag = b"" if a.vlan is None else struct.pack("!HH", a.tpid, a.vlan)
+    frame = eth_dst + mac(a.eth_src) + tag + b"\x86\xdd" + ip + msg
 
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((a.iface, 0))

@@ -17,6 +17,7 @@
 #include "ndp-packet.h"
 #include "packet-socket.h"
 #include "tests.h"
+#include "test-bpf.h"
 #include "test-netns.h"
 
 static const uint8_t mac_a[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a };
@@ -109,50 +110,11 @@ static void good_na(struct tframe *f) {
              "2001:db8::2", 2, mac_b);
 }
 
-/* ---- a classic BPF interpreter for the opcodes the filter uses ---- */
-
-static uint32_t bpf_run(const struct sock_filter *prog, size_t n, const uint8_t *pkt, size_t len) {
-        uint32_t a = 0;
-
-        for (size_t pc = 0; pc < n; pc++) {
-                const struct sock_filter *i = &prog[pc];
-
-                switch (i->code) {
-                case BPF_LD | BPF_W | BPF_LEN:
-                        a = (uint32_t) len;
-                        break;
-                case BPF_LD | BPF_H | BPF_ABS:
-                        if ((size_t) i->k + 2 > len)
-                                return 0;
-                        a = (uint32_t) pkt[i->k] << 8 | pkt[i->k + 1];
-                        break;
-                case BPF_LD | BPF_B | BPF_ABS:
-                        if ((size_t) i->k + 1 > len)
-                                return 0;
-                        a = pkt[i->k];
-                        break;
-                case BPF_JMP | BPF_JEQ | BPF_K:
-                        pc += a == i->k ? i->jt : i->jf;
-                        break;
-                case BPF_JMP | BPF_JGE | BPF_K:
-                        pc += a >= i->k ? i->jt : i->jf;
-                        break;
-                case BPF_RET | BPF_K:
-                        return i->k;
-                default:
-                        fprintf(stderr, "unexpected BPF opcode 0x%x at %zu\n", i->code, pc);
-                        CHECK(false);
-                        return 0;
-                }
-        }
-        CHECK(false);
-        return 0;
-}
-
 static bool bpf_accepts(const uint8_t *pkt, size_t len) {
         size_t n;
         const struct sock_filter *prog = ndp_filter_program(&n);
-        uint32_t r = bpf_run(prog, n, pkt, len);
+        /* as the socket runs it: wrapped by packet-socket's prefix and tail, on an untagged multicast */
+        uint32_t r = bpf_run_socket(prog, n, pkt, len, &(struct bpf_meta){ .pkt_type = PACKET_MULTICAST });
 
         CHECK(r == 0 || r >= len);
         return r != 0;
@@ -163,13 +125,7 @@ static void test_filter(void) {
         size_t n = 0;
         const struct sock_filter *prog = ndp_filter_program(&n);
 
-        CHECK(prog && n > 0 && n <= BPF_MAXINSNS);
-        for (size_t i = 0; i < n; i++)
-                if (BPF_CLASS(prog[i].code) == BPF_JMP) {
-                        CHECK(i + 1 + prog[i].jt < n);
-                        CHECK(i + 1 + prog[i].jf < n);
-                }
-        CHECK_INT_EQ(BPF_CLASS(prog[n - 1].code), BPF_RET);
+        bpf_check_shape(prog, n);
 
         good_ns(&f);
         CHECK(bpf_accepts(f.b, f.len));
@@ -481,13 +437,14 @@ struct wanted {
         struct ndp_frame frame;
 };
 
-static void check_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+static void check_frame(const struct packet_frame *pf, void *userdata) {
         struct wanted *w = userdata;
         struct ndp_frame f;
 
-        CHECK(!truncated);
+        CHECK(!pf->truncated);
+        CHECK_INT_EQ(packet_frame_check(pf, mac_a), PACKET_FRAME_LEARN);
         /* everything the filter passes from the kernel must parse */
-        CHECK_INT_EQ(ndp_frame_parse(frame, len, &f), 0);
+        CHECK_INT_EQ(ndp_frame_parse(pf->data, pf->len, &f), 0);
         if (!w->found && f.type == w->type) {
                 w->frame = f;
                 w->found = true;
@@ -511,7 +468,7 @@ static int wait_ndp(int fd, struct packet_ring *ring, uint8_t type, int ms, stru
         return -ETIMEDOUT;
 }
 
-static void count_frame(const uint8_t *frame, size_t len, bool truncated, void *userdata) {
+static void count_frame(const struct packet_frame *f, void *userdata) {
         (*(unsigned *) userdata)++;
 }
 
