@@ -201,6 +201,12 @@ static bool all_zero(int fd, size_t len) {
 static int check_one_meta(const struct meta *m, int i, char *why, size_t size) {
         if (m->last_pg < 1 || m->last_pg >= MAX_PAGES)
                 return fail(why, size, "meta page %d: last page %llu out of range", i, (unsigned long long) m->last_pg);
+        /* LMDB writes transaction T's meta to page T & 1 and its readers pick the meta by that
+         * parity (not by comparing txnids): a meta on the wrong page makes them read the other,
+         * unchecked snapshot. Both metas hold txnid 0 in a new environment. */
+        if (m->txnid != 0 && (m->txnid & 1) != (uint64_t) i)
+                return fail(why, size, "meta page %d: transaction id %llu belongs on meta page %d", i,
+                            (unsigned long long) m->txnid, (int) (m->txnid & 1));
         for (int d = 0; d < 2; d++) {
                 const struct db *db = &m->dbs[d];
 
