@@ -82,7 +82,7 @@ static void log_stats_one(const char *ifname, const struct stats *st, size_t ent
                    (unsigned long long) (st->v[STAT_ARP_CHANGED] + st->v[STAT_NDP_CHANGED] + st->v[STAT_KERNEL_CHANGED]),
                    (unsigned long long) (st->v[STAT_REJ_MALFORMED] + st->v[STAT_REJ_DAD_PROBE] + st->v[STAT_REJ_SENDER_MAC] +
                                          st->v[STAT_REJ_SENDER_IP] + st->v[STAT_REJ_OUT_OF_SUBNET] +
-                                         st->v[STAT_REJ_NDP_MALFORMED]));
+                                         st->v[STAT_REJ_NDP_MALFORMED] + st->v[STAT_REJ_VLAN]));
 }
 
 void manager_log_stats(Manager *m) {
