@@ -468,6 +468,19 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 return log_error_errno(store_errno(rc), "Cannot set up store %s: %m", path);
 
         rc = mdb_env_open(env, path, flags, 0644);
+        if ((rc == EACCES || rc == EPERM) && o->read_only && o->read_unlocked_if_denied) {
+                /* A failed mdb_env_open() leaves only mdb_env_close() to do: start over. */
+                mdb_env_close(TAKE_PTR(env));
+                rc = mdb_env_create(&env);
+                if (rc == 0)
+                        rc = mdb_env_set_maxdbs(env, 3);
+                if (rc == 0)
+                        rc = mdb_env_set_mapsize(env, map_initial);
+                if (rc == 0)
+                        rc = mdb_env_open(env, path, flags | MDB_NOLOCK, 0644);
+                if (rc == 0)
+                        log_debug("Store %s: no write access to its lock file; reading without a reader slot.", path);
+        }
         if (rc != 0) {
                 if (rc_is_corruption(rc))
                         return log_damaged(c, path, mdb_strerror(rc));

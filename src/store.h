@@ -118,6 +118,12 @@ typedef struct StoreTxn StoreTxn;
 
 struct store_options {
         bool read_only;      /* MDB_RDONLY; the file must exist */
+        /* With read_only: if the "-lock" file cannot be opened for writing (EACCES, EPERM: a reader
+         * without write access, e.g. an unprivileged user reading arpd's store), open with MDB_NOLOCK
+         * instead of failing. Such a reader takes no reader slot, so a writer committing meanwhile
+         * may reuse pages it reads: meant for reading a store no process is writing (arpctl when
+         * no arpd runs). */
+        bool read_unlocked_if_denied;
         bool recover_damaged; /* writers: move a damaged file aside and start a new one (Damage) */
         bool durable_commits; /* MDB_NOMETASYNC instead of MDB_NOSYNC (Durability); effective for
                                * the first handle of a file in the process */
