@@ -10,12 +10,18 @@
  *                          for in /run/sysctl.d/ and let systemd-sysctl apply them (--prefix)
  *   restore IFACE          ExecStopPost=:  drop the declaration, write the saved values back
  *   show IFACE [OPTIONS]   print the declaration "apply" would write (nothing is changed)
+ *   apply-all [OPTIONS] [IFACE...]
+ *                          arpd.service's ExecStartPost=: save and apply for every interface the
+ *                          daemon with these arguments serves (those named, else every interface
+ *                          present but loopback and NOARP ones), recorded in a list
+ *   restore-all            arpd.service's ExecStopPost=: restore every interface of that list
  *
  * The runtime drop-in exists only between READY and the end of the service, so neither boot nor
  * hotplug can put mcast_solicit=0 in force without a running daemon. A file of the same name in
  * /etc/sysctl.d/ overrides it (systemd-sysctl's usual rule); apply still applies that one.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -188,47 +194,60 @@ static int do_save(const char *ifname) {
         return 0;
 }
 
-/* Parses OPTIONS exactly as arpd does (same parser), so "-ka2" and "--active-probes=2" agree, and
- * renders the drop-in for the families arpd serves. */
-static int format_dropin(const char *ifname, int argc, char **argv, char *buf, size_t size) {
-        struct arpd_options o = {};
+/* Parses arpd's command line (OPTIONS, then ifname if not NULL) exactly as arpd does (same
+ * parser), so "-ka2" and "--active-probes=2" agree. The caller frees *o (arpd_options_done). */
+static int parse_daemon_args(const char *ifname, int argc, char **argv, struct arpd_options *o) {
+        const char *what = ifname ? ifname : "arpd";
         char **args;
-        size_t n;
-        int r;
+        int n = 0, r;
 
         args = calloc((size_t) argc + 3, sizeof(char *));
         if (!args)
                 return log_oom();
-        args[0] = (char *) "arpd";
+        args[n++] = (char *) "arpd";
         for (int i = 0; i < argc; i++)
-                args[i + 1] = argv[i];
-        args[argc + 1] = (char *) ifname;
+                args[n++] = argv[i];
+        if (ifname)
+                args[n++] = (char *) ifname;
         optind = 0;
-        r = arpd_options_parse(argc + 2, args, NULL, &o, stderr, stderr);
+        r = arpd_options_parse(n, args, NULL, o, stderr, stderr);
         free(args);
-        if (r != 0) {
-                arpd_options_done(&o);
-                return log_error_errno(r < 0 ? r : EINVAL, "%s: these are not options of the arpd daemon.", ifname);
-        }
-        if (o.mode != ARPD_MODE_DAEMON) {
-                arpd_options_done(&o);
-                return log_error_errno(EINVAL, "%s: -l and -f do not run the daemon.", ifname);
-        }
+        if (r != 0)
+                return log_error_errno(r < 0 ? r : EINVAL, "%s: these are not options of the arpd daemon.", what);
+        if (o->mode != ARPD_MODE_DAEMON)
+                return log_error_errno(EINVAL, "%s: -l and -f do not run the daemon.", what);
+        return 0;
+}
+
+/* Renders the drop-in for ifname and the families o serves. */
+static int format_dropin(const char *ifname, const struct arpd_options *o, char *buf, size_t size) {
+        size_t n;
 
         n = (size_t) snprintf(buf, size,
-                              "# Declared by arpd@.service while arpd serves %s (-a %u%s); removed when it stops.\n"
+                              "# Declared by arpd's unit while arpd serves %s (-a %u%s); removed when it stops.\n"
                               "# A file of this name in /etc/sysctl.d/ overrides it.\n",
-                              ifname, o.active_probes, o.kernel_broadcast_off ? " -k" : "");
+                              ifname, o->active_probes, o->kernel_broadcast_off ? " -k" : "");
         for (size_t i = 0; i < N_KEYS && n < size; i++) {
-                if (o.family != AF_UNSPEC && o.family != keys[i].family)
+                if (o->family != AF_UNSPEC && o->family != keys[i].family)
                         continue;
                 /* The slash form keeps dots in names such as eth0.100 literal. */
                 n += (size_t) snprintf(buf + n, size - n, "net/%s/neigh/%s/%s = %d\n", keys[i].proto, ifname,
                                        keys[i].key,
-                                       value_for(keys[i].key, o.active_probes, o.kernel_broadcast_off));
+                                       value_for(keys[i].key, o->active_probes, o->kernel_broadcast_off));
         }
-        arpd_options_done(&o);
         return n < size ? 0 : log_error_errno(ENOBUFS, "%s: drop-in too long.", ifname);
+}
+
+/* format_dropin() for "IFACE OPTIONS...", as the verbs apply and show take them. */
+static int format_dropin_args(const char *ifname, int argc, char **argv, char *buf, size_t size) {
+        struct arpd_options o = {};
+        int r;
+
+        r = parse_daemon_args(ifname, argc, argv, &o);
+        if (r >= 0)
+                r = format_dropin(ifname, &o, buf, size);
+        arpd_options_done(&o);
+        return r;
 }
 
 static int run_systemd_sysctl(const char *proto, const char *ifname) {
@@ -259,13 +278,10 @@ static int run_systemd_sysctl(const char *proto, const char *ifname) {
         return 0;
 }
 
-static int do_apply(const char *ifname, int argc, char **argv) {
-        char p[PATH_MAX], content[1024], summary[256] = "";
+static int apply_dropin(const char *ifname, const char *content) {
+        char p[PATH_MAX], summary[256] = "";
         int r;
 
-        r = format_dropin(ifname, argc, argv, content, sizeof(content));
-        if (r < 0)
-                return r;
         r = mkdir_one(DROPIN_DIR, 0755);
         if (r < 0)
                 return log_error_errno(r, "Cannot create " DROPIN_DIR ": %m");
@@ -291,6 +307,16 @@ static int do_apply(const char *ifname, int argc, char **argv) {
         }
         log_info("%s: in force:%s (sysctl.d, %s).", ifname, summary, p);
         return 0;
+}
+
+static int do_apply(const char *ifname, int argc, char **argv) {
+        char content[1024];
+        int r;
+
+        r = format_dropin_args(ifname, argc, argv, content, sizeof(content));
+        if (r < 0)
+                return r;
+        return apply_dropin(ifname, content);
 }
 
 static int do_restore(const char *ifname) {
@@ -342,11 +368,140 @@ static int do_restore(const char *ifname) {
         return 0;
 }
 
+/* ---- arpd.service: one daemon for several interfaces ---------------------------------------- */
+
+/* The interfaces apply-all saved, one per line, so that restore-all puts each one back. The name
+ * is longer than any interface name: it never collides with a saved file. */
+#define ALL_LIST SAVE_DIR "/arpd.service.list"
+#define ALL_MAX 4096
+
+/* arpd without interface arguments serves every interface but loopback and NOARP ones. */
+static bool served_without_arguments(const char *ifname) {
+        char p[PATH_MAX], buf[32];
+        _cleanup_close_ int fd = -EBADF;
+        unsigned long flags;
+        ssize_t n;
+
+        snprintf(p, sizeof(p), "/sys/class/net/%s/flags", ifname);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        flags = strtoul(buf, NULL, 16);
+        return !(flags & (IFF_LOOPBACK | IFF_NOARP));
+}
+
+static bool list_has(char (*names)[IFNAMSIZ], size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(names[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* Every interface with a neighbour table that arpd serves when given none. */
+static size_t list_present(char (*names)[IFNAMSIZ], size_t max) {
+        size_t n = 0;
+
+        for (const char *const *proto = (const char *const[]) { "ipv4", "ipv6", NULL }; *proto; proto++) {
+                char p[PATH_MAX];
+                DIR *d;
+                struct dirent *de;
+
+                snprintf(p, sizeof(p), PROC_NET "/%s/neigh", *proto);
+                d = opendir(p);
+                if (!d)
+                        continue;
+                while ((de = readdir(d)) && n < max)
+                        if (de->d_name[0] != '.' && strcmp(de->d_name, "default") != 0 && ifname_valid(de->d_name) &&
+                            !list_has(names, n, de->d_name) && served_without_arguments(de->d_name))
+                                snprintf(names[n++], IFNAMSIZ, "%.*s", IFNAMSIZ - 1, de->d_name);
+                closedir(d);
+        }
+        return n;
+}
+
+static int list_append(const char *ifname) {
+        char line[IFNAMSIZ + 2];
+        _cleanup_close_ int fd = -EBADF;
+        int n;
+
+        fd = open(ALL_LIST, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return log_error_errno(errno, "Cannot write " ALL_LIST ": %m");
+        n = snprintf(line, sizeof(line), "%s\n", ifname);
+        if (write(fd, line, (size_t) n) != n)
+                return log_error_errno(errno > 0 ? errno : EIO, "Cannot write " ALL_LIST ": %m");
+        return 0;
+}
+
+/* apply-all ARPD-ARGS...: for each interface the daemon with these arguments serves (those it
+ * names, else every one present but loopback and NOARP ones): save, record, declare and apply. */
+static int do_apply_all(int argc, char **argv) {
+        static char names[ALL_MAX][IFNAMSIZ];
+        struct arpd_options o = {};
+        size_t n = 0;
+        int r, ret = 0;
+
+        r = parse_daemon_args(NULL, argc, argv, &o);
+        if (r < 0) {
+                arpd_options_done(&o);
+                return r;
+        }
+        if (o.n_ifaces > 0)
+                for (size_t i = 0; i < o.n_ifaces && n < ALL_MAX; i++)
+                        snprintf(names[n++], IFNAMSIZ, "%s", o.ifaces[i]);
+        else
+                n = list_present(names, ALL_MAX);
+        for (size_t i = 0; i < n; i++) {
+                char content[1024];
+
+                r = do_save(names[i]);
+                if (r >= 0)
+                        r = list_append(names[i]);
+                if (r >= 0)
+                        r = format_dropin(names[i], &o, content, sizeof(content));
+                if (r >= 0)
+                        r = apply_dropin(names[i], content);
+                if (r < 0)
+                        ret = r;
+        }
+        arpd_options_done(&o);
+        if (n == 0)
+                log_notice("No interface to set up yet.");
+        return ret;
+}
+
+/* restore-all: restore every interface apply-all recorded. */
+static int do_restore_all(void) {
+        char line[64];
+        int ret = 0;
+
+        _cleanup_(fclosep) FILE *f = fopen(ALL_LIST, "re");
+        if (!f)
+                return errno == ENOENT ? 0 : log_error_errno(errno, "Cannot open " ALL_LIST ": %m");
+        while (fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (!ifname_valid(line))
+                        continue;
+                int r = do_restore(line);
+                if (r < 0)
+                        ret = r;
+        }
+        if (ret < 0)
+                return ret; /* keep the list: the next restore-all tries again */
+        if (unlink(ALL_LIST) < 0)
+                return log_error_errno(errno, "Cannot remove " ALL_LIST ": %m");
+        return 0;
+}
+
 static int do_show(const char *ifname, int argc, char **argv) {
         char content[1024];
         int r;
 
-        r = format_dropin(ifname, argc, argv, content, sizeof(content));
+        r = format_dropin_args(ifname, argc, argv, content, sizeof(content));
         if (r < 0)
                 return r;
         fputs(content, stdout);
@@ -358,8 +513,11 @@ static void usage(FILE *f) {
               "       arpd-sysctl apply IFACE [ARPD-OPTIONS...]\n"
               "       arpd-sysctl restore IFACE\n"
               "       arpd-sysctl show IFACE [ARPD-OPTIONS...]\n"
+              "       arpd-sysctl apply-all [ARPD-OPTIONS...] [IFACE...]\n"
+              "       arpd-sysctl restore-all\n"
               "Saves, declares (" DROPIN_DIR "/50-arpd-IFACE.conf, applied with systemd-sysctl) and\n"
-              "restores net.{ipv4,ipv6}.neigh.IFACE.{app_solicit,mcast_solicit} for arpd@IFACE.service.\n",
+              "restores net.{ipv4,ipv6}.neigh.IFACE.{app_solicit,mcast_solicit} for arpd@IFACE.service;\n"
+              "apply-all and restore-all do it for every interface arpd.service serves.\n",
               f);
 }
 
@@ -372,6 +530,10 @@ int main(int argc, char **argv) {
                 usage(stdout);
                 return 0;
         }
+        if (argc >= 2 && strcmp(argv[1], "apply-all") == 0)
+                return do_apply_all(argc - 2, argv + 2) < 0 ? 1 : 0;
+        if (argc == 2 && strcmp(argv[1], "restore-all") == 0)
+                return do_restore_all() < 0 ? 1 : 0;
         if (argc < 3) {
                 usage(stderr);
                 return 2;
