@@ -14,7 +14,7 @@ sb ip link set veth0 up
 
 sb sh -c 'mkdir -p /etc/arpd && echo "ARPD_OPTIONS=-a 1 -k" >/etc/arpd/veth0.conf'
 check "systemctl enable --now arpd@veth0" sb systemctl enable --now arpd@veth0
-check "enabled for multi-user.target" sb test -L /etc/systemd/system/multi-user.target.wants/arpd@veth0.service
+check "enabled for its device unit" sb test -L /etc/systemd/system/sys-subsystem-net-devices-veth0.device.wants/arpd@veth0.service
 state=$(sb systemctl show -P ActiveState arpd@veth0)/$(sb systemctl show -P SubState arpd@veth0)
 check "active/running after READY=1 (got $state)" test "$state" = active/running
 status=$(sb systemctl status --no-pager -l arpd@veth0)
