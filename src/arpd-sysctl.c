@@ -16,7 +16,9 @@
  *                          present but loopback and NOARP ones), recorded in a list
  *   restore-all            arpd.service's ExecStopPost=: restore every interface of that list
  *
- * The runtime drop-in exists only between READY and the end of the service, so neither boot nor
+ * The drop-in is rendered from a template (sysctl.d/50-arpd-IFACE.conf.in in the tree, installed
+ * as ARPD_SYSCTL_TEMPLATE; an administrator's copy in /etc/arpd/ wins). The runtime drop-in
+ * exists only between READY and the end of the service, so neither boot nor
  * hotplug can put mcast_solicit=0 in force without a running daemon. A file of the same name in
  * /etc/sysctl.d/ overrides it (systemd-sysctl's usual rule); apply still applies that one.
  */
@@ -41,6 +43,13 @@
 #ifndef SYSTEMD_SYSCTL_PATH
 #define SYSTEMD_SYSCTL_PATH "/usr/lib/systemd/systemd-sysctl"
 #endif
+
+#ifndef ARPD_SYSCTL_TEMPLATE
+#define ARPD_SYSCTL_TEMPLATE "/usr/share/arpd/sysctl.d/50-arpd-IFACE.conf.in"
+#endif
+/* The administrator's copy of the template, used instead of the installed one if it exists. */
+#define TEMPLATE_ETC "/etc/arpd/50-arpd-IFACE.conf.in"
+#define DROPIN_MAX 16384
 
 #define PROC_NET "/proc/sys/net"
 #define SAVE_DIR "/run/arpd-sysctl"
@@ -219,23 +228,126 @@ static int parse_daemon_args(const char *ifname, int argc, char **argv, struct a
         return 0;
 }
 
-/* Renders the drop-in for ifname and the families o serves. */
-static int format_dropin(const char *ifname, const struct arpd_options *o, char *buf, size_t size) {
-        size_t n;
+/* $ARPD_SYSCTL_TEMPLATE (tests), else the administrator's copy, else the installed template. */
+static const char *template_path(void) {
+        const char *e = getenv("ARPD_SYSCTL_TEMPLATE");
 
-        n = (size_t) snprintf(buf, size,
-                              "# Declared by arpd's unit while arpd serves %s (-a %u%s); removed when it stops.\n"
-                              "# A file of this name in /etc/sysctl.d/ overrides it.\n",
-                              ifname, o->active_probes, o->kernel_broadcast_off ? " -k" : "");
-        for (size_t i = 0; i < N_KEYS && n < size; i++) {
-                if (o->family != AF_UNSPEC && o->family != keys[i].family)
-                        continue;
-                /* The slash form keeps dots in names such as eth0.100 literal. */
-                n += (size_t) snprintf(buf + n, size - n, "net/%s/neigh/%s/%s = %d\n", keys[i].proto, ifname,
-                                       keys[i].key,
-                                       value_for(keys[i].key, o->active_probes, o->kernel_broadcast_off));
+        if (e && e[0])
+                return e;
+        if (access(TEMPLATE_ETC, F_OK) == 0)
+                return TEMPLATE_ETC;
+        return ARPD_SYSCTL_TEMPLATE;
+}
+
+/* Appends s to buf (n used of size); false when it does not fit. */
+static bool append(char *buf, size_t size, size_t *n, const char *s, size_t len) {
+        if (*n + len >= size)
+                return false;
+        memcpy(buf + *n, s, len);
+        *n += len;
+        buf[*n] = '\0';
+        return true;
+}
+
+/* A setting line of the rendered drop-in: "net/PROTO/neigh/IFACE/KEY = VALUE", the slash form (dots
+ * in names such as eth0.100 stay literal). Returns the index in keys[] or -EINVAL. */
+static int dropin_key(const char *line, const char *ifname) {
+        char proto[8], name[IFNAMSIZ + 1], key[32];
+        int end = 0;
+        size_t digits;
+
+        if (sscanf(line, " net/%7[a-z0-9]/neigh/%16[^/]/%31[a-z_] =%n", proto, name, key, &end) < 3 || end == 0 ||
+            strcmp(name, ifname) != 0)
+                return -EINVAL;
+        line += end;
+        line += strspn(line, " \t");
+        digits = strspn(line, "0123456789");
+        if (digits == 0 || digits > 9)
+                return -EINVAL;
+        line += digits;
+        line += strspn(line, " \t\n");
+        if (*line != '\0')
+                return -EINVAL;
+        for (size_t i = 0; i < N_KEYS; i++)
+                if (strcmp(keys[i].proto, proto) == 0 && strcmp(keys[i].key, key) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+/* Renders the drop-in for ifname and the families o serves from the template (see
+ * sysctl.d/50-arpd-IFACE.conf.in): @IFACE@, @OPTIONS@, @TEMPLATE@, @APP_SOLICIT@ and
+ * @MCAST_SOLICIT@ are replaced; lines starting with "##" and those of a family arpd does not serve
+ * are left out; a setting
+ * other than app_solicit and mcast_solicit of this interface (the keys save/restore cover) is an
+ * error naming the file and line. */
+static int format_dropin(const char *ifname, const struct arpd_options *o, char *buf, size_t size) {
+        const char *path = template_path();
+        char line[1024], options[64], app[16], mcast[16];
+        unsigned lineno = 0;
+        size_t n = 0;
+
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        if (!f)
+                return log_error_errno(errno, "Cannot read the sysctl template %s: %m", path);
+        snprintf(options, sizeof(options), "-a %u%s%s", o->active_probes, o->kernel_broadcast_off ? " -k" : "",
+                 o->family == AF_INET ? " -4" : o->family == AF_INET6 ? " -6" : "");
+        snprintf(app, sizeof(app), "%d", value_for("app_solicit", o->active_probes, o->kernel_broadcast_off));
+        snprintf(mcast, sizeof(mcast), "%d", value_for("mcast_solicit", o->active_probes, o->kernel_broadcast_off));
+        const struct { const char *name, *value; } vars[] = {
+                { "@IFACE@", ifname },        { "@OPTIONS@", options },      { "@TEMPLATE@", path },
+                { "@APP_SOLICIT@", app },     { "@MCAST_SOLICIT@", mcast },
+        };
+        buf[0] = '\0';
+        while (fgets(line, sizeof(line), f)) {
+                char out[2048];
+                size_t k = 0;
+                const char *p = line, *t = line + strspn(line, " \t");
+
+                lineno++;
+                if (strncmp(line, "##", 2) == 0)
+                        continue; /* the template's own documentation */
+                out[0] = '\0';
+                while (*p) {
+                        const char *at = strchr(p, '@');
+                        bool found = false;
+
+                        if (!at) {
+                                if (!append(out, sizeof(out), &k, p, strlen(p)))
+                                        return log_error_errno(ENOBUFS, "%s:%u: line too long.", path, lineno);
+                                break;
+                        }
+                        if (!append(out, sizeof(out), &k, p, (size_t) (at - p)))
+                                return log_error_errno(ENOBUFS, "%s:%u: line too long.", path, lineno);
+                        for (size_t v = 0; v < ELEMENTSOF(vars) && !found; v++)
+                                if (strncmp(at, vars[v].name, strlen(vars[v].name)) == 0) {
+                                        if (!append(out, sizeof(out), &k, vars[v].value, strlen(vars[v].value)))
+                                                return log_error_errno(ENOBUFS, "%s:%u: line too long.", path, lineno);
+                                        p = at + strlen(vars[v].name);
+                                        found = true;
+                                }
+                        if (!found) {
+                                if (strchr(at + 1, '@') && *t != '#')
+                                        return log_error_errno(EINVAL, "%s:%u: unknown placeholder in '%.*s'.", path,
+                                                               lineno, (int) strcspn(at, " \n"), at);
+                                if (!append(out, sizeof(out), &k, "@", 1))
+                                        return log_error_errno(ENOBUFS, "%s:%u: line too long.", path, lineno);
+                                p = at + 1;
+                        }
+                }
+                if (*t != '#' && *t != ';' && *t != '\n' && *t != '\0') {
+                        int i = dropin_key(out, ifname);
+                        if (i < 0)
+                                return log_error_errno(EINVAL, "%s:%u: only net/ipv4|ipv6/neigh/@IFACE@/app_solicit "
+                                                       "or mcast_solicit = NUMBER may be set here.", path, lineno);
+                        if (o->family != AF_UNSPEC && o->family != keys[i].family)
+                                continue;
+                }
+                if (!append(buf, size, &n, out, strlen(out)))
+                        return log_error_errno(ENOBUFS, "%s: drop-in too long.", ifname);
         }
-        return n < size ? 0 : log_error_errno(ENOBUFS, "%s: drop-in too long.", ifname);
+        if (ferror(f))
+                return log_error_errno(EIO, "Cannot read the sysctl template %s.", path);
+        return 0;
 }
 
 /* format_dropin() for "IFACE OPTIONS...", as the verbs apply and show take them. */
@@ -310,7 +422,7 @@ static int apply_dropin(const char *ifname, const char *content) {
 }
 
 static int do_apply(const char *ifname, int argc, char **argv) {
-        char content[1024];
+        char content[DROPIN_MAX];
         int r;
 
         r = format_dropin_args(ifname, argc, argv, content, sizeof(content));
@@ -456,7 +568,7 @@ static int do_apply_all(int argc, char **argv) {
         else
                 n = list_present(names, ALL_MAX);
         for (size_t i = 0; i < n; i++) {
-                char content[1024];
+                char content[DROPIN_MAX];
 
                 r = do_save(names[i]);
                 if (r >= 0)
@@ -498,7 +610,7 @@ static int do_restore_all(void) {
 }
 
 static int do_show(const char *ifname, int argc, char **argv) {
-        char content[1024];
+        char content[DROPIN_MAX];
         int r;
 
         r = format_dropin_args(ifname, argc, argv, content, sizeof(content));

@@ -13,11 +13,13 @@
 #   sb_start                    boot (trap sb_stop EXIT is set up), wait until it is running
 #   sb x CMD...                 run CMD inside, exit status passed through
 #   sb_put SRC DST              copy a host file to DST inside
-#   sb_install_arpd             arpd, arpd-sysctl, arpd@.service, arpd.service and the catalog,
-#                               from the build
+#   sb_install_arpd             arpd, arpd-sysctl, arpd@.service, arpd.service, the catalog,
+#                               the sysctl template, sysusers.d and tmpfiles.d (both applied, as
+#                               a package's installation does), from the build
 #   sb_stop                     power off, kill what is left, clean up
 #
-# Environment from meson: ARPD ARPD_SYSCTL ARPD_UNIT ARPD_ALL_UNIT ARPD_CATALOG BUILD_ROOT.
+# Environment from meson: ARPD ARPD_SYSCTL ARPD_UNIT ARPD_ALL_UNIT ARPD_CATALOG BUILD_ROOT
+# ARPD_SYSCTL_TEMPLATE ARPD_SYSCTL_TEMPLATE_INSTALLED ARPD_SYSUSERS ARPD_TMPFILES.
 # Knobs: ARPD_SANDBOX_UDEV_DEB (path of udev_*.deb), ARPD_SANDBOX_BOOT_TIMEOUT (60 s).
 
 SB_BASE=/run/arpd-test-sandbox
@@ -206,6 +208,11 @@ sb_install_arpd() {
                 sb_put "$ARPD_UNIT" /etc/systemd/system/arpd@.service &&
                 { [ -z "${ARPD_ALL_UNIT:-}" ] || sb_put "$ARPD_ALL_UNIT" /etc/systemd/system/arpd.service; } &&
                 sb_put "$ARPD_CATALOG" /usr/lib/systemd/catalog/arpd.catalog &&
+                sb_put "$ARPD_SYSCTL_TEMPLATE" "$ARPD_SYSCTL_TEMPLATE_INSTALLED" &&
+                sb_put "$ARPD_SYSUSERS" /usr/lib/sysusers.d/arpd.conf &&
+                sb_put "$ARPD_TMPFILES" /usr/lib/tmpfiles.d/arpd.conf &&
+                sb systemd-sysusers /usr/lib/sysusers.d/arpd.conf &&
+                sb systemd-tmpfiles --create /usr/lib/tmpfiles.d/arpd.conf &&
                 sb journalctl --update-catalog &&
                 sb systemctl daemon-reload
 }
