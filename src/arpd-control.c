@@ -590,6 +590,14 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "s", manager_store_path(man));
         if (strcmp(property, "Version") == 0)
                 return sd_bus_message_append(reply, "s", ARPD_VERSION);
+        if (strcmp(property, "NetworkNamespace") == 0) {
+                /* The identity of the namespace whose interfaces this daemon serves, so that a
+                 * client can tell whether it shares it (arpctl talks only to those that do). */
+                struct stat st;
+                if (stat("/proc/self/ns/net", &st) < 0)
+                        return sd_bus_error_set_errnof(error, errno, "Cannot read /proc/self/ns/net: %s", strerror(errno));
+                return sd_bus_message_append(reply, "(tt)", (uint64_t) st.st_dev, (uint64_t) st.st_ino);
+        }
         if (strcmp(property, "EntryCount") == 0) {
                 size_t n = 0;
                 int r = manager_count_entries(man, &n);
@@ -614,6 +622,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("MaxEntries", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("StorePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("EntryCount", "t", property_get, 0, 0),
+        SD_BUS_PROPERTY("NetworkNamespace", "(tt)", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("ListEntries",
                                 SD_BUS_ARGS("s", interface, "u", family, "s", state, "s", prefix, "s", cursor, "u",
                                             limit),

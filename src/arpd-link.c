@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "arp-packet.h"
 #include "packet-socket.h"
@@ -144,10 +146,24 @@ static void link_on_arp_frame(const struct packet_frame *f, void *userdata) {
         neighbor_handle_arp(l->manager, l, f->data, f->len);
 }
 
+/* A pending socket error (ENETDOWN when the interface goes down, or is down when the socket is
+ * bound) keeps EPOLLERR set until it is read: consume it, or the loop spins on it and starves
+ * every lower-priority source (the control endpoint). The ring keeps working once it is back up. */
+static void link_clear_socket_error(Link *l, int fd, uint32_t revents) {
+        int error = 0;
+        socklen_t len = sizeof(error);
+
+        if (!(revents & EPOLLERR))
+                return;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0)
+                (void) log_link_debug_errno(l, error, "Packet socket error: %m");
+}
+
 static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Link *l = userdata;
         Manager *m = l->manager;
 
+        link_clear_socket_error(l, fd, revents);
         /* Bounded: a few ring blocks per wakeup, then the loop serves others (misses first). */
         manager_input_begin(m);
         (void) packet_ring_drain(&l->arp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_arp_frame, l);
@@ -173,6 +189,7 @@ static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userd
         Link *l = userdata;
         Manager *m = l->manager;
 
+        link_clear_socket_error(l, fd, revents);
         manager_input_begin(m);
         (void) packet_ring_drain(&l->ndp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_ndp_frame, l);
         manager_input_end(m);

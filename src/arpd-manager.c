@@ -215,6 +215,19 @@ int manager_commit(Manager *m) {
         if (store_staged(m->store) == 0)
                 return 0;
         r = store_flush(m->store);
+        if (r == -EAGAIN) {
+                /* Another arpd process is writing (write_nowait): answering goes on from the
+                 * snapshot and the staged changes; try again a commit delay later. */
+                if (!m->commit_deferred)
+                        log_debug("Store %s is being written by another process; committing later.",
+                                  store_path(m->store));
+                m->commit_deferred = true;
+                m->first_staged = now_usec(CLOCK_MONOTONIC);
+                (void) sd_event_source_set_time(m->commit_timer, m->first_staged + MANAGER_COMMIT_DELAY_USEC);
+                (void) sd_event_source_set_enabled(m->commit_timer, SD_EVENT_ONESHOT);
+                return r;
+        }
+        m->commit_deferred = false;
         if (r < 0) {
                 char field_store[512], field_errno[32];
                 const char *fields[] = { field_store, field_errno };
@@ -583,6 +596,9 @@ int manager_open_store(Manager *m) {
                 .max_entries = m->opts->max_entries,
                 .negative_timeout = m->opts->negative_timeout,
                 .recover_damaged = true,
+                /* The loop never waits for another process's write transaction (a large
+                 * arpctl --database load, another instance's eviction): commits are deferred. */
+                .write_nowait = true,
         };
 
         assert(!m->store);
@@ -651,7 +667,7 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Cannot read the kernel's neighbour table: %m");
         rtnl_flush_answers(m);
         r = manager_commit(m);
-        if (r < 0)
+        if (r < 0 && r != -EAGAIN) /* another process writing: committed later by the timer */
                 return r;
 
         r = rtnl_watch(m);
@@ -689,7 +705,17 @@ int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
 
         (void) sd_notify(false, "STOPPING=1");
-        (void) manager_commit(m);
+        /* The last commit may wait for another process's write, boundedly: nothing answers now. */
+        for (unsigned i = 0; manager_commit(m) == -EAGAIN; i++) {
+                if (i >= MANAGER_EXIT_COMMIT_TRIES) {
+                        log_error("Store %s stayed busy with another process's write for %u s: the last %zu "
+                                  "changes are lost.", store_path(m->store),
+                                  (unsigned) (MANAGER_EXIT_COMMIT_TRIES * MANAGER_COMMIT_DELAY_USEC / USEC_PER_SEC),
+                                  store_staged(m->store));
+                        break;
+                }
+                (void) usleep(MANAGER_COMMIT_DELAY_USEC);
+        }
         int q = store_sync(m->store);
         if (q < 0)
                 log_warning_errno(q, "Syncing the store %s failed: %m", store_path(m->store));

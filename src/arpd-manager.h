@@ -5,9 +5,11 @@
  * The manager owns the event loop, the store, the rtnetlink state (arpd-rtnl.h) and the links
  * (arpd-link.h). This file pair is its lifecycle and
  * its plumbing: start and stop, the list of links, commit batching (store changes are staged and
- * committed together, at the latest MANAGER_COMMIT_DELAY_USEC after the first one), timers and
- * signals, and the two narrow APIs the control endpoint (arpd-control.h) uses — the manager itself
- * knows nothing about the endpoint, which arpd.c starts and which subscribes to the manager:
+ * committed together, at the latest MANAGER_COMMIT_DELAY_USEC after the first one; while another
+ * process holds the store's write lock a commit is deferred, never waited for, and answers come
+ * from the snapshot and the staged changes), timers and signals, and the two narrow APIs the
+ * control endpoint (arpd-control.h) uses — the manager itself knows nothing about the endpoint,
+ * which arpd.c starts and which subscribes to the manager:
  *
  *   - operations (manager_add_static() ...): the operator's changes, carried out by entry-ops.h on
  *     the manager's store after committing what the daemon staged, then published;
@@ -39,6 +41,9 @@
 #include "store.h"
 
 #define MANAGER_COMMIT_DELAY_USEC (50 * USEC_PER_MSEC)
+/* At exit, the last commit waits at most this many commit delays (10 s) for another process's
+ * write transaction to end (while running, commits never wait: they are deferred). */
+#define MANAGER_EXIT_COMMIT_TRIES 200
 #define MANAGER_MAX_LINKS 4096
 /* The unit applies the neighbour sysctls right after READY (ExecStartPost=): check them after that. */
 #define MANAGER_SYSCTL_CHECK_DELAY_USEC (2 * USEC_PER_SEC)
@@ -90,6 +95,7 @@ typedef struct Manager {
         int sniff_event_fd;
         sd_event_source *sniff_done;
         usec_t first_staged;     /* CLOCK_MONOTONIC of the oldest uncommitted change */
+        bool commit_deferred;    /* the last commit found another process writing (-EAGAIN) */
 
         struct stats global;     /* counters not tied to a managed link */
         bool ready;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <limits.h>
 #include <sys/file.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -88,6 +89,7 @@ struct Store {
         StoreEnv *e;
         char *path;
         bool read_only;
+        bool write_nowait;
 
         MDB_txn *rtxn; /* the long-lived read snapshot (reset/renewed), NULL until first used */
         bool rtxn_active;
@@ -119,6 +121,31 @@ struct StoreTxn {
 };
 
 static StoreEnv *store_envs;
+
+/* ---- the writer announcement ------------------------------------------------------------------
+ * Every write transaction of an arpd process (store_flush, store_set_limits, store_txn_begin) is
+ * announced with flock(LOCK_EX) on the store file, taken before LMDB's writer mutex and held until
+ * the transaction ends. LMDB has no way to try its mutex; the announcement lets a write_nowait
+ * handle see another arpd process's transaction and return -EAGAIN instead of waiting for it.
+ * flock() and LMDB's fcntl() locks on the lock file are independent. */
+static int writer_lock(Store *s) {
+        int fd, rc;
+
+        rc = mdb_env_get_fd(s->e->env, &fd);
+        if (rc != 0)
+                return -EBADF;
+        while (flock(fd, LOCK_EX | (s->write_nowait ? LOCK_NB : 0)) < 0)
+                if (errno != EINTR)
+                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return 0;
+}
+
+static void writer_unlock(Store *s) {
+        int fd;
+
+        if (mdb_env_get_fd(s->e->env, &fd) == 0)
+                (void) flock(fd, LOCK_UN);
+}
 
 static int meta_read_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t *ret);
 static int meta_write_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t x);
@@ -468,6 +495,19 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 return log_error_errno(store_errno(rc), "Cannot set up store %s: %m", path);
 
         rc = mdb_env_open(env, path, flags, 0644);
+        if ((rc == EACCES || rc == EPERM) && o->read_only && o->read_unlocked_if_denied) {
+                /* A failed mdb_env_open() leaves only mdb_env_close() to do: start over. */
+                mdb_env_close(TAKE_PTR(env));
+                rc = mdb_env_create(&env);
+                if (rc == 0)
+                        rc = mdb_env_set_maxdbs(env, 3);
+                if (rc == 0)
+                        rc = mdb_env_set_mapsize(env, map_initial);
+                if (rc == 0)
+                        rc = mdb_env_open(env, path, flags | MDB_NOLOCK, 0644);
+                if (rc == 0)
+                        log_debug("Store %s: no write access to its lock file; reading without a reader slot.", path);
+        }
         if (rc != 0) {
                 if (rc_is_corruption(rc))
                         return log_damaged(c, path, mdb_strerror(rc));
@@ -650,6 +690,7 @@ int store_open(const char *path, const struct store_options *opts, Store **ret) 
                 return log_oom();
         *s = (Store) {
                 .read_only = o.read_only,
+                .write_nowait = o.write_nowait,
         };
         s->path = strdup(path);
         if (!s->path)
@@ -711,6 +752,7 @@ Store *store_free(Store *s) {
                 s->txn->txn = NULL;
                 s->txn->s = NULL;
                 s->e->writing = false;
+                writer_unlock(s);
         }
         if (s->rtxn)
                 mdb_txn_abort(s->rtxn);
@@ -1432,6 +1474,9 @@ int store_flush(Store *s) {
                 return 0;
         if (s->e->writing)
                 return -EBUSY; /* LMDB has one writer per process; ours is busy */
+        rc = writer_lock(s);
+        if (rc < 0)
+                return rc; /* -EAGAIN (write_nowait): another arpd writes; nothing is dropped */
 
         n = s->n_staged;
         qsort_r(s->order, n, sizeof(uint32_t), order_cmp, s->slots); /* sorted puts touch fewer pages */
@@ -1468,6 +1513,7 @@ int store_flush(Store *s) {
                         s->warned_full = true;
                 }
         }
+        writer_unlock(s);
         stage_clear(s); /* the snapshot stays ended: the next read takes a fresh one, and an idle
                          * daemon pins nothing after its last commit */
         if (rc != 0)
@@ -1528,9 +1574,14 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         if (r < 0)
                 return r;
         store_snapshot_reset(s);
+        r = writer_lock(s);
+        if (r < 0)
+                return r;
         rc = env_txn_begin(s->e, 0, &txn);
-        if (rc != 0)
+        if (rc != 0) {
+                writer_unlock(s);
                 return store_errno(rc);
+        }
         s->e->writing = true;
         s->index_touched = 0;
         rc = read_limits(s, txn, &cur);
@@ -1576,6 +1627,7 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         else
                 mdb_txn_abort(txn);
         s->e->writing = false;
+        writer_unlock(s);
         if (rc != 0)
                 return store_errno(rc);
         s->counters.commits++;
@@ -1783,8 +1835,14 @@ int store_txn_begin(Store *s, StoreTxn **ret) {
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
+        rc = writer_lock(s);
+        if (rc < 0) {
+                free(t);
+                return rc;
+        }
         rc = env_txn_begin(s->e, 0, &t->txn);
         if (rc != 0) {
+                writer_unlock(s);
                 free(t);
                 return store_errno(rc);
         }
@@ -1896,6 +1954,7 @@ static int txn_end(StoreTxn *t, bool commit) {
                         mdb_txn_abort(t->txn);
                 s->txn = NULL;
                 s->e->writing = false;
+                writer_unlock(s);
                 if (commit && rc == 0) {
                         s->counters.commits++;
                         s->counters.evicted += evicted;

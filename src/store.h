@@ -118,6 +118,19 @@ typedef struct StoreTxn StoreTxn;
 
 struct store_options {
         bool read_only;      /* MDB_RDONLY; the file must exist */
+        /* With read_only: if the "-lock" file cannot be opened for writing (EACCES, EPERM: a reader
+         * without write access, e.g. an unprivileged user reading arpd's store), open with MDB_NOLOCK
+         * instead of failing. Such a reader takes no reader slot, so a writer committing meanwhile
+         * may reuse pages it reads: meant for reading a store no process is writing (arpctl when
+         * no arpd runs). */
+        bool read_unlocked_if_denied;
+        /* Never wait for another arpd process's write transaction: store_flush() (also the one a
+         * full overlay triggers in store_stage_put()), store_set_limits() and store_txn_begin()
+         * return -EAGAIN while one is open, and store_flush() keeps the staged changes for a
+         * later try. Every arpd writer announces its write transactions with flock(LOCK_EX) on
+         * the store file; a writer that does not (mdb_load, another LMDB program) can still make
+         * this one wait. */
+        bool write_nowait;
         bool recover_damaged; /* writers: move a damaged file aside and start a new one (Damage) */
         bool durable_commits; /* MDB_NOMETASYNC instead of MDB_NOSYNC (Durability); effective for
                                * the first handle of a file in the process */
@@ -183,7 +196,8 @@ size_t store_staged(const Store *s);
  * another writer changed since are dropped (Lost updates). Returns the number of changes written
  * (>= 0; staged minus conflicts) or a negative errno, in which case the staged changes are dropped
  * and the store is unchanged (what was committed before stays; only evictions made to get room at
- * the map size limit are kept). -EROFS, -EBUSY (see Handles). */
+ * the map size limit are kept). -EROFS, -EBUSY (see Handles); -EAGAIN (write_nowait: another
+ * arpd process is writing), with the staged changes kept. */
 int store_flush(Store *s);
 /* mdb_env_sync(force). 0 on a read-only store (nothing to write). */
 int store_sync(Store *s);

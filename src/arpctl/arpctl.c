@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <glob.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arpctl-deployment.h"
 #include "arpctl-filter.h"
 #include "arpctl-metrics.h"
 #include "arpctl-terminal.h"
@@ -64,139 +65,149 @@ static struct {
 
 /* ---- where the data comes from -------------------------------------------------------------- */
 
+/* The instances of this network namespace, found once per run (arpctl-deployment.h). */
+static Deployment deployment;
+static bool deployment_scanned;
+
+static Deployment *get_deployment(void) {
+        if (!deployment_scanned) {
+                deployment_scan(&deployment);
+                deployment_scanned = true;
+        }
+        return &deployment;
+}
+
 typedef struct Source {
         sd_bus *bus;          /* a running arpd, or */
         Store *store;         /* the store, read-only */
-        char socket[108];
+        char socket[DEPLOYMENT_SOCKET_MAX];
 } Source;
+
+#define SOURCES_MAX DEPLOYMENT_MAX_DAEMONS
 
 static void source_done(Source *s) {
         s->bus = sd_bus_flush_close_unref(s->bus);
         s->store = store_free(s->store);
 }
 
-static int connect_socket(const char *path, sd_bus **ret) {
-        struct sockaddr_un addr = { .sun_family = AF_UNIX };
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        if (strlen(path) >= sizeof(addr.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(addr.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
-                return -errno;
-        r = sd_bus_new(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_set_fd(bus, fd, fd);
-        if (r < 0)
-                return r;
-        TAKE_FD(fd);
-        r = sd_bus_start(bus);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(bus);
-        return 0;
-}
-
-/* The sockets of running daemons: RUN_DIR/NAME/bus. Fills paths (up to max) and returns how many
- * matched; alive[i] says whether something accepts connections there. */
-static size_t find_daemons(char paths[][108], bool *alive, size_t max) {
-        glob_t g = {};
-        size_t n = 0;
-
-        if (glob(RUN_DIR "/*/bus", 0, NULL, &g) != 0)
-                return 0;
-        for (size_t i = 0; i < g.gl_pathc && n < max; i++) {
-                sd_bus *bus = NULL;
-                if (strlen(g.gl_pathv[i]) >= 108)
-                        continue;
-                snprintf(paths[n], 108, "%s", g.gl_pathv[i]);
-                alive[n] = connect_socket(paths[n], &bus) >= 0;
-                sd_bus_flush_close_unref(bus);
-                n++;
-        }
-        globfree(&g);
-        return n;
-}
-
-/* Picks the daemon: --socket, else RUN_DIR/all/bus if it answers, else the only one that does.
- * Returns 1 when connected, 0 when no daemon runs, < 0 on error (logged). */
-static int source_connect(Source *s) {
-        char paths[64][108];
-        bool alive[64];
-        size_t n, n_alive = 0, pick = 0;
-        int r;
-
-        if (arg.socket) {
-                snprintf(s->socket, sizeof(s->socket), "%s", arg.socket);
-                r = connect_socket(arg.socket, &s->bus);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot reach arpd at %s: %m (is it running?)", arg.socket);
-                return 1;
-        }
-        n = find_daemons(paths, alive, ELEMENTSOF(paths));
+static void sources_done(Source *s, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (alive[i]) {
-                        if (strcmp(paths[i], RUN_DIR "/all/bus") == 0) {
-                                n_alive = 1;
-                                pick = i;
-                                break;
-                        }
-                        n_alive++;
-                        pick = i;
-                }
-        if (n_alive == 0)
-                return 0;
-        if (n_alive > 1) {
-                log_error("Several arpd instances run; pick one with --socket=PATH (see 'arpctl list-daemons').");
-                return -EUCLEAN;
-        }
-        snprintf(s->socket, sizeof(s->socket), "%s", paths[pick]);
-        r = connect_socket(paths[pick], &s->bus);
+                source_done(&s[i]);
+}
+
+static void source_use_daemon(Source *s, const Daemon *dm) {
+        *s = (Source) { .bus = sd_bus_ref(dm->bus) };
+        snprintf(s->socket, sizeof(s->socket), "%s", dm->socket);
+}
+
+static int source_connect_explicit(Source *s) {
+        int r;
+
+        snprintf(s->socket, sizeof(s->socket), "%s", arg.socket);
+        r = deployment_connect(arg.socket, &s->bus);
         if (r < 0)
-                return log_error_errno(r, "Cannot reach arpd at %s: %m", paths[pick]);
+                return log_error_errno(r, "Cannot reach arpd at %s: %m (is it running?)", arg.socket);
         return 1;
 }
 
 static int source_open_store(Source *s, const char *path) {
-        struct store_options so = { .read_only = true };
+        /* An unprivileged reader cannot take a reader slot in the lock file of a store that is not
+         * its own: then it reads without one (nothing else is writing when no arpd runs). */
+        struct store_options so = { .read_only = true, .read_unlocked_if_denied = true };
 
         return store_open(path, &so, &s->store); /* logs its errors */
 }
 
-/* For reads: --database, else a running daemon, else the default store. */
-static int source_open_read(Source *s) {
+/* For reads: --database, --socket, else one running daemon per store of this network namespace
+ * (daemons sharing a store are asked once), else the default store. Fills s[0..*n). */
+static int sources_open_read(Source *s, size_t *n) {
+        Deployment *d;
         int r;
 
-        if (arg.database)
-                return source_open_store(s, arg.database);
-        r = source_connect(s);
-        if (r != 0)
+        *n = 0;
+        if (arg.database) {
+                r = source_open_store(&s[0], arg.database);
+                if (r >= 0)
+                        *n = 1;
+                return r;
+        }
+        if (arg.socket) {
+                r = source_connect_explicit(&s[0]);
+                if (r >= 0)
+                        *n = 1;
                 return r < 0 ? r : 0;
+        }
+        d = get_deployment();
+        for (size_t i = 0; i < d->n && *n < SOURCES_MAX; i++)
+                if (daemon_reads_its_store(d, &d->daemons[i]))
+                        source_use_daemon(&s[(*n)++], &d->daemons[i]);
+        if (*n > 0)
+                return 0;
         fprintf(stderr, "arpctl: no running arpd found; reading %s directly.\n", ARPD_DEFAULT_DB);
-        return source_open_store(s, ARPD_DEFAULT_DB);
+        r = source_open_store(&s[0], ARPD_DEFAULT_DB);
+        if (r >= 0)
+                *n = 1;
+        return r;
 }
 
-/* For changes and daemon-only queries: a running daemon. */
-static int source_open_daemon(Source *s) {
+/* For a change or a query about ifname (NULL: not tied to one interface): --socket, else the
+ * running daemon serving ifname, else any running daemon of this namespace if they all share one
+ * store (the store holds every interface's entries). Returns 1 when connected, 0 when no daemon
+ * runs here (the caller may change the store offline), < 0 on error (logged). */
+static int source_open_for(Source *s, const char *ifname) {
+        Deployment *d;
+        Daemon *dm;
+
+        if (arg.socket)
+                return source_connect_explicit(s);
+        d = get_deployment();
+        if (d->n_running == 0)
+                return 0;
+        dm = ifname ? deployment_serving(d, ifname) : NULL;
+        if (!dm && d->n_stores > 1) {
+                if (ifname)
+                        log_error("No running arpd serves %s, and the running ones use %zu different stores; pick one "
+                                  "with --socket=PATH or --database=PATH (see 'arpctl list-daemons').",
+                                  ifname, d->n_stores);
+                else
+                        log_error("The running arpd instances use %zu different stores; pick one with --socket=PATH "
+                                  "or --database=PATH (see 'arpctl list-daemons').", d->n_stores);
+                return -EUCLEAN;
+        }
+        for (size_t i = 0; !dm && i < d->n; i++)
+                if (d->daemons[i].state == DAEMON_RUNNING)
+                        dm = &d->daemons[i];
+        source_use_daemon(s, dm);
+        return 1;
+}
+
+/* For daemon-only queries (stats, monitor): --socket, else every running daemon here. */
+static int sources_open_daemons(Source *s, size_t *n) {
+        Deployment *d;
         int r;
 
+        *n = 0;
         if (arg.database) {
                 log_error("This command needs a running arpd; with --database only dump, show, why, add, "
                           "delete, flush and load work.");
                 return -EOPNOTSUPP;
         }
-        r = source_connect(s);
-        if (r == 0) {
-                log_error("No running arpd found under " RUN_DIR " (see 'arpctl list-daemons', or use --socket=PATH).");
+        if (arg.socket) {
+                r = source_connect_explicit(&s[0]);
+                if (r >= 0)
+                        *n = 1;
+                return r < 0 ? r : 0;
+        }
+        d = get_deployment();
+        for (size_t i = 0; i < d->n && *n < SOURCES_MAX; i++)
+                if (d->daemons[i].state == DAEMON_RUNNING)
+                        source_use_daemon(&s[(*n)++], &d->daemons[i]);
+        if (*n == 0) {
+                log_error("No running arpd found in this network namespace under %s (see 'arpctl list-daemons', "
+                          "or use --socket=PATH).", deployment_run_dir());
                 return -ENOENT;
         }
-        return r < 0 ? r : 0;
+        return 0;
 }
 
 static int call_failed(const char *what, sd_bus_error *e, int r) {
@@ -575,7 +586,8 @@ static int finish_output(int r) {
 /* ---- commands ------------------------------------------------------------------------------- */
 
 static int verb_dump(int argc, char **argv) {
-        Source s = {};
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0;
         struct dump_ctx c = { .now = now_usec(CLOCK_REALTIME) };
         struct dump_args a;
         char err[256];
@@ -588,7 +600,7 @@ static int verb_dump(int argc, char **argv) {
         r = dump_ctx_vendors(&c);
         if (r < 0)
                 return r;
-        r = source_open_read(&s);
+        r = sources_open_read(s, &n_s);
         if (r < 0) {
                 dump_ctx_done(&c);
                 return r;
@@ -597,18 +609,21 @@ static int verb_dump(int argc, char **argv) {
         static char out_buf[256 * 1024];
         (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
         json_begin();
-        if (a.n_ifnames == 0)
-                r = source_foreach(&s, &a.filter, dump_one, &c);
-        for (size_t i = 0; i < a.n_ifnames && r >= 0; i++) {
-                snprintf(a.filter.ifname, sizeof(a.filter.ifname), "%s", a.ifnames[i]);
-                r = source_foreach(&s, &a.filter, dump_one, &c);
+        /* One source per store (daemons sharing one are read once). */
+        for (size_t j = 0; j < n_s && r >= 0; j++) {
+                if (a.n_ifnames == 0)
+                        r = source_foreach(&s[j], &a.filter, dump_one, &c);
+                for (size_t i = 0; i < a.n_ifnames && r >= 0; i++) {
+                        snprintf(a.filter.ifname, sizeof(a.filter.ifname), "%s", a.ifnames[i]);
+                        r = source_foreach(&s[j], &a.filter, dump_one, &c);
+                }
         }
         if (r >= 0) {
                 json_end(c.n);
                 dump_totals(&c);
         }
         dump_ctx_done(&c);
-        source_done(&s);
+        sources_done(s, n_s);
         r = finish_output(r);
         if (r >= 0 && c.n == 0 && a.selective)
                 return EXIT_NO_MATCH;
@@ -630,7 +645,8 @@ static int parse_address_arg(const char *s, struct entry_filter *f) {
 }
 
 static int verb_show(int argc, char **argv) {
-        Source s = {};
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0;
         struct dump_ctx c = { .now = now_usec(CLOCK_REALTIME) };
         struct entry_filter f;
         char err[256];
@@ -643,7 +659,7 @@ static int verb_show(int argc, char **argv) {
         r = dump_ctx_vendors(&c);
         if (r < 0)
                 return r;
-        r = source_open_read(&s);
+        r = sources_open_read(s, &n_s);
         if (r < 0) {
                 dump_ctx_done(&c);
                 return r;
@@ -654,19 +670,20 @@ static int verb_show(int argc, char **argv) {
         FILE *mem = open_memstream(&buf, &len), *saved = stdout;
         if (!mem) {
                 dump_ctx_done(&c);
-                source_done(&s);
+                sources_done(s, n_s);
                 return log_oom();
         }
         stdout = mem;
         json_begin();
-        r = source_foreach(&s, &f, dump_one, &c);
+        for (size_t j = 0; j < n_s && r >= 0; j++)
+                r = source_foreach(&s[j], &f, dump_one, &c);
         if (r >= 0 && arg.json == JSON_OFF)
                 r = table_flush(&c);
         json_end(c.n);
         dump_ctx_done(&c);
         fclose(mem);
         stdout = saved;
-        source_done(&s);
+        sources_done(s, n_s);
         if (r >= 0 && c.n == 0) {
                 log_error("arpd knows nothing about %s.", argv[0]);
                 free(buf);
@@ -678,6 +695,14 @@ static int verb_show(int argc, char **argv) {
         return finish_output(r);
 }
 
+struct why_config {
+        struct resolver_config cfg;
+        double rate;
+        unsigned burst;
+        bool offline;   /* no daemon's values: the defaults */
+        bool unserved;  /* daemons run, but none serves the entry's interface */
+};
+
 struct why_ctx {
         usec_t now;
         size_t n;
@@ -685,7 +710,48 @@ struct why_ctx {
         double rate;
         unsigned burst;
         bool offline;
+        bool unserved;
+        /* Without --socket/--database: each entry is judged with the values of the daemon that
+         * serves its interface, read once per daemon. */
+        bool per_interface;
+        bool loaded[DEPLOYMENT_MAX_DAEMONS];
+        struct why_config daemon_cfg[DEPLOYMENT_MAX_DAEMONS];
+        struct why_config source_cfg;
 };
+
+static int read_config(sd_bus *bus, struct why_config *w);
+
+/* Makes c->cfg those of the daemon serving ifname (see why_ctx). */
+static int why_config_for(struct why_ctx *c, const char *ifname) {
+        const struct why_config *w = &c->source_cfg;
+        struct why_config unserved;
+
+        if (c->per_interface) {
+                Deployment *d = get_deployment();
+                Daemon *dm = deployment_serving(d, ifname);
+                if (dm) {
+                        size_t i = (size_t) (dm - d->daemons);
+                        if (!c->loaded[i]) {
+                                int r = read_config(dm->bus, &c->daemon_cfg[i]);
+                                if (r < 0)
+                                        return r;
+                                c->loaded[i] = true;
+                        }
+                        w = &c->daemon_cfg[i];
+                } else if (d->n_running > 0) {
+                        (void) read_config(NULL, &unserved);
+                        unserved.unserved = true;
+                        w = &unserved;
+                }
+        }
+        c->cfg = w->cfg;
+        c->rate = w->rate;
+        c->burst = w->burst;
+        c->offline = w->offline;
+        c->unserved = w->unserved;
+        return 0;
+}
+
 
 static const char *timestamp(usec_t t, usec_t now, char *buf, size_t size) {
         char when[64], age[80];
@@ -752,9 +818,13 @@ static int why_one(const struct neigh_key *k, const struct record *r, void *user
         struct why_ctx *c = userdata;
         char a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], t1[160], t2[160], ifname[IFNAMSIZ];
         struct resolver_result res;
-        const char *decision = why_decision(c, r, &res);
+        const char *decision;
 
         snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        int q = why_config_for(c, ifname);
+        if (q < 0)
+                return q;
+        decision = why_decision(c, r, &res);
         in_addr_to_string(k->family, &k->addr, a);
         if (arg.json != JSON_OFF) {
                 json_item(c->n);
@@ -792,51 +862,58 @@ static int why_one(const struct neigh_key *k, const struct record *r, void *user
                 printf("  next miss:   not answered: the record has no link-layer address\n");
         else
                 printf("  next miss:   not answered; the kernel resolves it itself\n");
-        if (c->offline)
+        if (c->unserved)
+                printf("  (no running arpd serves %s: nothing answers its misses; -a %u and -n %s assumed)\n", ifname,
+                       c->cfg.active_probes, format_age(c->cfg.negative_timeout, t1, sizeof(t1)));
+        else if (c->offline)
                 printf("  (read from the store; -a %u and -n %s assumed)\n", c->cfg.active_probes,
                        format_age(c->cfg.negative_timeout, t1, sizeof(t1)));
         c->n++;
         return 0;
 }
 
-static int get_config(Source *s, struct why_ctx *c) {
+/* The resolver values of the daemon on bus (NULL: the defaults, offline). */
+static int read_config(sd_bus *bus, struct why_config *w) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         uint32_t probes = 0, burst = 3;
         uint64_t negto = 60 * USEC_PER_SEC, max_age = ARPD_DEFAULT_MAX_AGE;
         double rate = 1;
         int r;
 
-        c->cfg = (struct resolver_config) { .active_probes = 0, .negative_timeout = negto, .max_age = max_age };
-        c->rate = rate;
-        c->burst = burst;
-        if (!s->bus) {
-                c->offline = true;
+        *w = (struct why_config) {
+                .cfg = { .active_probes = 0, .negative_timeout = negto, .max_age = max_age },
+                .rate = rate,
+                .burst = burst,
+        };
+        if (!bus) {
+                w->offline = true;
                 return 0;
         }
-        r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "ActiveProbes", &e, 'u', &probes);
+        r = sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "ActiveProbes", &e, 'u', &probes);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "NegativeTimeoutUSec", &e, 't',
+                r = sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "NegativeTimeoutUSec", &e, 't',
                                                 &negto);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Rate", &e, 'd', &rate);
+                r = sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Rate", &e, 'd', &rate);
         if (r >= 0)
-                r = sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Burst", &e, 'u', &burst);
+                r = sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Burst", &e, 'u', &burst);
         if (r < 0)
                 return call_failed("Reading arpd's configuration failed", &e, r);
         /* an arpd older than --max-age has no such property: it never expires bindings */
-        if (sd_bus_get_property_trivial(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "MaxAgeUSec", NULL, 't',
+        if (sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "MaxAgeUSec", NULL, 't',
                                         &max_age) < 0)
                 max_age = 0;
-        c->cfg.active_probes = probes;
-        c->cfg.negative_timeout = negto;
-        c->cfg.max_age = max_age;
-        c->rate = rate;
-        c->burst = burst;
+        w->cfg.active_probes = probes;
+        w->cfg.negative_timeout = negto;
+        w->cfg.max_age = max_age;
+        w->rate = rate;
+        w->burst = burst;
         return 0;
 }
 
 static int verb_why(int argc, char **argv) {
-        Source s = {};
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0;
         struct why_ctx c = { .now = now_usec(CLOCK_REALTIME) };
         struct entry_filter f = { .family = arg.family };
         int r;
@@ -844,14 +921,19 @@ static int verb_why(int argc, char **argv) {
         r = parse_address_arg(argv[0], &f);
         if (r != 0)
                 return r;
-        r = source_open_read(&s);
+        r = sources_open_read(s, &n_s);
         if (r < 0)
                 return r;
-        r = get_config(&s, &c);
-        if (r >= 0) {
+        c.per_interface = !arg.socket && !arg.database && s[0].bus;
+        r = read_config(s[0].bus, &c.source_cfg);
+        c.cfg = c.source_cfg.cfg;
+        c.rate = c.source_cfg.rate;
+        c.burst = c.source_cfg.burst;
+        c.offline = c.source_cfg.offline;
+        if (r >= 0)
                 json_begin();
-                r = source_foreach(&s, &f, why_one, &c);
-        }
+        for (size_t j = 0; j < n_s && r >= 0; j++)
+                r = source_foreach(&s[j], &f, why_one, &c);
         if (r >= 0 && c.n == 0 && arg.json != JSON_OFF) {
                 /* No entry: the decision still stands (the kernel's, or our own probe). */
                 struct resolver_result res;
@@ -871,28 +953,26 @@ static int verb_why(int argc, char **argv) {
         }
         if (r >= 0)
                 json_end(c.n);
-        source_done(&s);
+        sources_done(s, n_s);
         return finish_output(r);
 }
 
-static int simple_call(const char *what, const char *member, sd_bus_message **ret, const char *types, ...) {
+/* One method call to the daemon of s; the reply in *ret (if ret). 0, a negative errno or an
+ * EXIT_* status (logged). */
+static int simple_call(Source *s, const char *what, const char *member, sd_bus_message **ret, const char *types, ...) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        Source s = {};
         va_list ap;
         int r;
 
-        r = source_open_daemon(&s);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_call(s.bus, &m, NULL, CONTROL_PATH, CONTROL_INTERFACE, member);
+        r = sd_bus_message_new_method_call(s->bus, &m, NULL, CONTROL_PATH, CONTROL_INTERFACE, member);
         if (r >= 0) {
                 va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
                 va_end(ap);
         }
         if (r >= 0)
-                r = sd_bus_call(s.bus, m, 0, &e, &reply);
+                r = sd_bus_call(s->bus, m, 0, &e, &reply);
         if (r < 0) {
                 bool no_match = sd_bus_error_has_name(&e, CONTROL_ERROR_NO_SUCH_ENTRY);
                 bool usage = sd_bus_error_has_name(&e, SD_BUS_ERROR_INVALID_ARGS);
@@ -904,17 +984,30 @@ static int simple_call(const char *what, const char *member, sd_bus_message **re
                 if (ret)
                         *ret = TAKE_PTR(reply);
         }
-        source_done(&s);
         return r;
 }
 
-/* ---- changes without a daemon (--database): the store file itself, under its write lock ---- */
+/* ---- changes without a daemon: the store file itself, under its write lock ------------------- */
+
+/* --database, or the default store when no arpd runs in this network namespace. */
+static const char *offline_db(void) {
+        return arg.database ? arg.database : ARPD_DEFAULT_DB;
+}
 
 static int offline_open(Store **ret) {
         struct store_options so = { .recover_damaged = true };
 
+        if (!arg.database) {
+                /* Not created here: a store made by root would be unusable by arpd's own user. */
+                if (access(ARPD_DEFAULT_DB, F_OK) < 0) {
+                        log_error("No running arpd found, and there is no store at " ARPD_DEFAULT_DB
+                                  " yet: start arpd once, or name a store with --database=PATH.");
+                        return -ENOENT;
+                }
+                fprintf(stderr, "arpctl: no running arpd found; changing %s directly.\n", ARPD_DEFAULT_DB);
+        }
         /* store_open() logs what went wrong (missing file, permissions, corrupt, newer format). */
-        return store_open(arg.database, &so, ret);
+        return store_open(offline_db(), &so, ret);
 }
 
 /* IFACE ADDRESS as an operator typed them, by entry-ops.h's rules (the daemon's too): for add
@@ -961,7 +1054,7 @@ static int offline_add(const struct neigh_key *k, const struct lladdr *ll) {
                 return r;
         r = offline_sync(s, entry_add_static(s, k, ll, now_usec(CLOCK_REALTIME), NULL));
         if (r < 0)
-                return log_error_errno(r, "Adding the static entry to %s failed: %m", arg.database);
+                return log_error_errno(r, "Adding the static entry to %s failed: %m", offline_db());
         return 0;
 }
 
@@ -974,11 +1067,11 @@ static int offline_delete(char **argv, const struct neigh_key *k) {
                 return r;
         r = offline_sync(s, entry_delete(s, k, NULL));
         if (r == -ENOENT) {
-                log_error("No entry for %s on %s in %s.", argv[1], argv[0], arg.database);
+                log_error("No entry for %s on %s in %s.", argv[1], argv[0], offline_db());
                 return EXIT_NO_MATCH;
         }
         if (r < 0)
-                return log_error_errno(r, "Deleting the entry from %s failed: %m", arg.database);
+                return log_error_errno(r, "Deleting the entry from %s failed: %m", offline_db());
         return 0;
 }
 
@@ -1000,7 +1093,7 @@ static int offline_flush(const char *ifname, const char *states, uint64_t *ret) 
                 return r;
         r = offline_sync(s, entry_flush(s, &f, NULL, ret));
         if (r < 0)
-                return log_error_errno(r, "Flushing %s failed after %llu entries: %m", arg.database,
+                return log_error_errno(r, "Flushing %s failed after %llu entries: %m", offline_db(),
                                        (unsigned long long) *ret);
         return 0;
 }
@@ -1029,7 +1122,7 @@ static int offline_load(FILE *f, const char *name) {
                                        list.n > 0 ? list.lines[failed] : 0UL);
         int q = store_sync(s);
         if (q < 0)
-                log_warning_errno(q, "Syncing %s failed: %m", arg.database);
+                log_warning_errno(q, "Syncing %s failed: %m", offline_db());
         return r;
 }
 
@@ -1043,9 +1136,15 @@ static int verb_add(int argc, char **argv) {
                 r = parse_lladdr_arg(argv[2], &ll);
         if (r != 0)
                 return r;
-        if (arg.database)
+        /* The daemon serving IFACE (or one sharing the store), else the store offline. */
+        Source s = {};
+        r = arg.database ? 0 : source_open_for(&s, argv[0]);
+        if (r == 0)
                 return offline_add(&k, &ll);
-        return simple_call("Adding the static entry failed", "AddStatic", NULL, "sss", argv[0], argv[1], argv[2]);
+        if (r > 0)
+                r = simple_call(&s, "Adding the static entry failed", "AddStatic", NULL, "sss", argv[0], argv[1], argv[2]);
+        source_done(&s);
+        return r;
 }
 
 static int verb_delete(int argc, char **argv) {
@@ -1055,13 +1154,29 @@ static int verb_delete(int argc, char **argv) {
         r = parse_key_arg(argv[0], argv[1], false, &k);
         if (r != 0)
                 return r;
-        if (arg.database)
+        Source s = {};
+        r = arg.database ? 0 : source_open_for(&s, argv[0]);
+        if (r == 0)
                 return offline_delete(argv, &k);
-        return simple_call("Deleting the entry failed", "Delete", NULL, "ss", argv[0], argv[1]);
+        if (r > 0)
+                r = simple_call(&s, "Deleting the entry failed", "Delete", NULL, "ss", argv[0], argv[1]);
+        source_done(&s);
+        return r;
+}
+
+/* Flush through one daemon: the count in *n. 0, negative errno or EXIT_*. */
+static int flush_online(Source *s, const char *ifname, const char *states, uint64_t *n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = simple_call(s, "Flushing failed", "Flush", &reply, "ss", ifname, states);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "t", n);
+        return r < 0 ? r : 0;
 }
 
 static int verb_flush(int argc, char **argv) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *states = arg.flush_states ? arg.flush_states : "learned";
         uint64_t n = 0;
         int r;
@@ -1070,18 +1185,35 @@ static int verb_flush(int argc, char **argv) {
                 log_error("Invalid interface name '%s'.", argv[0]);
                 return EXIT_USAGE;
         }
-        if (arg.database) {
+        if (arg.database)
                 r = offline_flush(argc > 0 ? argv[0] : NULL, states, &n);
-                if (r < 0)
-                        return r;
+        else if (argc > 0 || arg.socket) {
+                Source s = {};
+                r = source_open_for(&s, argc > 0 ? argv[0] : NULL);
+                if (r == 0)
+                        r = offline_flush(argc > 0 ? argv[0] : NULL, states, &n);
+                else if (r > 0)
+                        r = flush_online(&s, argc > 0 ? argv[0] : "", states, &n);
+                source_done(&s);
         } else {
-                r = simple_call("Flushing failed", "Flush", &reply, "ss", argc > 0 ? argv[0] : "", states);
-                if (r != 0)
-                        return r;
-                r = sd_bus_message_read(reply, "t", &n);
-                if (r < 0)
-                        return r;
+                /* Every interface: once per store, through one of its daemons. */
+                Source s[SOURCES_MAX] = {};
+                Deployment *d = get_deployment();
+                size_t n_s = 0;
+
+                for (size_t i = 0; i < d->n; i++)
+                        if (daemon_reads_its_store(d, &d->daemons[i]))
+                                source_use_daemon(&s[n_s++], &d->daemons[i]);
+                r = n_s == 0 ? offline_flush(NULL, states, &n) : 0;
+                for (size_t i = 0; i < n_s && r == 0; i++) {
+                        uint64_t k = 0;
+                        r = flush_online(&s[i], "", states, &k);
+                        n += k;
+                }
+                sources_done(s, n_s);
         }
+        if (r != 0)
+                return r;
         if (arg.json != JSON_OFF)
                 printf("{\"flushed\":%llu}\n", (unsigned long long) n);
         else if (arg.legend)
@@ -1128,7 +1260,7 @@ static int read_all(FILE *f, char **ret) {
 }
 
 /* Through the daemon: the whole text in one Load call (all or nothing). */
-static int load_online(FILE *f, const char *name, uint32_t *ret) {
+static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
@@ -1136,7 +1268,7 @@ static int load_online(FILE *f, const char *name, uint32_t *ret) {
         r = read_all(f, &text);
         if (r < 0)
                 return log_error_errno(r, "Reading %s failed: %m", name);
-        r = simple_call("Loading failed", "Load", &reply, "s", text);
+        r = simple_call(s, "Loading failed", "Load", &reply, "s", text);
         if (r != 0)
                 return r > 0 ? -EINVAL : r; /* a bad file is a failure (1), not bad usage */
         r = sd_bus_message_read(reply, "u", ret);
@@ -1152,14 +1284,18 @@ static int verb_load(int argc, char **argv) {
 
         if (!f)
                 return log_error_errno(errno, "Cannot open %s: %m", argv[0]);
-        if (arg.database) {
+        /* One transaction in one store: through a daemon of the store, else offline. */
+        Source s = {};
+        r = arg.database ? 0 : source_open_for(&s, NULL);
+        if (r == 0) {
                 r = offline_load(f, name);
                 if (r >= 0) {
                         n = (uint32_t) r;
                         r = 0;
                 }
-        } else
-                r = load_online(f, name, &n);
+        } else if (r > 0)
+                r = load_online(&s, f, name, &n);
+        source_done(&s);
         if (!is_stdin)
                 fclose(f);
         if (r < 0)
@@ -1239,28 +1375,140 @@ static void stats_print_one(const char *ifname, const char *name, uint64_t v, bo
         printf(pretty ? ": %llu" : ":%llu", (unsigned long long) v);
 }
 
-static int verb_stats(int argc, char **argv) {
+/* stats over one or several daemons: the rows of every instance, then their sum. */
+struct stat_row {
+        char label[DEPLOYMENT_SOCKET_MAX + 2]; /* an interface, "*", "*@INSTANCE" or "*total" */
+        char name[64];
+        uint64_t value;
+};
+
+struct stat_table {
+        struct stat_row *rows;
+        size_t n;
+        const char *star; /* the label of this daemon's "*" row; NULL: "*" itself */
+        int r;
+};
+
+static int stat_table_add(struct stat_table *t, const char *label, const char *name, uint64_t v) {
+        struct stat_row *n = reallocarray(t->rows, t->n + 1, sizeof(*t->rows));
+
+        if (!n)
+                return log_oom();
+        t->rows = n;
+        snprintf(n[t->n].label, sizeof(n[t->n].label), "%s", label);
+        snprintf(n[t->n].name, sizeof(n[t->n].name), "%s", name);
+        n[t->n++].value = v;
+        return 0;
+}
+
+static void stats_collect(const char *ifname, const char *name, uint64_t v, bool first, void *userdata) {
+        struct stat_table *t = userdata;
+
+        if (t->r >= 0)
+                t->r = stat_table_add(t, t->star && strcmp(ifname, "*") == 0 ? t->star : ifname, name, v);
+}
+
+/* The instance's name: NAME of RUN_DIR/NAME/bus (or the socket path itself). */
+static void instance_name(const char *socket, char *buf, size_t size) {
+        const char *end = strrchr(socket, '/'), *start = end;
+
+        while (start && start > socket && start[-1] != '/')
+                start--;
+        if (!end || start == end)
+                snprintf(buf, size, "%s", socket);
+        else
+                snprintf(buf, size, "%.*s", (int) (end - start), start);
+}
+
+/* GetStatistics of one daemon into t; its "*" row is labelled "*@INSTANCE" when tag is set. */
+static int stats_read(Source *s, const char *ifname, bool tag, struct stat_table *t) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        struct stats_print p = { .w_if = strlen("INTERFACE"), .w_name = strlen("COUNTER") };
+        char star[DEPLOYMENT_SOCKET_MAX + 2], inst[DEPLOYMENT_SOCKET_MAX];
         int r;
 
-        r = simple_call("Reading the statistics failed", "GetStatistics", &reply, "s", argc > 0 ? argv[0] : "");
+        instance_name(s->socket, inst, sizeof(inst));
+        snprintf(star, sizeof(star), "*@%s", inst);
+        r = simple_call(s, "Reading the statistics failed", "GetStatistics", &reply, "s", ifname);
         if (r != 0)
                 return r;
-        if (arg.json == JSON_OFF) {
-                r = stats_foreach(reply, stats_measure, &p);
+        t->star = tag ? star : NULL;
+        t->r = 0;
+        r = stats_foreach(reply, stats_collect, t);
+        t->star = NULL;
+        return r < 0 ? r : t->r;
+}
+
+/* Appends "*total": every counter summed over all rows so far, in order of first appearance. */
+static int stats_add_total(struct stat_table *t) {
+        size_t n = t->n;
+
+        for (size_t i = 0; i < n; i++) {
+                bool seen = false;
+                uint64_t sum = 0;
+
+                for (size_t j = n; j < t->n && !seen; j++)
+                        seen = strcmp(t->rows[j].name, t->rows[i].name) == 0;
+                if (seen)
+                        continue;
+                for (size_t j = i; j < n; j++)
+                        if (strcmp(t->rows[j].name, t->rows[i].name) == 0)
+                                sum += t->rows[j].value;
+                char name[sizeof(t->rows[i].name)]; /* t->rows moves when it grows */
+                memcpy(name, t->rows[i].name, sizeof(name));
+                int r = stat_table_add(t, "*total", name, sum);
                 if (r < 0)
                         return r;
-                if (arg.legend)
-                        printf("%-*s %-*s %s\n", (int) p.w_if, "INTERFACE", (int) p.w_name, "COUNTER", "VALUE");
-        } else
+        }
+        return 0;
+}
+
+static void stats_print(const struct stat_table *t) {
+        struct stats_print p = { .w_if = strlen("INTERFACE"), .w_name = strlen("COUNTER") };
+
+        for (size_t i = 0; i < t->n; i++)
+                stats_measure(t->rows[i].label, t->rows[i].name, t->rows[i].value, false, &p);
+        if (arg.json == JSON_OFF && arg.legend)
+                printf("%-*s %-*s %s\n", (int) p.w_if, "INTERFACE", (int) p.w_name, "COUNTER", "VALUE");
+        if (arg.json != JSON_OFF)
                 fputc('{', stdout);
-        r = stats_foreach(reply, stats_print_one, &p);
-        if (r < 0)
-                return r;
+        for (size_t i = 0; i < t->n; i++)
+                stats_print_one(t->rows[i].label, t->rows[i].name, t->rows[i].value,
+                                i == 0 || strcmp(t->rows[i - 1].label, t->rows[i].label) != 0, &p);
         if (arg.json != JSON_OFF)
                 fputs(p.n_if == 0 ? "}\n" : arg.json == JSON_PRETTY ? "\n  }\n}\n" : "}}\n", stdout);
-        return finish_output(0);
+}
+
+/* stats IFACE: the daemon serving it. stats: every daemon here, then the total over all. */
+static int verb_stats(int argc, char **argv) {
+        struct stat_table t = {};
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0;
+        int r;
+
+        if (argc > 0 && !arg.socket && !arg.database) {
+                r = source_open_for(&s[0], argv[0]);
+                if (r == 0) {
+                        log_error("No running arpd found in this network namespace under %s.", deployment_run_dir());
+                        return -ENOENT;
+                }
+                if (r < 0)
+                        return r;
+                n_s = 1;
+                r = 0;
+        } else {
+                r = sources_open_daemons(s, &n_s);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < n_s && r == 0; i++)
+                r = stats_read(&s[i], argc > 0 ? argv[0] : "", n_s > 1, &t);
+        if (r == 0 && argc == 0)
+                r = stats_add_total(&t);
+        sources_done(s, n_s);
+        if (r == 0)
+                stats_print(&t);
+        free(t.rows);
+        return r != 0 ? r : finish_output(0);
 }
 
 /* ---- metrics ------------------------------------------------------------------------------ */
@@ -1331,7 +1579,7 @@ static int metrics_daemon(Metrics *m, const char *socket, char **store) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
 
-        r = connect_socket(socket, &bus);
+        r = deployment_connect(socket, &bus);
         if (r < 0)
                 return r;
         r = sd_bus_call_method(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "GetStatistics", &e, &reply, "s", "");
@@ -1365,8 +1613,17 @@ static int verb_metrics(int argc, char **argv) {
                         snprintf(paths[0], sizeof(paths[0]), "%s", arg.socket);
                         alive[0] = true;
                         n = 1;
-                } else
-                        n = find_daemons(paths, alive, ELEMENTSOF(paths));
+                } else {
+                        /* This network namespace's daemons (and the stale sockets), never another's. */
+                        Deployment *d = get_deployment();
+
+                        n = 0;
+                        for (size_t i = 0; i < d->n && n < ELEMENTSOF(paths); i++)
+                                if (d->daemons[i].state == DAEMON_RUNNING || d->daemons[i].state == DAEMON_STALE) {
+                                        snprintf(paths[n], sizeof(paths[n]), "%s", d->daemons[i].socket);
+                                        alive[n++] = d->daemons[i].state == DAEMON_RUNNING;
+                                }
+                }
                 for (size_t i = 0; i < n && r >= 0; i++) {
                         char *store = NULL;
                         bool up = alive[i] && metrics_daemon(m, paths[i], &store) >= 0;
@@ -1453,99 +1710,125 @@ static int on_entry_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         return 0;
 }
 
+/* monitor: every daemon of this network namespace (or --socket), merged as the signals come. */
 static int verb_monitor(int argc, char **argv) {
-        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         struct sigaction sa = { .sa_handler = on_stop_signal };
-        Source s = {};
+        Source s[SOURCES_MAX] = {};
+        bool live[SOURCES_MAX] = {};
+        size_t n_s = 0, n_live = 0;
         int r;
 
-        r = source_open_daemon(&s);
+        r = sources_open_daemons(s, &n_s);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(s.bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryChanged", on_entry_changed, NULL);
-        if (r >= 0)
-                r = sd_bus_call_method(s.bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Subscribe", &e, NULL, "");
-        if (r < 0) {
-                r = call_failed("Subscribing to changes failed", &e, r);
-                source_done(&s);
-                return r;
+        for (size_t i = 0; i < n_s; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+                r = sd_bus_match_signal(s[i].bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryChanged",
+                                        on_entry_changed, NULL);
+                if (r >= 0)
+                        r = sd_bus_call_method(s[i].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Subscribe", &e, NULL, "");
+                if (r < 0) {
+                        r = call_failed("Subscribing to changes failed", &e, r);
+                        sources_done(s, n_s);
+                        return r;
+                }
+                live[i] = true;
+                n_live++;
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         if (arg.legend && arg.json == JSON_OFF)
                 printf("%-8s %-11s %-10s %-15s %-17s %s\n", "TIME", "KIND", "INTERFACE", "ADDRESS", "LLADDR", "STATE");
         fflush(stdout);
-        fprintf(stderr, "Monitoring arpd at %s; Ctrl-C stops.\n", s.socket[0] ? s.socket : "?");
-        while (!stop_requested) {
-                r = sd_bus_process(s.bus, NULL);
-                if (r < 0) {
-                        log_error_errno(r, "Lost the connection to arpd: %m");
-                        break;
+        fprintf(stderr, "Monitoring arpd at ");
+        for (size_t i = 0; i < n_s; i++)
+                fprintf(stderr, "%s%s", i > 0 ? ", " : "", s[i].socket);
+        fprintf(stderr, "; Ctrl-C stops.\n");
+        while (!stop_requested && n_live > 0) {
+                struct pollfd pfd[SOURCES_MAX];
+                size_t n_pfd = 0;
+                bool progress = false;
+                int timeout = -1;
+
+                for (size_t i = 0; i < n_s; i++) {
+                        if (!live[i])
+                                continue;
+                        r = sd_bus_process(s[i].bus, NULL);
+                        if (r < 0) {
+                                log_error_errno(r, "Lost the connection to arpd at %s: %m", s[i].socket);
+                                live[i] = false;
+                                n_live--;
+                        } else if (r > 0)
+                                progress = true;
                 }
-                if (r > 0)
+                if (progress)
                         continue;
-                r = sd_bus_wait(s.bus, UINT64_MAX);
-                if (r == -EINTR)
-                        r = 0;
-                if (r < 0) {
-                        log_error_errno(r, "Lost the connection to arpd: %m");
+                for (size_t i = 0; i < n_s; i++) {
+                        uint64_t until;
+
+                        if (!live[i])
+                                continue;
+                        r = sd_bus_get_events(s[i].bus);
+                        pfd[n_pfd] = (struct pollfd) { .fd = sd_bus_get_fd(s[i].bus), .events = (short) (r > 0 ? r : POLLIN) };
+                        n_pfd++;
+                        if (sd_bus_get_timeout(s[i].bus, &until) > 0 && until != UINT64_MAX) {
+                                usec_t now = now_usec(CLOCK_MONOTONIC);
+                                int ms = until > now ? (int) MIN((until - now + 999) / 1000, (uint64_t) INT32_MAX) : 0;
+                                timeout = timeout < 0 ? ms : MIN(timeout, ms);
+                        }
+                }
+                if (n_pfd > 0 && poll(pfd, n_pfd, timeout) < 0 && errno != EINTR) {
+                        r = log_error_errno(errno, "poll() failed: %m");
                         break;
                 }
         }
-        source_done(&s);
+        sources_done(s, n_s);
         return finish_output(stop_requested ? 0 : r < 0 ? r : -ECONNRESET);
 }
 
 static int verb_list_daemons(int argc, char **argv) {
-        char paths[64][108];
-        bool alive[64];
-        size_t n = find_daemons(paths, alive, ELEMENTSOF(paths));
+        Deployment *d = get_deployment();
 
         if (arg.json == JSON_OFF && arg.legend)
-                printf("%-32s %-8s %-8s %-20s %s\n", "SOCKET", "STATE", "ENTRIES", "INTERFACES", "STORE");
+                printf("%-32s %-13s %-8s %-20s %s\n", "SOCKET", "STATE", "ENTRIES", "INTERFACES", "STORE");
         json_begin();
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-                _cleanup_free_ char *store = NULL;
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *ifs = NULL;
+        for (size_t i = 0; i < d->n; i++) {
+                const Daemon *dm = &d->daemons[i];
                 char ifnames[256] = "";
                 uint64_t entries = 0;
-                bool up = alive[i] && connect_socket(paths[i], &bus) >= 0;
+                bool up = dm->state == DAEMON_RUNNING &&
+                          sd_bus_get_property_trivial(dm->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryCount", NULL,
+                                                      't', &entries) >= 0;
 
-                if (up) {
-                        const char *name;
-                        up = sd_bus_get_property_string(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "StorePath", NULL, &store) >= 0 &&
-                             sd_bus_get_property_trivial(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryCount", NULL, 't',
-                                                         &entries) >= 0 &&
-                             sd_bus_get_property(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Interfaces", NULL, &ifs, "as") >= 0 &&
-                             sd_bus_message_enter_container(ifs, 'a', "s") >= 0;
-                        while (up && sd_bus_message_read(ifs, "s", &name) > 0) {
-                                size_t l = strlen(ifnames);
-                                snprintf(ifnames + l, sizeof(ifnames) - l, "%s%s", l ? "," : "", name);
-                        }
+                for (size_t j = 0; j < dm->n_ifaces; j++) {
+                        size_t l = strlen(ifnames);
+                        snprintf(ifnames + l, sizeof(ifnames) - l, "%s%s", l ? "," : "", dm->ifaces[j]);
                 }
                 if (arg.json != JSON_OFF) {
                         json_item(i);
                         fputs("{\"socket\":", stdout);
-                        json_write_string(stdout, paths[i]);
-                        printf(",\"running\":%s", up ? "true" : "false");
+                        json_write_string(stdout, dm->socket);
+                        printf(",\"running\":%s,\"state\":", up ? "true" : "false");
+                        json_write_string(stdout, daemon_state_to_string(dm->state));
                         if (up) {
                                 fputs(",\"interfaces\":", stdout);
                                 json_write_string(stdout, ifnames);
                                 fputs(",\"store\":", stdout);
-                                json_write_string(stdout, store);
+                                json_write_string(stdout, dm->store);
                                 printf(",\"entries\":%llu", (unsigned long long) entries);
                         }
                         fputs("}", stdout);
                 } else if (up)
-                        printf("%-32s %-8s %-8llu %-20s %s\n", paths[i], "running", (unsigned long long) entries,
-                               ifnames[0] ? ifnames : "-", store);
+                        printf("%-32s %-13s %-8llu %-20s %s\n", dm->socket, "running", (unsigned long long) entries,
+                               ifnames[0] ? ifnames : "-", dm->store);
                 else
-                        printf("%-32s %-8s %-8s %-20s %s\n", paths[i], "stale", "-", "-", "-");
+                        printf("%-32s %-13s %-8s %-20s %s\n", dm->socket, daemon_state_to_string(dm->state), "-", "-", "-");
         }
-        json_end(n);
+        json_end(d->n);
         if (arg.json == JSON_OFF && arg.legend)
-                printf("\n%zu socket%s under " RUN_DIR ".\n", n, n == 1 ? "" : "s");
+                printf("\n%zu socket%s under %s; %zu arpd running in this network namespace, %zu store%s.\n", d->n,
+                       d->n == 1 ? "" : "s", deployment_run_dir(), d->n_running, d->n_stores, d->n_stores == 1 ? "" : "s");
         return finish_output(0);
 }
 
@@ -1554,7 +1837,10 @@ static int verb_list_daemons(int argc, char **argv) {
 static void help(void) {
         printf("Usage: arpctl [OPTIONS...] COMMAND [ARGS...]\n"
                "\n"
-               "Inspect and change what arpd knows about neighbours.\n"
+               "Inspect and change what arpd knows about neighbours. Without --socket, arpctl\n"
+               "talks to every arpd of its network namespace under " RUN_DIR "/*/bus\n"
+               "($ARPCTL_RUN_DIR moves that directory): reads ask one daemon per store, changes\n"
+               "go to the one serving IFACE; with no daemon running, the store is used directly.\n"
                "\n"
                "Commands:\n"
                "  dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]\n"
@@ -1568,8 +1854,10 @@ static void help(void) {
                "  flush [IFACE]            delete learned entries (positive and negative);\n"
                "                           --negative: negative ones only; --all: static too\n"
                "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
-               "  stats [IFACE]            the daemon's counters per interface\n"
-               "  monitor                  print every change until interrupted\n"
+               "  stats [IFACE]            the counters per interface and instance, and their\n"
+               "                           total (*total)\n"
+               "  monitor                  print every change (of every instance) until\n"
+               "                           interrupted\n"
                "  list-daemons             the arpd instances and their control sockets\n"
                "  metrics                  counters and entry counts for Prometheus (text format);\n"
                "                           --output=PATH writes the file atomically\n"
@@ -1583,13 +1871,12 @@ static void help(void) {
                "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
                "      --output=PATH        where metrics writes (a temporary file, then rename)\n"
-               "      --socket=PATH        the daemon's control socket (default: " RUN_DIR "/all/bus\n"
-               "                           if it runs, else the only socket under " RUN_DIR ")\n"
+               "      --socket=PATH        talk to the daemon at this control socket only\n"
                "      --database=PATH      use this store file directly: dump, show and why read it\n"
                "                           (read-only, also while arpd runs); add, delete, flush\n"
                "                           and load change it under its write lock (for a stopped\n"
                "                           arpd; needs write access to the file). Without a running\n"
-               "                           daemon, reads use " ARPD_DEFAULT_DB "\n"
+               "                           daemon, arpctl uses " ARPD_DEFAULT_DB "\n"
                "  -h, --help               show this help and exit\n"
                "      --version            show the version and exit\n"
                "\n"

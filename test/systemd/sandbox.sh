@@ -13,10 +13,13 @@
 #   sb_start                    boot (trap sb_stop EXIT is set up), wait until it is running
 #   sb x CMD...                 run CMD inside, exit status passed through
 #   sb_put SRC DST              copy a host file to DST inside
-#   sb_install_arpd             arpd, arpd-sysctl, arpd@.service and the catalog, from the build
+#   sb_install_arpd             arpd, arpd-sysctl, arpd@.service, arpd.service, the catalog,
+#                               the sysctl template, sysusers.d and tmpfiles.d (both applied, as
+#                               a package's installation does), from the build
 #   sb_stop                     power off, kill what is left, clean up
 #
-# Environment from meson: ARPD ARPD_SYSCTL ARPD_UNIT ARPD_CATALOG BUILD_ROOT.
+# Environment from meson: ARPD ARPD_SYSCTL ARPD_UNIT ARPD_ALL_UNIT ARPD_CATALOG BUILD_ROOT
+# ARPD_SYSCTL_TEMPLATE ARPD_SYSCTL_TEMPLATE_INSTALLED ARPD_SYSUSERS ARPD_TMPFILES.
 # Knobs: ARPD_SANDBOX_UDEV_DEB (path of udev_*.deb), ARPD_SANDBOX_BOOT_TIMEOUT (60 s).
 
 SB_BASE=/run/arpd-test-sandbox
@@ -197,12 +200,19 @@ sb_install_arpd() {
                 sb_log "AddressSanitizer build: detect_leaks=0 for arpd@.service"
                 printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' >"$SB_DIR/asan.conf"
                 sb_put "$SB_DIR/asan.conf" /etc/systemd/system/arpd@.service.d/sanitizer.conf || return 1
+                sb_put "$SB_DIR/asan.conf" /etc/systemd/system/arpd.service.d/sanitizer.conf || return 1
         fi
         sb_put "$ARPD" "$exec_start" &&
                 sb_put "$ARPD_SYSCTL" "$helper" &&
                 { [ -z "${ARPCTL:-}" ] || sb_put "$ARPCTL" /usr/bin/arpctl; } &&
                 sb_put "$ARPD_UNIT" /etc/systemd/system/arpd@.service &&
+                { [ -z "${ARPD_ALL_UNIT:-}" ] || sb_put "$ARPD_ALL_UNIT" /etc/systemd/system/arpd.service; } &&
                 sb_put "$ARPD_CATALOG" /usr/lib/systemd/catalog/arpd.catalog &&
+                sb_put "$ARPD_SYSCTL_TEMPLATE" "$ARPD_SYSCTL_TEMPLATE_INSTALLED" &&
+                sb_put "$ARPD_SYSUSERS" /usr/lib/sysusers.d/arpd.conf &&
+                sb_put "$ARPD_TMPFILES" /usr/lib/tmpfiles.d/arpd.conf &&
+                sb systemd-sysusers /usr/lib/sysusers.d/arpd.conf &&
+                sb systemd-tmpfiles --create /usr/lib/tmpfiles.d/arpd.conf &&
                 sb journalctl --update-catalog &&
                 sb systemctl daemon-reload
 }

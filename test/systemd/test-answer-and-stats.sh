@@ -30,7 +30,7 @@ sniffing() { sb journalctl -u arpd@veth0 --no-pager -o cat | grep -q "Sniffing s
 check "arpd opened its packet sockets" sb_wait_for 5 sniffing
 # The peer announces itself; arpd sniffs it, the kernel (arp_accept=0) does not take it.
 sb ip netns exec peer arping -q -U -c 1 -I veth1 198.18.5.2
-store=$(sb sh -c 'ls -d /var/lib/private/arpd/arpd.lmdb')
+store=/var/lib/arpd/arpd.lmdb # StateDirectory=arpd, the static user's (sysusers.d)
 learned() { sb "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$ARPD_UNIT")" -l -b "$store" veth0 2>/dev/null | grep -q '198\.18\.5\.2'; }
 check "arpd stored the peer's announcement" sb_wait_for 5 learned
 check "the kernel has no entry for the peer yet" test -z "$(sb ip neigh show 198.18.5.2 dev veth0)"

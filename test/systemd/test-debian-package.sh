@@ -139,7 +139,7 @@ check "ping reaches the peer (arpd answered the kernel's miss)" sb ping -n -q -c
 peer_mac=$(sb ip -n peer -br link show veth1 | awk '{print $3}')
 check "the kernel's entry holds the peer's MAC $peer_mac" grep -q "lladdr $peer_mac" <<<"$(sb ip neigh show 198.18.5.2 dev veth0)"
 check "arpctl add a static entry" sb arpctl add veth0 198.18.5.9 02:00:00:00:00:09
-check "the store is in the state directory" sb test -f /var/lib/private/arpd/arpd.lmdb
+check "the store is in the state directory /var/lib/arpd" sb test -f /var/lib/arpd/arpd.lmdb
 
 # -- Upgrade: the same package as a newer version (only its control file's Version differs), so
 # dpkg runs prerm/preinst "upgrade" and postinst "configure $ver" as for a real release.

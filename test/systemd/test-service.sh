@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # arpd@veth0 under a real systemd: enabled and started as an operator would, it becomes active
-# only through READY=1, shows its STATUS= line, runs as a dynamic non-root user holding exactly
+# only through READY=1, shows its STATUS= line, runs as the static system user arpd holding exactly
 # CAP_NET_ADMIN and CAP_NET_RAW, has its state and runtime directories, gets the interface's
 # sysctls from the runtime sysctl.d drop-in, and scores <= 1.5 in systemd-analyze security.
 set -uo pipefail
@@ -14,7 +14,7 @@ sb ip link set veth0 up
 
 sb sh -c 'mkdir -p /etc/arpd && echo "ARPD_OPTIONS=-a 1 -k" >/etc/arpd/veth0.conf'
 check "systemctl enable --now arpd@veth0" sb systemctl enable --now arpd@veth0
-check "enabled for multi-user.target" sb test -L /etc/systemd/system/multi-user.target.wants/arpd@veth0.service
+check "enabled for its device unit" sb test -L /etc/systemd/system/sys-subsystem-net-devices-veth0.device.wants/arpd@veth0.service
 state=$(sb systemctl show -P ActiveState arpd@veth0)/$(sb systemctl show -P SubState arpd@veth0)
 check "active/running after READY=1 (got $state)" test "$state" = active/running
 status=$(sb systemctl status --no-pager -l arpd@veth0)
@@ -28,7 +28,10 @@ pid=$(sb systemctl show -P MainPID arpd@veth0)
 st=$(sb cat "/proc/$pid/status")
 uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' <<<"$st")
 check "runs as a non-root user (Uid: $uid)" awk -v u="$uid" 'BEGIN { split(u, a, " "); exit !(a[1] > 0 && a[1] == a[2] && a[2] == a[3] && a[3] == a[4]) }'
-check "user is the dynamic user arpd" test "$(sb ps -o user= -p "$pid" | tr -d ' ')" = arpd
+check "user is the system user arpd" test "$(sb ps -o user= -p "$pid" | tr -d ' ')" = arpd
+check "a static user from sysusers.d, not a dynamic one ($(sb getent passwd arpd))" \
+        sb sh -c 'getent passwd arpd | awk -F: "\$3 > 0 && \$3 < 1000 { f = 1 } END { exit !f }"'
+check "DynamicUser=no" test "$(sb systemctl show -P DynamicUser arpd@veth0)" = no
 for f in CapEff CapPrm CapBnd CapAmb; do
         v=$(awk -v f="$f:" '$1 == f {print $2}' <<<"$st")
         check "$f is CAP_NET_ADMIN|CAP_NET_RAW only ($v)" test "$v" = 0000000000003000
@@ -37,7 +40,7 @@ check "no new privileges" grep -Eq '^NoNewPrivs:[[:space:]]+1$' <<<"$st"
 check "seccomp filter active" grep -Eq '^Seccomp:[[:space:]]+2$' <<<"$st"
 check "RuntimeDirectory /run/arpd/veth0 owned by the service user" \
         test "$(sb stat -c %u "/run/arpd/veth0")" = "$(awk '{print $1}' <<<"$uid")"
-check "the store is in the shared StateDirectory" sb test -f /var/lib/private/arpd/arpd.lmdb
+check "the store is in the shared StateDirectory /var/lib/arpd" sb test -f /var/lib/arpd/arpd.lmdb
 # Every socket arpd holds is a netlink, packet or unix one (RestrictAddressFamilies= has no AF_INET).
 socks=$(sb sh -c "for f in /proc/$pid/fd/*; do readlink \$f; done" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')
 known=$(sb sh -c "cat /proc/$pid/net/netlink /proc/$pid/net/packet /proc/$pid/net/unix")
