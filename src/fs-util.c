@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,5 +114,35 @@ int path_check_parents_private(const char *path, uid_t euid, char *ret_dir, uid_
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int read_full_stream(FILE *f, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+
+        for (;;) {
+                if (cap - len < 65536) {
+                        if (cap > max)
+                                return -E2BIG;
+                        char *n = realloc(buf, cap + 65536 + 1);
+                        if (!n)
+                                return -ENOMEM;
+                        buf = n;
+                        cap += 65536;
+                }
+                size_t k = fread(buf + len, 1, cap - len, f);
+                len += k;
+                if (k == 0)
+                        break;
+        }
+        if (ferror(f))
+                return -EIO;
+        if (len > max)
+                return -E2BIG;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
         return 0;
 }

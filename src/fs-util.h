@@ -7,6 +7,8 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Creates the missing parent directories of path with mode (not path itself). Returns how many
@@ -28,3 +30,7 @@ int dir_check_private(const char *dir, uid_t euid, uid_t *ret_uid, mode_t *ret_m
  * A missing directory ends the walk with 0 (the caller creates it). ret_dir (may be NULL; PATH_MAX
  * bytes) receives the directory that failed. */
 int path_check_parents_private(const char *path, uid_t euid, char *ret_dir, uid_t *ret_uid, mode_t *ret_mode);
+
+/* Reads f to its end into one NUL-terminated buffer (*ret, freed by the caller; *ret_len bytes
+ * before the NUL). More than max bytes: -E2BIG and nothing returned; a read error: -EIO. */
+int read_full_stream(FILE *f, size_t max, char **ret, size_t *ret_len);

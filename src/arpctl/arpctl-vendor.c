@@ -7,6 +7,7 @@
 
 #include "arpctl-vendor.h"
 #include "log.h"
+#include "fs-util.h"
 #include "macro.h"
 
 #define VENDOR_FILE_MAX (64 * 1024 * 1024)
@@ -39,41 +40,15 @@ VendorDb *vendor_db_free(VendorDb *db) {
         return NULL;
 }
 
-/* Reads a whole file; -ENOENT if it is not there. */
+/* Reads a whole file; -ENOENT if it is not there, -EFBIG if larger than VENDOR_FILE_MAX. */
 static int read_file(const char *path, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 0;
-        FILE *f = fopen(path, "re");
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        int r;
 
         if (!f)
                 return -errno;
-        for (;;) {
-                if (cap - len < 65536) {
-                        if (cap > VENDOR_FILE_MAX) {
-                                fclose(f);
-                                return -EFBIG;
-                        }
-                        char *n = realloc(buf, cap + 65536 + 1);
-                        if (!n) {
-                                fclose(f);
-                                return -ENOMEM;
-                        }
-                        buf = n;
-                        cap += 65536;
-                }
-                size_t k = fread(buf + len, 1, cap - len, f);
-                len += k;
-                if (k == 0)
-                        break;
-        }
-        int err = ferror(f);
-        fclose(f);
-        if (err)
-                return -EIO;
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
+        r = read_full_stream(f, VENDOR_FILE_MAX, ret, ret_len);
+        return r == -E2BIG ? -EFBIG : r;
 }
 
 static int hexval(char c) {

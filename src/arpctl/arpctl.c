@@ -29,6 +29,7 @@
 #include "control-protocol.h"
 #include "entry-format.h"
 #include "entry-ops.h"
+#include "fs-util.h"
 #include "ifname-util.h"
 #include "loadfile.h"
 #include "log.h"
@@ -1222,40 +1223,20 @@ static int verb_flush(int argc, char **argv) {
 }
 
 static int read_all(FILE *f, char **ret) {
-        char *buf = NULL;
-        size_t len = 0, cap = 0;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
 
-        for (;;) {
-                if (cap - len < 65536) {
-                        if (cap >= 16 * 1024 * 1024 + 65536) {
-                                free(buf);
-                                log_error("The input is larger than 16 MiB; load it in parts.");
-                                return -E2BIG;
-                        }
-                        char *n = realloc(buf, cap + 65536 + 1);
-                        if (!n) {
-                                free(buf);
-                                return -ENOMEM;
-                        }
-                        buf = n;
-                        cap += 65536;
-                }
-                size_t k = fread(buf + len, 1, cap - len, f);
-                len += k;
-                if (k == 0)
-                        break;
-        }
-        if (ferror(f)) {
-                free(buf);
-                return -EIO;
-        }
+        r = read_full_stream(f, CONTROL_LOAD_MAX, &buf, &len);
+        if (r == -E2BIG)
+                log_error("The input is larger than %d MiB; load it in parts.", CONTROL_LOAD_MAX / (1024 * 1024));
+        if (r < 0)
+                return r;
         if (memchr(buf, '\0', len)) {
-                free(buf);
                 log_error("The input contains a NUL byte.");
                 return -EINVAL;
         }
-        buf[len] = '\0';
-        *ret = buf;
+        *ret = TAKE_PTR(buf);
         return 0;
 }
 
