@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf-util.h"
 #include "entry-format.h"
 #include "ifname-util.h"
 #include "macro.h"
@@ -190,19 +191,6 @@ static char *json_put_string(char *p, const char *s) {
                         *p++ = (char) *q;
         }
         *p++ = '"';
-        return p;
-}
-
-static char *put_u64(char *p, uint64_t v) {
-        char tmp[20];
-        size_t n = 0;
-
-        do {
-                tmp[n++] = (char) ('0' + v % 10);
-                v /= 10;
-        } while (v > 0);
-        while (n > 0)
-                *p++ = tmp[--n];
         return p;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <threads.h>
 
+#include "buf-util.h"
 #include "ifname-util.h"
 #include "loadfile.h"
 #include "macro.h"
@@ -342,30 +343,6 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
         if (r > 0 && ret)
                 *ret = e;
         return r;
-}
-
-/* Copies s (n bytes) to p, left-aligned in a field of width columns (as printf's "%-*s"). */
-static char *put_padded(char *p, const char *s, size_t n, size_t width) {
-        memcpy(p, s, n);
-        p += n;
-        if (n < width) {
-                memset(p, ' ', width - n);
-                p += width - n;
-        }
-        return p;
-}
-
-static char *put_u64(char *p, uint64_t v) {
-        char tmp[20];
-        size_t n = 0;
-
-        do {
-                tmp[n++] = (char) ('0' + v % 10);
-                v /= 10;
-        } while (v > 0);
-        while (n > 0)
-                *p++ = tmp[--n];
-        return p;
 }
 
 /* The lines are assembled by hand into one buffer and written with one fwrite(): a listing of a

@@ -26,6 +26,7 @@
 #include "arpctl-terminal.h"
 #include "arpctl-vendor.h"
 #include "arpd-options.h"
+#include "buf-util.h"
 #include "control-protocol.h"
 #include "entry-format.h"
 #include "entry-ops.h"
@@ -338,16 +339,6 @@ static const char *color_for(enum record_state st) {
 }
 static const char *color_off(void) {
         return arg.color ? "\033[0m" : "";
-}
-
-/* Copies s (n bytes) to p, left-aligned in a field of width columns (as printf's "%-*s"). */
-static char *put_padded(char *p, const char *s, size_t n, size_t width) {
-        p = mempcpy(p, s, n);
-        if (n < width) {
-                memset(p, ' ', width - n);
-                p += width - n;
-        }
-        return p;
 }
 
 static const char *age_string(usec_t then, usec_t now, char *buf, size_t size) {
