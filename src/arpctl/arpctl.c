@@ -1869,6 +1869,16 @@ enum {
         ARG_VENDOR,
 };
 
+/* An option whose value is a path: an empty one is a usage error. */
+static int path_option(const char *name, const char *value, const char **ret) {
+        if (value[0] == '\0') {
+                fprintf(stderr, "arpctl: %s needs a path\n", name);
+                return -EINVAL;
+        }
+        *ret = value;
+        return 0;
+}
+
 static int parse_argv(int argc, char **argv) {
         static const struct option options[] = {
                 { "help",      no_argument,       NULL, 'h' },
@@ -1884,7 +1894,7 @@ static int parse_argv(int argc, char **argv) {
                 { "vendor",    no_argument,       NULL, ARG_VENDOR },
                 {}
         };
-        int c;
+        int c, r;
 
         /* Our own messages: ':' first makes getopt tell a missing value (':') from an unknown
          * option ('?'). */
@@ -1923,18 +1933,14 @@ static int parse_argv(int argc, char **argv) {
                         arg.pager = false;
                         break;
                 case ARG_SOCKET:
-                        if (optarg[0] == '\0') {
-                                fprintf(stderr, "arpctl: --socket needs a path\n");
-                                return -EINVAL;
-                        }
-                        arg.socket = optarg;
+                        r = path_option("--socket", optarg, &arg.socket);
+                        if (r < 0)
+                                return r;
                         break;
                 case ARG_DATABASE:
-                        if (optarg[0] == '\0') {
-                                fprintf(stderr, "arpctl: --database needs a path\n");
-                                return -EINVAL;
-                        }
-                        arg.database = optarg;
+                        r = path_option("--database", optarg, &arg.database);
+                        if (r < 0)
+                                return r;
                         break;
                 case ARG_NEGATIVE:
                         arg.flush_states = "negative";
@@ -1946,11 +1952,9 @@ static int parse_argv(int argc, char **argv) {
                         arg.vendor = true;
                         break;
                 case ARG_OUTPUT:
-                        if (optarg[0] == '\0') {
-                                fprintf(stderr, "arpctl: --output needs a path\n");
-                                return -EINVAL;
-                        }
-                        arg.output = optarg;
+                        r = path_option("--output", optarg, &arg.output);
+                        if (r < 0)
+                                return r;
                         break;
                 case ':':
                         fprintf(stderr, "arpctl: option '%s' needs a value (%s=...). Try 'arpctl --help'.\n",
