@@ -32,14 +32,26 @@
 #define STORE_MAP_FULL_ROUNDS 4
 
 #define META_DB "meta"
-#define NEIGH_DB "neigh"
-#define INDEX_DB "lru"
+#define ENTRIES_DB "entries" /* format 3: the records */
+#define NEG_DB "neg"         /* format 3: the index of negative records (Bounds) */
+#define NEIGH_DB "neigh"     /* formats 1 and 2: the records (upgraded) */
+#define INDEX_DB "lru"       /* format 2: the index of every record (dropped by the upgrade) */
+#define STORE_MAX_DBS 8
 #define META_FORMAT_KEY "format"
+#define META_IFID_PREFIX "ifid:"     /* + name: its id (u64) */
+#define META_IFNAME_PREFIX "ifname:" /* + id (4 bytes, big-endian): the name */
+#define META_IFID_NEXT "ifid-next"   /* the next id to hand out (u64; ids are never reused) */
 #define META_LIMIT_TOTAL "limit:total"
 #define META_LIMIT_IFACE "limit:iface"
 #define META_COUNT_PREFIX "count:"
 #define META_EVICTED_PREFIX "evicted:"
-#define INDEX_KEY_MAX (IFNAMSIZ + 1 + 8 + 1 + 16) /* ifname, class, time, family, address */
+#define NEG_KEY_MAX (4 + 8 + 1 + 16) /* ifid, neg_since, family, address */
+/* Sampled eviction of positives (store.h, "Bounds"). */
+#define EVICT_SAMPLES STORE_EVICT_SAMPLES /* random key positions read per evicted entry */
+#define EVICT_STEPS 4                      /* records read from each position to find an evictable one */
+#define EVICT_REDRAWS 3                    /* new places drawn for a sample that landed behind a gap */
+#define EVICT_POOL 16                      /* the best candidates kept between evictions of one commit */
+#define EVICT_EXACT STORE_EVICT_EXACT      /* an interface this small is read whole: exact */
 
 /* Overlay: open addressing, linear probing, load factor <= 1/2. Slots are only ever cleared all
  * at once (after a flush), so a staged delete is a tombstone flag, never an empty slot. */
@@ -60,9 +72,11 @@ struct stage_slot {
         uint8_t key_len; /* 0: free */
         bool deleted;    /* staged delete */
         uint8_t base;    /* enum stage_base */
-        uint8_t key[KEY_MAX_SIZE];
-        uint8_t value[RECORD_V1_SIZE];
-        uint8_t base_value[RECORD_V1_SIZE];
+        uint8_t value_len;
+        uint8_t base_value_len;
+        uint8_t key[KEY_V1_MAX_SIZE]; /* in memory: the format-1 key (name, family, address) */
+        uint8_t value[RECORD_MAX_SIZE];
+        uint8_t base_value[RECORD_MAX_SIZE];
         uint32_t base_len, base_hash;
 };
 
@@ -72,7 +86,14 @@ typedef struct StoreEnv StoreEnv;
 struct StoreEnv {
         StoreEnv *next;
         MDB_env *env;
-        MDB_dbi dbi_meta, dbi_neigh, dbi_index; /* dbi_index: format 2, writable handles */
+        MDB_dbi dbi_meta, dbi_neigh, dbi_neg; /* ENTRIES_DB, NEG_DB */
+        /* Interface ids seen committed (store.h, "Interface ids"): a mapping never changes once
+         * committed, so these never go stale. */
+        struct ifid_entry {
+                uint8_t name[IFNAMSIZ];
+                uint32_t id;
+        } *ifids;
+        size_t n_ifids, n_ifids_max;
         dev_t dev;
         ino_t ino;
         pid_t pid; /* an environment inherited over fork() is not ours to use */
@@ -109,7 +130,9 @@ struct Store {
                 size_t n;
         } *grown;
         size_t n_grown, n_grown_max;
-        uint64_t index_touched; /* index entries eviction read (store_counters.evict_seeks) */
+        uint64_t index_touched; /* B-tree reads eviction made (store_counters.evict_seeks) */
+        uint64_t rng;           /* eviction's samples (splitmix64) */
+        unsigned room_shrink;   /* evict_for_room(): evict n >> room_shrink */
 
         struct store_counters counters;
 };
@@ -149,7 +172,8 @@ static void writer_unlock(Store *s) {
 
 static int meta_read_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t *ret);
 static int meta_write_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t x);
-static int upgrade_v1(MDB_txn *txn, MDB_dbi meta, MDB_dbi neigh, MDB_dbi index, size_t *indexed);
+static int upgrade_to_3(MDB_txn *txn, MDB_dbi meta, MDB_dbi old, MDB_dbi entries, MDB_dbi neg, size_t *moved,
+                        size_t *dropped);
 
 static int store_errno(int rc) {
         switch (rc) {
@@ -314,12 +338,19 @@ static int write_initial_limits(MDB_txn *txn, MDB_dbi meta, const struct store_o
         return rc;
 }
 
+static int open_failed(struct open_ctx *c, const char *path, int rc) {
+        return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
+                                    : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+}
+
 static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, const struct store_options *o,
-                            MDB_dbi *meta, MDB_dbi *neigh, MDB_dbi *index) {
+                            MDB_dbi *meta, MDB_dbi *neigh, MDB_dbi *neg) {
         MDB_val k = { strlen(META_FORMAT_KEY), (void *) META_FORMAT_KEY }, v;
         bool read_only = o->read_only;
+        size_t moved = 0, dropped = 0;
+        MDB_dbi old, lru;
         uint32_t format;
-        size_t indexed = 0;
+        usec_t t0;
         int rc;
 
         rc = mdb_dbi_open(txn, META_DB, 0, meta);
@@ -333,8 +364,7 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
                 if (rc == 0)
                         rc = mdb_stat(txn, main_dbi, &st);
                 if (rc != 0)
-                        return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
-                                                    : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+                        return open_failed(c, path, rc);
                 if (st.ms_entries > 0)
                         return log_not_ours(path, "no \"" META_DB "\" table");
                 if (read_only)
@@ -342,9 +372,9 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
 
                 rc = mdb_dbi_open(txn, META_DB, MDB_CREATE, meta);
                 if (rc == 0)
-                        rc = mdb_dbi_open(txn, NEIGH_DB, MDB_CREATE, neigh);
+                        rc = mdb_dbi_open(txn, ENTRIES_DB, MDB_CREATE, neigh);
                 if (rc == 0)
-                        rc = mdb_dbi_open(txn, INDEX_DB, MDB_CREATE, index);
+                        rc = mdb_dbi_open(txn, NEG_DB, MDB_CREATE, neg);
                 if (rc == 0)
                         rc = write_format(txn, *meta);
                 if (rc == 0)
@@ -357,15 +387,13 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
         if (rc == MDB_INCOMPATIBLE)
                 return log_not_ours(path, "\"" META_DB "\" is not a table");
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
-                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+                return open_failed(c, path, rc);
 
         rc = mdb_get(txn, *meta, &k, &v);
         if (rc == MDB_NOTFOUND)
                 return log_not_ours(path, "no format version");
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
-                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
+                return open_failed(c, path, rc);
         if (v.mv_size != 4)
                 return log_damaged(c, path, "the format version record has the wrong size");
         format = 0;
@@ -380,33 +408,51 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
         if (format == 0)
                 return log_damaged(c, path, "format version 0");
 
-        rc = mdb_dbi_open(txn, NEIGH_DB, 0, neigh);
+        if (format == STORE_FORMAT_VERSION) {
+                rc = mdb_dbi_open(txn, ENTRIES_DB, 0, neigh);
+                if (rc == 0)
+                        rc = mdb_dbi_open(txn, NEG_DB, 0, neg);
+                if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+                        return log_damaged(c, path, "format 3 without its \"" ENTRIES_DB "\" and \"" NEG_DB "\" tables");
+                if (rc != 0)
+                        return open_failed(c, path, rc);
+                return 0;
+        }
+
+        /* Format 1 or 2: the records of "neigh" move to "entries" with format-3 keys and values. */
+        rc = mdb_dbi_open(txn, NEIGH_DB, 0, &old);
         if (rc == MDB_NOTFOUND)
                 return log_not_ours(path, "no \"" NEIGH_DB "\" table");
         if (rc == MDB_INCOMPATIBLE)
                 return log_not_ours(path, "\"" NEIGH_DB "\" is not a table");
         if (rc != 0)
-                return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
-                                            : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
-
-        if (format >= 2) {
-                rc = mdb_dbi_open(txn, INDEX_DB, 0, index);
-                if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
-                        return log_damaged(c, path, "format 2 without its \"" INDEX_DB "\" index");
-                if (rc != 0)
-                        return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
-                                                    : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
-                return 0;
+                return open_failed(c, path, rc);
+        if (read_only) {
+                log_error("Store %s has format %u, which this arpd reads only after upgrading it to format %d. "
+                          "Start the daemon on it once (or run \"arpd -b %s -f /dev/null\" as its owner): the first "
+                          "writable open upgrades it.",
+                          path, format, STORE_FORMAT_VERSION, path);
+                return -EPROTONOSUPPORT;
         }
-        if (read_only)
-                return 0; /* format 1 reads the same; only writers need the index */
-
-        /* Format 1: build the eviction index and the counts, record the bounds (store.h). */
-        rc = mdb_dbi_open(txn, INDEX_DB, MDB_CREATE, index);
+        t0 = now_usec(CLOCK_MONOTONIC);
+        rc = mdb_dbi_open(txn, ENTRIES_DB, MDB_CREATE, neigh);
         if (rc == 0)
-                rc = mdb_drop(txn, *index, 0); /* nothing a format-1 writer left behind counts */
+                rc = mdb_drop(txn, *neigh, 0); /* nothing an interrupted attempt left counts */
         if (rc == 0)
-                rc = upgrade_v1(txn, *meta, *neigh, *index, &indexed);
+                rc = mdb_dbi_open(txn, NEG_DB, MDB_CREATE, neg);
+        if (rc == 0)
+                rc = mdb_drop(txn, *neg, 0);
+        if (rc == 0)
+                rc = upgrade_to_3(txn, *meta, old, *neigh, *neg, &moved, &dropped);
+        if (rc == 0)
+                rc = mdb_drop(txn, old, 1);
+        if (rc == 0) {
+                rc = mdb_dbi_open(txn, INDEX_DB, 0, &lru);
+                if (rc == 0)
+                        rc = mdb_drop(txn, lru, 1);
+                else if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+                        rc = 0;
+        }
         if (rc == 0)
                 rc = write_initial_limits(txn, *meta, o);
         if (rc == 0)
@@ -414,8 +460,10 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
         if (rc != 0)
                 return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot upgrade store %s: %m", path);
-        log_info("Store %s upgraded from format %u to %d: %zu entries indexed for eviction.", path, format,
-                 STORE_FORMAT_VERSION, indexed);
+        log_info("Store %s upgraded from format %u to %d in one transaction: %zu entries rewritten, %zu with a "
+                 "malformed key dropped (%.0f ms).",
+                 path, format, STORE_FORMAT_VERSION, moved, dropped,
+                 (double) (now_usec(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
         return 0;
 }
 
@@ -456,7 +504,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                          (o->read_only ? MDB_RDONLY : 0);
         size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
         size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
-        MDB_dbi meta = 0, neigh = 0, index = 0;
+        MDB_dbi meta = 0, neigh = 0, neg = 0;
         MDB_txn *txn = NULL;
         StoreEnv *e;
         struct stat st;
@@ -488,7 +536,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         if (rc == 0)
                 rc = mdb_env_set_maxreaders(env, STORE_MAX_READERS);
         if (rc == 0)
-                rc = mdb_env_set_maxdbs(env, 3);
+                rc = mdb_env_set_maxdbs(env, STORE_MAX_DBS);
         if (rc == 0)
                 rc = mdb_env_set_mapsize(env, map_initial);
         if (rc != 0)
@@ -500,7 +548,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 mdb_env_close(TAKE_PTR(env));
                 rc = mdb_env_create(&env);
                 if (rc == 0)
-                        rc = mdb_env_set_maxdbs(env, 3);
+                        rc = mdb_env_set_maxdbs(env, STORE_MAX_DBS);
                 if (rc == 0)
                         rc = mdb_env_set_mapsize(env, map_initial);
                 if (rc == 0)
@@ -530,7 +578,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         if (rc != 0)
                 return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
-        r = env_check_format(c, txn, path, o, &meta, &neigh, &index);
+        r = env_check_format(c, txn, path, o, &meta, &neigh, &neg);
         if (r < 0) {
                 mdb_txn_abort(txn); /* nothing is written to a file we refuse */
                 return r;
@@ -550,7 +598,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 .env = TAKE_PTR(env),
                 .dbi_meta = meta,
                 .dbi_neigh = neigh,
-                .dbi_index = index,
+                .dbi_neg = neg,
                 .dev = st.st_dev,
                 .ino = st.st_ino,
                 .pid = getpid(),
@@ -670,6 +718,7 @@ static void env_unref(StoreEnv *e, Store *s) {
                         break;
                 }
         mdb_env_close(e->env);
+        free(e->ifids);
         free(e);
 }
 
@@ -691,6 +740,7 @@ int store_open(const char *path, const struct store_options *opts, Store **ret) 
         *s = (Store) {
                 .read_only = o.read_only,
                 .write_nowait = o.write_nowait,
+                .rng = now_usec(CLOCK_MONOTONIC) ^ ((uint64_t) getpid() << 32) ^ (uintptr_t) s,
         };
         s->path = strdup(path);
         if (!s->path)
@@ -838,6 +888,125 @@ int store_reader_check(Store *s) {
         return dead;
 }
 
+/* ---- interface ids (store.h, "Interface ids") ------------------------------------------------- */
+
+static const struct ifid_entry *ifid_cached_name(const StoreEnv *e, const uint8_t *name16) {
+        for (size_t i = 0; i < e->n_ifids; i++)
+                if (memcmp(e->ifids[i].name, name16, IFNAMSIZ) == 0)
+                        return &e->ifids[i];
+        return NULL;
+}
+
+/* Remembers a mapping read from committed data (a read transaction): it never changes. */
+static void ifid_cache(StoreEnv *e, const uint8_t *name16, uint32_t id) {
+        if (ifid_cached_name(e, name16))
+                return;
+        if (e->n_ifids == e->n_ifids_max) {
+                size_t n = MAX((size_t) 8, 2 * e->n_ifids_max);
+                struct ifid_entry *p = realloc(e->ifids, n * sizeof(*p));
+                if (!p)
+                        return; /* only a cache */
+                e->ifids = p;
+                e->n_ifids_max = n;
+        }
+        memcpy(e->ifids[e->n_ifids].name, name16, IFNAMSIZ);
+        e->ifids[e->n_ifids++].id = id;
+}
+
+static size_t ifname_meta_key(uint8_t buf[32], uint32_t id) {
+        size_t n = strlen(META_IFNAME_PREFIX);
+
+        memcpy(buf, META_IFNAME_PREFIX, n);
+        for (int i = 3; i >= 0; i--)
+                buf[n++] = (uint8_t) (id >> (8 * i));
+        return n;
+}
+
+/* The id of interface name16. committed: txn is a read transaction (what it finds may be
+ * cached). create (write transactions only): hand out a new id if it has none. 0, MDB_NOTFOUND
+ * or an LMDB code. */
+static int ifid_lookup_in(StoreEnv *e, MDB_txn *txn, MDB_dbi meta, bool committed, const uint8_t *name16,
+                          bool create, uint32_t *ret) {
+        const struct ifid_entry *c = e ? ifid_cached_name(e, name16) : NULL;
+        uint8_t kb[32];
+        uint64_t id, next;
+        int rc;
+
+        if (c) {
+                *ret = c->id;
+                return 0;
+        }
+        rc = meta_read_u64(txn, meta, META_IFID_PREFIX, name16, &id);
+        if (rc != 0)
+                return rc;
+        if (id > 0 && id <= IFID_MAX) {
+                if (committed && e)
+                        ifid_cache(e, name16, (uint32_t) id);
+                *ret = (uint32_t) id;
+                return 0;
+        }
+        if (id > IFID_MAX)
+                return MDB_CORRUPTED;
+        if (!create)
+                return MDB_NOTFOUND;
+        rc = meta_read_u64(txn, meta, META_IFID_NEXT, NULL, &next);
+        if (rc != 0)
+                return rc;
+        next = MAX(next, (uint64_t) 1);
+        if (next > IFID_MAX)
+                return MDB_MAP_FULL; /* 2^30 interface names in one store: never reused, so full */
+        rc = meta_write_u64(txn, meta, META_IFID_PREFIX, name16, next);
+        if (rc == 0) {
+                MDB_val k = { ifname_meta_key(kb, (uint32_t) next), kb },
+                        v = { strnlen((const char *) name16, IFNAMSIZ), (void *) name16 };
+                rc = mdb_put(txn, meta, &k, &v, 0);
+        }
+        if (rc == 0)
+                rc = meta_write_u64(txn, meta, META_IFID_NEXT, NULL, next + 1);
+        if (rc != 0)
+                return rc;
+        *ret = (uint32_t) next;
+        return 0;
+}
+
+static int ifid_lookup(StoreEnv *e, MDB_txn *txn, bool committed, const uint8_t *name16, bool create,
+                       uint32_t *ret) {
+        return ifid_lookup_in(e, txn, e->dbi_meta, committed, name16, create, ret);
+}
+
+/* The format-3 key of an in-memory (format-1) key lkey. MDB_NOTFOUND if its interface has no id
+ * and create is false; MDB_BAD_VALSIZE for a malformed lkey. */
+static int key_to_disk(StoreEnv *e, MDB_txn *txn, bool committed, const uint8_t *lkey, size_t llen, bool create,
+                       uint8_t out[KEY_MAX_SIZE], size_t *olen) {
+        struct neigh_key k;
+        uint32_t id;
+        int rc, n;
+
+        if (neigh_key_decode_v1(lkey, llen, &k) < 0)
+                return MDB_BAD_VALSIZE;
+        rc = ifid_lookup(e, txn, committed, lkey, create, &id);
+        if (rc != 0)
+                return rc;
+        n = neigh_key_encode(&k, id, out, KEY_MAX_SIZE);
+        if (n < 0)
+                return MDB_BAD_VALSIZE;
+        *olen = (size_t) n;
+        return 0;
+}
+
+/* mdb_get() of the record of in-memory key lkey. */
+static int table_get(Store *s, MDB_txn *txn, bool committed, const uint8_t *lkey, size_t llen, MDB_val *v) {
+        uint8_t dk[KEY_MAX_SIZE];
+        size_t dl;
+        int rc = key_to_disk(s->e, txn, committed, lkey, llen, false, dk, &dl);
+
+        if (rc == 0) {
+                MDB_val k = { dl, dk };
+                rc = mdb_get(txn, s->e->dbi_neigh, &k, v);
+        }
+        return rc;
+}
+
 /* ---- the staged overlay ---------------------------------------------------------------------- */
 
 static uint32_t hash_bytes(const uint8_t *k, size_t n) {
@@ -878,9 +1047,10 @@ static void stage_clear(Store *s) {
 static void stage_set_base(struct stage_slot *slot, const MDB_val *v) {
         if (!v)
                 slot->base = BASE_ABSENT;
-        else if (v->mv_size == RECORD_V1_SIZE) {
+        else if (v->mv_size <= RECORD_MAX_SIZE) {
                 slot->base = BASE_VALUE;
-                memcpy(slot->base_value, v->mv_data, RECORD_V1_SIZE);
+                slot->base_value_len = (uint8_t) v->mv_size;
+                memcpy(slot->base_value, v->mv_data, v->mv_size);
         } else {
                 slot->base = BASE_OTHER;
                 slot->base_len = (uint32_t) MIN(v->mv_size, (size_t) UINT32_MAX);
@@ -894,7 +1064,8 @@ static bool stage_base_matches(const struct stage_slot *slot, const MDB_val *v) 
         case BASE_ABSENT:
                 return !v;
         case BASE_VALUE:
-                return v && v->mv_size == RECORD_V1_SIZE && memcmp(v->mv_data, slot->base_value, RECORD_V1_SIZE) == 0;
+                return v && v->mv_size == slot->base_value_len &&
+                       memcmp(v->mv_data, slot->base_value, slot->base_value_len) == 0;
         default:
                 return v && v->mv_size == slot->base_len && hash_bytes(v->mv_data, v->mv_size) == slot->base_hash;
         }
@@ -904,7 +1075,7 @@ static bool stage_base_matches(const struct stage_slot *slot, const MDB_val *v) 
  * read from the read snapshot the caller decided on, before that flush renews it. */
 static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage_slot **ret) {
         struct stage_slot *slot, base = {};
-        MDB_val kv = { len, (void *) key }, vv;
+        MDB_val vv;
         bool found;
         size_t i;
         int rc;
@@ -915,7 +1086,7 @@ static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage
         else if (!found) {
                 rc = store_snapshot(s);
                 if (rc == 0)
-                        rc = mdb_get(s->rtxn, s->e->dbi_neigh, &kv, &vv);
+                        rc = table_get(s, s->rtxn, true, key, len, &vv);
                 if (rc != 0 && rc != MDB_NOTFOUND)
                         return store_errno(rc);
                 stage_set_base(&base, rc == 0 ? &vv : NULL);
@@ -931,6 +1102,7 @@ static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage
                 slot->key_len = (uint8_t) len;
                 memcpy(slot->key, key, len);
                 slot->base = base.base;
+                slot->base_value_len = base.base_value_len;
                 memcpy(slot->base_value, base.base_value, sizeof(base.base_value));
                 slot->base_len = base.base_len;
                 slot->base_hash = base.base_hash;
@@ -941,30 +1113,31 @@ static int stage_slot_get(Store *s, const uint8_t *key, size_t len, struct stage
 }
 
 int store_stage_put(Store *s, const struct neigh_key *k, const struct record *r) {
-        uint8_t key[KEY_MAX_SIZE], value[RECORD_V1_SIZE];
+        uint8_t key[KEY_V1_MAX_SIZE], value[RECORD_MAX_SIZE];
         struct stage_slot *slot;
-        int klen, q;
+        int klen, vlen, q;
 
         if (!s || !k || !r)
                 return -EINVAL;
         if (s->read_only)
                 return -EROFS;
-        klen = neigh_key_encode(k, key, sizeof(key));
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
-        q = record_encode(r, value, sizeof(value));
-        if (q < 0)
-                return q;
+        vlen = record_encode(r, value, sizeof(value));
+        if (vlen < 0)
+                return vlen;
         q = stage_slot_get(s, key, (size_t) klen, &slot);
         if (q < 0)
                 return q;
-        memcpy(slot->value, value, sizeof(value));
+        memcpy(slot->value, value, (size_t) vlen);
+        slot->value_len = (uint8_t) vlen;
         slot->deleted = false;
         return 0;
 }
 
 int store_stage_delete(Store *s, const struct neigh_key *k) {
-        uint8_t key[KEY_MAX_SIZE];
+        uint8_t key[KEY_V1_MAX_SIZE];
         struct stage_slot *slot;
         int klen, q;
 
@@ -972,7 +1145,7 @@ int store_stage_delete(Store *s, const struct neigh_key *k) {
                 return -EINVAL;
         if (s->read_only)
                 return -EROFS;
-        klen = neigh_key_encode(k, key, sizeof(key));
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
         q = stage_slot_get(s, key, (size_t) klen, &slot);
@@ -998,14 +1171,14 @@ static int decode_counted(Store *s, const MDB_val *v, struct record *ret) {
 }
 
 int store_get(Store *s, const struct neigh_key *k, struct record *ret) {
-        uint8_t key[KEY_MAX_SIZE];
+        uint8_t key[KEY_V1_MAX_SIZE];
         struct record tmp;
-        MDB_val kv, vv;
+        MDB_val vv;
         int klen, rc;
 
         if (!s || !k)
                 return -EINVAL;
-        klen = neigh_key_encode(k, key, sizeof(key));
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
 
@@ -1015,14 +1188,14 @@ int store_get(Store *s, const struct neigh_key *k, struct record *ret) {
 
                 if (found)
                         return s->slots[i].deleted ? -ENOENT
-                                                   : record_decode(s->slots[i].value, RECORD_V1_SIZE, ret ?: &tmp);
+                                                   : record_decode(s->slots[i].value, s->slots[i].value_len,
+                                                                   ret ?: &tmp);
         }
 
         rc = store_snapshot(s);
         if (rc != 0)
                 return store_errno(rc);
-        kv = (MDB_val) { (size_t) klen, key };
-        rc = mdb_get(s->rtxn, s->e->dbi_neigh, &kv, &vv);
+        rc = table_get(s, s->rtxn, true, key, (size_t) klen, &vv);
         if (!s->read_only && (rc == 0 || rc == MDB_NOTFOUND)) {
                 memcpy(s->last_read.key, key, (size_t) klen);
                 s->last_read.key_len = (uint8_t) klen;
@@ -1117,24 +1290,22 @@ static int meta_add(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t
         return meta_write_u64(txn, dbi, prefix, ifname16, x);
 }
 
-/* The LRU index key of a record (store.h, "Bounds"): 0 for one that is never evicted (static, or
- * a value this version cannot read). */
-static size_t index_key(const uint8_t *key, size_t klen, const MDB_val *v, uint8_t out[INDEX_KEY_MAX]) {
+/* The negative-index key of the record v at disk key dk (store.h, "Bounds"): 0 for a record
+ * that is not negative (or a value this version cannot read). */
+static size_t neg_key(const uint8_t *dk, size_t dl, const MDB_val *v, uint8_t out[NEG_KEY_MAX]) {
         struct record r;
-        uint64_t t;
-        size_t n = 0;
+        int pl;
 
-        if (klen <= IFNAMSIZ + 1 || klen > KEY_MAX_SIZE || record_decode(v->mv_data, v->mv_size, &r) < 0 ||
-            r.state == RECORD_STATIC)
+        if (record_decode(v->mv_data, v->mv_size, &r) < 0 || r.state != RECORD_NEGATIVE)
                 return 0;
-        t = r.state == RECORD_NEGATIVE ? r.neg_since : r.last_seen;
-        memcpy(out, key, IFNAMSIZ);
-        n = IFNAMSIZ;
-        out[n++] = r.state == RECORD_NEGATIVE ? 0 : 1;
+        pl = ifid_decode(dk, dl, NULL);
+        if (pl < 0 || dl <= (size_t) pl || dl - (size_t) pl > 17)
+                return 0;
+        memcpy(out, dk, (size_t) pl);
         for (int i = 7; i >= 0; i--)
-                out[n++] = (uint8_t) (t >> (8 * i)); /* big-endian: oldest first */
-        memcpy(out + n, key + IFNAMSIZ, klen - IFNAMSIZ);
-        return n + klen - IFNAMSIZ;
+                out[pl + 7 - i] = (uint8_t) (r.neg_since >> (8 * i)); /* big-endian: oldest first */
+        memcpy(out + pl + 8, dk + pl, dl - (size_t) pl);
+        return dl + 8;
 }
 
 /* Notes that ifname16 gained an entry in this write transaction (the total bound is enforced
@@ -1158,65 +1329,360 @@ static int note_growth(Store *s, const uint8_t *ifname16) {
         return 0;
 }
 
-/* Every write to the neighbour table goes through these two, so the index and the counts stay
- * exact within the same transaction. old is the value the key holds now (NULL: none). */
-static int table_put(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen,
-                     const MDB_val *old) {
-        uint8_t ik[INDEX_KEY_MAX];
-        MDB_val k = { klen, (void *) key }, v = { vlen, (void *) value }, e = { 0, NULL };
-        size_t il;
+/* Deletes the record old at disk key dk of interface name16, its negative-index entry and its
+ * count. */
+static int disk_del(Store *s, MDB_txn *txn, const uint8_t *name16, const uint8_t *dk, size_t dl, const MDB_val *old) {
+        uint8_t nk[NEG_KEY_MAX];
+        MDB_val k = { dl, (void *) dk };
+        size_t nl = neg_key(dk, dl, old, nk);
         int rc;
 
-        if (old && (il = index_key(key, klen, old, ik)) > 0) {
-                MDB_val ikv = { il, ik };
-                rc = mdb_del(txn, s->e->dbi_index, &ikv, NULL);
-                if (rc != 0 && rc != MDB_NOTFOUND)
-                        return rc;
-        }
-        rc = mdb_put(txn, s->e->dbi_neigh, &k, &v, 0);
-        if (rc == 0 && (il = index_key(key, klen, &v, ik)) > 0) {
-                MDB_val ikv = { il, ik };
-                rc = mdb_put(txn, s->e->dbi_index, &ikv, &e, 0);
-        }
-        if (rc == 0 && !old && klen > IFNAMSIZ)
-                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, 1);
-        if (rc == 0 && !old && klen > IFNAMSIZ)
-                rc = note_growth(s, key);
-        return rc;
-}
-
-static int table_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen, const MDB_val *old) {
-        uint8_t ik[INDEX_KEY_MAX];
-        MDB_val k = { klen, (void *) key };
-        size_t il = index_key(key, klen, old, ik);
-        int rc;
-
-        if (il > 0) {
-                MDB_val ikv = { il, ik };
-                rc = mdb_del(txn, s->e->dbi_index, &ikv, NULL);
+        if (nl > 0) {
+                MDB_val nkv = { nl, nk };
+                rc = mdb_del(txn, s->e->dbi_neg, &nkv, NULL);
                 if (rc != 0 && rc != MDB_NOTFOUND)
                         return rc;
         }
         rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
-        if (rc == 0 && klen > IFNAMSIZ)
-                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, -1);
+        if (rc == 0)
+                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, name16, -1);
         return rc;
 }
 
-/* Evicts up to n of ifname16's entries in index order (negative first, then the least recently
- * seen), touching only that interface's index entries. Each costs one seek: no scan. */
-static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n, size_t *evicted) {
-        MDB_cursor *c = NULL;
-        size_t done = 0;
+/* Every write to the records goes through these two, so the negative index and the counts stay
+ * exact within the same transaction. lkey is the in-memory key; old is the value the key holds
+ * now (NULL: none). */
+static int table_put(Store *s, MDB_txn *txn, const uint8_t *lkey, size_t llen, const uint8_t *value, size_t vlen,
+                     const MDB_val *old) {
+        uint8_t dk[KEY_MAX_SIZE], nk[NEG_KEY_MAX];
+        MDB_val v = { vlen, (void *) value }, e = { 0, NULL };
+        size_t dl, nl;
         int rc;
 
-        rc = mdb_cursor_open(txn, s->e->dbi_index, &c);
+        rc = key_to_disk(s->e, txn, false, lkey, llen, true, dk, &dl);
+        if (rc != 0)
+                return rc;
+        MDB_val k = { dl, dk };
+        if (old && (nl = neg_key(dk, dl, old, nk)) > 0) {
+                MDB_val nkv = { nl, nk };
+                rc = mdb_del(txn, s->e->dbi_neg, &nkv, NULL);
+                if (rc != 0 && rc != MDB_NOTFOUND)
+                        return rc;
+        }
+        rc = mdb_put(txn, s->e->dbi_neigh, &k, &v, 0);
+        if (rc == 0 && (nl = neg_key(dk, dl, &v, nk)) > 0) {
+                MDB_val nkv = { nl, nk };
+                rc = mdb_put(txn, s->e->dbi_neg, &nkv, &e, 0);
+        }
+        if (rc == 0 && !old)
+                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, lkey, 1);
+        if (rc == 0 && !old)
+                rc = note_growth(s, lkey);
+        return rc;
+}
+
+static int table_del(Store *s, MDB_txn *txn, const uint8_t *lkey, size_t llen, const MDB_val *old) {
+        uint8_t dk[KEY_MAX_SIZE];
+        size_t dl;
+        int rc = key_to_disk(s->e, txn, false, lkey, llen, false, dk, &dl);
+
+        if (rc != 0)
+                return rc;
+        return disk_del(s, txn, lkey, dk, dl, old);
+}
+
+/* ---- eviction ---------------------------------------------------------------------------------- */
+
+/* An eviction candidate: its disk key and its place in the order (class 0 negative by
+ * neg_since, 1 positive by last_seen). */
+struct cand {
+        uint8_t key[KEY_MAX_SIZE];
+        uint8_t len;
+        uint8_t cls;
+        uint64_t t;
+};
+
+static uint64_t rng_next(Store *s) {
+        uint64_t z = (s->rng += 0x9e3779b97f4a7c15u); /* splitmix64 */
+
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        return z ^ (z >> 31);
+}
+
+/* The place of value v in the eviction order; false if it is never evicted (static, or a
+ * value this version cannot read). */
+static bool evict_rank(const MDB_val *v, uint8_t *cls, uint64_t *t) {
+        struct record r;
+
+        if (record_decode(v->mv_data, v->mv_size, &r) < 0 || r.state == RECORD_STATIC)
+                return false;
+        *cls = r.state == RECORD_NEGATIVE ? 0 : 1;
+        *t = r.state == RECORD_NEGATIVE ? r.neg_since : r.last_seen;
+        return true;
+}
+
+static bool cand_before(uint8_t cls, uint64_t t, const struct cand *b) {
+        return cls != b->cls ? cls < b->cls : t < b->t;
+}
+
+/* Adds the record k/v to the pool of at most cap candidates, keeping the first in the order. */
+static void pool_add(struct cand *pool, size_t *n, size_t cap, const MDB_val *k, const MDB_val *v) {
+        uint8_t cls;
+        uint64_t t;
+        size_t at;
+
+        if (k->mv_size > KEY_MAX_SIZE || !evict_rank(v, &cls, &t))
+                return;
+        for (size_t i = 0; i < *n; i++)
+                if (pool[i].len == k->mv_size && memcmp(pool[i].key, k->mv_data, k->mv_size) == 0)
+                        return;
+        if (*n < cap)
+                at = (*n)++;
+        else {
+                at = 0;
+                for (size_t i = 1; i < *n; i++)
+                        if (cand_before(pool[at].cls, pool[at].t, &pool[i]))
+                                at = i; /* the last in the order */
+                if (!cand_before(cls, t, &pool[at]))
+                        return;
+        }
+        memcpy(pool[at].key, k->mv_data, k->mv_size);
+        pool[at].len = (uint8_t) k->mv_size;
+        pool[at].cls = cls;
+        pool[at].t = t;
+}
+
+/* One family's keys of an interface, for sampling: the first and last address, and the place
+ * of an address as a number, the 8 bytes from the first one where lo and hi differ (d, m). */
+struct fam_range {
+        bool present;
+        uint8_t fb;
+        size_t asz;
+        uint8_t lo[16], hi[16];
+        size_t d, m;
+        uint64_t x, y;     /* the places of lo and hi */
+        uint64_t spacing;  /* (y - x) / entries: the mean distance between two addresses */
+};
+
+static uint64_t fam_place(const struct fam_range *f, const uint8_t *addr) {
+        uint64_t x = 0;
+
+        for (size_t i = 0; i < f->m; i++)
+                x = x << 8 | addr[f->d + i];
+        return x;
+}
+
+/* A key of interface prefix pre at a random place of family f (*place), into out. */
+static size_t sample_key(Store *s, const uint8_t *pre, size_t pl, const struct fam_range *f, uint8_t *out,
+                         uint64_t *place) {
+        uint8_t *a = out + pl + 1;
+        uint64_t r = rng_next(s);
+
+        memcpy(out, pre, pl);
+        out[pl] = f->fb;
+        memcpy(a, f->lo, f->asz);
+        *place = f->x;
+        if (f->m > 0) {
+                if (f->y - f->x != UINT64_MAX)
+                        r = f->x + r % (f->y - f->x + 1);
+                for (size_t i = 0; i < f->m; i++)
+                        a[f->d + f->m - 1 - i] = (uint8_t) (r >> (8 * i));
+                for (size_t j = f->d + f->m; j < f->asz; j++)
+                        a[j] = (uint8_t) rng_next(s);
+                *place = r;
+        }
+        return pl + 1 + f->asz;
+}
+
+static bool key_in(const MDB_val *k, const uint8_t *pre, size_t pl, uint8_t fb, size_t asz) {
+        return k->mv_size == pl + 1 + asz && memcmp(k->mv_data, pre, pl) == 0 && ((const uint8_t *) k->mv_data)[pl] == fb;
+}
+
+/* The first and last address of one family of the interface with prefix pre (entries in all). */
+static int fam_range_read(Store *s, MDB_cursor *c, const uint8_t *pre, size_t pl, uint64_t entries,
+                          struct fam_range *f) {
+        uint8_t seek[KEY_MAX_SIZE];
+        MDB_val k = { pl + 1, seek }, v;
+        int rc;
+
+        memcpy(seek, pre, pl);
+        seek[pl] = f->fb;
+        f->present = false;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        s->index_touched++;
+        if (rc == MDB_NOTFOUND || (rc == 0 && !key_in(&k, pre, pl, f->fb, f->asz)))
+                return 0;
+        if (rc != 0)
+                return rc;
+        memcpy(f->lo, (const uint8_t *) k.mv_data + pl + 1, f->asz);
+        seek[pl] = (uint8_t) (f->fb + 1);
+        k = (MDB_val) { pl + 1, seek };
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        s->index_touched++;
+        if (rc == 0)
+                rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+        else if (rc == MDB_NOTFOUND)
+                rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+        s->index_touched++;
+        if (rc != 0)
+                return rc;
+        if (!key_in(&k, pre, pl, f->fb, f->asz))
+                memcpy(f->hi, f->lo, f->asz);
+        else
+                memcpy(f->hi, (const uint8_t *) k.mv_data + pl + 1, f->asz);
+        f->d = 0;
+        while (f->d < f->asz && f->lo[f->d] == f->hi[f->d])
+                f->d++;
+        f->m = MIN((size_t) 8, f->asz - f->d);
+        f->x = fam_place(f, f->lo);
+        f->y = fam_place(f, f->hi);
+        f->spacing = (f->y - f->x) / MAX(entries, (uint64_t) 1);
+        f->present = true;
+        return 0;
+}
+
+/* One sample: the evictable ones of the EVICT_STEPS records from a random place in family f,
+ * into the pool. A place that lands behind a gap far wider than the mean spacing (one
+ * subnet's addresses after another's) is drawn again, up to EVICT_REDRAWS times, so the record
+ * after the gap is not sampled far more often than the others. */
+static int sample_one(Store *s, MDB_cursor *c, const uint8_t *pre, size_t pl, const struct fam_range *f,
+                      struct cand *pool, size_t *n) {
+        uint8_t seek[KEY_MAX_SIZE];
+        MDB_val k, v;
+        int rc = 0;
+
+        for (unsigned draw = 0; draw <= EVICT_REDRAWS; draw++) {
+                uint64_t place;
+
+                k = (MDB_val) { sample_key(s, pre, pl, f, seek, &place), seek };
+                rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+                s->index_touched++;
+                if (rc == MDB_NOTFOUND || (rc == 0 && !key_in(&k, pre, pl, f->fb, f->asz))) {
+                        /* past the last address (random bytes after it): wrap to the first */
+                        memcpy(seek + pl + 1, f->lo, f->asz);
+                        k = (MDB_val) { pl + 1 + f->asz, seek };
+                        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+                        s->index_touched++;
+                        break;
+                }
+                if (rc != 0)
+                        return rc;
+                if (fam_place(f, (const uint8_t *) k.mv_data + pl + 1) - place <= 8 * f->spacing + 1)
+                        break;
+        }
+        for (unsigned step = 0; rc == 0 && step < EVICT_STEPS; step++) {
+                if (!key_in(&k, pre, pl, f->fb, f->asz))
+                        return 0;
+                pool_add(pool, n, EVICT_POOL, &k, &v);
+                if (step + 1 < EVICT_STEPS) {
+                        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+                        s->index_touched++;
+                }
+        }
+        return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Evicts the pool's first candidate (removing it from the pool). */
+static int evict_cand(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t pl, struct cand *pool, size_t *n) {
+        uint8_t nk[NEG_KEY_MAX];
+        size_t best = 0;
+        int rc;
+
+        for (size_t i = 1; i < *n; i++)
+                if (cand_before(pool[i].cls, pool[i].t, &pool[best]))
+                        best = i;
+        struct cand c = pool[best];
+        pool[best] = pool[--(*n)];
+        if (c.cls == 0) { /* a negative the index missed: its index entry, if any, goes too */
+                memcpy(nk, c.key, pl);
+                for (int i = 7; i >= 0; i--)
+                        nk[pl + 7 - (size_t) i] = (uint8_t) (c.t >> (8 * i));
+                memcpy(nk + pl + 8, c.key + pl, c.len - pl);
+                MDB_val nkv = { (size_t) c.len + 8, nk };
+                rc = mdb_del(txn, s->e->dbi_neg, &nkv, NULL);
+                if (rc != 0 && rc != MDB_NOTFOUND)
+                        return rc;
+        }
+        MDB_val k = { c.len, c.key };
+        rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
+        if (rc == 0)
+                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, ifname16, -1);
+        return rc;
+}
+
+/* At the map size limit: evicts up to n evictable records in key order from a random place of
+ * the interface with prefix pre (wrapping around once), so that whole pages are freed: scattered
+ * deletions would copy every page they touch, which a full map has no room for. Reads at most
+ * 4 n + EVICT_EXACT records. */
+static int evict_run(Store *s, MDB_txn *txn, MDB_cursor *c, const uint8_t *ifname16, const uint8_t *pre, size_t pl,
+                     const struct fam_range *fr, size_t n, bool run_random, size_t *done) {
+        const struct fam_range *f = fr[0].present && fr[1].present ? &fr[rng_next(s) & 1] : fr[0].present ? &fr[0] : &fr[1];
+        uint8_t seek[KEY_MAX_SIZE];
+        uint64_t place;
+        MDB_val k = { run_random ? sample_key(s, pre, pl, f, seek, &place) : pl, run_random ? seek : (void *) pre }, v;
+        size_t budget = 4 * n + EVICT_EXACT, np = 0;
+        bool wrapped = false;
+        struct cand one;
+        int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+
+        while (budget-- > 0 && *done < n) {
+                s->index_touched++;
+                if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size <= pl || memcmp(k.mv_data, pre, pl) != 0))) {
+                        if (wrapped)
+                                return 0;
+                        wrapped = true; /* on from the interface's first key */
+                        k = (MDB_val) { pl, (void *) pre };
+                        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+                        continue;
+                }
+                if (rc != 0)
+                        return rc;
+                np = 0;
+                pool_add(&one, &np, 1, &k, &v);
+                if (np == 0) {
+                        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+                        continue;
+                }
+                rc = evict_cand(s, txn, ifname16, pl, &one, &np);
+                if (rc != 0)
+                        return rc;
+                (*done)++;
+                k = (MDB_val) { one.len, one.key }; /* the next one after it */
+                rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        }
+        return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Evicts up to n of ifname16's entries: negatives first from the negative index, oldest window
+ * first (exact); then positives, the least recently seen of a sample (store.h, "Bounds"). Only
+ * that interface's keys are read, and each eviction reads a bounded number of records: no scan. */
+static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n, bool for_room, size_t *evicted) {
+        struct cand pool[EVICT_EXACT];
+        struct fam_range fr[2] = { { .fb = 4, .asz = 4 }, { .fb = 6, .asz = 16 } };
+        uint8_t pre[4];
+        MDB_cursor *c = NULL;
+        size_t done = 0, np = 0;
+        uint64_t count = 0;
+        uint32_t id;
+        int rc, pl;
+
+        rc = ifid_lookup(s->e, txn, false, ifname16, false, &id);
+        if (rc == MDB_NOTFOUND || n == 0)
+                return 0;
+        if (rc != 0)
+                return rc;
+        pl = ifid_encode(id, pre);
+        if (pl < 0)
+                return MDB_CORRUPTED;
+
+        rc = mdb_cursor_open(txn, s->e->dbi_neg, &c);
         if (rc != 0)
                 return rc;
         while (done < n) {
-                uint8_t key[KEY_MAX_SIZE], ik[INDEX_KEY_MAX];
-                MDB_val k = { IFNAMSIZ, (void *) ifname16 }, v, nk, nv;
-                size_t klen;
+                uint8_t dk[KEY_MAX_SIZE], ik[NEG_KEY_MAX];
+                MDB_val k = { (size_t) pl, pre }, v, nk, nv;
+                size_t dl, il;
 
                 rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
                 if (rc == MDB_NOTFOUND) {
@@ -1225,20 +1691,20 @@ static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n
                 }
                 if (rc != 0)
                         break;
-                if (k.mv_size <= IFNAMSIZ + 9 || k.mv_size > INDEX_KEY_MAX || memcmp(k.mv_data, ifname16, IFNAMSIZ) != 0)
-                        break; /* no more of this interface */
+                if (k.mv_size <= (size_t) pl + 9 || k.mv_size > NEG_KEY_MAX || memcmp(k.mv_data, pre, (size_t) pl) != 0)
+                        break; /* no more negatives of this interface */
                 s->index_touched++;
-                /* the neighbour key: the name, then family and address after class and time */
-                klen = k.mv_size - 9;
-                memcpy(key, k.mv_data, IFNAMSIZ);
-                memcpy(key + IFNAMSIZ, (const uint8_t *) k.mv_data + IFNAMSIZ + 9, klen - IFNAMSIZ);
-                memcpy(ik, k.mv_data, k.mv_size);
-                size_t il = k.mv_size;
+                dl = k.mv_size - 8;
+                memcpy(dk, pre, (size_t) pl);
+                memcpy(dk + pl, (const uint8_t *) k.mv_data + pl + 8, dl - (size_t) pl);
+                il = k.mv_size;
+                memcpy(ik, k.mv_data, il);
                 rc = mdb_cursor_del(c, 0);
                 if (rc != 0)
                         break;
-                nk = (MDB_val) { klen, key };
+                nk = (MDB_val) { dl, dk };
                 rc = mdb_get(txn, s->e->dbi_neigh, &nk, &nv);
+                s->index_touched++;
                 if (rc == MDB_NOTFOUND) {
                         rc = 0;
                         continue; /* a stale index entry: gone with it */
@@ -1246,18 +1712,65 @@ static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n
                 if (rc != 0)
                         break;
                 {
-                        uint8_t cur[INDEX_KEY_MAX];
-                        if (index_key(key, klen, &nv, cur) != il || memcmp(cur, ik, il) != 0)
-                                continue; /* stale: the record moved on (and has its own entry) */
+                        uint8_t cur[NEG_KEY_MAX];
+                        if (neg_key(dk, dl, &nv, cur) != il || memcmp(cur, ik, il) != 0)
+                                continue; /* stale: the record moved on (and has its own entry, if negative) */
                 }
                 rc = mdb_del(txn, s->e->dbi_neigh, &nk, NULL);
                 if (rc == 0)
-                        rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, -1);
+                        rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, ifname16, -1);
                 if (rc != 0)
                         break;
                 done++;
         }
         mdb_cursor_close(c);
+        c = NULL;
+
+        if (rc == 0 && done < n)
+                rc = meta_read_u64(txn, s->e->dbi_meta, META_COUNT_PREFIX, ifname16, &count);
+        if (rc == 0 && done < n && count > 0)
+                rc = mdb_cursor_open(txn, s->e->dbi_neigh, &c);
+        if (rc == 0 && c && count <= EVICT_EXACT) {
+                /* small: read it whole (at most EVICT_EXACT records), the order is exact */
+                MDB_val k = { (size_t) pl, pre }, v;
+
+                rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+                for (unsigned i = 0; rc == 0 && i <= EVICT_EXACT; i++) {
+                        s->index_touched++;
+                        if (k.mv_size <= (size_t) pl || memcmp(k.mv_data, pre, (size_t) pl) != 0)
+                                break;
+                        pool_add(pool, &np, EVICT_EXACT, &k, &v);
+                        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+                }
+                if (rc == MDB_NOTFOUND)
+                        rc = 0;
+                while (rc == 0 && done < n && np > 0) {
+                        rc = evict_cand(s, txn, ifname16, (size_t) pl, pool, &np);
+                        if (rc == 0)
+                                done++;
+                }
+        } else if (rc == 0 && c) {
+                for (size_t f = 0; rc == 0 && f < 2; f++)
+                        rc = fam_range_read(s, c, pre, (size_t) pl, count, &fr[f]);
+                if (rc == 0 && for_room && (fr[0].present || fr[1].present))
+                        rc = evict_run(s, txn, c, ifname16, pre, (size_t) pl, fr, n, true, &done);
+                while (rc == 0 && !for_room && done < n && (fr[0].present || fr[1].present)) {
+                        /* an empty pool (the first eviction) draws twice as many */
+                        for (unsigned i = 0, k = np == 0 ? 2 * EVICT_SAMPLES : EVICT_SAMPLES; rc == 0 && i < k; i++) {
+                                const struct fam_range *f = fr[0].present && fr[1].present ? &fr[i & 1]
+                                                            : fr[0].present                 ? &fr[0]
+                                                                                            : &fr[1];
+                                rc = sample_one(s, c, pre, (size_t) pl, f, pool, &np);
+                        }
+                        if (rc != 0 || np == 0)
+                                break; /* nothing evictable found where it looked */
+                        rc = evict_cand(s, txn, ifname16, (size_t) pl, pool, &np);
+                        if (rc == 0)
+                                done++;
+                }
+        }
+        if (c)
+                mdb_cursor_close(c);
         if (rc == 0 && done > 0)
                 rc = meta_add(txn, s->e->dbi_meta, META_EVICTED_PREFIX, ifname16, (int64_t) done);
         *evicted += done;
@@ -1291,7 +1804,7 @@ static int enforce_limits(Store *s, MDB_txn *txn, size_t *evicted) {
 
                 rc = meta_read_u64(txn, s->e->dbi_meta, META_COUNT_PREFIX, s->grown[i].ifname, &n);
                 if (rc == 0 && n > l.max_per_iface)
-                        rc = evict_iface(s, txn, s->grown[i].ifname, n - l.max_per_iface, &e);
+                        rc = evict_iface(s, txn, s->grown[i].ifname, n - l.max_per_iface, false, &e);
                 s->grown[i].n -= MIN(s->grown[i].n, e); /* what it still owes the total bound */
                 *evicted += e;
         }
@@ -1302,21 +1815,30 @@ static int enforce_limits(Store *s, MDB_txn *txn, size_t *evicted) {
         excess = total - l.max_entries;
         for (size_t i = 0; rc == 0 && excess > 0 && i < s->n_grown; i++) {
                 size_t e = 0;
-                rc = evict_iface(s, txn, s->grown[i].ifname, MIN(excess, s->grown[i].n), &e);
+                rc = evict_iface(s, txn, s->grown[i].ifname, MIN(excess, s->grown[i].n), false, &e);
                 excess -= MIN(excess, e);
                 *evicted += e;
         }
         return rc;
 }
 
-/* Builds the index and the counts of a format-1 store (they did not exist) in txn. */
-static int upgrade_v1(MDB_txn *txn, MDB_dbi meta, MDB_dbi neigh, MDB_dbi index, size_t *indexed) {
+/* Rewrites the records of a format-1 or -2 table old into entries and neg (format 3) in txn,
+ * with new counts. A record whose key is malformed is dropped (counted in *dropped); a value
+ * this version cannot read is kept as it is. */
+static int upgrade_to_3(MDB_txn *txn, MDB_dbi meta, MDB_dbi old, MDB_dbi entries, MDB_dbi neg, size_t *moved,
+                        size_t *dropped) {
+        struct upg_iface {
+                uint8_t name[IFNAMSIZ];
+                uint32_t id;
+                uint64_t n;
+        } *ifs = NULL;
+        size_t n_ifs = 0, cur = SIZE_MAX;
         MDB_cursor *c = NULL;
         MDB_val k, v;
         int rc;
 
-        *indexed = 0;
-        /* counts a format-2 writer may have left (a store written back to format 1) start over */
+        *moved = *dropped = 0;
+        /* counts a format-2 writer left start over */
         rc = mdb_cursor_open(txn, meta, &c);
         if (rc != 0)
                 return rc;
@@ -1334,31 +1856,66 @@ static int upgrade_v1(MDB_txn *txn, MDB_dbi meta, MDB_dbi neigh, MDB_dbi index, 
         if (rc != 0 && rc != MDB_NOTFOUND)
                 return rc;
 
-        rc = mdb_cursor_open(txn, neigh, &c);
+        rc = mdb_cursor_open(txn, old, &c);
         if (rc != 0)
                 return rc;
         for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-                uint8_t ik[INDEX_KEY_MAX];
-                MDB_val e = { 0, NULL };
-                size_t il;
-                int q;
+                uint8_t dk[KEY_MAX_SIZE], nk[NEG_KEY_MAX], val[RECORD_MAX_SIZE];
+                MDB_val dkv, nv = v, e = { 0, NULL };
+                struct neigh_key key;
+                struct record r;
+                size_t nl;
+                int q, dl;
 
-                if (k.mv_size <= IFNAMSIZ || k.mv_size > KEY_MAX_SIZE)
+                if (neigh_key_decode_v1(k.mv_data, k.mv_size, &key) < 0) {
+                        (*dropped)++;
                         continue;
-                q = meta_add(txn, meta, META_COUNT_PREFIX, k.mv_data, 1);
-                il = index_key(k.mv_data, k.mv_size, &v, ik);
-                if (q == 0 && il > 0) {
-                        MDB_val ikv = { il, ik };
-                        q = mdb_put(txn, index, &ikv, &e, 0);
-                        (*indexed)++;
                 }
-                if (q != 0) {
-                        rc = q;
+                /* the old table is in name order: one interface after the other */
+                if (cur == SIZE_MAX || memcmp(ifs[cur].name, k.mv_data, IFNAMSIZ) != 0) {
+                        struct upg_iface *p = realloc(ifs, (n_ifs + 1) * sizeof(*ifs));
+                        if (!p) {
+                                rc = ENOMEM;
+                                break;
+                        }
+                        ifs = p;
+                        cur = n_ifs++;
+                        memcpy(ifs[cur].name, k.mv_data, IFNAMSIZ);
+                        ifs[cur].n = 0;
+                        rc = ifid_lookup_in(NULL, txn, meta, false, ifs[cur].name, true, &ifs[cur].id);
+                        if (rc != 0)
+                                break;
+                }
+                dl = neigh_key_encode(&key, ifs[cur].id, dk, sizeof(dk));
+                if (dl < 0) {
+                        (*dropped)++;
+                        continue;
+                }
+                if (record_decode(v.mv_data, v.mv_size, &r) == 0) {
+                        q = record_encode(&r, val, sizeof(val));
+                        if (q > 0)
+                                nv = (MDB_val) { (size_t) q, val };
+                }
+                dkv = (MDB_val) { (size_t) dl, dk };
+                rc = mdb_put(txn, entries, &dkv, &nv, MDB_APPEND); /* ids follow the name order */
+                if (rc == MDB_KEYEXIST)
+                        rc = mdb_put(txn, entries, &dkv, &nv, 0);
+                if (rc == 0 && (nl = neg_key(dk, (size_t) dl, &nv, nk)) > 0) {
+                        MDB_val nkv = { nl, nk };
+                        rc = mdb_put(txn, neg, &nkv, &e, 0);
+                }
+                if (rc != 0)
                         break;
-                }
+                ifs[cur].n++;
+                (*moved)++;
         }
         mdb_cursor_close(c);
-        return rc == MDB_NOTFOUND ? 0 : rc;
+        if (rc == MDB_NOTFOUND)
+                rc = 0;
+        for (size_t i = 0; rc == 0 && i < n_ifs; i++)
+                rc = meta_add(txn, meta, META_COUNT_PREFIX, ifs[i].name, (int64_t) ifs[i].n);
+        free(ifs);
+        return rc;
 }
 
 /* ---- writes ---------------------------------------------------------------------------------- */
@@ -1374,7 +1931,7 @@ static void log_conflict(const Store *s, const struct stage_slot *slot) {
         struct neigh_key key;
         char a[IN_ADDR_STRLEN];
 
-        if (neigh_key_decode(slot->key, slot->key_len, &key) < 0)
+        if (neigh_key_decode_v1(slot->key, slot->key_len, &key) < 0)
                 return;
         log_debug("Store %s: %s %s was changed by another writer since it was read; dropping this %s.", s->path,
                   key.ifname, in_addr_to_string(key.family, &key.addr, a), slot->deleted ? "delete" : "update");
@@ -1386,10 +1943,10 @@ static int apply_staged(Store *s, MDB_txn *txn, size_t *conflicts) {
         *conflicts = 0;
         for (size_t i = 0; i < s->n_staged; i++) {
                 struct stage_slot *slot = &s->slots[s->order[i]];
-                MDB_val k = { slot->key_len, slot->key }, cur;
+                MDB_val cur;
                 int rc;
 
-                rc = mdb_get(txn, s->e->dbi_neigh, &k, &cur);
+                rc = table_get(s, txn, false, slot->key, slot->key_len, &cur);
                 if (rc != 0 && rc != MDB_NOTFOUND)
                         return rc;
                 if (!stage_base_matches(slot, rc == 0 ? &cur : NULL)) {
@@ -1400,7 +1957,7 @@ static int apply_staged(Store *s, MDB_txn *txn, size_t *conflicts) {
                 if (slot->deleted)
                         rc = rc == 0 ? table_del(s, txn, slot->key, slot->key_len, &cur) : 0;
                 else
-                        rc = table_put(s, txn, slot->key, slot->key_len, slot->value, RECORD_V1_SIZE,
+                        rc = table_put(s, txn, slot->key, slot->key_len, slot->value, slot->value_len,
                                        rc == 0 ? &cur : NULL);
                 if (rc != 0)
                         return rc;
@@ -1421,8 +1978,9 @@ static int evict_for_room(Store *s, MDB_txn *txn, int round, size_t *evicted) {
 
                 rc = meta_read_u64(txn, s->e->dbi_meta, META_COUNT_PREFIX, s->grown[i].ifname, &n);
                 if (rc == 0)
-                        rc = evict_iface(s, txn, s->grown[i].ifname, MIN(n, MAX(s->grown[i].n, n / 8) << round),
-                                         evicted);
+                        rc = evict_iface(s, txn, s->grown[i].ifname,
+                                         MAX(MIN(n, MAX(s->grown[i].n, n / 4) << round) >> s->room_shrink, (size_t) 1),
+                                         true, evicted);
         }
         s->n_grown = 0;
         return rc;
@@ -1490,11 +2048,18 @@ int store_flush(Store *s) {
                         rc = store_write(s, -1, &evicted, &conflicts);
                 /* At the size limit: make room by eviction in transactions of their own (pages freed
                  * by a commit are only reusable by later ones), then try again. */
-                for (int round = 0; rc == MDB_MAP_FULL && round < STORE_MAP_FULL_ROUNDS; round++) {
+                for (int round = 0, shrink = 0; rc == MDB_MAP_FULL && round < STORE_MAP_FULL_ROUNDS; round++) {
                         size_t e = 0, c;
 
                         env_reset_snapshots(s->e);
+                        s->room_shrink = 0;
                         rc = store_write(s, round, &e, &c);
+                        /* the eviction itself needs pages (copies of the ones it changes): if even
+                         * that does not fit, evict less at a time */
+                        while (rc == MDB_MAP_FULL && shrink++ < 8) {
+                                s->room_shrink++;
+                                rc = store_write(s, round, &e, &c);
+                        }
                         room += e;
                         if (rc == 0 && e == 0) {
                                 rc = MDB_MAP_FULL; /* nothing left to evict */
@@ -1610,7 +2175,7 @@ int store_set_limits(Store *s, const struct store_limits *l) {
                 memcpy(name, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
                 mdb_cursor_close(c); /* evicting rewrites the meta table under the cursor */
                 c = NULL;
-                rc = evict_iface(s, txn, name, n - cur.max_per_iface, &evicted);
+                rc = evict_iface(s, txn, name, n - cur.max_per_iface, false, &evicted);
                 if (rc == 0)
                         rc = mdb_cursor_open(txn, s->e->dbi_meta, &c);
                 k = (MDB_val) { meta_key(kb, META_COUNT_PREFIX, name), kb };
@@ -1662,14 +2227,11 @@ static int family_key_byte(int family) {
         return family == AF_INET ? 4 : family == AF_INET6 ? 6 : -1;
 }
 
-static void warn_bad_value(const Store *s, const MDB_val *k, int r) {
-        struct neigh_key key;
+static void warn_bad_value(const Store *s, const struct neigh_key *key, int r) {
         char a[IN_ADDR_STRLEN];
 
-        if (neigh_key_decode(k->mv_data, k->mv_size, &key) < 0)
-                return;
         log_warning_errno(r, "Store %s: skipping the record for %s %s, which this arpd cannot read: %m", s->path,
-                          key.ifname, in_addr_to_string(key.family, &key.addr, a));
+                          key->ifname, in_addr_to_string(key->family, &key->addr, a));
 }
 
 int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, void *userdata) {
@@ -1681,24 +2243,129 @@ struct list_item {
         struct record rec;
 };
 
-/* The range a listing walks and where it stands: raw key bytes, so that it resumes by key. */
+/* Where a listing stands: interfaces in name order (from the meta table's "ifid:" keys), in
+ * each its keys in order; resumed by the in-memory key, so that it survives transactions. */
 struct list_pos {
-        uint8_t prefix[IFNAMSIZ + 1];
-        size_t plen;
-        int fb;                /* family key byte, 0 = both */
-        uint8_t at[KEY_MAX_SIZE];
-        size_t at_len;         /* 0: not started */
-        bool after_at;         /* resume strictly after at (else at it or after) */
+        uint8_t name[IFNAMSIZ]; /* the interface being listed */
+        bool have_name;
+        bool single;            /* only that one (ifname given) */
+        int fb;                 /* family key byte, 0 = both */
+        uint8_t at[KEY_V1_MAX_SIZE];
+        size_t at_len;          /* 0: not started in this interface */
+        bool after_at;          /* resume strictly after at (else at it or after) */
+        bool skip_name;         /* start with the interface after name */
         bool done;
 };
 
+/* The first interface name after name16 (NULL: the first of all) that has an id. 0 or
+ * MDB_NOTFOUND. */
+static int next_ifname(Store *s, MDB_txn *txn, const uint8_t *name16, uint8_t out[IFNAMSIZ]) {
+        size_t plen = strlen(META_IFID_PREFIX);
+        uint8_t kb[32 + IFNAMSIZ];
+        MDB_val k = { meta_key(kb, META_IFID_PREFIX, name16), kb }, v;
+        MDB_cursor *c = NULL;
+        int rc = mdb_cursor_open(txn, s->e->dbi_meta, &c);
+
+        if (rc != 0)
+                return rc;
+        size_t want = k.mv_size;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && name16 && k.mv_size == want && memcmp(k.mv_data, kb, want) == 0)
+                rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+        while (rc == 0) {
+                if (k.mv_size <= plen || memcmp(k.mv_data, META_IFID_PREFIX, plen) != 0) {
+                        rc = MDB_NOTFOUND;
+                        break;
+                }
+                if (k.mv_size - plen < IFNAMSIZ) {
+                        memset(out, 0, IFNAMSIZ);
+                        memcpy(out, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
+                        break;
+                }
+                rc = mdb_cursor_get(c, &k, &v, MDB_NEXT); /* malformed: not an interface */
+        }
+        mdb_cursor_close(c);
+        return rc;
+}
+
+/* Lists pos's interface from where it stands; *iface_done when it has no more. */
+static int list_iface(Store *s, MDB_txn *txn, MDB_cursor *c, struct list_pos *pos, struct list_item *items, size_t max,
+                      size_t *n, bool *iface_done) {
+        uint8_t pre[4 + 1], seek[KEY_MAX_SIZE];
+        uint32_t id, kid;
+        MDB_cursor_op op = MDB_SET_RANGE;
+        MDB_val k, v;
+        size_t plen;
+        int rc, pl;
+
+        *iface_done = false;
+        rc = ifid_lookup(s->e, txn, true, pos->name, false, &id);
+        if (rc == MDB_NOTFOUND) {
+                *iface_done = true;
+                return 0;
+        }
+        if (rc != 0)
+                return rc;
+        pl = ifid_encode(id, pre);
+        if (pl < 0)
+                return MDB_CORRUPTED;
+        plen = (size_t) pl;
+        if (pos->fb > 0)
+                pre[plen++] = (uint8_t) pos->fb;
+        if (pos->at_len > 0) {
+                size_t dl;
+                rc = key_to_disk(s->e, txn, true, pos->at, pos->at_len, false, seek, &dl);
+                if (rc != 0)
+                        return rc;
+                k = (MDB_val) { dl, seek };
+        } else
+                k = (MDB_val) { plen, pre };
+
+        while (*n < max) {
+                struct list_item *it = &items[*n];
+
+                rc = mdb_cursor_get(c, &k, &v, op);
+                op = MDB_NEXT;
+                if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < plen || memcmp(k.mv_data, pre, plen) != 0))) {
+                        *iface_done = true; /* past this interface (and family) */
+                        return 0;
+                }
+                if (rc != 0)
+                        return rc;
+                if (neigh_key_decode(k.mv_data, k.mv_size, &kid, &it->key) < 0 || kid != id) {
+                        s->counters.bad_records++;
+                        log_warning("Store %s: skipping an entry with a malformed key (%zu bytes).", s->path,
+                                    k.mv_size);
+                        continue;
+                }
+                memcpy(it->key.ifname, pos->name, IFNAMSIZ);
+                {
+                        uint8_t lk[KEY_V1_MAX_SIZE];
+                        int ll = neigh_key_encode_v1(&it->key, lk, sizeof(lk));
+
+                        if (ll < 0)
+                                continue;
+                        if (pos->after_at && (size_t) ll == pos->at_len && memcmp(lk, pos->at, pos->at_len) == 0)
+                                continue; /* strictly after */
+                        /* From here on this key counts as seen. */
+                        memcpy(pos->at, lk, (size_t) ll);
+                        pos->at_len = (size_t) ll;
+                        pos->after_at = true;
+                }
+                int r = decode_counted(s, &v, &it->rec);
+                if (r < 0) {
+                        warn_bad_value(s, &it->key, r);
+                        continue;
+                }
+                (*n)++;
+        }
+        return 0;
+}
+
 /* Collects up to max records from pos on, in one short read transaction, into items. */
 static int list_chunk(Store *s, struct list_pos *pos, struct list_item *items, size_t max, size_t *n) {
-        uint8_t seek[IFNAMSIZ + 1];
         MDB_cursor *c = NULL;
         MDB_txn *txn = NULL;
-        MDB_cursor_op op;
-        MDB_val k, v;
         int rc;
 
         *n = 0;
@@ -1712,59 +2379,33 @@ static int list_chunk(Store *s, struct list_pos *pos, struct list_item *items, s
         }
         s->e->n_iterating++;
 
-        if (pos->at_len > 0) {
-                k = (MDB_val) { pos->at_len, pos->at };
-                op = MDB_SET_RANGE;
-        } else {
-                k = (MDB_val) { pos->plen, pos->prefix };
-                op = pos->plen > 0 ? MDB_SET_RANGE : MDB_FIRST;
-        }
-        while (*n < max) {
-                struct list_item *it = &items[*n];
-
-                rc = mdb_cursor_get(c, &k, &v, op);
-                op = MDB_NEXT;
+        if (!pos->have_name) {
+                rc = next_ifname(s, txn, NULL, pos->name);
                 if (rc == MDB_NOTFOUND) {
                         rc = 0;
                         pos->done = true;
+                }
+                pos->have_name = rc == 0 && !pos->done;
+        }
+        while (rc == 0 && !pos->done && *n < max) {
+                bool iface_done = pos->skip_name;
+
+                pos->skip_name = false;
+                if (!iface_done)
+                        rc = list_iface(s, txn, c, pos, items, max, n, &iface_done);
+                if (rc != 0 || !iface_done)
+                        break;
+                if (pos->single) {
+                        pos->done = true;
                         break;
                 }
-                if (rc != 0)
-                        break;
-                if (pos->plen > 0 && (k.mv_size < pos->plen || memcmp(k.mv_data, pos->prefix, pos->plen) != 0)) {
-                        pos->done = true; /* past this interface (and family) */
-                        break;
+                rc = next_ifname(s, txn, pos->name, pos->name);
+                if (rc == MDB_NOTFOUND) {
+                        rc = 0;
+                        pos->done = true;
                 }
-                if (pos->after_at && k.mv_size == pos->at_len && memcmp(k.mv_data, pos->at, k.mv_size) == 0)
-                        continue; /* strictly after */
+                pos->at_len = 0;
                 pos->after_at = false;
-                if (pos->plen == 0 && pos->fb > 0 && k.mv_size > IFNAMSIZ) {
-                        uint8_t have = ((const uint8_t *) k.mv_data)[IFNAMSIZ];
-                        if (have != pos->fb) {
-                                /* Jump to the wanted family of this interface, or past it. */
-                                memcpy(seek, k.mv_data, IFNAMSIZ);
-                                seek[IFNAMSIZ] = have < pos->fb ? (uint8_t) pos->fb : 0xff;
-                                k = (MDB_val) { sizeof(seek), seek };
-                                op = MDB_SET_RANGE;
-                                continue;
-                        }
-                }
-                /* From here on this key counts as seen. */
-                pos->at_len = MIN(k.mv_size, sizeof(pos->at));
-                memcpy(pos->at, k.mv_data, pos->at_len);
-                pos->after_at = true;
-                if (neigh_key_decode(k.mv_data, k.mv_size, &it->key) < 0) {
-                        s->counters.bad_records++;
-                        log_warning("Store %s: skipping an entry with a malformed key (%zu bytes).", s->path,
-                                    k.mv_size);
-                        continue;
-                }
-                int r = decode_counted(s, &v, &it->rec);
-                if (r < 0) {
-                        warn_bad_value(s, &k, r);
-                        continue;
-                }
-                (*n)++;
         }
         mdb_cursor_close(c);
         mdb_txn_abort(txn);
@@ -1789,17 +2430,34 @@ int store_foreach_after(Store *s, const char *ifname, int family, const struct n
                 size_t n = strnlen(ifname, IFNAMSIZ);
                 if (n == 0 || n >= IFNAMSIZ)
                         return -EINVAL;
-                memcpy(pos.prefix, ifname, n);
-                pos.plen = IFNAMSIZ;
-                if (pos.fb > 0)
-                        pos.prefix[pos.plen++] = (uint8_t) pos.fb;
+                memcpy(pos.name, ifname, n);
+                pos.have_name = pos.single = true;
         }
         if (after) {
-                int len = neigh_key_encode(after, pos.at, sizeof(pos.at));
-                /* Resume only from a key inside the range; before it, start at the range. */
-                if (len > 0 && memcmp(pos.at, pos.prefix, MIN(pos.plen, (size_t) len)) >= 0) {
-                        pos.at_len = (size_t) len;
-                        pos.after_at = true;
+                uint8_t lk[KEY_V1_MAX_SIZE];
+                int len = neigh_key_encode_v1(after, lk, sizeof(lk));
+
+                if (len > 0) {
+                        int c = memcmp(lk, pos.name, IFNAMSIZ);
+
+                        if (!pos.single || c == 0) {
+                                /* resume in after's interface (its family, if that one is listed) */
+                                bool before_range = pos.fb > 0 && lk[IFNAMSIZ] < pos.fb;
+                                bool past_range = pos.fb > 0 && lk[IFNAMSIZ] > pos.fb;
+
+                                memcpy(pos.name, lk, IFNAMSIZ);
+                                pos.have_name = true;
+                                if (past_range && pos.single)
+                                        pos.done = true;
+                                else if (past_range)
+                                        pos.skip_name = true; /* nothing left in this one */
+                                else if (!before_range) {
+                                        memcpy(pos.at, lk, (size_t) len);
+                                        pos.at_len = (size_t) len;
+                                        pos.after_at = true;
+                                }
+                        } else if (c > 0)
+                                pos.done = true; /* after the one interface listed */
                 }
         }
         items = malloc(STORE_LIST_CHUNK * sizeof(struct list_item));
@@ -1875,8 +2533,8 @@ static int txn_check(StoreTxn *t) {
 }
 
 int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r) {
-        uint8_t key[KEY_MAX_SIZE], value[RECORD_V1_SIZE];
-        MDB_val kv, vv;
+        uint8_t key[KEY_V1_MAX_SIZE], value[RECORD_MAX_SIZE];
+        MDB_val vv;
         int klen, q, rc;
 
         q = txn_check(t);
@@ -1884,22 +2542,21 @@ int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r
                 return q;
         if (!k || !r)
                 return -EINVAL;
-        klen = neigh_key_encode(k, key, sizeof(key));
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
         q = record_encode(r, value, sizeof(value));
         if (q < 0)
                 return q;
-        kv = (MDB_val) { (size_t) klen, key };
-        rc = mdb_get(t->txn, t->s->e->dbi_neigh, &kv, &vv);
+        rc = table_get(t->s, t->txn, false, key, (size_t) klen, &vv);
         if (rc == 0 || rc == MDB_NOTFOUND)
-                rc = table_put(t->s, t->txn, key, (size_t) klen, value, sizeof(value), rc == 0 ? &vv : NULL);
+                rc = table_put(t->s, t->txn, key, (size_t) klen, value, (size_t) q, rc == 0 ? &vv : NULL);
         return rc == 0 ? 0 : txn_fail(t, rc);
 }
 
 int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
-        uint8_t key[KEY_MAX_SIZE];
-        MDB_val kv, vv;
+        uint8_t key[KEY_V1_MAX_SIZE];
+        MDB_val vv;
         int klen, q, rc;
 
         q = txn_check(t);
@@ -1907,11 +2564,10 @@ int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
                 return q;
         if (!k)
                 return -EINVAL;
-        klen = neigh_key_encode(k, key, sizeof(key));
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
-        kv = (MDB_val) { (size_t) klen, key };
-        rc = mdb_get(t->txn, t->s->e->dbi_neigh, &kv, &vv);
+        rc = table_get(t->s, t->txn, false, key, (size_t) klen, &vv);
         if (rc == MDB_NOTFOUND)
                 return -ENOENT;
         if (rc == 0)
@@ -1920,8 +2576,8 @@ int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
 }
 
 int store_txn_get(StoreTxn *t, const struct neigh_key *k, struct record *ret) {
-        uint8_t key[KEY_MAX_SIZE];
-        MDB_val kv, vv;
+        uint8_t key[KEY_V1_MAX_SIZE];
+        MDB_val vv;
         int klen, q, rc;
 
         q = txn_check(t);
@@ -1929,11 +2585,10 @@ int store_txn_get(StoreTxn *t, const struct neigh_key *k, struct record *ret) {
                 return q;
         if (!k)
                 return -EINVAL;
-        klen = neigh_key_encode(k, key, sizeof(key));
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
-        kv = (MDB_val) { (size_t) klen, key };
-        rc = mdb_get(t->txn, t->s->e->dbi_neigh, &kv, &vv);
+        rc = table_get(t->s, t->txn, false, key, (size_t) klen, &vv);
         if (rc != 0)
                 return rc == MDB_NOTFOUND ? -ENOENT : txn_fail(t, rc);
         return decode_counted(t->s, &vv, ret);

@@ -115,6 +115,12 @@ typedef struct StoreTxn StoreTxn;
 #define STORE_STAGE_MAX 4096
 #define STORE_LIST_CHUNK 256   /* records per read transaction of a listing (Readers) */
 #define STORE_MAX_READERS 1024 /* LMDB reader slots of a store file (Readers) */
+#define STORE_EVICT_SAMPLES 8    /* random records read per evicted positive (Bounds) */
+#define STORE_EVICT_EXACT 32     /* an interface with at most this many entries is read whole (Bounds) */
+/* Most records eviction reads per evicted entry (Bounds): each sample up to 4 seeks (redrawn
+ * behind a gap) and one to wrap around, then 3 steps; twice the samples for a commit's first
+ * eviction of an interface, and its key range (6 reads) once. */
+#define STORE_EVICT_READS_MAX (STORE_EVICT_SAMPLES * 8 * 2 + 6)
 
 struct store_options {
         bool read_only;      /* MDB_RDONLY; the file must exist */
