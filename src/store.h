@@ -110,7 +110,7 @@
 typedef struct Store Store;
 typedef struct StoreTxn StoreTxn;
 
-#define STORE_FORMAT_VERSION 2
+#define STORE_FORMAT_VERSION 3
 #define STORE_DEFAULT_MAX_ENTRIES 1000000
 #define STORE_STAGE_MAX 4096
 #define STORE_LIST_CHUNK 256   /* records per read transaction of a listing (Readers) */

@@ -144,6 +144,27 @@ static int raw_put(const char *p, const char *db, const void *k, size_t klen, co
         return rc;
 }
 
+/* True if p has a sub-database called name (plain LMDB; no Store may be writing). */
+static bool raw_has_table(const char *p, const char *name) {
+        MDB_env *env = NULL;
+        MDB_txn *txn = NULL;
+        MDB_dbi dbi;
+        int rc;
+
+        rc = mdb_env_create(&env);
+        if (rc == 0)
+                rc = mdb_env_set_maxdbs(env, 8);
+        if (rc == 0)
+                rc = mdb_env_open(env, p, MDB_NOSUBDIR | MDB_RDONLY, 0644);
+        if (rc == 0)
+                rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+        if (rc == 0)
+                rc = mdb_dbi_open(txn, name, 0, &dbi);
+        mdb_txn_abort(txn);
+        mdb_env_close(env);
+        return rc == 0;
+}
+
 /* ---- open, persistence ----------------------------------------------------------------------- */
 
 static void test_open_create_reopen(void) {
@@ -1155,6 +1176,80 @@ static void test_upgrade_v1(void) {
 }
 
 
+/* A format-2 store written by the arpd before format 3 (test/unit/fixtures/README.md): a reader
+ * is told to upgrade it, the first writer upgrades it in one transaction, and every record,
+ * count, bound and the order of the negatives survive. */
+static void test_upgrade_fixture(void) {
+        const char *dir = getenv("ARPD_TEST_FIXTURES"), *p = tpath("fixture2.lmdb");
+        _cleanup_free_ char *src = NULL;
+        _cleanup_free_ void *fixture = NULL, *before = NULL;
+        struct store_iface_info info;
+        struct store_limits l;
+        struct record out;
+        size_t size = 0;
+        Store *s = NULL;
+        FILE *f;
+
+        if (!dir) {
+                fprintf(stderr, "  (ARPD_TEST_FIXTURES not set: run it with meson test)\n");
+                return;
+        }
+        CHECK(asprintf(&src, "%s/store-format2.lmdb", dir) > 0);
+        fixture = read_all(src, &size);
+        CHECK(fixture != NULL);
+        if (!fixture)
+                return;
+        f = fopen(p, "we");
+        CHECK(f && fwrite(fixture, 1, size, f) == size);
+        if (f)
+                fclose(f);
+
+        before = read_all(p, &size);
+        CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), -EPROTONOSUPPORT);
+        CHECK(before && file_unchanged(p, before, size));
+
+        s = open_opts("fixture2.lmdb", &(struct store_options) { .max_entries = 5000 });
+        if (!s)
+                return;
+        CHECK_INT_EQ(count(s), 8);
+        CHECK_STR_EQ(list(s, NULL, 0), "eth0/192.0.2.1 eth0/192.0.2.2 eth0/192.0.2.3 eth0/2001:db8::1 eth0/2001:db8::2 "
+                                       "wlan-guest0/198.18.0.1 wlan-guest0/198.18.0.2 wlan-guest0/2001:db8:1::1");
+        CHECK_STR_EQ(list(s, "wlan-guest0", AF_INET6), "wlan-guest0/2001:db8:1::1");
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("eth0", "192.0.2.2") }, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_STATIC);
+        CHECK_INT_EQ(out.lladdr.len, 6);
+        CHECK_INT_EQ(out.lladdr.bytes[5], 2);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("eth0", "192.0.2.3") }, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_NEGATIVE);
+        CHECK(out.neg_since > 0);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("wlan-guest0", "2001:db8:1::1") }, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_POSITIVE);
+        CHECK_INT_EQ(out.source, SOURCE_LOAD);
+        CHECK(out.first_seen > 0 && out.last_seen >= out.first_seen);
+        /* the store's own bounds, not the options' */
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_entries, 1000);
+        CHECK_INT_EQ(store_iface_info(s, "eth0", &info), 0);
+        CHECK_INT_EQ(info.entries, 5);
+        CHECK_INT_EQ(store_iface_info(s, "wlan-guest0", &info), 0);
+        CHECK_INT_EQ(info.entries, 3);
+        /* the negatives are indexed: a bound of 4 per interface takes eth0's oldest negative window */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 4 }), 1);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("eth0", "192.0.2.3") }, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("eth0", "2001:db8::2") }, &out), 0);
+        store_free(s);
+
+        /* the old tables are gone; opened again, format 3 needs no second upgrade */
+        CHECK(raw_has_table(p, "entries"));
+        CHECK(raw_has_table(p, "neg"));
+        CHECK(!raw_has_table(p, "neigh"));
+        CHECK(!raw_has_table(p, "lru"));
+        s = open_opts("fixture2.lmdb", &(struct store_options) { .read_only = true });
+        if (s)
+                CHECK_INT_EQ(count(s), 7);
+        store_free(s);
+}
+
 /* ---- explicit transactions ------------------------------------------------------------------- */
 
 static void test_txn(void) {
@@ -1857,6 +1952,7 @@ int main(void) {
         TEST_RUN(test_garbage_file);
         TEST_RUN(test_not_an_arpd_store);
         TEST_RUN(test_newer_format);
+        TEST_RUN(test_upgrade_fixture);
         TEST_RUN(test_damaged_truncated);
         TEST_RUN(test_damaged_garbage);
         TEST_RUN(test_damaged_never_crashes);
