@@ -209,6 +209,8 @@ static void entry_format_json_short(FILE *f, const struct neigh_key *k, const st
                 PUT(",\"lladdr\":");
                 p = json_put_string(p, lladdr_to_string(&r->lladdr, l));
         }
+        if (r->flags & RECORD_FLAG_ROUTER)
+                PUT(",\"router\":null"); /* as ip -j neigh prints the flag */
         if (vendor) {
                 /* written apart: a vendor name is not bounded like the other fields */
                 fwrite(buf, 1, (size_t) (p - buf), f);
@@ -259,6 +261,8 @@ void entry_format_json(FILE *f, const struct neigh_key *k, const struct record *
                 fprintf(f, "%s%*s\"lladdr\": ", sep, in, "");
                 json_write_string(f, lladdr_to_string(&r->lladdr, l));
         }
+        if (r->flags & RECORD_FLAG_ROUTER)
+                fprintf(f, "%s%*s\"router\": null", sep, in, "");
         if (vendor) {
                 fprintf(f, "%s%*s\"vendor\": ", sep, in, "");
                 json_write_string(f, vendor);

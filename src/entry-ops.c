@@ -303,8 +303,10 @@ static int load_record(const struct load_entry *e, usec_t now_rt, struct neigh_k
                 /* An age reaching back before the epoch is clamped to just after it (0 would mean
                  * "no negative window"). */
                 ret->neg_since = now_rt > e->neg_age ? now_rt - e->neg_age : 1;
-        else
+        else {
                 ret->lladdr = e->lladdr;
+                ret->flags = e->flags & RECORD_FLAG_ROUTER;
+        }
         return 0;
 }
 

@@ -248,13 +248,19 @@ static int parse_ours(const struct field *fields, int n, struct load_entry *e, c
         if (r < 0)
                 return r;
         e->state = RECORD_POSITIVE;
-        if (n > 3) {
-                if (!field_is(&fields[3], "static"))
-                        return reject(error, "unexpected field", &fields[3]);
-                e->state = RECORD_STATIC;
+        int i = 3;
+        if (i < n && field_is(&fields[i], "router")) {
+                e->flags |= RECORD_FLAG_ROUTER;
+                i++;
         }
-        if (n > 4)
-                return reject(error, "unexpected field", &fields[4]);
+        if (i < n) {
+                if (!field_is(&fields[i], "static"))
+                        return reject(error, "unexpected field", &fields[i]);
+                e->state = RECORD_STATIC;
+                i++;
+        }
+        if (i < n)
+                return reject(error, "unexpected field", &fields[i]);
         return 1;
 }
 
@@ -296,6 +302,8 @@ static int parse_ip_neigh(const struct field *fields, int n, struct load_entry *
                         is_flag = is_flag || field_is(&fields[i], flags[k]);
                 if (!is_flag)
                         break;
+                if (field_is(&fields[i], "router"))
+                        e->flags |= RECORD_FLAG_ROUTER; /* the others describe the kernel's entry only */
         }
         if (i >= n)
                 return reject(error, "missing neighbour state", NULL);
@@ -307,9 +315,11 @@ static int parse_ip_neigh(const struct field *fields, int n, struct load_entry *
                         continue;
                 if (states[k].state == 0)
                         return 0;
-                if (states[k].state == RECORD_NEGATIVE)
+                if (states[k].state == RECORD_NEGATIVE) {
                         /* a failed entry may still show its old MAC: it is not what we store */
                         e->lladdr = (struct lladdr) {};
+                        e->flags = 0;
+                }
                 else if (!have_lladdr)
                         return reject(error, "missing link-layer address for state", &fields[i]);
                 e->state = states[k].state;
@@ -360,8 +370,9 @@ void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct recor
                         fprintf(f, "%s dev %.*s FAILED\n", addr, (int) ifname_len, k->ifname);
                 else if ((r->state == RECORD_POSITIVE || r->state == RECORD_STATIC) && r->lladdr.len > 0) {
                         char l[LLADDR_STRLEN];
-                        fprintf(f, "%s dev %.*s lladdr %s %s\n", addr, (int) ifname_len, k->ifname,
-                                lladdr_to_string(&r->lladdr, l), r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
+                        fprintf(f, "%s dev %.*s lladdr %s%s %s\n", addr, (int) ifname_len, k->ifname,
+                                lladdr_to_string(&r->lladdr, l), r->flags & RECORD_FLAG_ROUTER ? " router" : "",
+                                r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
                 } else
                         fprintf(f, "# %.*s %s %s entry with no loadable form\n", (int) ifname_len, k->ifname, addr,
                                 record_state_to_string(r->state));
@@ -382,6 +393,8 @@ void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct recor
                 *p++ = ' ';
                 lladdr_to_string(&r->lladdr, p);
                 p += strlen(p);
+                if (r->flags & RECORD_FLAG_ROUTER)
+                        p = mempcpy(p, " router", strlen(" router"));
                 if (r->state == RECORD_STATIC)
                         p = mempcpy(p, " static", strlen(" static"));
                 *p++ = '\n';

@@ -7,6 +7,8 @@
  *
  *     IFACE  ADDRESS  LLADDR            a learned (positive) entry
  *     IFACE  ADDRESS  LLADDR  static    a static entry
+ *   either with "router" after LLADDR for a neighbour that is a router (ip neigh's flag; the
+ *   record's RECORD_FLAG_ROUTER): "IFACE ADDRESS LLADDR router [static]"
  *     IFACE  ADDRESS  FAILED: Ns ago    a negative entry, N seconds old
  *
  * Also accepted by the parser:
@@ -15,7 +17,8 @@
  *     ADDRESS dev IFACE lladdr MAC [router|proxy|extern_learn|offload|managed]... STATE
  *     ADDRESS dev IFACE FAILED|INCOMPLETE   (`ip neigh show` / `ip -6 neigh show` output)
  *   `ip neigh` states: PERMANENT -> static; REACHABLE, STALE, DELAY, PROBE, NOARP -> positive;
- *   FAILED -> negative; INCOMPLETE and NONE carry no information and are skipped.
+ *   FAILED -> negative; INCOMPLETE and NONE carry no information and are skipped. Of the flags
+ *   only "router" is kept (RECORD_FLAG_ROUTER; not for FAILED lines).
  * A field starting with '#' starts a comment that runs to the end of the line; blank lines are
  * skipped. Fields are separated by any run of blanks (spaces, tabs; a trailing CR is a blank too).
  *
@@ -43,6 +46,7 @@ struct load_entry {
         enum record_state state;
         struct lladdr lladdr;  /* empty for negative entries */
         usec_t neg_age;        /* negative entries: age given in the line (0 if none) */
+        unsigned flags;        /* RECORD_FLAG_ROUTER ("router"); 0 for negative entries */
 };
 
 /* Parses one line (without or with its trailing newline). Returns 1 and fills ret for an entry,

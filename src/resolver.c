@@ -261,6 +261,21 @@ static void kernel_failed(const struct resolver_config *c, const struct record *
         }
 }
 
+/* The kernel says whether the neighbour is a router (NTF_ROUTER, from its NA's R flag or an
+ * operator's "ip neigh ... router"): the learned record says the same. A record of another MAC
+ * or a static one is left as learn() decided. */
+static void kernel_router_flag(const struct record *cur, const struct neigh_event *ev, struct resolver_result *ret) {
+        unsigned router = ev->flags & NTF_ROUTER ? RECORD_FLAG_ROUTER : 0;
+
+        if (ret->write == WRITE_NONE && ret->event == EVENT_NONE && cur && cur->state == RECORD_POSITIVE &&
+            lladdr_equal(&cur->lladdr, &ev->lladdr) && (cur->flags & RECORD_FLAG_ROUTER) != router) {
+                ret->write = WRITE_PUT; /* only the flag changed */
+                ret->record = *cur;
+        }
+        if (ret->write == WRITE_PUT && ret->record.state == RECORD_POSITIVE)
+                ret->record.flags = (ret->record.flags & ~(unsigned) RECORD_FLAG_ROUTER) | router;
+}
+
 void resolver_kernel_event(const struct resolver_config *c, const struct neigh_event *ev,
                            const struct record *cur, usec_t now_rt, struct resolver_result *ret) {
         static const struct learn_counters lc = {
@@ -323,6 +338,7 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
         }
 
         learn(c, cur, &ev->lladdr, SOURCE_KERNEL, now_rt, &lc, false, true, ret);
+        kernel_router_flag(cur, ev, ret);
 
         if ((ev->flags & NTF_EXT_LEARNED) || (ev->ext_flags & NTF_EXT_MANAGED))
                 count(ret, STAT_KERNEL_FOREIGN);

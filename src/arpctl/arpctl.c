@@ -384,7 +384,7 @@ enum { COL_IFNAME, COL_ADDR, COL_LLADDR, COL_STATE, COL_SOURCE, _COL_PADDED };
 struct table_row {
         char ifname[IFNAMSIZ];
         char addr[IN_ADDR_STRLEN];
-        char lladdr[LLADDR_STRLEN];
+        char lladdr[LLADDR_STRLEN + 8]; /* and " router" (RECORD_FLAG_ROUTER), as ip neigh shows it */
         char age[80];
         uint8_t state;
         uint8_t source;
@@ -517,9 +517,12 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                 row->ifname[n] = '\0';
                 row->len[COL_IFNAME] = (uint8_t) n;
                 row->len[COL_ADDR] = (uint8_t) strlen(in_addr_to_string(k->family, &k->addr, row->addr));
-                if (r->lladdr.len > 0)
-                        row->len[COL_LLADDR] = (uint8_t) strlen(lladdr_to_string(&r->lladdr, row->lladdr));
-                else {
+                if (r->lladdr.len > 0) {
+                        lladdr_to_string(&r->lladdr, row->lladdr);
+                        if (r->flags & RECORD_FLAG_ROUTER)
+                                strcat(row->lladdr, " router");
+                        row->len[COL_LLADDR] = (uint8_t) strlen(row->lladdr);
+                } else {
                         strcpy(row->lladdr, "-");
                         row->len[COL_LLADDR] = 1;
                 }

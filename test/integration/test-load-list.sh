@@ -3,7 +3,8 @@
 # (g) Loading and listing (arpd -f / -l) and the command line; no namespaces, no root needed.
 # - -f reads every accepted format: our own -l lines (positive, static, "FAILED: Ns ago"), classic
 #   "IFINDEX IP MAC" lines (ifindex 1 is lo), `ip neigh` / `ip -6 neigh` lines (STALE -> positive,
-#   PERMANENT -> static, FAILED -> negative, INCOMPLETE skipped); -l lists exactly those entries.
+#   PERMANENT -> static, FAILED -> negative, INCOMPLETE skipped; the "router" flag is kept); -l
+#   lists exactly those entries.
 # - A listing loaded into a fresh store lists identically (negative ages masked); "-f -" reads stdin.
 # - A file with one malformed line stores nothing (all or nothing), exits 1 and names FILE:LINE and
 #   the reason; a missing file exits 1 with a message naming it.
@@ -19,6 +20,8 @@ cat >"$WORK/in.txt" <<'EOF'
 a0              198.18.0.10                             02:10:00:00:00:10
 a0	198.18.0.11	02:10:00:00:00:11	static
 a0  198.18.0.12  FAILED: 5s ago
+a0 198.18.0.18 02:10:00:00:00:18 router
+a0 198.18.0.19 02:10:00:00:00:19 router static
 
 # the classic daemon's lines: ifindex 1 is lo
 1 198.18.0.13 02:10:00:00:00:13
@@ -28,7 +31,7 @@ a0  198.18.0.12  FAILED: 5s ago
 198.18.0.16 dev b0 FAILED
 198.18.0.17 dev b0 INCOMPLETE
 2001:db8::14 dev b0 lladdr 02:10:00:00:00:24 router STALE
-2001:db8::15 dev b0 lladdr 02:10:00:00:00:25 PERMANENT
+2001:db8::15 dev b0 lladdr 02:10:00:00:00:25 router PERMANENT
 2001:db8::16 dev b0 FAILED
 2001:db8::17 dev b0 INCOMPLETE
 EOF
@@ -36,12 +39,14 @@ cat >"$WORK/expected.txt" <<'EOF'
 a0 198.18.0.10 02:10:00:00:00:10
 a0 198.18.0.11 02:10:00:00:00:11 static
 a0 198.18.0.12 FAILED: Ns ago
+a0 198.18.0.18 02:10:00:00:00:18 router
+a0 198.18.0.19 02:10:00:00:00:19 router static
 lo 198.18.0.13 02:10:00:00:00:13
 b0 198.18.0.14 02:10:00:00:00:14
 b0 198.18.0.15 02:10:00:00:00:15 static
 b0 198.18.0.16 FAILED: Ns ago
-b0 2001:db8::14 02:10:00:00:00:24
-b0 2001:db8::15 02:10:00:00:00:25 static
+b0 2001:db8::14 02:10:00:00:00:24 router
+b0 2001:db8::15 02:10:00:00:00:25 router static
 b0 2001:db8::16 FAILED: Ns ago
 EOF
 

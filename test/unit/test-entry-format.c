@@ -155,6 +155,22 @@ static void test_json(void) {
                           "    \"source\": \"load\",\n    \"first_seen_usec\": 5,\n    \"last_seen_usec\": 6,\n"
                           "    \"probes\": 0\n  }");
         free(buf);
+
+        /* a router: "router": null after the lladdr, as ip -j neigh prints it */
+        r.flags = RECORD_FLAG_ROUTER;
+        r.state = RECORD_POSITIVE;
+        buf = NULL;
+        f = open_memstream(&buf, &len);
+        entry_format_json(f, &k, &r, false, 0, NULL);
+        fclose(f);
+        CHECK(strstr(buf, "\"lladdr\":\"02:00:5e:10:00:0a\",\"router\":null,\"state\":[\"STALE\"]") != NULL);
+        free(buf);
+        buf = NULL;
+        f = open_memstream(&buf, &len);
+        entry_format_json(f, &k, &r, true, 0, NULL);
+        fclose(f);
+        CHECK(strstr(buf, "\"lladdr\": \"02:00:5e:10:00:0a\",\n  \"router\": null,\n  \"state\"") != NULL);
+        free(buf);
 }
 
 /* The packed wire form carries every field of both families and rejects what is not an entry. */

@@ -355,6 +355,60 @@ static void test_digit_names(void) {
         free(s);
 }
 
+/* The router flag: read from our lines and ip neigh's, written after the MAC, read back. */
+static void test_router(void) {
+        static const struct {
+                const char *line;
+                enum record_state state;
+                unsigned flags;
+        } cases[] = {
+                { "eth0 198.18.0.5 " MAC5 " router", RECORD_POSITIVE, RECORD_FLAG_ROUTER },
+                { "eth0 198.18.0.5 " MAC5 " router static", RECORD_STATIC, RECORD_FLAG_ROUTER },
+                { "eth0 198.18.0.5 " MAC5, RECORD_POSITIVE, 0 },
+                { "fe80::5 dev eth0 lladdr " MAC5 " router STALE", RECORD_POSITIVE, RECORD_FLAG_ROUTER },
+                { "fe80::5 dev eth0 lladdr " MAC5 " proxy router PERMANENT", RECORD_STATIC, RECORD_FLAG_ROUTER },
+                { "fe80::5 dev eth0 lladdr " MAC5 " extern_learn STALE", RECORD_POSITIVE, 0 },
+                { "fe80::5 dev eth0 lladdr " MAC5 " router FAILED", RECORD_NEGATIVE, 0 },
+        };
+        static const char *const bad[] = {
+                "eth0 198.18.0.5 " MAC5 " static router", /* the flag comes first, as -l writes it */
+                "eth0 198.18.0.5 " MAC5 " router router",
+                "eth0 198.18.0.5 FAILED router",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct load_entry e = {};
+                const char *err = NULL;
+
+                CHECK_INT_EQ(loadfile_parse_line(cases[i].line, &e, &err), 1);
+                CHECK_INT_EQ(e.state, cases[i].state);
+                CHECK_INT_EQ(e.flags, cases[i].flags);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                CHECK_INT_EQ(loadfile_parse_line(bad[i], NULL, NULL), -EINVAL);
+
+        struct neigh_key k = { .ifname = "eth0", .family = AF_INET };
+        struct record r = { .state = RECORD_STATIC, .source = SOURCE_LOAD, .flags = RECORD_FLAG_ROUTER };
+        struct load_entry e = {};
+        char *s;
+
+        CHECK(inet_pton(AF_INET, "198.18.0.5", &k.addr.in) == 1);
+        CHECK_INT_EQ(lladdr_from_string(MAC5, &r.lladdr), 0);
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "eth0            198.18.0.5                              " MAC5 " router static\n");
+        CHECK_INT_EQ(loadfile_parse_line(s, &e, NULL), 1);
+        CHECK_INT_EQ(e.flags, RECORD_FLAG_ROUTER);
+        CHECK_INT_EQ(e.state, RECORD_STATIC);
+        free(s);
+        r.state = RECORD_POSITIVE;
+        memcpy(k.ifname, "42\0", 3); /* the ip neigh form */
+        s = format(&k, &r, NOW);
+        CHECK_STR_EQ(s, "198.18.0.5 dev 42 lladdr " MAC5 " router STALE\n");
+        CHECK_INT_EQ(loadfile_parse_line(s, &e, NULL), 1);
+        CHECK_INT_EQ(e.flags, RECORD_FLAG_ROUTER);
+        free(s);
+}
+
 static void test_format(void) {
         struct neigh_key k = { .ifname = "eth0", .family = AF_INET };
         struct record r = { .state = RECORD_POSITIVE, .source = SOURCE_ARP };
@@ -778,6 +832,7 @@ int main(void) {
         TEST_RUN(test_parse_skip);
         TEST_RUN(test_parse_bad);
         TEST_RUN(test_format);
+        TEST_RUN(test_router);
         TEST_RUN(test_digit_names);
         TEST_RUN(test_load);
         TEST_EXIT();

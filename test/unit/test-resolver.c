@@ -638,6 +638,42 @@ static const struct kernel_case kernel_cases[] = {
           .exp = { R_POS, SOURCE_KERNEL, MAC_A, NOW, NOW }, .counters = CNT(STAT_KERNEL_NEW) },
 };
 
+/* NTF_ROUTER in the kernel's entry becomes the record's router flag, and its absence clears it;
+ * a record that changes only in that flag is written. */
+static void test_kernel_router(void) {
+        struct resolver_config c = config(0);
+        struct neigh_event ev = { .kernel_broadcasts = true, .state = NUD_REACHABLE, .flags = NTF_ROUTER, .has_lladdr = true };
+        struct record cur = { .state = RECORD_POSITIVE, .source = SOURCE_NDP, .first_seen = NOW - 10, .last_seen = NOW - 5 };
+        struct resolver_result r;
+
+        ev.family = addr("2001:db8::1", &ev.addr);
+        ev.lladdr = mac(MAC_A);
+        cur.lladdr = mac(MAC_A);
+
+        resolver_kernel_event(&c, &ev, NULL, NOW, &r); /* new */
+        CHECK_INT_EQ(r.write, WRITE_PUT);
+        CHECK_INT_EQ(r.record.flags, RECORD_FLAG_ROUTER);
+
+        resolver_kernel_event(&c, &ev, &cur, NOW, &r); /* known, not a router yet: only the flag */
+        CHECK_INT_EQ(r.write, WRITE_PUT);
+        CHECK_INT_EQ(r.record.flags, RECORD_FLAG_ROUTER);
+        CHECK_INT_EQ(r.record.last_seen, NOW - 5);
+        CHECK_INT_EQ(r.record.source, SOURCE_NDP);
+
+        cur.flags = RECORD_FLAG_ROUTER;
+        resolver_kernel_event(&c, &ev, &cur, NOW, &r); /* nothing new */
+        CHECK_INT_EQ(r.write, WRITE_NONE);
+
+        ev.flags = 0; /* no longer a router */
+        resolver_kernel_event(&c, &ev, &cur, NOW, &r);
+        CHECK_INT_EQ(r.write, WRITE_PUT);
+        CHECK_INT_EQ(r.record.flags, 0);
+
+        cur.state = RECORD_STATIC; /* an operator's entry stays as it was loaded */
+        resolver_kernel_event(&c, &ev, &cur, NOW, &r);
+        CHECK_INT_EQ(r.write, WRITE_NONE);
+}
+
 static void test_kernel_table(void) {
         for (size_t i = 0; i < ELEMENTSOF(kernel_cases); i++) {
                 const struct kernel_case *t = &kernel_cases[i];
@@ -1438,6 +1474,7 @@ static void test_deferred_probe(void) {
 int main(void) {
         TEST_RUN(test_observe_table);
         TEST_RUN(test_kernel_table);
+        TEST_RUN(test_kernel_router);
         TEST_RUN(test_miss_table);
         TEST_RUN(test_probe_not_sent);
         TEST_RUN(test_deferred_probe);
