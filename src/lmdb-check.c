@@ -72,7 +72,15 @@ struct walk {
         uint8_t *freed;      /* bitmap: pages the free-page database lists */
         char *why;
         size_t why_size;
+        /* Pages are read WINDOW_BYTES at a time (a tree written in key order lies mostly in
+         * file order): one pread() per window, not per page. win holds win_len bytes of the
+         * file from page win_first on (win_len 0: nothing yet). */
+        uint8_t *win;
+        uint64_t win_first;
+        size_t win_len;
 };
+
+#define WINDOW_BYTES ((size_t) 1 << 20)
 
 struct tally {
         uint64_t branch, leaf, overflow, entries;
@@ -303,9 +311,26 @@ static int read_page(struct walk *w, uint64_t pgno, uint8_t *b) {
                             (unsigned long long) pgno, (unsigned long long) (w->npages - 1));
         if (bit_test_set(w->used, pgno))
                 return fail(w->why, w->why_size, "page %llu is referenced twice", (unsigned long long) pgno);
-        n = pread(w->fd, b, w->psize, (off_t) (pgno * w->psize));
-        if (n < 0)
-                return -errno;
+        if (w->win && (pgno < w->win_first || (pgno - w->win_first + 1) * w->psize > w->win_len)) {
+                /* not in the window: the window moves to start at pgno */
+                size_t want = WINDOW_BYTES / w->psize;
+
+                want = (size_t) MIN((uint64_t) want, w->npages - pgno) * w->psize;
+                n = pread(w->fd, w->win, want, (off_t) (pgno * w->psize));
+                if (n < 0)
+                        return -errno;
+                w->win_first = pgno;
+                w->win_len = (size_t) n;
+        }
+        if (w->win) {
+                n = (pgno - w->win_first + 1) * w->psize <= w->win_len ? (ssize_t) w->psize : 0;
+                if (n > 0)
+                        memcpy(b, w->win + (pgno - w->win_first) * w->psize, w->psize);
+        } else {
+                n = pread(w->fd, b, w->psize, (off_t) (pgno * w->psize));
+                if (n < 0)
+                        return -errno;
+        }
         if ((size_t) n < w->psize)
                 return fail(w->why, w->why_size,
                             "page %llu lies past the end of the file (%llu bytes): the file was cut short",
@@ -491,7 +516,7 @@ static int walk_tree(struct walk *w, const struct db *db, enum tree_kind kind, c
 }
 
 int lmdb_check_file(int fd, uint64_t txnid, char *why, size_t why_size) {
-        _cleanup_free_ uint8_t *used = NULL, *freed = NULL;
+        _cleanup_free_ uint8_t *used = NULL, *freed = NULL, *win = NULL;
         struct meta m;
         struct walk w;
         uint64_t size;
@@ -510,7 +535,10 @@ int lmdb_check_file(int fd, uint64_t txnid, char *why, size_t why_size) {
         freed = calloc((m.last_pg + 1) / 8 + 1, 1);
         if (!used || !freed)
                 return -ENOMEM;
+        if (m.psize <= WINDOW_BYTES)
+                win = malloc(WINDOW_BYTES); /* without it, page by page */
         w = (struct walk) {
+                .win = win,
                 .fd = fd,
                 .psize = m.psize,
                 .npages = m.last_pg + 1,
