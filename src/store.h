@@ -42,19 +42,45 @@
  * gained entries in that commit, each at most by its own gain. So eviction never crosses
  * interfaces: a flood on one cannot evict another's entries (a full store can only make the
  * flooding interface replace its own). Within an interface the order is: negative entries first,
- * oldest negative window (neg_since) first -- expired ones therefore go first --, then positive
- * entries, least recently seen (last_seen) first. Static entries and values this version cannot
- * read are never evicted (so statics alone may exceed a bound). Each evicted entry costs a fixed
- * number of B-tree operations (one index seek, three deletes, two count updates), never a scan:
- * an index table ("lru", keyed by interface, class, time, family and
- * address) is kept exact by every write in the same transaction, beside per-interface entry
- * counts in the meta table; store_counters.evict_seeks counts the index entries eviction read.
- * Each interface's evictions are also counted in the store (store_iface_info()), by every writer.
- * MDB_MAP_FULL grows the map (doubling from 1 GiB up to 16 GiB, or the test-only options below),
- * retrying once after each growth; at the limit, store_flush() evicts from the interfaces of its
- * staged changes, in the same order, in transactions of their own (per interface max(staged,
- * entries / 8), doubling, at most 4 rounds; these evictions stay done) and retries, else fails
- * with -ENOSPC. It never crashes and never loses or damages what was committed before otherwise.
+ * oldest negative window (neg_since) first -- expired ones therefore go first -- exactly: a small
+ * index table ("neg", keyed by interface id, neg_since, family and address) holds the negative
+ * records only, kept exact by every write in the same transaction. Then positive entries, least
+ * recently seen (last_seen) first, approximately (there is no index of them: a per-record
+ * index cost 40 of format 2's 147 bytes per entry): an interface of at most STORE_EVICT_EXACT
+ * entries is read whole and the order is exact; a bigger one is sampled: each eviction reads
+ * STORE_EVICT_SAMPLES random places of the interface's key range (uniform over its addresses of
+ * each family; a place that lands behind a gap much wider than the mean spacing of the
+ * addresses is drawn again, up to 3 times) and 4 records from each, keeps the 16 least recently
+ * seen it met in that commit and evicts the least recently seen of those. With evenly spread
+ * addresses the evicted entry is then about as old as the oldest 1/30 of the interface (the unit
+ * test measures a mean age rank of 5 % of 1,000); an entry written by the same commit goes only
+ * if the samples found nothing older. Static entries and values this version cannot read are
+ * never evicted (so statics alone may exceed a bound; sampling that finds nothing evictable
+ * stops evicting for that commit). Each evicted entry costs a bounded number of B-tree
+ * operations (STORE_EVICT_READS_MAX reads, one delete, two count updates), never a scan and
+ * independent of the store's size; store_counters.evict_seeks counts the reads, beside
+ * per-interface entry counts in the meta table. Each interface's evictions are also counted in
+ * the store (store_iface_info()), by every writer. MDB_MAP_FULL grows the map (doubling from
+ * 1 GiB up to 16 GiB, or the test-only options below), retrying once after each growth; at the
+ * limit, store_flush() evicts from the interfaces of its staged changes in transactions of
+ * their own (per interface max(staged, entries / 4), doubling, at most 4 rounds, halved while
+ * the eviction itself does not fit; these evictions stay done) and retries, else fails with
+ * -ENOSPC. Those evictions take negatives first, then runs of neighbouring keys from a random
+ * place (scattered deletions would copy more pages than a full map has): not by age. It never
+ * crashes and never loses or damages what was committed before otherwise.
+ *
+ * Interface ids: records are keyed by a small number for the interface name (record.h), not the
+ * name. The meta table maps "ifid:NAME" to the id and "ifname:ID" back; the first write of a
+ * name hands out "ifid-next" (1, 2, ...). A mapping is never changed or removed and ids are
+ * never reused, so a cached mapping never goes stale and a key never changes its interface.
+ * Listings walk the names in order (the "ifid:" keys) and each name's key range, so they still
+ * come in name order.
+ *
+ * Space: a format-3 store loaded in key order (arpd -f, an upgrade) fills its pages: 45 bytes
+ * per IPv4 entry on disk for 44 of LMDB leaf node (8-byte node header, 6-byte key, 27-byte
+ * value, 1 of padding, a 2-byte slot) -- 97 % of each 4 KiB page is payload. Entries written in
+ * random order split pages at random places and leave them about 2/3 full (1,000,000 shuffled
+ * lines: 65 bytes per entry).
  *
  * Readers: LMDB keeps every page a read transaction may see until it ends, so no read
  * transaction lives long: store_get() reads a snapshot the caller renews with store_refresh() and
@@ -77,16 +103,25 @@
  * Format guard: a "meta" sub-database holds the store format version. A store written by a newer
  * format, a file that is not LMDB, or a corrupt one fails store_open() with a message that names
  * the file and what to do; it is never overwritten. Format 2 added the "lru" index, the counts
- * and the bounds; the records are unchanged. A writable open of a format-1 store upgrades it in
- * one transaction (builds the index and counts, records the options' bounds): stop older arpd
- * processes first, they refuse format 2 and would not keep the index. Readers read format 1 as
- * it is.
+ * and the bounds. Format 3 (this one) keys records by interface id and stores record version 2
+ * in the "entries" table, with the "neg" index instead of "lru" (a format-2 store of 1,000,000
+ * entries: 147 bytes per entry on disk; format 3: 45). A writable open of a format-1 or -2
+ * store upgrades it in one write transaction, all or nothing (a crash or kill during it leaves
+ * the old store as it was, and the next writable open starts again): every record of "neigh" is
+ * rewritten into "entries" (values this version cannot read are kept as they are; malformed
+ * keys are dropped and counted in the log line), the counts are rebuilt, the options' bounds are
+ * recorded where there are none, "neigh" and "lru" are deleted, and one log line says what was
+ * done. Its memory is LMDB's: the transaction's dirty pages, about the size of the new table,
+ * plus a few bytes per interface. Stop older arpd processes first: they refuse format 3 (an
+ * arpd of format 2 says the store has a newer format). A read-only open of a format-1 or -2
+ * store fails with -EPROTONOSUPPORT and a message saying how to upgrade it (it does not write).
  *
  * Damage: the first open of a file in a process checks its structure with pread() before LMDB
  * maps any page but the two meta pages (lmdb-check.h: every page in use, inside the file and
  * well-formed), because LMDB itself trusts its pages: a file cut short or random bytes over a page
  * would make it crash (SIGBUS, SIGSEGV, abort) instead of returning an error. The check costs one
- * read of the file's pages in use (about 30 ms for 1,000,000 entries from the page cache). A
+ * read of the file's pages in use, 1 MiB per pread() (about 8 ms for 1,000,000 entries, 45 MB,
+ * from the page cache). A
  * damaged file (an LMDB file that fails the check, or zeros where its meta pages belong; also an
  * arpd store whose format record is broken, or MDB_CORRUPTED / MDB_PAGE_NOTFOUND while it is
  * opened) fails with -EBADMSG and is left alone, unless the options say recover_damaged (and not
