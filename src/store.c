@@ -890,10 +890,18 @@ int store_reader_check(Store *s) {
 
 /* ---- interface ids (store.h, "Interface ids") ------------------------------------------------- */
 
-static const struct ifid_entry *ifid_cached_name(const StoreEnv *e, const uint8_t *name16) {
+/* A linear search; a hit moves one place forward, so the interfaces in use come first. */
+static const struct ifid_entry *ifid_cached_name(StoreEnv *e, const uint8_t *name16) {
         for (size_t i = 0; i < e->n_ifids; i++)
-                if (memcmp(e->ifids[i].name, name16, IFNAMSIZ) == 0)
+                if (memcmp(e->ifids[i].name, name16, IFNAMSIZ) == 0) {
+                        if (i > 0) {
+                                struct ifid_entry t = e->ifids[i - 1];
+                                e->ifids[i - 1] = e->ifids[i];
+                                e->ifids[i] = t;
+                                i--;
+                        }
                         return &e->ifids[i];
+                }
         return NULL;
 }
 

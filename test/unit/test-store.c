@@ -854,6 +854,87 @@ static void test_unknown_version(void) {
         store_free(s);
 }
 
+/* Interface ids are handed out in the order names are first written, not in name order: the
+ * listing still comes in name order, resumes across interfaces, and ids of two bytes (the 128th
+ * name on) work like one-byte ones. */
+static int stop_after_one(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct neigh_key *last = userdata;
+
+        (void) r;
+        *last = *k;
+        return 1;
+}
+
+static void test_ifids(void) {
+        Store *s = open_rw("ifids.lmdb");
+        struct record r = rec(RECORD_POSITIVE, 1, 0), out;
+        struct neigh_key last = {};
+        char name[IFNAMSIZ];
+        size_t n = 0;
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth9", "198.18.0.9") }, &r), 1);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth1", "2001:db8::1") }, &r), 1);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth1", "198.18.0.1") }, &r), 1);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("aa", "198.18.0.3") }, &r), 1);
+        CHECK_STR_EQ(list(s, NULL, 0), "aa/198.18.0.3 eth1/198.18.0.1 eth1/2001:db8::1 eth9/198.18.0.9");
+        CHECK_STR_EQ(list(s, NULL, AF_INET6), "eth1/2001:db8::1");
+        CHECK_STR_EQ(list(s, "eth1", AF_INET), "eth1/198.18.0.1");
+        CHECK_STR_EQ(list(s, "nothere", 0), "");
+        /* paging: one at a time, from the key the last page ended with */
+        {
+                static struct collect c;
+                struct neigh_key *after = NULL;
+
+                c = (struct collect) {};
+                for (int i = 0; i < 10; i++) {
+                        int q = store_foreach_after(s, NULL, 0, after, stop_after_one, &last);
+                        if (q == 0)
+                                break;
+                        CHECK_INT_EQ(q, 1);
+                        CHECK_INT_EQ(collect_cb(&last, &r, &c), 0);
+                        after = &last;
+                }
+                CHECK_STR_EQ(c.text, "aa/198.18.0.3 eth1/198.18.0.1 eth1/2001:db8::1 eth9/198.18.0.9");
+                /* after a name the store does not know: on from the next one */
+                c = (struct collect) {};
+                CHECK_INT_EQ(store_foreach_after(s, NULL, 0, (struct neigh_key[]) { key("eth5", "198.18.0.1") },
+                                                 collect_cb, &c), 0);
+                CHECK_STR_EQ(c.text, "eth9/198.18.0.9");
+                c = (struct collect) {};
+                CHECK_INT_EQ(store_foreach_after(s, NULL, AF_INET, (struct neigh_key[]) { key("eth1", "2001:db8::1") },
+                                                 collect_cb, &c), 0);
+                CHECK_STR_EQ(c.text, "eth9/198.18.0.9");
+        }
+
+        /* 300 names: ids past 127 take two bytes */
+        for (unsigned i = 0; i < 300; i++) {
+                snprintf(name, sizeof(name), "v%u", i);
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key(name, "198.18.1.1") }, &r), 0);
+                if (i % 50 == 49)
+                        CHECK_INT_EQ(store_flush(s), 50);
+        }
+        CHECK_INT_EQ(count(s), 304);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("v299", "198.18.1.1") }, &out), 0);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("v299", "198.18.1.2") }, &out), -ENOENT);
+        CHECK_STR_EQ(list(s, "v200", 0), "v200/198.18.1.1");
+        CHECK_INT_EQ(store_foreach(s, NULL, 0, count_cb, &n), 0);
+        CHECK_INT_EQ(n, 304);
+        store_free(s);
+
+        /* the ids stay with their names in the file: reopened, and after a delete of all */
+        s = open_rw("ifids.lmdb");
+        if (!s)
+                return;
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key("eth9", "198.18.0.9") }, &out), 0);
+        CHECK_INT_EQ(store_stage_delete(s, (struct neigh_key[]) { key("eth9", "198.18.0.9") }), 0);
+        CHECK_INT_EQ(store_flush(s), 1);
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key("eth9", "198.18.0.10") }, &r), 1);
+        CHECK_STR_EQ(list(s, "eth9", 0), "eth9/198.18.0.10");
+        store_free(s);
+}
+
 /* ---- eviction -------------------------------------------------------------------------------- */
 
 static void test_eviction_order(void) {
@@ -1953,6 +2034,7 @@ int main(void) {
         TEST_RUN(test_not_an_arpd_store);
         TEST_RUN(test_newer_format);
         TEST_RUN(test_upgrade_fixture);
+        TEST_RUN(test_ifids);
         TEST_RUN(test_damaged_truncated);
         TEST_RUN(test_damaged_garbage);
         TEST_RUN(test_damaged_never_crashes);
