@@ -2285,12 +2285,14 @@ static int next_ifname(Store *s, MDB_txn *txn, const uint8_t *name16, uint8_t ou
                         rc = MDB_NOTFOUND;
                         break;
                 }
-                if (k.mv_size - plen < IFNAMSIZ) {
+                /* A name of 1..15 bytes without a NUL: anything else (a damaged or forged meta
+                 * table) is not an interface, and would not lead past itself. */
+                if (k.mv_size - plen < IFNAMSIZ && !memchr((const uint8_t *) k.mv_data + plen, 0, k.mv_size - plen)) {
                         memset(out, 0, IFNAMSIZ);
                         memcpy(out, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
                         break;
                 }
-                rc = mdb_cursor_get(c, &k, &v, MDB_NEXT); /* malformed: not an interface */
+                rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
         }
         mdb_cursor_close(c);
         return rc;
