@@ -2287,7 +2287,10 @@ static int next_ifname(Store *s, MDB_txn *txn, const uint8_t *name16, uint8_t ou
                 }
                 /* A name of 1..15 bytes without a NUL: anything else (a damaged or forged meta
                  * table) is not an interface, and would not lead past itself. */
-                if (k.mv_size - plen < IFNAMSIZ && !memchr((const uint8_t *) k.mv_data + plen, 0, k.mv_size - plen)) {
+                /* ... and, where a damaged page puts keys out of order, after name16: names only
+                 * ever increase, so the walk ends. */
+                if (k.mv_size - plen < IFNAMSIZ && !memchr((const uint8_t *) k.mv_data + plen, 0, k.mv_size - plen) &&
+                    (!name16 || key_cmp(k.mv_data, k.mv_size, kb, want) > 0)) {
                         memset(out, 0, IFNAMSIZ);
                         memcpy(out, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
                         break;
@@ -2355,8 +2358,10 @@ static int list_iface(Store *s, MDB_txn *txn, MDB_cursor *c, struct list_pos *po
 
                         if (ll < 0)
                                 continue;
-                        if (pos->after_at && (size_t) ll == pos->at_len && memcmp(lk, pos->at, pos->at_len) == 0)
-                                continue; /* strictly after */
+                        /* Strictly after: also where a damaged page puts keys out of order, so
+                         * that a listing always ends (each key it lists is greater than the last). */
+                        if (pos->after_at && key_cmp(lk, (size_t) ll, pos->at, pos->at_len) <= 0)
+                                continue;
                         /* From here on this key counts as seen. */
                         memcpy(pos->at, lk, (size_t) ll);
                         pos->at_len = (size_t) ll;
