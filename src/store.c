@@ -34,6 +34,7 @@
 #define META_DB "meta"
 #define NEIGH_DB "neigh"
 #define INDEX_DB "lru"
+#define HISTORY_DB "history" /* per-address MAC history (station.h), see "MAC history" below */
 #define META_FORMAT_KEY "format"
 #define META_LIMIT_TOTAL "limit:total"
 #define META_LIMIT_IFACE "limit:iface"
@@ -66,6 +67,19 @@ struct stage_slot {
         uint32_t base_len, base_hash;
 };
 
+/* Staged MAC histories ("MAC history" at the end of this file): one per key, at most one per
+ * staged record, so never more than STORE_STAGE_MAX; index: open addressing over slot + 1. */
+struct history_slot {
+        uint8_t key_len;
+        uint8_t key[KEY_MAX_SIZE];
+        struct station_history h;
+};
+struct history_stage {
+        struct history_slot *slots; /* STORE_STAGE_MAX, allocated when first used */
+        uint32_t *index;            /* STAGE_SLOTS */
+        size_t n;
+};
+
 /* One LMDB environment per file and process, shared by every Store handle on it: LMDB forbids
  * opening the same environment twice in one process (closing one would drop the other's locks). */
 typedef struct StoreEnv StoreEnv;
@@ -73,6 +87,8 @@ struct StoreEnv {
         StoreEnv *next;
         MDB_env *env;
         MDB_dbi dbi_meta, dbi_neigh, dbi_index; /* dbi_index: format 2, writable handles */
+        MDB_dbi dbi_history;  /* valid if has_history */
+        bool has_history;
         dev_t dev;
         ino_t ino;
         pid_t pid; /* an environment inherited over fork() is not ours to use */
@@ -111,6 +127,8 @@ struct Store {
         size_t n_grown, n_grown_max;
         uint64_t index_touched; /* index entries eviction read (store_counters.evict_seeks) */
 
+        struct history_stage hist; /* staged MAC histories (MAC history) */
+
         struct store_counters counters;
 };
 
@@ -121,6 +139,12 @@ struct StoreTxn {
 };
 
 static StoreEnv *store_envs;
+
+/* MAC history: the functions of its section (at the end of this file). */
+static int history_table_open(MDB_txn *txn, bool read_only, MDB_dbi *ret, bool *present);
+static int history_apply_staged(Store *s, MDB_txn *txn);
+static int history_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen);
+static void history_stage_clear(Store *s);
 
 /* ---- the writer announcement ------------------------------------------------------------------
  * Every write transaction of an arpd process (store_flush, store_set_limits, store_txn_begin) is
@@ -456,7 +480,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                          (o->read_only ? MDB_RDONLY : 0);
         size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
         size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
-        MDB_dbi meta = 0, neigh = 0, index = 0;
+        MDB_dbi meta = 0, neigh = 0, index = 0, history = 0;
+        bool has_history = false;
         MDB_txn *txn = NULL;
         StoreEnv *e;
         struct stat st;
@@ -488,7 +513,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         if (rc == 0)
                 rc = mdb_env_set_maxreaders(env, STORE_MAX_READERS);
         if (rc == 0)
-                rc = mdb_env_set_maxdbs(env, 3);
+                rc = mdb_env_set_maxdbs(env, 4);
         if (rc == 0)
                 rc = mdb_env_set_mapsize(env, map_initial);
         if (rc != 0)
@@ -500,7 +525,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 mdb_env_close(TAKE_PTR(env));
                 rc = mdb_env_create(&env);
                 if (rc == 0)
-                        rc = mdb_env_set_maxdbs(env, 3);
+                        rc = mdb_env_set_maxdbs(env, 4);
                 if (rc == 0)
                         rc = mdb_env_set_mapsize(env, map_initial);
                 if (rc == 0)
@@ -535,6 +560,11 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 mdb_txn_abort(txn); /* nothing is written to a file we refuse */
                 return r;
         }
+        rc = history_table_open(txn, o->read_only, &history, &has_history);
+        if (rc != 0) {
+                mdb_txn_abort(txn);
+                return log_error_errno(store_errno(rc), "Cannot open the history table of store %s: %m", path);
+        }
         rc = mdb_txn_commit(txn); /* also makes the DBI handles available to every transaction */
         if (rc != 0)
                 return log_error_errno(store_errno(rc), "Cannot initialise store %s: %m", path);
@@ -551,6 +581,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 .dbi_meta = meta,
                 .dbi_neigh = neigh,
                 .dbi_index = index,
+                .dbi_history = history,
+                .has_history = has_history,
                 .dev = st.st_dev,
                 .ino = st.st_ino,
                 .pid = getpid(),
@@ -759,6 +791,8 @@ Store *store_free(Store *s) {
         if (s->e)
                 env_unref(s->e, s);
         free(s->slots);
+        free(s->hist.slots);
+        free(s->hist.index);
         free(s->order);
         free(s->grown);
         free(s->path);
@@ -872,6 +906,7 @@ static void stage_clear(Store *s) {
         for (size_t i = 0; i < s->n_staged; i++)
                 s->slots[s->order[i]].key_len = 0;
         s->n_staged = 0;
+        history_stage_clear(s);
 }
 
 /* Records v (NULL: no record) as slot's base. */
@@ -1200,6 +1235,8 @@ static int table_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen, co
         rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
         if (rc == 0 && klen > IFNAMSIZ)
                 rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, -1);
+        if (rc == 0)
+                rc = history_del(s, txn, key, klen);
         return rc;
 }
 
@@ -1253,6 +1290,8 @@ static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n
                 rc = mdb_del(txn, s->e->dbi_neigh, &nk, NULL);
                 if (rc == 0)
                         rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, key, -1);
+                if (rc == 0)
+                        rc = history_del(s, txn, key, klen);
                 if (rc != 0)
                         break;
                 done++;
@@ -1443,6 +1482,8 @@ static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) 
         s->index_touched = 0;
         if (round < 0) {
                 rc = apply_staged(s, txn, conflicts);
+                if (rc == 0)
+                        rc = history_apply_staged(s, txn);
                 if (rc == 0)
                         rc = enforce_limits(s, txn, evicted);
         } else
@@ -1978,4 +2019,151 @@ int store_txn_commit(StoreTxn *t) {
 void store_txn_abort(StoreTxn *t) {
         if (t)
                 (void) txn_end(t, false);
+}
+
+/* ---- MAC history ------------------------------------------------------------------------------
+ * The "history" table holds station.h's encoded history of an address that has had more than one
+ * MAC, keyed by the neighbour key (neigh_key_encode(), as the "neigh" table). It is written only in
+ * the write transaction of store_flush(), after the staged records, and only for a key whose
+ * committed record then exists and holds the history's newest MAC (else the staged history is
+ * dropped: its record changed or went away meanwhile); its stamp is the first_seen of that
+ * committed record. A row is deleted with its record (table_del(), evict_iface()). The table is
+ * created by the first writable open of this version (store.h, "Format guard"); a read-only
+ * handle on a store without it reads no histories. */
+
+static int history_table_open(MDB_txn *txn, bool read_only, MDB_dbi *ret, bool *present) {
+        int rc = mdb_dbi_open(txn, HISTORY_DB, read_only ? 0 : MDB_CREATE, ret);
+
+        *present = rc == 0;
+        if (rc == MDB_NOTFOUND && read_only)
+                return 0;
+        return rc;
+}
+
+static struct history_slot *history_lookup(const Store *s, const uint8_t *key, size_t len, size_t *ret_pos) {
+        size_t mask = STAGE_SLOTS - 1, pos;
+
+        if (!s->hist.index)
+                return NULL;
+        for (pos = hash_bytes(key, len) & mask;; pos = (pos + 1) & mask) {
+                uint32_t v = s->hist.index[pos];
+
+                if (v == 0) {
+                        if (ret_pos)
+                                *ret_pos = pos;
+                        return NULL;
+                }
+                struct history_slot *slot = &s->hist.slots[v - 1];
+                if (slot->key_len == len && memcmp(slot->key, key, len) == 0)
+                        return slot;
+        }
+}
+
+static void history_stage_clear(Store *s) {
+        if (s->hist.n > 0)
+                memset(s->hist.index, 0, STAGE_SLOTS * sizeof(uint32_t));
+        s->hist.n = 0;
+}
+
+int store_stage_history(Store *s, const struct neigh_key *k, const struct station_history *h) {
+        uint8_t key[KEY_MAX_SIZE];
+        struct history_slot *slot;
+        size_t pos = 0;
+        int klen;
+
+        if (!s || !k || !h || h->n < 2 || h->n > STATION_HISTORY_MAX)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        if (!s->e->has_history)
+                return -EOPNOTSUPP;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        if (!s->hist.slots) {
+                s->hist.slots = calloc(STORE_STAGE_MAX, sizeof(*s->hist.slots));
+                s->hist.index = calloc(STAGE_SLOTS, sizeof(uint32_t));
+                if (!s->hist.slots || !s->hist.index)
+                        return -ENOMEM;
+        }
+        slot = history_lookup(s, key, (size_t) klen, &pos);
+        if (!slot) {
+                if (s->hist.n >= STORE_STAGE_MAX)
+                        return -ENOBUFS; /* more histories than records staged: a caller's bug */
+                slot = &s->hist.slots[s->hist.n];
+                s->hist.index[pos] = (uint32_t) ++s->hist.n;
+                slot->key_len = (uint8_t) klen;
+                memcpy(slot->key, key, (size_t) klen);
+        }
+        slot->h = *h;
+        return 0;
+}
+
+int store_history_get(Store *s, const struct neigh_key *k, struct station_history *ret) {
+        uint8_t key[KEY_MAX_SIZE];
+        struct history_slot *slot;
+        MDB_val kv, vv;
+        int klen, rc, r;
+
+        if (!s || !k || !ret)
+                return -EINVAL;
+        klen = neigh_key_encode(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        slot = history_lookup(s, key, (size_t) klen, NULL);
+        if (slot) {
+                *ret = slot->h;
+                return 0;
+        }
+        if (!s->e->has_history)
+                return -ENOENT;
+        rc = store_snapshot(s);
+        if (rc != 0)
+                return store_errno(rc);
+        kv = (MDB_val) { (size_t) klen, key };
+        rc = mdb_get(s->rtxn, s->e->dbi_history, &kv, &vv);
+        if (rc != 0)
+                return store_errno(rc);
+        r = station_history_decode(vv.mv_data, vv.mv_size, ret);
+        if (r < 0)
+                s->counters.bad_records++;
+        return r;
+}
+
+static int history_apply_staged(Store *s, MDB_txn *txn) {
+        for (size_t i = 0; i < s->hist.n; i++) {
+                struct history_slot *slot = &s->hist.slots[i];
+                MDB_val k = { slot->key_len, slot->key }, cur;
+                uint8_t buf[STATION_HISTORY_ENCODED_MAX];
+                struct station_history h = slot->h;
+                struct record rec;
+                int rc, n;
+
+                rc = mdb_get(txn, s->e->dbi_neigh, &k, &cur);
+                if (rc == MDB_NOTFOUND)
+                        continue;
+                if (rc != 0)
+                        return rc;
+                if (record_decode(cur.mv_data, cur.mv_size, &rec) < 0 || !lladdr_equal(&rec.lladdr, &h.mac[0].lladdr))
+                        continue;
+                h.stamp = rec.first_seen;
+                n = station_history_encode(&h, buf, sizeof(buf));
+                if (n < 0)
+                        continue;
+                MDB_val v = { (size_t) n, buf };
+                rc = mdb_put(txn, s->e->dbi_history, &k, &v, 0);
+                if (rc != 0)
+                        return rc;
+        }
+        return 0;
+}
+
+static int history_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen) {
+        MDB_val k = { klen, (void *) key };
+        int rc;
+
+        if (!s->e->has_history)
+                return 0;
+        rc = mdb_del(txn, s->e->dbi_history, &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : rc;
 }

@@ -80,7 +80,13 @@
  * and the bounds; the records are unchanged. A writable open of a format-1 store upgrades it in
  * one transaction (builds the index and counts, records the options' bounds): stop older arpd
  * processes first, they refuse format 2 and would not keep the index. Readers read format 1 as
- * it is.
+ * it is. The "history" table (MAC history, station.h) was added to format 2 without a format bump:
+ * it is optional. A writable open creates it when missing; a reader without it reads no
+ * histories; an older format-2 arpd opens such a store as before and ignores the table. An older
+ * writer deletes or evicts records without their history rows: such a row is stale, and its
+ * stamp (the first_seen of the record it belonged to) makes every reader ignore it (a record
+ * learned again gets a new first_seen); it is replaced when that address gets a second MAC again,
+ * or deleted with its record by this version.
  *
  * Damage: the first open of a file in a process checks its structure with pread() before LMDB
  * maps any page but the two meta pages (lmdb-check.h: every page in use, inside the file and
@@ -106,6 +112,7 @@
 
 #include "macro.h"
 #include "record.h"
+#include "station.h"
 
 typedef struct Store Store;
 typedef struct StoreTxn StoreTxn;
@@ -238,6 +245,19 @@ int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, 
  * listings that resume where the previous page ended. */
 int store_foreach_after(Store *s, const char *ifname, int family, const struct neigh_key *after,
                         store_foreach_t cb, void *userdata);
+
+/* Per-address MAC history (station.h), in a table of its own ("history"). Stage a history beside
+ * the store_stage_put() of its record (after it): store_flush() writes it in the same transaction,
+ * only if the committed record then holds the history's newest MAC, stamped with that record's
+ * first_seen (station.h). A history row is deleted with its record (delete, flush, eviction).
+ * -EINVAL (fewer than 2 MACs), -EROFS, -EOPNOTSUPP (no history table: cannot happen on a writable
+ * handle). */
+int store_stage_history(Store *s, const struct neigh_key *k, const struct station_history *h);
+/* The stored history of k as staged or in the read snapshot (like store_get()): 0, -ENOENT (none:
+ * the address never had a second MAC, or the store has no history table), -EPROTONOSUPPORT or
+ * -EBADMSG for a row this version cannot read. Pass it to station_history_view() with the record:
+ * the row may be stale (its stamp tells). */
+int store_history_get(Store *s, const struct neigh_key *k, struct station_history *ret);
 
 /* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). It sees its
  * own changes, not the staged overlay. After an error other than -ENOENT (e.g. -ENOSPC when the map
