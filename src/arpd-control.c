@@ -228,6 +228,51 @@ static void on_changed(Manager *m, enum change_origin origin, const struct neigh
              new ? record_state_to_string(new->state) : "");
 }
 
+/* StationEvent: kind, interface, address, lladdr, old_lladdr, source, time_usec, idle_usec, and
+ * for "folded" the count of each kind folded ({} otherwise). */
+static void on_station(Manager *m, const struct station_event *ev, void *userdata) {
+        Control *ctl = userdata;
+        char a[IN_ADDR_STRLEN] = "", n[LLADDR_STRLEN], o[LLADDR_STRLEN];
+
+        if (ctl->n_subscribed == 0)
+                return;
+        if (ev->family != AF_UNSPEC)
+                in_addr_to_string(ev->family, &ev->addr, a);
+        lladdr_to_string(&ev->lladdr, n);
+        lladdr_to_string(&ev->old_lladdr, o);
+        for (size_t i = 0; i < ctl->n_clients; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+                ControlClient *c = ctl->clients[i];
+                int r;
+
+                if (!c->subscribed || c->closing)
+                        continue;
+                if (client_congested(c)) {
+                        log_warning("A control client does not read its signals; disconnecting it.");
+                        client_close_later(c);
+                        continue;
+                }
+                r = sd_bus_message_new_signal(c->conn, &sig, CONTROL_PATH, CONTROL_INTERFACE, "StationEvent");
+                if (r >= 0)
+                        r = sd_bus_message_append(sig, "ssssssst", station_kind_to_string(ev->kind), ev->ifname, a, n, o,
+                                                  ev->source != 0 ? record_source_to_string(ev->source) : "",
+                                                  (uint64_t) ev->time, (uint64_t) ev->idle);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(sig, 'a', "{st}");
+                for (unsigned k = 1; r >= 0 && ev->kind == STATION_FOLDED && k < _STATION_KIND_MAX; k++)
+                        if (ev->folded[k] > 0)
+                                r = sd_bus_message_append(sig, "{st}", station_kind_to_string(k), ev->folded[k]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(sig);
+                if (r >= 0)
+                        r = sd_bus_send(c->conn, sig, NULL);
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot send StationEvent: %m");
+                        client_close_later(c);
+                }
+        }
+}
+
 /* A bulk change whose signals were cut short: one "many" signal says: re-read the listing. */
 static void on_folded(Manager *m, uint64_t n, const char *ifname, void *userdata) {
         Control *ctl = userdata;
@@ -354,6 +399,41 @@ static int method_get_entry(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         r = entry_bus_append(reply, &k, &rec);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* GetHistory: the address's MACs, newest first: (lladdr, first_seen_usec, last_seen_usec). */
+static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *ifname, *address;
+        struct station_history h;
+        struct neigh_key k;
+        int r;
+
+        r = check_caller(client, error);
+        if (r < 0)
+                return r;
+        r = read_key(m, &ifname, &address, &k, error);
+        if (r < 0)
+                return r;
+        r = manager_get_history(client->control->manager, &k, &h);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CONTROL_ERROR_NO_SUCH_ENTRY, "No entry for %s on %s.", address, ifname);
+        if (r < 0)
+                return store_error(error, r, "Reading the history");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        for (unsigned i = 0; r >= 0 && i < h.n; i++) {
+                char l[LLADDR_STRLEN];
+                r = sd_bus_message_append(reply, "(stt)", lladdr_to_string(&h.mac[i].lladdr, l),
+                                          (uint64_t) h.mac[i].first_seen, (uint64_t) h.mac[i].last_seen);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -635,6 +715,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_list_entries_packed, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetEntry", SD_BUS_ARGS("s", interface, "s", address),
                                 SD_BUS_RESULT(ENTRY_BUS_SIGNATURE, entry), method_get_entry, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory", SD_BUS_ARGS("s", interface, "s", address),
+                                SD_BUS_RESULT("a(stt)", history), method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddStatic", SD_BUS_ARGS("s", interface, "s", address, "s", lladdr),
                                 SD_BUS_NO_RESULT, method_add_static, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("s", interface, "s", address), SD_BUS_NO_RESULT,
@@ -648,6 +730,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Unsubscribe", "", "", method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("EntryChanged",
                                 SD_BUS_ARGS("s", kind, "s", interface, "s", address, "s", lladdr, "s", state), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StationEvent",
+                                SD_BUS_ARGS("s", kind, "s", interface, "s", address, "s", lladdr, "s", old_lladdr, "s",
+                                            source, "t", time_usec, "t", idle_usec, "a{st}", folded), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -852,6 +937,7 @@ int control_new(Manager *m, const char *path, Control **ret) {
                 r = manager_add_observer(m, &(struct manager_observer) {
                         .changed = on_changed,
                         .folded = on_folded,
+                        .station = on_station,
                         .wants_changes = on_wants_changes,
                         .userdata = ctl,
                 });

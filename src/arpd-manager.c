@@ -307,6 +307,12 @@ void manager_publish(Manager *m, enum change_origin origin, const struct neigh_k
         }
 }
 
+void manager_publish_station(Manager *m, const struct station_event *ev) {
+        for (size_t i = 0; i < m->n_observers; i++)
+                if (m->observers[i].station)
+                        m->observers[i].station(m, ev, m->observers[i].userdata);
+}
+
 static void publish_folded(Manager *m, uint64_t n, const char *ifname) {
         for (size_t i = 0; i < m->n_observers; i++)
                 if (m->observers[i].folded)
@@ -420,6 +426,20 @@ int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret)
         int r = store_get(m->store, k, ret);
 
         store_release(m->store); /* nothing is decided on it here */
+        return r;
+}
+
+int manager_get_history(Manager *m, const struct neigh_key *k, struct station_history *ret) {
+        struct station_history stored;
+        struct record rec;
+        int r, q;
+
+        r = store_get(m->store, k, &rec);
+        if (r >= 0) {
+                q = store_history_get(m->store, k, &stored);
+                station_history_view(&rec, q >= 0 ? &stored : NULL, ret);
+        }
+        store_release(m->store);
         return r;
 }
 

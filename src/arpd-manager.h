@@ -67,6 +67,9 @@ struct manager_observer {
         void (*folded)(Manager *m, uint64_t n, const char *ifname, void *userdata);
         /* True while this observer wants changed() at all (computing them costs lookups). */
         bool (*wants_changes)(Manager *m, void *userdata);
+        /* A station event (station.h) that passed its link's rate limit, or the summary of those
+         * that did not (STATION_FOLDED). May be NULL. */
+        void (*station)(Manager *m, const struct station_event *ev, void *userdata);
         void *userdata;
 };
 
@@ -153,6 +156,7 @@ int manager_add_observer(Manager *m, const struct manager_observer *o);
 void manager_remove_observer(Manager *m, void *userdata);
 /* True if some observer wants changes now. */
 bool manager_has_observers(Manager *m);
+void manager_publish_station(Manager *m, const struct station_event *ev);
 void manager_publish(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
                      const struct record *new);
 
@@ -169,6 +173,9 @@ int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t 
  * They see what is committed plus what the daemon has staged (store_get) or what is committed
  * (listings and counts: staged changes appear at most MANAGER_COMMIT_DELAY_USEC later). */
 int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret);
+/* The MAC history of k (station.h), newest first: 0 (ret->n may be 0 for an entry without a
+ * MAC), -ENOENT when the store has no entry for k. */
+int manager_get_history(Manager *m, const struct neigh_key *k, struct station_history *ret);
 int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_key *after, store_foreach_t cb,
                  void *userdata);
 int manager_count_entries(Manager *m, size_t *ret);

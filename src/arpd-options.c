@@ -35,6 +35,7 @@ enum {
         ARG_LEARN_BOGONS,
         ARG_CONTROL_SOCKET,
         ARG_MAX_AGE,
+        ARG_NEW_ACTIVITY,
 };
 
 static const struct option long_options[] = {
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
         { "learn-bogons",         no_argument,       NULL, ARG_LEARN_BOGONS },
         { "control-socket",       required_argument, NULL, ARG_CONTROL_SOCKET },
         { "max-age",              required_argument, NULL, ARG_MAX_AGE },
+        { "new-activity",         required_argument, NULL, ARG_NEW_ACTIVITY },
         { "verbose",              no_argument,       NULL, 'v' },
         { "help",                 no_argument,       NULL, 'h' },
         { "version",              no_argument,       NULL, 'V' },
@@ -203,6 +205,9 @@ static void help(FILE *out) {
                 "                              without evidence that the host is there (a frame from\n"
                 "                              it, the kernel's confirmation); 0 = never, fractions\n"
                 "                              allowed (default: 1200)\n"
+                "      --new-activity=SEC      log a \"new activity\" station event when a known MAC\n"
+                "                              is seen again after more than SEC seconds of silence;\n"
+                "                              0 = never (default: 15552000, 180 days, as arpwatch)\n"
                 "      --max-entries=N         most records the store keeps, %llu..%llu\n"
                 "                              (default: %d)\n"
                 "      --learn-bogons          also learn senders outside the interface's own subnets\n"
@@ -313,6 +318,11 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 if (parse_seconds(arg, &u) < 0)
                         return invalid_value(err, c, arg, "expected a number of seconds, 0 = never (fractions allowed)");
                 o->max_age = u;
+                return 0;
+        case ARG_NEW_ACTIVITY:
+                if (parse_seconds(arg, &u) < 0)
+                        return invalid_value(err, c, arg, "expected a number of seconds, 0 = never (fractions allowed)");
+                o->new_activity = u;
                 return 0;
         case ARG_CONTROL_SOCKET:
                 if (arg[0] != '\0' && arg[0] != '/')
@@ -434,6 +444,7 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                 .active_probes = 0,
                 .negative_timeout = DEFAULT_NEGATIVE_TIMEOUT,
                 .max_age = ARPD_DEFAULT_MAX_AGE,
+                .new_activity = ARPD_DEFAULT_NEW_ACTIVITY,
                 .rate = DEFAULT_RATE,
                 .burst = DEFAULT_BURST,
                 .sync_interval = DEFAULT_SYNC_INTERVAL,

@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 
 #include "addr-util.h"
 #include "record.h"
@@ -90,6 +91,21 @@ struct station_result {
         usec_t idle;                     /* NEW_ACTIVITY: how long the MAC was not seen */
         struct station_history history;  /* the history after this observation */
         bool store_history;              /* history has more than one MAC and changed: store it */
+};
+
+/* One station event as the daemon reports it (journal, D-Bus, arpctl monitor). */
+struct station_event {
+        enum station_kind kind;
+        char ifname[IFNAMSIZ];
+        int family;                   /* AF_UNSPEC for STATION_FOLDED */
+        union in_addr_union addr;
+        struct lladdr lladdr;         /* the MAC seen (ANSWER_LATE: the one answered) */
+        struct lladdr old_lladdr;     /* the newest before (CHANGED, FLIP_FLOP, REUSED_OLD), the
+                                       * static entry's (STATIC_CONFLICT); else empty */
+        enum record_source source;    /* who told (0 for FOLDED) */
+        usec_t time;                  /* CLOCK_REALTIME */
+        usec_t idle;                  /* NEW_ACTIVITY: how long the MAC was silent */
+        uint64_t folded[_STATION_KIND_MAX]; /* FOLDED: events of each kind not reported one by one */
 };
 
 /* "new-station", "new-activity", "changed", "flip-flop", "reused-old", "static-conflict",
