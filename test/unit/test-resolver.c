@@ -547,10 +547,11 @@ static const struct kernel_case kernel_cases[] = {
         /* with mcast_solicit=0 only arpd could have answered: a late answer, not a dead host */
         { "failed, positive, kernel quiet: answer late, kept", .quiet_kernel = true,
           .ip = "198.18.1.20", .state = NUD_FAILED, .cur = POS_A, .counters = CNT(STAT_ANSWERS_LATE),
-          .event = EVENT_ANSWER_LATE },
+          .event = EVENT_ANSWER_LATE, .mac = MAC_A, .old_mac = MAC_A },
         { "failed in a dump, positive, kernel quiet: kept", .quiet_kernel = true,
           .origin = NEIGH_ORIGIN_DUMP, .pid = 4242, .ip = "198.18.1.20", .state = NUD_FAILED,
-          .cur = POS_A, .counters = CNT(STAT_ANSWERS_LATE), .event = EVENT_ANSWER_LATE },
+          .cur = POS_A, .counters = CNT(STAT_ANSWERS_LATE), .event = EVENT_ANSWER_LATE,
+          .mac = MAC_A, .old_mac = MAC_A },
         { "failed, expired positive, kernel quiet: not late, kept", .quiet_kernel = true,
           .max_age = 5 * S, .ip = "198.18.1.20", .state = NUD_FAILED, .cur = POS_A,
           .counters = CNT(STAT_KERNEL_FAILED) },
