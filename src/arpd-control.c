@@ -254,7 +254,7 @@ static void on_station(Manager *m, const struct station_event *ev, void *userdat
                 }
                 r = sd_bus_message_new_signal(c->conn, &sig, CONTROL_PATH, CONTROL_INTERFACE, "StationEvent");
                 if (r >= 0)
-                        r = sd_bus_message_append(sig, "ssssssst", station_kind_to_string(ev->kind), ev->ifname, a, n, o,
+                        r = sd_bus_message_append(sig, "sssssstt", station_kind_to_string(ev->kind), ev->ifname, a, n, o,
                                                   ev->source != 0 ? record_source_to_string(ev->source) : "",
                                                   (uint64_t) ev->time, (uint64_t) ev->idle);
                 if (r >= 0)

@@ -1638,6 +1638,185 @@ static int verb_metrics(int argc, char **argv) {
         return r;
 }
 
+/* ---- history ------------------------------------------------------------------------------- */
+
+struct history_keys {
+        struct neigh_key keys[SOURCES_MAX * 16];
+        size_t n;
+};
+
+static int history_collect(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct history_keys *hk = userdata;
+
+        for (size_t i = 0; i < hk->n; i++)
+                if (neigh_key_equal(&hk->keys[i], k))
+                        return 0; /* the same entry through another daemon of the same store */
+        if (hk->n < ELEMENTSOF(hk->keys))
+                hk->keys[hk->n++] = *k;
+        return 0;
+}
+
+/* The history of k from s: through the daemon (GetHistory) or from the store. 0, -ENOENT. */
+static int source_history(Source *s, const struct neigh_key *k, struct station_history *ret) {
+        char ifname[IFNAMSIZ], a[IN_ADDR_STRLEN];
+
+        *ret = (struct station_history) {};
+        if (s->store) {
+                struct station_history stored;
+                struct record rec;
+                int r = store_get(s->store, k, &rec);
+
+                if (r < 0)
+                        return r == -ENOENT ? r : log_error_errno(r, "Reading the entry failed: %m");
+                r = store_history_get(s->store, k, &stored);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "The stored MAC history cannot be read (%m); showing the entry's MAC only.");
+                station_history_view(&rec, r >= 0 ? &stored : NULL, ret);
+                return 0;
+        }
+
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        int r = sd_bus_call_method(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "GetHistory", &e, &reply, "ss", ifname,
+                                   in_addr_to_string(k->family, &k->addr, a));
+        if (r < 0 && sd_bus_error_has_name(&e, CONTROL_ERROR_NO_SUCH_ENTRY))
+                return -ENOENT;
+        if (r < 0)
+                return call_failed("Reading the history failed", &e, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(stt)");
+        while (r >= 0) {
+                const char *l;
+                uint64_t first, last;
+
+                r = sd_bus_message_read(reply, "(stt)", &l, &first, &last);
+                if (r <= 0)
+                        break;
+                if (ret->n < STATION_HISTORY_MAX && lladdr_from_string(l, &ret->mac[ret->n].lladdr) >= 0) {
+                        ret->mac[ret->n].first_seen = first;
+                        ret->mac[ret->n].last_seen = last;
+                        ret->n++;
+                }
+        }
+        return r < 0 ? log_error_errno(r, "Cannot read arpd's reply: %m") : 0;
+}
+
+static const char *history_time(usec_t t, char *buf, size_t size) {
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+
+        if (t == 0 || !localtime_r(&sec, &tm))
+                return "-";
+        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+        return buf;
+}
+
+/* history ADDRESS [dev IFACE]: the address's MACs, newest first. */
+static int verb_history(int argc, char **argv) {
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0, shown = 0;
+        struct history_keys hk = {};
+        struct entry_filter f;
+        VendorDb *vendors = NULL;
+        char err[256];
+        int r;
+
+        if (argc == 3 && strcmp(argv[1], "dev") == 0) {
+                const char *reason = NULL;
+                if (entry_key_parse(argv[2], argv[0], &hk.keys[0], &reason) < 0) {
+                        log_error("Invalid entry %s dev %s: %s", argv[0], argv[2], reason ? reason : "invalid");
+                        return EXIT_USAGE;
+                }
+                hk.n = 1;
+        } else if (argc != 1) {
+                fprintf(stderr, "arpctl: usage: arpctl history ADDRESS [dev IFACE]\n");
+                return EXIT_USAGE;
+        }
+        if (show_arg_parse(argv[0], arg.family, &f, err, sizeof(err)) < 0) {
+                log_error("%s", err);
+                return EXIT_USAGE;
+        }
+        if (f.has_lladdr) {
+                log_error("history takes an IPv4 or IPv6 address, not a MAC: %s", argv[0]);
+                return EXIT_USAGE;
+        }
+        if (arg.vendor) {
+                r = vendor_db_load(vendor_db_dir(), &vendors);
+                if (r < 0)
+                        return r;
+                if (!vendors)
+                        fprintf(stderr, "arpctl: no IEEE registry in %s (package ieee-data): no vendor names.\n",
+                                vendor_db_dir());
+        }
+        r = sources_open_read(s, &n_s);
+        if (r < 0) {
+                vendor_db_free(vendors);
+                return r;
+        }
+        /* Without dev: every interface that has an entry for the address. */
+        for (size_t j = 0; hk.n == 0 && j < n_s && r >= 0; j++)
+                r = source_foreach(&s[j], &f, history_collect, &hk);
+        if (r >= 0 && argc == 1 && hk.n == 0)
+                r = -ENOENT;
+
+        json_begin();
+        if (r >= 0 && arg.legend && arg.json == JSON_OFF)
+                printf("%-10s %-15s %-17s %-19s %-19s%s\n", "INTERFACE", "ADDRESS", "LLADDR", "FIRST SEEN", "LAST SEEN",
+                       arg.vendor ? " VENDOR" : "");
+        for (size_t i = 0; r >= 0 && i < hk.n; i++) {
+                struct station_history h = {};
+                char ifname[IFNAMSIZ], a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], t1[32], t2[32];
+                int q = -ENOENT;
+
+                /* The first source that has the entry answers (the instances share one store). */
+                for (size_t j = 0; j < n_s && q == -ENOENT; j++)
+                        q = source_history(&s[j], &hk.keys[i], &h);
+                if (q == -ENOENT)
+                        continue;
+                if (q < 0) {
+                        r = q;
+                        break;
+                }
+                snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, hk.keys[i].ifname);
+                in_addr_to_string(hk.keys[i].family, &hk.keys[i].addr, a);
+                for (unsigned m = 0; m < h.n; m++) {
+                        const char *v = vendor_lookup(vendors, &h.mac[m].lladdr);
+
+                        lladdr_to_string(&h.mac[m].lladdr, l);
+                        if (arg.json != JSON_OFF) {
+                                json_item(shown);
+                                fputs(arg.json == JSON_PRETTY ? "{\"dev\": " : "{\"dev\":", stdout);
+                                json_write_string(stdout, ifname);
+                                fputs(arg.json == JSON_PRETTY ? ", \"dst\": " : ",\"dst\":", stdout);
+                                json_write_string(stdout, a);
+                                fputs(arg.json == JSON_PRETTY ? ", \"lladdr\": " : ",\"lladdr\":", stdout);
+                                json_write_string(stdout, l);
+                                printf(arg.json == JSON_PRETTY ? ", \"first_seen_usec\": %llu, \"last_seen_usec\": %llu"
+                                                               : ",\"first_seen_usec\":%llu,\"last_seen_usec\":%llu",
+                                       (unsigned long long) h.mac[m].first_seen, (unsigned long long) h.mac[m].last_seen);
+                                if (v) {
+                                        fputs(arg.json == JSON_PRETTY ? ", \"vendor\": " : ",\"vendor\":", stdout);
+                                        json_write_string(stdout, v);
+                                }
+                                fputc('}', stdout);
+                        } else
+                                printf("%-10s %-15s %-17s %-19s %-19s%s%s\n", ifname, a, l,
+                                       history_time(h.mac[m].first_seen, t1, sizeof(t1)),
+                                       history_time(h.mac[m].last_seen, t2, sizeof(t2)), v ? " " : "", v ? v : "");
+                        shown++;
+                }
+        }
+        if (r >= 0 || r == -ENOENT)
+                json_end(shown);
+        sources_done(s, n_s);
+        vendor_db_free(vendors);
+        if ((r >= 0 || r == -ENOENT) && shown == 0) {
+                log_error("arpd has no MAC history for %s%s%s.", argv[0], argc == 3 ? " on " : "", argc == 3 ? argv[2] : "");
+                return EXIT_NO_MATCH;
+        }
+        return finish_output(r);
+}
+
 static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig) {
         stop_requested = 1;
@@ -1682,6 +1861,78 @@ static int on_entry_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         return 0;
 }
 
+/* StationEvent (arpctl(8), "D-BUS INTERFACE"): one line, or one JSON object with "kind":"station". */
+static int on_station_event(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *kind, *ifname, *address, *lladdr, *old, *source;
+        uint64_t t, idle;
+        char ts[32], detail[256] = "";
+        size_t dl = 0;
+        time_t sec;
+        struct tm tm;
+        bool first = true;
+
+        if (sd_bus_message_read(m, "sssssstt", &kind, &ifname, &address, &lladdr, &old, &source, &t, &idle) < 0)
+                return 0;
+        if (arg.json != JSON_OFF) {
+                fputs("{\"kind\":\"station\",\"event\":", stdout);
+                json_write_string(stdout, kind);
+                fputs(",\"dev\":", stdout);
+                json_write_string(stdout, ifname);
+                if (address[0]) {
+                        fputs(",\"dst\":", stdout);
+                        json_write_string(stdout, address);
+                }
+                if (lladdr[0]) {
+                        fputs(",\"lladdr\":", stdout);
+                        json_write_string(stdout, lladdr);
+                }
+                if (old[0]) {
+                        fputs(",\"old_lladdr\":", stdout);
+                        json_write_string(stdout, old);
+                }
+                if (source[0]) {
+                        fputs(",\"source\":", stdout);
+                        json_write_string(stdout, source);
+                }
+                if (idle > 0)
+                        printf(",\"idle_usec\":%llu", (unsigned long long) idle);
+        }
+        if (sd_bus_message_enter_container(m, 'a', "{st}") > 0) {
+                const char *k;
+                uint64_t n;
+
+                while (sd_bus_message_read(m, "{st}", &k, &n) > 0) {
+                        if (arg.json != JSON_OFF) {
+                                fputs(first ? ",\"folded\":{" : ",", stdout);
+                                json_write_string(stdout, k);
+                                printf(":%llu", (unsigned long long) n);
+                        } else if (dl < sizeof(detail))
+                                dl += (size_t) snprintf(detail + dl, sizeof(detail) - dl, "%s%s=%llu", first ? "" : " ", k,
+                                                        (unsigned long long) n);
+                        first = false;
+                }
+                if (!first && arg.json != JSON_OFF)
+                        fputc('}', stdout);
+        }
+        if (arg.json != JSON_OFF) {
+                printf(",\"time_usec\":%llu}\n", (unsigned long long) t);
+        } else {
+                if (first && old[0])
+                        snprintf(detail, sizeof(detail), "was %s", old);
+                else if (first && idle > 0)
+                        snprintf(detail, sizeof(detail), "silent %llus", (unsigned long long) (idle / USEC_PER_SEC));
+                else if (first && source[0])
+                        snprintf(detail, sizeof(detail), "%s", source);
+                sec = (time_t) (t / USEC_PER_SEC);
+                localtime_r(&sec, &tm);
+                strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+                printf("%s %-11s %-10s %-15s %-17s %s\n", ts, kind, ifname, address[0] ? address : "-",
+                       lladdr[0] ? lladdr : "-", detail[0] ? detail : "-");
+        }
+        fflush(stdout);
+        return 0;
+}
+
 /* monitor: every daemon of this network namespace (or --socket), merged as the signals come. */
 static int verb_monitor(int argc, char **argv) {
         struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -1698,6 +1949,9 @@ static int verb_monitor(int argc, char **argv) {
 
                 r = sd_bus_match_signal(s[i].bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryChanged",
                                         on_entry_changed, NULL);
+                if (r >= 0)
+                        r = sd_bus_match_signal(s[i].bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "StationEvent",
+                                                on_station_event, NULL);
                 if (r >= 0)
                         r = sd_bus_call_method(s[i].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Subscribe", &e, NULL, "");
                 if (r < 0) {
@@ -1821,6 +2075,9 @@ static void help(void) {
                "  show ADDRESS|MAC         the entries for ADDRESS or MAC on every interface\n"
                "  why ADDRESS              what arpd knows about ADDRESS and what it would\n"
                "                           answer the kernel right now\n"
+               "  history ADDRESS [dev IFACE]\n"
+               "                           the MACs ADDRESS used (the last 8), newest first,\n"
+               "                           with when each was first and last seen\n"
                "  add IFACE ADDRESS MAC    add or replace a static entry\n"
                "  delete IFACE ADDRESS     delete an entry\n"
                "  flush [IFACE]            delete learned entries (positive and negative);\n"
@@ -1828,7 +2085,8 @@ static void help(void) {
                "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
                "  stats [IFACE]            the counters per interface and instance, and their\n"
                "                           total (*total)\n"
-               "  monitor                  print every change (of every instance) until\n"
+               "  monitor                  print every change and station event (new station,\n"
+               "                           changed, flip-flop, ...) of every instance until\n"
                "                           interrupted\n"
                "  list-daemons             the arpd instances and their control sockets\n"
                "  metrics                  counters and entry counts for Prometheus (text format);\n"
@@ -1838,14 +2096,16 @@ static void help(void) {
                "  -4, -6                   only IPv4 / only IPv6 entries (dump, show, why)\n"
                "      --json=MODE          pretty, short or off (default: off)\n"
                "      --no-legend          no header and totals lines\n"
-               "      --vendor             dump, show: the vendor of each MAC, from the IEEE\n"
-               "                           registries of the package ieee-data, if installed\n"
+               "      --vendor             dump, show, history: the vendor of each MAC, from\n"
+               "                           the IEEE registries of the package ieee-data, if\n"
+               "                           installed\n"
                "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
                "      --output=PATH        where metrics writes (a temporary file, then rename)\n"
                "      --socket=PATH        talk to the daemon at this control socket only\n"
-               "      --database=PATH      use this store file directly: dump, show and why read it\n"
-               "                           (read-only, also while arpd runs); add, delete, flush\n"
+               "      --database=PATH      use this store file directly: dump, show, why and\n"
+               "                           history read it (read-only, also while arpd runs);\n"
+               "                           add, delete, flush\n"
                "                           and load change it under its write lock (for a stopped\n"
                "                           arpd; needs write access to the file). Without a running\n"
                "                           daemon, arpctl uses " ARPD_DEFAULT_DB "\n"
@@ -1853,7 +2113,7 @@ static void help(void) {
                "      --version            show the version and exit\n"
                "\n"
                "Exit status: 0 success, 1 failure, 2 bad usage (also a malformed address or MAC),\n"
-               "4 nothing matched (show, delete, a selective dump). See arpctl(8).\n");
+               "4 nothing matched (show, history, delete, a selective dump). See arpctl(8).\n");
 }
 
 enum {
@@ -1981,6 +2241,7 @@ static const struct verb {
         { "dump",         0, 1024, verb_dump,         "dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]", true },
         { "show",         1, 1,    verb_show,         "show ADDRESS|MAC", true },
         { "why",          1, 1,    verb_why,          "why ADDRESS", true },
+        { "history",      1, 3,    verb_history,      "history ADDRESS [dev IFACE]", true },
         { "add",          3, 3,    verb_add,          "add IFACE ADDRESS MAC" },
         { "delete",       2, 2,    verb_delete,       "delete IFACE ADDRESS" },
         { "flush",        0, 1,    verb_flush,        "flush [IFACE] [--negative|--all]" },
@@ -2019,8 +2280,8 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "arpctl: --negative and --all only apply to flush\n");
                 return EXIT_USAGE;
         }
-        if (arg.vendor && v->run != verb_dump && v->run != verb_show) {
-                fprintf(stderr, "arpctl: --vendor only applies to dump and show\n");
+        if (arg.vendor && v->run != verb_dump && v->run != verb_show && v->run != verb_history) {
+                fprintf(stderr, "arpctl: --vendor only applies to dump, show and history\n");
                 return EXIT_USAGE;
         }
         if (arg.output && v->run != verb_metrics) {
