@@ -69,6 +69,10 @@ for MODE in "${modes[@]}"; do
         has "arpctl --database $WORK/b.lmdb why " 198.18.7.20
         hasnt "arpctl --database $WORK/b.lmdb why " 198.18.0.10
         expect "arpctl --database=$WORK/a.lmdb delete x9 " 198.18.0.11
+        has "arpctl " history
+        has "arpctl --database=$WORK/a.lmdb history " 198.18.0.11
+        expect "arpctl --database=$WORK/a.lmdb history 198.18.0.11 " dev
+        expect "arpctl --database=$WORK/a.lmdb history 198.18.0.11 dev " x9
         has "arpctl --database=$WORK/a.lmdb dump " dev
         has "arpctl --database=$WORK/a.lmdb dump dev " x9
         expect "arpctl --database=$WORK/a.lmdb dump nud st" stale static
