@@ -588,6 +588,82 @@ static void test_one_commit_per_batch(void) {
         CHECK(get(m, "198.18.0.77", &rec) && rec.state == RECORD_STATIC);
 }
 
+/* ---- station events ---- */
+
+struct station_seen {
+        enum station_kind kinds[256];
+        size_t n;
+        uint64_t folded;
+};
+
+static void on_station(Manager *m, const struct station_event *ev, void *userdata) {
+        struct station_seen *s = userdata;
+
+        if (s->n < ELEMENTSOF(s->kinds))
+                s->kinds[s->n++] = ev->kind;
+        if (ev->kind == STATION_FOLDED)
+                for (unsigned k = 0; k < _STATION_KIND_MAX; k++)
+                        s->folded += ev->folded[k];
+}
+
+static void on_changed_ignored(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
+                               const struct record *new, void *userdata) {
+}
+
+/* A B A C A B for one address within one batch (nothing committed in between: the staged history
+ * is what the next frame is classified on) are arpwatch's new station, changed, flip flop,
+ * changed, flip flop, reused old; the committed history lists B, A, C. */
+static void test_station_events_in_one_batch(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("station.lmdb", "0");
+        static const uint8_t MAC_D[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x04 };
+        const uint8_t *seq[] = { MAC_B, MAC_C, MAC_B, MAC_D, MAC_B, MAC_C };
+        const enum station_kind want[] = { STATION_NEW, STATION_CHANGED, STATION_FLIP_FLOP, STATION_CHANGED,
+                                           STATION_FLIP_FLOP, STATION_REUSED_OLD };
+        struct station_seen seen = {};
+        struct station_history h;
+        struct neigh_key k;
+        union in_addr_union a = {};
+
+        if (!m)
+                return;
+        CHECK_INT_EQ(manager_add_observer(m, &(struct manager_observer) { .changed = on_changed_ignored, .station = on_station,
+                                                                         .userdata = &seen }),
+                     0);
+        for (size_t i = 0; i < ELEMENTSOF(seq); i++)
+                feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", seq[i]);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, 0);
+        CHECK_INT_EQ(seen.n, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want) && i < seen.n; i++)
+                CHECK_INT_EQ(seen.kinds[i], want[i]);
+        manager_schedule_commit(m);
+        run_until_committed(m);
+
+        CHECK(inet_pton(AF_INET, "198.18.0.2", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, IFNAME, AF_INET, &a), 0);
+        CHECK_INT_EQ(manager_get_history(m, &k, &h), 0);
+        CHECK_INT_EQ(h.n, 3);
+        CHECK(h.n == 3 && memcmp(h.mac[0].lladdr.bytes, MAC_C, 6) == 0 && memcmp(h.mac[1].lladdr.bytes, MAC_B, 6) == 0 &&
+              memcmp(h.mac[2].lladdr.bytes, MAC_D, 6) == 0);
+
+        /* 60 new stations: with the 6 events above, 50 pass the bucket at once; the rest are
+         * folded into one summary within a second */
+        for (unsigned i = 0; i < 60; i++) {
+                char ip[32];
+                uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x30, 0x00, (uint8_t) (i + 1) };
+
+                snprintf(ip, sizeof(ip), "198.18.0.%u", 100 + i);
+                feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
+        }
+        for (int i = 0; i < 300 && seen.folded == 0; i++)
+                CHECK(sd_event_run(m->event, 10 * USEC_PER_MSEC) >= 0);
+        size_t reported = 0;
+        for (size_t i = ELEMENTSOF(want); i < seen.n; i++)
+                reported += seen.kinds[i] == STATION_NEW;
+        CHECK(seen.folded > 0);
+        CHECK_INT_EQ(reported + seen.folded, 60);
+        CHECK(seen.n > 0 && seen.kinds[seen.n - 1] == STATION_FOLDED);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -603,6 +679,7 @@ int main(void) {
         TEST_RUN(test_tentative_address);
         TEST_RUN(test_answer_flags_and_echo);
         TEST_RUN(test_probe_not_sent);
+        TEST_RUN(test_station_events_in_one_batch);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);
