@@ -87,3 +87,14 @@ wait_for "a flip flop after the restart" 2 flip
 h=$(history_macs ctl --no-legend history $IP_B)
 [ "$h" = "$M_A,$M_B,$M_C," ] || fail "history after the flip flop: $h"
 pass "after a restart A is a flip flop again; history $h"
+
+# --vendor: the registry's name beside each MAC (text and JSON), offline too.
+VDB="$WORK/vendor.lmdb"
+echo "a0 198.18.0.50 00:22:72:00:00:01" | "$ARPD" -b "$VDB" -f - >/dev/null 2>&1 || fail "seeding failed"
+mkdir "$WORK/ieee"
+printf 'Registry,Assignment,Organization Name,Organization Address\nMA-L,002272,American Micro-Fuel Device Corp.,Ferndale WA US\n' >"$WORK/ieee/oui.csv"
+out=$(ARPCTL_IEEE_DATA_DIR="$WORK/ieee" "$ARPCTL" --database "$VDB" --no-legend --vendor history 198.18.0.50)
+case $out in *"00:22:72:00:00:01 "*" American Micro-Fuel Device Corp.") ;; *) fail "history --vendor: $out" ;; esac
+out=$(ARPCTL_IEEE_DATA_DIR="$WORK/ieee" "$ARPCTL" --database "$VDB" --json=short --vendor history 198.18.0.50)
+case $out in *'"vendor":"American Micro-Fuel Device Corp."}]') ;; *) fail "history --json --vendor: $out" ;; esac
+pass "history --vendor: $out"
