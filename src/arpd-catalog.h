@@ -27,7 +27,7 @@
 /* The store could not be written or read: STORE=, ERRNO=. */
 #define ARPD_MESSAGE_STORE_ERROR "b1b83557be494b90bf108fee1f6c52b8"
 /* Events were rate-limited (hostile segment): INTERFACE=, SUPPRESSED= (the total), and
- * FOLDED_NEW_STATION=, FOLDED_CHANGED=, FOLDED_FLIP_FLOP=, ... for each kind that was folded. */
+ * FOLDED_NEW_STATION=, FOLDED_MAC_CHANGED=, FOLDED_FLIP_FLOP=, ... for each kind that was folded. */
 #define ARPD_MESSAGE_EVENTS_SUPPRESSED "1d7135cfc2c146c48b5222890c065455"
 /* A damaged store was moved aside and a new, empty one started: STORE=, STORE_MOVED_TO=, REASON=. */
 #define ARPD_MESSAGE_STORE_MOVED_ASIDE "b2d798dff9314c3686b49cc2d375ed21"

@@ -9,7 +9,7 @@
 static const char *const kind_names[_STATION_KIND_MAX] = {
         [STATION_NEW] = "new-station",
         [STATION_NEW_ACTIVITY] = "new-activity",
-        [STATION_CHANGED] = "changed",
+        [STATION_CHANGED] = "mac-changed",
         [STATION_FLIP_FLOP] = "flip-flop",
         [STATION_REUSED_OLD] = "reused-old",
         [STATION_STATIC_CONFLICT] = "static-conflict",

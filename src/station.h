@@ -108,7 +108,7 @@ struct station_event {
         uint64_t folded[_STATION_KIND_MAX]; /* FOLDED: events of each kind not reported one by one */
 };
 
-/* "new-station", "new-activity", "changed", "flip-flop", "reused-old", "static-conflict",
+/* "new-station", "new-activity", "mac-changed", "flip-flop", "reused-old", "static-conflict",
  * "answer-late", "folded"; NULL for STATION_NONE and unknown values. */
 const char *station_kind_to_string(enum station_kind k);
 int station_kind_from_string(const char *s); /* -EINVAL if unknown */

@@ -1759,13 +1759,20 @@ static int verb_history(int argc, char **argv) {
         if (r >= 0 && argc == 1 && hk.n == 0)
                 r = -ENOENT;
 
-        json_begin();
-        if (r >= 0 && arg.legend && arg.json == JSON_OFF)
-                printf("%-10s %-15s %-17s %-19s %-19s%s\n", "INTERFACE", "ADDRESS", "LLADDR", "FIRST SEEN", "LAST SEEN",
-                       arg.vendor ? " VENDOR" : "");
+        /* Gathered first: the table's columns fit the data (long interface names, IPv6). */
+        struct history_row {
+                char ifname[IFNAMSIZ], addr[IN_ADDR_STRLEN], lladdr[LLADDR_STRLEN], first[32], last[32];
+                struct station_mac mac;
+                const char *vendor;
+        } *rows = NULL;
+        size_t n_rows = 0, w[3] = { strlen("INTERFACE"), strlen("ADDRESS"), strlen("LLADDR") };
+        if (r >= 0 && hk.n > 0) {
+                rows = calloc(hk.n * STATION_HISTORY_MAX, sizeof(*rows));
+                if (!rows)
+                        r = log_oom();
+        }
         for (size_t i = 0; r >= 0 && i < hk.n; i++) {
                 struct station_history h = {};
-                char ifname[IFNAMSIZ], a[IN_ADDR_STRLEN], l[LLADDR_STRLEN], t1[32], t2[32];
                 int q = -ENOENT;
 
                 /* The first source that has the entry answers (the instances share one store). */
@@ -1777,35 +1784,57 @@ static int verb_history(int argc, char **argv) {
                         r = q;
                         break;
                 }
-                snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, hk.keys[i].ifname);
-                in_addr_to_string(hk.keys[i].family, &hk.keys[i].addr, a);
                 for (unsigned m = 0; m < h.n; m++) {
-                        const char *v = vendor_lookup(vendors, &h.mac[m].lladdr);
+                        struct history_row *row = &rows[n_rows++];
 
-                        lladdr_to_string(&h.mac[m].lladdr, l);
-                        if (arg.json != JSON_OFF) {
-                                json_item(shown);
-                                fputs(arg.json == JSON_PRETTY ? "{\"dev\": " : "{\"dev\":", stdout);
-                                json_write_string(stdout, ifname);
-                                fputs(arg.json == JSON_PRETTY ? ", \"dst\": " : ",\"dst\":", stdout);
-                                json_write_string(stdout, a);
-                                fputs(arg.json == JSON_PRETTY ? ", \"lladdr\": " : ",\"lladdr\":", stdout);
-                                json_write_string(stdout, l);
-                                printf(arg.json == JSON_PRETTY ? ", \"first_seen_usec\": %llu, \"last_seen_usec\": %llu"
-                                                               : ",\"first_seen_usec\":%llu,\"last_seen_usec\":%llu",
-                                       (unsigned long long) h.mac[m].first_seen, (unsigned long long) h.mac[m].last_seen);
-                                if (v) {
-                                        fputs(arg.json == JSON_PRETTY ? ", \"vendor\": " : ",\"vendor\":", stdout);
-                                        json_write_string(stdout, v);
-                                }
-                                fputc('}', stdout);
-                        } else
-                                printf("%-10s %-15s %-17s %-19s %-19s%s%s\n", ifname, a, l,
-                                       history_time(h.mac[m].first_seen, t1, sizeof(t1)),
-                                       history_time(h.mac[m].last_seen, t2, sizeof(t2)), v ? " " : "", v ? v : "");
-                        shown++;
+                        snprintf(row->ifname, sizeof(row->ifname), "%.*s", IFNAMSIZ - 1, hk.keys[i].ifname);
+                        in_addr_to_string(hk.keys[i].family, &hk.keys[i].addr, row->addr);
+                        lladdr_to_string(&h.mac[m].lladdr, row->lladdr);
+                        history_time(h.mac[m].first_seen, row->first, sizeof(row->first));
+                        history_time(h.mac[m].last_seen, row->last, sizeof(row->last));
+                        row->mac = h.mac[m];
+                        row->vendor = vendor_lookup(vendors, &h.mac[m].lladdr);
+                        w[0] = MAX(w[0], strlen(row->ifname));
+                        w[1] = MAX(w[1], strlen(row->addr));
+                        w[2] = MAX(w[2], strlen(row->lladdr));
                 }
         }
+        json_begin();
+        if (r >= 0 && n_rows > 0 && arg.legend && arg.json == JSON_OFF)
+                printf("%-*s %-*s %-*s %-19s %s\n", (int) w[0], "INTERFACE", (int) w[1], "ADDRESS", (int) w[2], "LLADDR",
+                       "FIRST SEEN", arg.vendor ? "LAST SEEN           VENDOR" : "LAST SEEN");
+        for (size_t i = 0; r >= 0 && i < n_rows; i++) {
+                const struct history_row *row = &rows[i];
+
+                if (arg.json != JSON_OFF) {
+                        /* pretty: one field per line, as dump's objects */
+                        const char *sep = arg.json == JSON_PRETTY ? ",\n    " : ",";
+                        const char *colon = arg.json == JSON_PRETTY ? ": " : ":";
+
+                        json_item(shown);
+                        printf("{%s\"dev\"%s", arg.json == JSON_PRETTY ? "\n    " : "", colon);
+                        json_write_string(stdout, row->ifname);
+                        printf("%s\"dst\"%s", sep, colon);
+                        json_write_string(stdout, row->addr);
+                        printf("%s\"lladdr\"%s", sep, colon);
+                        json_write_string(stdout, row->lladdr);
+                        printf("%s\"first_seen_usec\"%s%llu%s\"last_seen_usec\"%s%llu", sep, colon,
+                               (unsigned long long) row->mac.first_seen, sep, colon,
+                               (unsigned long long) row->mac.last_seen);
+                        if (row->vendor) {
+                                printf("%s\"vendor\"%s", sep, colon);
+                                json_write_string(stdout, row->vendor);
+                        }
+                        fputs(arg.json == JSON_PRETTY ? "\n  }" : "}", stdout);
+                } else if (arg.vendor)
+                        printf("%-*s %-*s %-*s %-19s %-19s %s\n", (int) w[0], row->ifname, (int) w[1], row->addr, (int) w[2],
+                               row->lladdr, row->first, row->last, row->vendor ? row->vendor : "-");
+                else
+                        printf("%-*s %-*s %-*s %-19s %s\n", (int) w[0], row->ifname, (int) w[1], row->addr, (int) w[2],
+                               row->lladdr, row->first, row->last);
+                shown++;
+        }
+        free(rows);
         if (r >= 0 || r == -ENOENT)
                 json_end(shown);
         sources_done(s, n_s);

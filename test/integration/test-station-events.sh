@@ -40,7 +40,7 @@ grep -F "$IP_B flip flop: $M_C -> $M_A (arp)" "$WORK/arpd.log" >/dev/null || fai
 grep -F "$IP_B reused old address: $M_A -> $M_B (arp)" "$WORK/arpd.log" >/dev/null || fail "reused old names both MACs"
 pass "journal: $events"
 
-want='new-station,changed,flip-flop,changed,flip-flop,reused-old,'
+want='new-station,mac-changed,flip-flop,mac-changed,flip-flop,reused-old,'
 seen() { grep -F '"kind":"station"' "$WORK/mon.out" | grep -F "\"dst\":\"$IP_B\"" | sed 's/.*"event":"\([a-z-]*\)".*/\1/' | tr '\n' ','; }
 got_all() { [ "$(seen)" = "$want" ]; }
 wait_for "monitor's station events" 3 got_all
