@@ -5,7 +5,7 @@
 # (the third-newest MAC again). The journal entries (here: arpd's log) and arpctl monitor's JSON
 # show them in that order; arpctl history lists B, A, C newest first, online and offline; a
 # restart keeps the history, so A once more after it is a flip flop again. Bad usage exits 2, an
-# unknown address 4.
+# unknown address 4. A static entry over it makes a frame with another MAC a static conflict.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd arping
@@ -87,6 +87,19 @@ wait_for "a flip flop after the restart" 2 flip
 h=$(history_macs ctl --no-legend history $IP_B)
 [ "$h" = "$M_A,$M_B,$M_C," ] || fail "history after the flip flop: $h"
 pass "after a restart A is a flip flop again; history $h"
+
+# A static entry over the address: a frame with another MAC is a static-conflict event (the static
+# MAC is kept), and the history shows the static MAC as the newest.
+M_S=02:00:5e:10:00:ee
+ctl add a0 $IP_B $M_S
+ip -n "$T-b" link set b0 address $M_B
+garp b b0 $IP_B
+conflict() { grep -F "$IP_B contradicts its static entry: $M_S -> $M_B" "$WORK/arpd.log" | grep -qF "STATION_EVENT=static-conflict"; }
+wait_for "the static-conflict event" 2 conflict
+list_has a0 $IP_B $M_S || fail "the static entry was replaced"
+h=$(history_macs ctl --no-legend history $IP_B)
+[ "$h" = "$M_S,$M_A,$M_B,$M_C," ] || fail "history with the static entry: $h"
+pass "static-conflict logged, static MAC kept; history $h"
 
 # --vendor: the registry's name beside each MAC (text and JSON), offline too.
 VDB="$WORK/vendor.lmdb"
