@@ -85,6 +85,7 @@ static void test_defaults(void) {
         CHECK(!x.o.kernel_broadcast_off);
         CHECK_INT_EQ(x.o.negative_timeout, 60 * USEC_PER_SEC);
         CHECK_INT_EQ(x.o.max_age, 1200 * USEC_PER_SEC);
+        CHECK(x.o.new_activity == 180ULL * 24 * 3600 * USEC_PER_SEC); /* arpwatch's six months */
         CHECK(x.o.rate == 1.0);
         CHECK_INT_EQ(x.o.burst, 3);
         CHECK_INT_EQ(x.o.sync_interval, 30 * USEC_PER_SEC);
@@ -306,6 +307,22 @@ static void test_max_age(void) {
         EXPECT_ERROR("invalid value '-1' for --max-age", "--max-age", "-1");
         EXPECT_ERROR("invalid value '5m' for --max-age", "--max-age=5m");
         EXPECT_ERROR("invalid value '' for --max-age", "--max-age=");
+}
+
+static void test_new_activity(void) {
+        struct run x;
+
+        x = PARSE("--new-activity", "86400");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.new_activity == 86400 * USEC_PER_SEC);
+        run_done(&x);
+        x = PARSE("--new-activity=0");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.new_activity, 0); /* never */
+        run_done(&x);
+
+        EXPECT_ERROR("invalid value '-1' for --new-activity", "--new-activity", "-1");
+        EXPECT_ERROR("invalid value '6mo' for --new-activity", "--new-activity=6mo");
 }
 
 static void test_rate(void) {
@@ -596,6 +613,7 @@ int main(void) {
         TEST_RUN(test_families);
         TEST_RUN(test_negative_timeout);
         TEST_RUN(test_max_age);
+        TEST_RUN(test_new_activity);
         TEST_RUN(test_rate);
         TEST_RUN(test_burst);
         TEST_RUN(test_sync_interval);
