@@ -71,7 +71,7 @@ typedef struct Link {
         sd_event_source *ndp_source;
 
         struct token_bucket probe_bucket; /* -R / -B */
-        struct token_bucket event_bucket; /* rate limit for MAC-change log events */
+        struct token_bucket event_bucket; /* rate limit of station events (arpd-neighbor.c) */
         uint64_t events_suppressed;           /* station events folded since the last summary */
         uint64_t station_folded[_STATION_KIND_MAX]; /* ... of each kind (arpd-neighbor.c) */
         sd_event_source *fold_timer;          /* the summary of folded events, once a second */
