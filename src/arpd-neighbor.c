@@ -165,7 +165,8 @@ static void station_report(Manager *m, Link *l, struct station_event *ev) {
         manager_publish_station(m, ev);
 }
 
-/* The station event of a decision, if any; stages the address's new MAC history with its record. */
+/* The station event of a decision, if any; stages the address's new MAC history with its record
+ * (staged: the record's change was staged; the event is reported either way). */
 static void station_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,
                           const struct resolver_result *r, bool staged) {
         struct station_event ev = { .family = k->family, .addr = k->addr, .source = r->record.source };
@@ -183,7 +184,7 @@ static void station_apply(Manager *m, Link *l, const struct neigh_key *k, const 
                 station_report(m, l, &ev);
                 return;
         }
-        if (!staged || r->write != WRITE_PUT || r->record.state != RECORD_POSITIVE || r->record.lladdr.len == 0)
+        if (r->write != WRITE_PUT || r->record.state != RECORD_POSITIVE || r->record.lladdr.len == 0)
                 return;
         /* Only a MAC other than the record's needs the stored history. */
         if (cur && cur->lladdr.len > 0 && !lladdr_equal(&cur->lladdr, &r->record.lladdr)) {
@@ -193,7 +194,7 @@ static void station_apply(Manager *m, Link *l, const struct neigh_key *k, const 
                         log_link_debug_errno(l, q, "cannot read a MAC history, classifying without it: %m");
         }
         station_classify(&so, cur, have_stored ? &stored : NULL, &r->record.lladdr, r->record.last_seen, &res);
-        if (res.store_history) {
+        if (res.store_history && staged) { /* the history goes with its record, or not at all */
                 int q = store_stage_history(m->store, k, &res.history);
                 if (q < 0) {
                         link_count(l, STAT_STORE_ERRORS);
