@@ -24,6 +24,8 @@
 #define DEFAULT_BURST 3U
 #define DEFAULT_SYNC_INTERVAL (30 * USEC_PER_SEC)
 #define MIN_SYNC_INTERVAL (100 * USEC_PER_MSEC)
+/* --new-activity: well above the 10 s a binding's last seen may lag (resolver touch_interval) */
+#define MIN_NEW_ACTIVITY (60 * USEC_PER_SEC)
 #define MAX_ACTIVE_PROBES 100ULL
 #define MAX_RATE 10000.0
 #define MAX_BURST 10000ULL
@@ -207,7 +209,8 @@ static void help(FILE *out) {
                 "                              allowed (default: 1200)\n"
                 "      --new-activity=SEC      log a \"new activity\" station event when a known MAC\n"
                 "                              is seen again after more than SEC seconds of silence;\n"
-                "                              0 = never (default: 15552000, 180 days, as arpwatch)\n"
+                "                              0 = never, else at least 60 (default: 15552000, 180\n"
+                "                              days, as arpwatch)\n"
                 "      --max-entries=N         most records the store keeps, %llu..%llu\n"
                 "                              (default: %d)\n"
                 "      --learn-bogons          also learn senders outside the interface's own subnets\n"
@@ -320,8 +323,8 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 o->max_age = u;
                 return 0;
         case ARG_NEW_ACTIVITY:
-                if (parse_seconds(arg, &u) < 0)
-                        return invalid_value(err, c, arg, "expected a number of seconds, 0 = never (fractions allowed)");
+                if (parse_seconds(arg, &u) < 0 || (u > 0 && u < MIN_NEW_ACTIVITY))
+                        return invalid_value(err, c, arg, "expected 0 (never) or a number of seconds from 60");
                 o->new_activity = u;
                 return 0;
         case ARG_CONTROL_SOCKET:

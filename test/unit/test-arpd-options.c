@@ -312,6 +312,10 @@ static void test_max_age(void) {
 static void test_new_activity(void) {
         struct run x;
 
+        x = PARSE("--new-activity", "60");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.new_activity == 60 * USEC_PER_SEC);
+        run_done(&x);
         x = PARSE("--new-activity", "86400");
         CHECK_INT_EQ(x.r, 0);
         CHECK(x.o.new_activity == 86400 * USEC_PER_SEC);
@@ -323,6 +327,7 @@ static void test_new_activity(void) {
 
         EXPECT_ERROR("invalid value '-1' for --new-activity", "--new-activity", "-1");
         EXPECT_ERROR("invalid value '6mo' for --new-activity", "--new-activity=6mo");
+        EXPECT_ERROR("invalid value '59.9' for --new-activity", "--new-activity=59.9");
 }
 
 static void test_rate(void) {

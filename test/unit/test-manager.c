@@ -594,6 +594,7 @@ struct station_seen {
         enum station_kind kinds[256];
         size_t n;
         uint64_t folded;
+        uint64_t idle; /* of the last NEW_ACTIVITY */
 };
 
 static void on_station(Manager *m, const struct station_event *ev, void *userdata) {
@@ -601,6 +602,8 @@ static void on_station(Manager *m, const struct station_event *ev, void *userdat
 
         if (s->n < ELEMENTSOF(s->kinds))
                 s->kinds[s->n++] = ev->kind;
+        if (ev->kind == STATION_NEW_ACTIVITY)
+                s->idle = ev->idle;
         if (ev->kind == STATION_FOLDED)
                 for (unsigned k = 0; k < _STATION_KIND_MAX; k++)
                         s->folded += ev->folded[k];
@@ -664,6 +667,45 @@ static void test_station_events_in_one_batch(void) {
         CHECK(seen.n > 0 && seen.kinds[seen.n - 1] == STATION_FOLDED);
 }
 
+/* The known MAC after more than --new-activity of silence is a new activity, with the silence;
+ * after less, no event (the binding is only touched). */
+static void test_station_new_activity(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("activity.lmdb", "0");
+        struct station_seen seen = {};
+        usec_t now = now_usec(CLOCK_REALTIME);
+        struct neigh_key k1, k2;
+        union in_addr_union a = {};
+        struct record r = { .state = RECORD_POSITIVE, .source = SOURCE_ARP, .first_seen = now - 1000 * USEC_PER_SEC };
+        uint64_t idle = 0;
+
+        if (!m)
+                return;
+        opts.new_activity = 60 * USEC_PER_SEC;
+        lladdr_set(&r.lladdr, MAC_B, 6);
+        CHECK(inet_pton(AF_INET, "198.18.0.2", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k1, IFNAME, AF_INET, &a), 0);
+        CHECK(inet_pton(AF_INET, "198.18.0.3", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k2, IFNAME, AF_INET, &a), 0);
+        r.last_seen = now - 120 * USEC_PER_SEC;
+        CHECK_INT_EQ(store_stage_put(m->store, &k1, &r), 0);
+        r.last_seen = now - 30 * USEC_PER_SEC;
+        CHECK_INT_EQ(store_stage_put(m->store, &k2, &r), 0);
+        CHECK_INT_EQ(store_flush(m->store), 2);
+        CHECK_INT_EQ(manager_add_observer(m, &(struct manager_observer) { .changed = on_changed_ignored, .station = on_station,
+                                                                         .userdata = &seen }),
+                     0);
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.3", MAC_B); /* 30 s: touched, no event */
+        CHECK_INT_EQ(seen.n, 0);
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B);
+        CHECK_INT_EQ(seen.n, 1);
+        CHECK(seen.n == 1 && seen.kinds[0] == STATION_NEW_ACTIVITY);
+        idle = seen.idle;
+        CHECK(idle >= 120 * USEC_PER_SEC && idle < 130 * USEC_PER_SEC);
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B); /* again at once: none */
+        CHECK_INT_EQ(seen.n, 1);
+        opts.new_activity = ARPD_DEFAULT_NEW_ACTIVITY;
+}
+
 int main(void) {
         char cmd[128];
 
@@ -680,6 +722,7 @@ int main(void) {
         TEST_RUN(test_answer_flags_and_echo);
         TEST_RUN(test_probe_not_sent);
         TEST_RUN(test_station_events_in_one_batch);
+        TEST_RUN(test_station_new_activity);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);
