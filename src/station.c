@@ -181,6 +181,9 @@ int station_history_decode(const void *buf, size_t size, struct station_history 
                 m->first_seen = get_u64le(b + off);
                 m->last_seen = get_u64le(b + off + 8);
                 off += 16;
+                for (unsigned j = 0; j < i; j++)
+                        if (lladdr_equal(&h.mac[j].lladdr, &m->lladdr))
+                                return -EBADMSG; /* a MAC is listed once */
         }
         if (off != size)
                 return -EBADMSG;

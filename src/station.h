@@ -38,7 +38,7 @@
  *     then n entries, newest first: u8 lladdr_len (1..32), lladdr_len bytes, u64 first_seen,
  *     u64 last_seen
  * A value whose version byte is not one we know is -EPROTONOSUPPORT; any other inconsistency
- * (size, n, lengths) is -EBADMSG.
+ * (size, n, lengths, a MAC listed twice) is -EBADMSG.
  */
 
 #include <stdbool.h>

@@ -217,6 +217,14 @@ static void test_encoding(void) {
         buf[0] = 2;
         CHECK_INT_EQ(station_history_decode(buf, (size_t) n, &d), -EPROTONOSUPPORT); /* a newer arpd's */
 
+        /* a MAC listed twice is inconsistent */
+        struct station_history dup = { .stamp = 1, .n = 2 };
+        dup.mac[0] = (struct station_mac) { mac(1), 1, 2 };
+        dup.mac[1] = (struct station_mac) { mac(1), 3, 4 };
+        n = station_history_encode(&dup, buf, sizeof(buf));
+        CHECK(n > 0);
+        CHECK_INT_EQ(station_history_decode(buf, (size_t) n, &d), -EBADMSG);
+
         h.n = 1;
         CHECK_INT_EQ(station_history_encode(&h, buf, sizeof(buf)), -EINVAL);
         h.n = STATION_HISTORY_MAX + 1;
