@@ -15,6 +15,9 @@ start_arpd a a0
 MON=$!
 PIDS+=("$MON")
 wait_for "monitor subscribed" 5 grep -q "^Monitoring" "$WORK/mon.err"
+"$ARPCTL" --socket "$WORK/bus" monitor >"$WORK/mont.out" 2>"$WORK/mont.err" &
+PIDS+=("$!")
+wait_for "text monitor subscribed" 5 grep -q "^Monitoring" "$WORK/mont.err"
 
 for i in $(seq 10 $((N + 9))); do
         printf 'neigh add 198.18.0.%d lladdr 02:00:5e:20:00:%02x dev a0 nud stale\n' "$i" "$i"
@@ -37,3 +40,6 @@ wait_for "the folded signal" 3 has_folded
 mon_logged=$(grep -F '"event":"new-station"' "$WORK/mon.out" | grep -c '"lladdr":"02:00:5e:20:' || true)
 [ $((mon_logged + $(mon_folded))) = $N ] || fail "monitor: $mon_logged + $(mon_folded) != $N: $(grep folded "$WORK/mon.out")"
 pass "monitor: $mon_logged new-station events + folded $(grep -F '"event":"folded"' "$WORK/mon.out" | head -n1)"
+text_folded() { grep -E "^[0-9:]{8} folded +a0 +- +- +new-station=[0-9]+$" "$WORK/mont.out" >/dev/null; }
+wait_for "the folded line of the text monitor" 2 text_folded
+pass "text monitor: $(grep ' folded ' "$WORK/mont.out" | head -n1)"
