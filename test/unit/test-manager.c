@@ -594,6 +594,7 @@ struct station_seen {
         enum station_kind kinds[256];
         size_t n;
         uint64_t folded;
+        uint64_t folded_kind[_STATION_KIND_MAX];
         uint64_t idle; /* of the last NEW_ACTIVITY */
 };
 
@@ -605,8 +606,10 @@ static void on_station(Manager *m, const struct station_event *ev, void *userdat
         if (ev->kind == STATION_NEW_ACTIVITY)
                 s->idle = ev->idle;
         if (ev->kind == STATION_FOLDED)
-                for (unsigned k = 0; k < _STATION_KIND_MAX; k++)
+                for (unsigned k = 0; k < _STATION_KIND_MAX; k++) {
                         s->folded += ev->folded[k];
+                        s->folded_kind[k] += ev->folded[k];
+                }
 }
 
 static void on_changed_ignored(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
@@ -657,13 +660,20 @@ static void test_station_events_in_one_batch(void) {
                 snprintf(ip, sizeof(ip), "198.18.0.%u", 100 + i);
                 feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
         }
+        /* the bucket is empty now: 198.18.0.2's next moves are folded too, by kind */
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B); /* C B: flip flop */
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_D); /* B D: reused old */
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_HOST); /* a new MAC */
         for (int i = 0; i < 300 && seen.folded == 0; i++)
                 CHECK(sd_event_run(m->event, 10 * USEC_PER_MSEC) >= 0);
         size_t reported = 0;
         for (size_t i = ELEMENTSOF(want); i < seen.n; i++)
                 reported += seen.kinds[i] == STATION_NEW;
         CHECK(seen.folded > 0);
-        CHECK_INT_EQ(reported + seen.folded, 60);
+        CHECK_INT_EQ(reported + seen.folded_kind[STATION_NEW], 60);
+        CHECK_INT_EQ(seen.folded_kind[STATION_FLIP_FLOP], 1);
+        CHECK_INT_EQ(seen.folded_kind[STATION_REUSED_OLD], 1);
+        CHECK_INT_EQ(seen.folded_kind[STATION_CHANGED], 1);
         CHECK(seen.n > 0 && seen.kinds[seen.n - 1] == STATION_FOLDED);
 }
 

@@ -174,6 +174,13 @@ static void test_view_static_over_history(void) {
         CHECK(lladdr_equal(&v.mac[0].lladdr, &st.lladdr));
         station_history_view(NULL, &old, &v);
         CHECK_INT_EQ(v.n, 0);
+
+        /* the static entry's own MAC again is nothing (another MAC never reaches the classifier:
+         * the resolver makes it a static conflict and stores nothing) */
+        struct station_result r;
+        station_classify(&opts, &st, &old, &st.lladdr, T0 + 10, &r);
+        CHECK_INT_EQ(r.kind, STATION_NONE);
+        CHECK(!r.store_history);
 }
 
 static void test_encoding(void) {
