@@ -1627,8 +1627,14 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         s->index_touched = 0;
         rc = read_limits(s, txn, &cur);
         if (rc == 0) {
-                cur.max_entries = l->max_entries > 0 ? l->max_entries : cur.max_entries;
-                cur.max_per_iface = MIN(l->max_per_iface > 0 ? l->max_per_iface : cur.max_per_iface, cur.max_entries);
+                uint64_t total = l->max_entries > 0 ? l->max_entries : cur.max_entries;
+                /* a per-interface bound equal to the total (none of its own) follows the total */
+                uint64_t per = l->max_per_iface > 0                  ? l->max_per_iface
+                               : cur.max_per_iface == cur.max_entries ? total
+                                                                      : cur.max_per_iface;
+
+                cur.max_entries = total;
+                cur.max_per_iface = MIN(per, total);
                 rc = meta_write_u64(txn, s->e->dbi_meta, META_LIMIT_TOTAL, NULL, cur.max_entries);
         }
         if (rc == 0)
@@ -1695,6 +1701,77 @@ int store_iface_info(Store *s, const char *ifname, struct store_iface_info *ret)
                 rc = meta_read_u64(txn, s->e->dbi_meta, META_EVICTED_PREFIX, name, &ret->evicted);
         mdb_txn_abort(txn);
         return store_errno(rc);
+}
+
+struct iface_row {
+        char name[IFNAMSIZ];
+        struct store_iface_info info;
+};
+
+/* Adds the interfaces named by the meta keys "PREFIX<name>" to rows (kept in name order), with
+ * their value as entries (count:) or evicted (evicted:). */
+static int collect_ifaces(MDB_txn *txn, MDB_dbi meta, const char *prefix, bool evicted, struct iface_row **rows,
+                          size_t *n) {
+        size_t plen = strlen(prefix);
+        MDB_cursor *c = NULL;
+        MDB_val k = { plen, (void *) prefix }, v;
+        int rc;
+
+        rc = mdb_cursor_open(txn, meta, &c);
+        for (MDB_cursor_op op = MDB_SET_RANGE; rc == 0; op = MDB_NEXT) {
+                char name[IFNAMSIZ] = {};
+                size_t i;
+
+                rc = mdb_cursor_get(c, &k, &v, op);
+                if (rc != 0 || k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+                        break;
+                if (k.mv_size == plen || k.mv_size - plen >= IFNAMSIZ || v.mv_size != 8)
+                        continue; /* not a per-interface key we wrote */
+                memcpy(name, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
+                for (i = 0; i < *n && strcmp((*rows)[i].name, name) < 0; i++)
+                        ;
+                if (i == *n || strcmp((*rows)[i].name, name) != 0) {
+                        struct iface_row *nr = realloc(*rows, (*n + 1) * sizeof(**rows));
+                        if (!nr) {
+                                mdb_cursor_close(c);
+                                return ENOMEM;
+                        }
+                        *rows = nr;
+                        memmove(nr + i + 1, nr + i, (*n - i) * sizeof(*nr));
+                        nr[i] = (struct iface_row) {};
+                        memcpy(nr[i].name, name, sizeof(name));
+                        (*n)++;
+                }
+                if (evicted)
+                        (*rows)[i].info.evicted = get_u64(&v);
+                else
+                        (*rows)[i].info.entries = get_u64(&v);
+        }
+        if (c)
+                mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_foreach_iface(Store *s, store_iface_cb_t cb, void *userdata) {
+        _cleanup_free_ struct iface_row *rows = NULL;
+        MDB_txn *txn = NULL;
+        size_t n = 0;
+        int rc, r = 0;
+
+        if (!s || !cb)
+                return -EINVAL;
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = collect_ifaces(txn, s->e->dbi_meta, META_COUNT_PREFIX, false, &rows, &n);
+        if (rc == 0)
+                rc = collect_ifaces(txn, s->e->dbi_meta, META_EVICTED_PREFIX, true, &rows, &n);
+        mdb_txn_abort(txn);
+        if (rc != 0)
+                return rc == ENOMEM ? -ENOMEM : store_errno(rc);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = cb(rows[i].name, &rows[i].info, userdata);
+        return r;
 }
 
 /* ---- iteration ------------------------------------------------------------------------------- */

@@ -119,6 +119,10 @@ typedef struct StoreTxn StoreTxn;
 
 #define STORE_FORMAT_VERSION 2
 #define STORE_DEFAULT_MAX_ENTRIES 1000000
+/* The range an operator may set either bound to (arpd --max-entries / --max-per-interface,
+ * arpctl set-limits); store_set_limits() itself takes any value > 0. */
+#define STORE_LIMIT_MIN 100ULL
+#define STORE_LIMIT_MAX 100000000ULL
 #define STORE_STAGE_MAX 4096
 #define STORE_LIST_CHUNK 256   /* records per read transaction of a listing (Readers) */
 #define STORE_MAX_READERS 1024 /* LMDB reader slots of a store file (Readers) */
@@ -217,7 +221,8 @@ struct store_limits {
 };
 /* The bounds recorded in the store (defaults for a format-1 store opened read-only). */
 int store_get_limits(Store *s, struct store_limits *ret);
-/* Records new bounds (a 0 field keeps its value; max_per_iface is capped at max_entries) and cuts
+/* Records new bounds (a 0 field keeps its value, except that a per-interface bound equal to the
+ * total follows a new total; max_per_iface is capped at max_entries) and cuts
  * every interface down to the per-interface bound now, each from its own entries; the total
  * bound applies from the next commit that adds entries. Flushes the staged changes first.
  * Returns the number of entries evicted (>= 0), -EROFS, -EBUSY (see Handles), -EINVAL. */
@@ -230,6 +235,13 @@ struct store_iface_info {
 /* The counts the store keeps for ifname (zeros for an interface it never saw, and for every one
  * in a format-1 store opened read-only). */
 int store_iface_info(Store *s, const char *ifname, struct store_iface_info *ret);
+
+/* Calls cb once for every interface the store keeps counts for (one that has or had entries
+ * since format 2: a count or an eviction recorded), in name order, from one short read
+ * transaction that ends before the first call. cb returns 0 to continue, > 0 to stop (returned),
+ * < 0 to abort (returned). 0 on a format-1 store opened read-only (it keeps no counts). */
+typedef int (*store_iface_cb_t)(const char *ifname, const struct store_iface_info *info, void *userdata);
+int store_foreach_iface(Store *s, store_iface_cb_t cb, void *userdata);
 
 /* Iterates in key order over what is committed. ifname NULL = all interfaces; family 0 = both.
  * The records are read in chunks of STORE_LIST_CHUNK, each in a short read transaction of its

@@ -992,6 +992,15 @@ static void test_flood_one_interface(void) {
         store_free(s);
 }
 
+static int iface_row(const char *ifname, const struct store_iface_info *info, void *userdata) {
+        char *buf = userdata;
+        size_t n = strlen(buf);
+
+        snprintf(buf + n, 256 - n, "%s:%llu/%llu ", ifname, (unsigned long long) info->entries,
+                 (unsigned long long) info->evicted);
+        return 0;
+}
+
 /* The bounds live in the store: another writer's options do not change them; store_set_limits()
  * does, and cuts each interface from its own entries. */
 static void test_limits_recorded(void) {
@@ -1031,6 +1040,11 @@ static void test_limits_recorded(void) {
         CHECK_INT_EQ(count(s), 50);
         CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 10 }), 30);
         CHECK_INT_EQ(count(s), 20);
+        {
+                char buf[256] = "";
+                CHECK_INT_EQ(store_foreach_iface(s, iface_row, buf), 0);
+                CHECK_STR_EQ(buf, "eth0:10/15 eth1:10/15 ");
+        }
         CHECK_STR_EQ(list(s, "eth0", 0),
                      "eth0/198.18.0.31 eth0/198.18.0.33 eth0/198.18.0.35 eth0/198.18.0.37 eth0/198.18.0.39 "
                      "eth0/198.18.0.41 eth0/198.18.0.43 eth0/198.18.0.45 eth0/198.18.0.47 eth0/198.18.0.49");
@@ -1040,6 +1054,17 @@ static void test_limits_recorded(void) {
         CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 4); /* 10 -> 8 each */
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(l.max_per_iface, 8); /* capped at the total */
+        /* per == total: a per-interface bound of its own no more, so it follows the total */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 300 }), 0);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_entries, 300);
+        CHECK_INT_EQ(l.max_per_iface, 300);
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 20 }), 0);
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 400 }), 0);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_per_iface, 20); /* one of its own: kept */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 0);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(store_set_limits(NULL, &l), -EINVAL);
         store_free(s);
         s = open_opts("limits.lmdb", &(struct store_options) { .read_only = true });
