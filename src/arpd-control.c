@@ -636,6 +636,64 @@ static int method_load(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, "u", (uint32_t) r);
 }
 
+static int method_set_limits(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        struct store_limits want, after;
+        uint64_t evicted = 0;
+        int r;
+
+        r = check_privileged(client, "Changing the store's bounds", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "tt", &want.max_entries, &want.max_per_iface);
+        if (r < 0)
+                return r;
+        if ((want.max_entries != 0 && (want.max_entries < STORE_LIMIT_MIN || want.max_entries > STORE_LIMIT_MAX)) ||
+            (want.max_per_iface != 0 && (want.max_per_iface < STORE_LIMIT_MIN || want.max_per_iface > STORE_LIMIT_MAX)))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A bound is 0 (keep it) or from %llu to %llu (fields 'max_entries', "
+                                         "'max_per_interface'); nothing was changed.", STORE_LIMIT_MIN, STORE_LIMIT_MAX);
+        r = manager_set_limits(client->control->manager, &want, &after, &evicted);
+        if (r == -EAGAIN)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Another process is writing the store %s; nothing was changed, try again.",
+                                         manager_store_path(client->control->manager));
+        if (r < 0)
+                return store_error(error, r, "Changing the bounds (nothing was changed)");
+        return sd_bus_reply_method_return(m, "ttt", after.max_entries, after.max_per_iface, evicted);
+}
+
+static int append_iface_limits(const char *ifname, const struct store_iface_info *info, void *userdata) {
+        return sd_bus_message_append(userdata, "(stt)", ifname, info->entries, info->evicted);
+}
+
+static int method_get_limits(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        Manager *man = client->control->manager;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct store_limits l;
+        int r;
+
+        r = check_caller(client, error);
+        if (r < 0)
+                return r;
+        r = manager_get_limits(man, &l);
+        if (r < 0)
+                return store_error(error, r, "Reading the bounds");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "tt", l.max_entries, l.max_per_iface);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        if (r >= 0)
+                r = manager_foreach_store_iface(man, append_iface_limits, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return store_error(error, r, "Reading the interfaces' counts");
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* ---- properties ---------------------------------------------------------------------------- */
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -664,8 +722,14 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "u", (uint32_t) o->burst);
         if (strcmp(property, "SyncIntervalUSec") == 0)
                 return sd_bus_message_append(reply, "t", (uint64_t) o->sync_interval);
-        if (strcmp(property, "MaxEntries") == 0)
-                return sd_bus_message_append(reply, "t", (uint64_t) o->max_entries);
+        if (strcmp(property, "MaxEntries") == 0) {
+                /* the bound recorded in the store (every writer honours it), not an option */
+                struct store_limits l;
+                int r = manager_get_limits(man, &l);
+                if (r < 0)
+                        return store_error(error, r, "Reading the bounds");
+                return sd_bus_message_append(reply, "t", l.max_entries);
+        }
         if (strcmp(property, "StorePath") == 0)
                 return sd_bus_message_append(reply, "s", manager_store_path(man));
         if (strcmp(property, "Version") == 0)
@@ -699,7 +763,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Rate", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Burst", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("SyncIntervalUSec", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("MaxEntries", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MaxEntries", "t", property_get, 0, 0),
         SD_BUS_PROPERTY("StorePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("EntryCount", "t", property_get, 0, 0),
         SD_BUS_PROPERTY("NetworkNamespace", "(tt)", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -724,6 +788,12 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Flush", SD_BUS_ARGS("s", interface, "s", state), SD_BUS_RESULT("t", count),
                                 method_flush, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Load", SD_BUS_ARGS("s", text), SD_BUS_RESULT("u", count), method_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetLimits", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("t", max_entries, "t", max_per_interface, "a(stt)", interfaces),
+                                method_get_limits, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetLimits", SD_BUS_ARGS("t", max_entries, "t", max_per_interface),
+                                SD_BUS_RESULT("t", max_entries, "t", max_per_interface, "t", evicted),
+                                method_set_limits, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetStatistics", SD_BUS_ARGS("s", interface), SD_BUS_RESULT("a{sa{st}}", statistics),
                                 method_get_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Subscribe", "", "", method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),

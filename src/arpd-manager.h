@@ -168,6 +168,8 @@ int manager_add_static(Manager *m, const struct neigh_key *k, const struct lladd
 int manager_delete(Manager *m, const struct neigh_key *k);
 int manager_flush(Manager *m, const struct entry_filter *f, uint64_t *ret_count);
 int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t *ret_failed);
+/* entry_set_limits(), logged; -EAGAIN while another arpd process writes the store. */
+int manager_set_limits(Manager *m, const struct store_limits *want, struct store_limits *after, uint64_t *evicted);
 
 /* ---- queries (read-only: no commit, no sync) ----
  * They see what is committed plus what the daemon has staged (store_get) or what is committed
@@ -179,6 +181,9 @@ int manager_get_history(Manager *m, const struct neigh_key *k, struct station_hi
 int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_key *after, store_foreach_t cb,
                  void *userdata);
 int manager_count_entries(Manager *m, size_t *ret);
+/* The bounds recorded in the store (store_get_limits), and each interface's counts. */
+int manager_get_limits(Manager *m, struct store_limits *ret);
+int manager_foreach_store_iface(Manager *m, store_iface_cb_t cb, void *userdata);
 size_t manager_n_links(const Manager *m);
 const Link *manager_link_at(const Manager *m, size_t i);   /* i < manager_n_links() */
 const struct stats *manager_global_stats(const Manager *m); /* counters not tied to a link */

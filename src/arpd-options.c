@@ -29,11 +29,12 @@
 #define MAX_ACTIVE_PROBES 100ULL
 #define MAX_RATE 10000.0
 #define MAX_BURST 10000ULL
-#define MIN_MAX_ENTRIES 100ULL
-#define MAX_MAX_ENTRIES 100000000ULL
+#define MIN_MAX_ENTRIES STORE_LIMIT_MIN
+#define MAX_MAX_ENTRIES STORE_LIMIT_MAX
 
 enum {
         ARG_MAX_ENTRIES = 0x100,
+        ARG_MAX_PER_INTERFACE,
         ARG_LEARN_BOGONS,
         ARG_CONTROL_SOCKET,
         ARG_MAX_AGE,
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
         { "ipv4-only",            no_argument,       NULL, '4' },
         { "ipv6-only",            no_argument,       NULL, '6' },
         { "max-entries",          required_argument, NULL, ARG_MAX_ENTRIES },
+        { "max-per-interface",    required_argument, NULL, ARG_MAX_PER_INTERFACE },
         { "learn-bogons",         no_argument,       NULL, ARG_LEARN_BOGONS },
         { "control-socket",       required_argument, NULL, ARG_CONTROL_SOCKET },
         { "max-age",              required_argument, NULL, ARG_MAX_AGE },
@@ -211,8 +213,12 @@ static void help(FILE *out) {
                 "                              is seen again after more than SEC seconds of silence;\n"
                 "                              0 = never, else at least 60 (default: 15552000, 180\n"
                 "                              days, as arpwatch)\n"
-                "      --max-entries=N         most records the store keeps, %llu..%llu\n"
-                "                              (default: %d)\n"
+                "      --max-entries=N         most records the store keeps, %llu..%llu; recorded in\n"
+                "                              the store for every process: given, it replaces the\n"
+                "                              store's bound (default: the store's; %d when new)\n"
+                "      --max-per-interface=N   most records of one interface, %llu..%llu; recorded\n"
+                "                              like --max-entries (default: the store's; the total\n"
+                "                              bound when new)\n"
                 "      --learn-bogons          also learn senders outside the interface's own subnets\n"
                 "                              (default: off)\n"
                 "      --control-socket=PATH   where arpctl and other D-Bus clients reach this arpd;\n"
@@ -229,7 +235,7 @@ static void help(FILE *out) {
                 "  HUP        sync the store to disk now\n"
                 "  USR1       log the statistics\n",
                 MAX_ACTIVE_PROBES, MAX_RATE, DEFAULT_RATE, MAX_BURST, DEFAULT_BURST,
-                MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, STORE_DEFAULT_MAX_ENTRIES);
+                MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, STORE_DEFAULT_MAX_ENTRIES, MIN_MAX_ENTRIES, MAX_MAX_ENTRIES);
 }
 
 void arpd_options_done(struct arpd_options *o) {
@@ -313,6 +319,12 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 if (r < 0)
                         return r;
                 o->max_entries = (size_t) v;
+                return 0;
+        case ARG_MAX_PER_INTERFACE:
+                r = parse_int_option(err, c, arg, MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, &v);
+                if (r < 0)
+                        return r;
+                o->max_per_iface = (size_t) v;
                 return 0;
         case ARG_LEARN_BOGONS:
                 o->learn_bogons = true;
@@ -451,7 +463,6 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                 .rate = DEFAULT_RATE,
                 .burst = DEFAULT_BURST,
                 .sync_interval = DEFAULT_SYNC_INTERVAL,
-                .max_entries = STORE_DEFAULT_MAX_ENTRIES,
                 .log_level = LOG_INFO,
         };
 

@@ -38,7 +38,11 @@ struct arpd_options {
         unsigned burst;          /* -B, default 3 */
         usec_t sync_interval;    /* -p SEC, default 30 s; fsync interval; 0 = after every commit,
                                   * otherwise at least 0.1 s */
-        size_t max_entries;      /* --max-entries, default STORE_DEFAULT_MAX_ENTRIES */
+        /* --max-entries and --max-per-interface: the store's bounds (store.h, Bounds); 0 = not
+         * given (keep the store's, or the defaults for a new store). Given, they are recorded in
+         * the store at start (daemon, -f), replacing its bounds. */
+        size_t max_entries;
+        size_t max_per_iface;
         bool learn_bogons;       /* --learn-bogons */
         int family;              /* -4: AF_INET, -6: AF_INET6; default AF_UNSPEC = both */
         char *control_socket;    /* --control-socket; NULL = the default (see below), "" = none */

@@ -61,6 +61,8 @@ static struct {
         const char *database;
         const char *flush_states; /* NULL: the default ("learned") */
         const char *output;       /* metrics --output=PATH */
+        uint64_t max_entries;     /* set-limits --max-entries=N (0: not given) */
+        uint64_t max_per_iface;   /* set-limits --max-per-interface=N */
         bool vendor;              /* dump/show --vendor */
 } arg = { .legend = true, .pager = true };
 
@@ -190,8 +192,8 @@ static int sources_open_daemons(Source *s, size_t *n) {
 
         *n = 0;
         if (arg.database) {
-                log_error("This command needs a running arpd; with --database only dump, show, why, add, "
-                          "delete, flush and load work.");
+                log_error("This command needs a running arpd; with --database only dump, show, why, limits, "
+                          "add, delete, flush, load and set-limits work.");
                 return -EOPNOTSUPP;
         }
         if (arg.socket) {
@@ -1279,6 +1281,227 @@ static int verb_load(int argc, char **argv) {
         return finish_output(0);
 }
 
+/* ---- the store's bounds -------------------------------------------------------------------- */
+
+struct limits_report {
+        const char *store;
+        struct store_limits limits;
+        struct limits_iface {
+                char ifname[IFNAMSIZ];
+                struct store_iface_info info;
+        } *ifaces;
+        size_t n_ifaces;
+};
+
+static void limits_report_done(struct limits_report *l) {
+        l->ifaces = mfree(l->ifaces);
+        l->n_ifaces = 0;
+}
+
+static int limits_add_iface(const char *ifname, const struct store_iface_info *info, void *userdata) {
+        struct limits_report *l = userdata;
+        struct limits_iface *n = realloc(l->ifaces, (l->n_ifaces + 1) * sizeof(*n));
+
+        if (!n)
+                return -ENOMEM;
+        l->ifaces = n;
+        n[l->n_ifaces] = (struct limits_iface) { .info = *info };
+        snprintf(n[l->n_ifaces].ifname, IFNAMSIZ, "%s", ifname);
+        l->n_ifaces++;
+        return 0;
+}
+
+static int limits_read_store(Store *st, struct limits_report *l) {
+        int r = store_get_limits(st, &l->limits);
+
+        if (r >= 0)
+                r = store_foreach_iface(st, limits_add_iface, l);
+        if (r < 0)
+                return log_error_errno(r, "Reading the bounds of %s failed: %m", l->store);
+        return 0;
+}
+
+static int limits_read_daemon(Source *s, struct limits_report *l) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct store_iface_info info;
+        const char *ifname;
+        int r;
+
+        r = simple_call(s, "Reading the bounds failed", "GetLimits", &reply, "");
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "tt", &l->limits.max_entries, &l->limits.max_per_iface);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(stt)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(stt)", &ifname, &info.entries, &info.evicted)) > 0)
+                r = limits_add_iface(ifname, &info, l);
+        if (r < 0)
+                return log_error_errno(r, "Malformed GetLimits reply from %s: %m", s->socket);
+        return 0;
+}
+
+static void limits_print(const struct limits_report *l, size_t i) {
+        uint64_t total = 0;
+
+        for (size_t j = 0; j < l->n_ifaces; j++)
+                total += l->ifaces[j].info.entries;
+        if (arg.json != JSON_OFF) {
+                const char *nl = arg.json == JSON_PRETTY ? "\n    " : "";
+                const char *sp = arg.json == JSON_PRETTY ? " " : "";
+
+                json_item(i);
+                fputc('{', stdout);
+                fprintf(stdout, "%s\"store\":%s", nl, sp);
+                json_write_string(stdout, l->store);
+                fprintf(stdout, ",%s\"max_entries\":%s%llu,%s\"max_per_interface\":%s%llu,%s\"entries\":%s%llu,%s"
+                        "\"interfaces\":%s[", nl, sp, (unsigned long long) l->limits.max_entries, nl, sp,
+                        (unsigned long long) l->limits.max_per_iface, nl, sp, (unsigned long long) total, nl, sp);
+                for (size_t j = 0; j < l->n_ifaces; j++) {
+                        fprintf(stdout, "%s%s{\"interface\":%s", j > 0 ? "," : "", arg.json == JSON_PRETTY ? "\n      " : "", sp);
+                        json_write_string(stdout, l->ifaces[j].ifname);
+                        fprintf(stdout, ",%s\"entries\":%s%llu,%s\"evicted\":%s%llu}", sp, sp,
+                                (unsigned long long) l->ifaces[j].info.entries, sp, sp,
+                                (unsigned long long) l->ifaces[j].info.evicted);
+                }
+                fprintf(stdout, "%s]%s}", l->n_ifaces > 0 && arg.json == JSON_PRETTY ? "\n    " : "",
+                        arg.json == JSON_PRETTY ? "\n  " : "");
+                return;
+        }
+        if (i > 0)
+                fputc('\n', stdout);
+        if (arg.legend)
+                printf("Store %s: at most %llu entries, %llu per interface; %llu stored.\n", l->store,
+                       (unsigned long long) l->limits.max_entries, (unsigned long long) l->limits.max_per_iface,
+                       (unsigned long long) total);
+        if (arg.legend && l->n_ifaces > 0)
+                printf("%-16s %12s %12s\n", "INTERFACE", "ENTRIES", "EVICTED");
+        for (size_t j = 0; j < l->n_ifaces; j++)
+                printf("%-16s %12llu %12llu\n", l->ifaces[j].ifname, (unsigned long long) l->ifaces[j].info.entries,
+                       (unsigned long long) l->ifaces[j].info.evicted);
+}
+
+/* limits: the bounds recorded in each store of this namespace (through one of its daemons, else
+ * the store read-only) and every interface's entries and evictions there. */
+static int verb_limits(int argc, char **argv) {
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0;
+        int r;
+
+        r = sources_open_read(s, &n_s);
+        if (r < 0)
+                return r;
+        json_begin();
+        for (size_t i = 0; i < n_s && r >= 0; i++) {
+                _cleanup_(limits_report_done) struct limits_report l = {};
+                Deployment *d = get_deployment();
+
+                l.store = arg.database ? arg.database : ARPD_DEFAULT_DB;
+                if (s[i].bus) {
+                        l.store = s[i].socket;
+                        for (size_t j = 0; j < d->n; j++)
+                                if (strcmp(d->daemons[j].socket, s[i].socket) == 0 && d->daemons[j].store)
+                                        l.store = d->daemons[j].store;
+                        r = limits_read_daemon(&s[i], &l);
+                } else
+                        r = limits_read_store(s[i].store, &l);
+                if (r == 0)
+                        limits_print(&l, i);
+        }
+        if (r >= 0)
+                json_end(n_s);
+        sources_done(s, n_s);
+        return r != 0 ? r : finish_output(0);
+}
+
+static void set_limits_print(const char *store, uint64_t total, uint64_t per, uint64_t evicted, size_t i) {
+        if (arg.json != JSON_OFF) {
+                json_item(i);
+                fputs("{\"store\":", stdout);
+                json_write_string(stdout, store);
+                printf(",\"max_entries\":%llu,\"max_per_interface\":%llu,\"evicted\":%llu}",
+                       (unsigned long long) total, (unsigned long long) per, (unsigned long long) evicted);
+        } else if (arg.legend)
+                printf("Store %s: at most %llu entries, %llu per interface; %llu entr%s evicted.\n", store,
+                       (unsigned long long) total, (unsigned long long) per, (unsigned long long) evicted,
+                       evicted == 1 ? "y" : "ies");
+}
+
+static int set_limits_offline(const struct store_limits *want, size_t i) {
+        _cleanup_(store_freep) Store *st = NULL;
+        struct store_limits b, a;
+        uint64_t evicted = 0;
+        int r;
+
+        r = offline_open(&st);
+        if (r < 0)
+                return r;
+        r = offline_sync(st, entry_set_limits(st, want, &b, &a, &evicted));
+        if (r < 0)
+                return log_error_errno(r, "Changing the bounds of %s failed: %m", offline_db());
+        set_limits_print(offline_db(), a.max_entries, a.max_per_iface, evicted, i);
+        return 0;
+}
+
+static int set_limits_online(Source *s, const char *store, const struct store_limits *want, size_t i) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t total, per, evicted;
+        int r;
+
+        r = simple_call(s, "Changing the bounds failed", "SetLimits", &reply, "tt", want->max_entries,
+                        want->max_per_iface);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "ttt", &total, &per, &evicted);
+        if (r < 0)
+                return log_error_errno(r, "Malformed SetLimits reply: %m");
+        set_limits_print(store, total, per, evicted, i);
+        return 0;
+}
+
+/* set-limits: through one daemon of each store of this namespace (or --socket), else offline
+ * (--database, or the default store when no arpd runs). */
+static int verb_set_limits(int argc, char **argv) {
+        struct store_limits want = { .max_entries = arg.max_entries, .max_per_iface = arg.max_per_iface };
+        Source s[SOURCES_MAX] = {};
+        Deployment *d;
+        size_t n_s = 0;
+        int r = 0;
+
+        if (want.max_entries == 0 && want.max_per_iface == 0) {
+                fprintf(stderr, "arpctl: set-limits needs --max-entries=N, --max-per-interface=N or both\n");
+                return EXIT_USAGE;
+        }
+        json_begin();
+        if (arg.database)
+                r = set_limits_offline(&want, 0), n_s = 1;
+        else if (arg.socket) {
+                r = source_connect_explicit(&s[0]);
+                if (r >= 0) {
+                        n_s = 1;
+                        r = set_limits_online(&s[0], arg.socket, &want, 0);
+                }
+        } else {
+                d = get_deployment();
+                for (size_t i = 0; i < d->n && n_s < SOURCES_MAX; i++)
+                        if (daemon_reads_its_store(d, &d->daemons[i])) {
+                                source_use_daemon(&s[n_s], &d->daemons[i]);
+                                r = set_limits_online(&s[n_s], d->daemons[i].store ? d->daemons[i].store : "?", &want,
+                                                      n_s);
+                                n_s++;
+                                if (r != 0)
+                                        break;
+                        }
+                if (n_s == 0) {
+                        r = set_limits_offline(&want, 0);
+                        n_s = 1;
+                }
+        }
+        if (r == 0)
+                json_end(n_s);
+        sources_done(s, arg.database ? 0 : n_s);
+        return r != 0 ? r : finish_output(0);
+}
+
 /* Calls cb for every counter of a GetStatistics reply, interface by interface (from the start
  * of the reply: it can be walked more than once). first is true for an interface's first one. */
 typedef void (*stat_cb_t)(const char *ifname, const char *name, uint64_t value, bool first, void *userdata);
@@ -2114,6 +2337,11 @@ static void help(void) {
                "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
                "  stats [IFACE]            the counters per interface and instance, and their\n"
                "                           total (*total)\n"
+               "  limits                   the store's bounds (recorded in it, honoured by every\n"
+               "                           writer) and each interface's entries and evictions\n"
+               "  set-limits               change the bounds: --max-entries=N (total),\n"
+               "                           --max-per-interface=N; a lowered per-interface bound\n"
+               "                           evicts down to it now, each interface its own entries\n"
                "  monitor                  print every change and station event (new station,\n"
                "                           changed, flip-flop, ...) of every instance until\n"
                "                           interrupted\n"
@@ -2131,6 +2359,8 @@ static void help(void) {
                "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
                "      --output=PATH        where metrics writes (a temporary file, then rename)\n"
+               "      --max-entries=N, --max-per-interface=N\n"
+               "                           set-limits: the new bounds, %llu..%llu\n"
                "      --socket=PATH        talk to the daemon at this control socket only\n"
                "      --database=PATH      use this store file directly: dump, show, why and\n"
                "                           history read it (read-only, also while arpd runs);\n"
@@ -2142,7 +2372,7 @@ static void help(void) {
                "      --version            show the version and exit\n"
                "\n"
                "Exit status: 0 success, 1 failure, 2 bad usage (also a malformed address or MAC),\n"
-               "4 nothing matched (show, history, delete, a selective dump). See arpctl(8).\n");
+               "4 nothing matched (show, history, delete, a selective dump). See arpctl(8).\n", STORE_LIMIT_MIN, STORE_LIMIT_MAX);
 }
 
 enum {
@@ -2156,7 +2386,26 @@ enum {
         ARG_VERSION,
         ARG_OUTPUT,
         ARG_VENDOR,
+        ARG_MAX_ENTRIES,
+        ARG_MAX_PER_INTERFACE,
 };
+
+/* --max-entries / --max-per-interface: STORE_LIMIT_MIN..STORE_LIMIT_MAX. */
+static int limit_option(const char *name, const char *value, uint64_t *ret) {
+        unsigned long long v;
+        char *end = NULL;
+
+        errno = 0;
+        v = strtoull(value, &end, 10);
+        if (errno != 0 || !end || *end != '\0' || value[0] < '0' || value[0] > '9' || v < STORE_LIMIT_MIN ||
+            v > STORE_LIMIT_MAX) {
+                fprintf(stderr, "arpctl: invalid value '%s' for %s: expected an integer from %llu to %llu\n", value,
+                        name, STORE_LIMIT_MIN, STORE_LIMIT_MAX);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
 
 /* An option whose value is a path: an empty one is a usage error. */
 static int path_option(const char *name, const char *value, const char **ret) {
@@ -2181,6 +2430,8 @@ static int parse_argv(int argc, char **argv) {
                 { "all",       no_argument,       NULL, ARG_ALL },
                 { "output",    required_argument, NULL, ARG_OUTPUT },
                 { "vendor",    no_argument,       NULL, ARG_VENDOR },
+                { "max-entries", required_argument, NULL, ARG_MAX_ENTRIES },
+                { "max-per-interface", required_argument, NULL, ARG_MAX_PER_INTERFACE },
                 {}
         };
         int c, r;
@@ -2245,6 +2496,16 @@ static int parse_argv(int argc, char **argv) {
                         if (r < 0)
                                 return r;
                         break;
+                case ARG_MAX_ENTRIES:
+                        r = limit_option("--max-entries", optarg, &arg.max_entries);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_MAX_PER_INTERFACE:
+                        r = limit_option("--max-per-interface", optarg, &arg.max_per_iface);
+                        if (r < 0)
+                                return r;
+                        break;
                 case ':':
                         fprintf(stderr, "arpctl: option '%s' needs a value (%s=...). Try 'arpctl --help'.\n",
                                 argv[optind - 1], argv[optind - 1]);
@@ -2276,6 +2537,8 @@ static const struct verb {
         { "flush",        0, 1,    verb_flush,        "flush [IFACE] [--negative|--all]" },
         { "load",         1, 1,    verb_load,         "load FILE|-" },
         { "stats",        0, 1,    verb_stats,        "stats [IFACE]", true },
+        { "limits",       0, 0,    verb_limits,       "limits", true },
+        { "set-limits",   0, 0,    verb_set_limits,   "set-limits [--max-entries=N] [--max-per-interface=N]" },
         { "monitor",      0, 0,    verb_monitor,      "monitor" },
         { "list-daemons", 0, 0,    verb_list_daemons, "list-daemons", true },
         { "metrics",      0, 0,    verb_metrics,      "metrics [--output=PATH]" },
@@ -2311,6 +2574,10 @@ int main(int argc, char **argv) {
         }
         if (arg.vendor && v->run != verb_dump && v->run != verb_show && v->run != verb_history) {
                 fprintf(stderr, "arpctl: --vendor only applies to dump, show and history\n");
+                return EXIT_USAGE;
+        }
+        if ((arg.max_entries || arg.max_per_iface) && v->run != verb_set_limits) {
+                fprintf(stderr, "arpctl: --max-entries and --max-per-interface only apply to set-limits\n");
                 return EXIT_USAGE;
         }
         if (arg.output && v->run != verb_metrics) {

@@ -29,6 +29,7 @@ hasnt() { ! offered "$1" | grep -qx -- "$2" || fail "zsh: '$1' offers '$2'"; }
 has "arpctl --json=" pretty
 has "arpctl --json=" short
 has "arpctl " metrics
+has "arpctl " set-limits
 has "arpctl --no-" --no-pager
 has "arpctl --database=$WORK/a.lmdb show " 198.18.0.10
 has "arpctl --database=$WORK/a.lmdb show " 02:00:00:00:00:0a

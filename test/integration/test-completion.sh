@@ -61,6 +61,10 @@ for MODE in "${modes[@]}"; do
         has "arpctl --no-" --no-legend
         has "arpctl --no-" --no-pager
         has "arpctl " metrics
+        has "arpctl " limits
+        has "arpctl " set-limits
+        has "arpctl set-limits --max-p" --max-per-interface=
+        has "arpctl --max-entries 500 " set-limits
         has "arpctl --json=short " dump
         # entries from the selected store
         has "arpctl --database=$WORK/a.lmdb show " 198.18.0.10

@@ -89,7 +89,8 @@ static void test_defaults(void) {
         CHECK(x.o.rate == 1.0);
         CHECK_INT_EQ(x.o.burst, 3);
         CHECK_INT_EQ(x.o.sync_interval, 30 * USEC_PER_SEC);
-        CHECK_INT_EQ(x.o.max_entries, STORE_DEFAULT_MAX_ENTRIES);
+        CHECK_INT_EQ(x.o.max_entries, 0); /* not given: the store's own bound */
+        CHECK_INT_EQ(x.o.max_per_iface, 0);
         CHECK(!x.o.learn_bogons);
         CHECK_INT_EQ(x.o.log_level, LOG_INFO);
         CHECK(x.o.ifaces != NULL);
@@ -415,6 +416,15 @@ static void test_max_entries(void) {
         EXPECT_ERROR("invalid value '100000001' for --max-entries", "--max-entries", "100000001");
         EXPECT_ERROR("invalid value '1e6' for --max-entries", "--max-entries", "1e6");
         EXPECT_ERROR("option --max-entries requires an argument", "--max-entries");
+
+        x = PARSE("--max-per-interface=250", "--max-entries", "1000");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.max_per_iface, 250);
+        CHECK_INT_EQ(x.o.max_entries, 1000);
+        run_done(&x);
+        EXPECT_ERROR("arpd: invalid value '99' for --max-per-interface: expected an integer from 100 to 100000000\n",
+                     "--max-per-interface=99");
+        EXPECT_ERROR("option --max-per-interface requires an argument", "--max-per-interface");
 }
 
 static void test_modes(void) {
@@ -512,7 +522,7 @@ static void test_help(void) {
                 "-f,", "-v,", "-h,", "-V,", "-4,", "-6,", "--ipv4-only", "--ipv6-only",
                 /* defaults as the parser sets them */
                 "(default: 0)", "(default: 60)", "(default: 1)", "(default: 3)", "(default: 30)",
-                "(default: 1000000)", ARPD_DEFAULT_DB, "$STATE_DIRECTORY/arpd.lmdb",
+                "(default: the store's; 1000000 when new)", "--max-per-interface", ARPD_DEFAULT_DB, "$STATE_DIRECTORY/arpd.lmdb",
                 /* ranges as the parser checks them */
                 "0..100", "1..10000", "100..100000000", "<= 10000", "0.1",
                 /* signals */
