@@ -90,8 +90,8 @@ int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_
  * equal to the total follows a new total), others STORE_LIMIT_MIN..STORE_LIMIT_MAX (-EINVAL
  * otherwise; a per-interface bound above the total is capped at it). Each interface above the
  * new per-interface bound is cut down to it now, from its own entries in eviction order; a total
- * bound below the current count evicts nothing now (eviction never crosses interfaces: the
- * interfaces that gain entries later replace their own). *before and *after (may be NULL) get
+ * bound below the current count cuts the largest interfaces first, to one common level
+ * (store_set_limits()). *before and *after (may be NULL) get
  * the bounds before and after, *evicted (may be NULL) the entries evicted. */
 int entry_set_limits(Store *s, const struct store_limits *want, struct store_limits *before, struct store_limits *after,
                      uint64_t *evicted);

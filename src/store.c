@@ -1596,6 +1596,8 @@ int store_get_limits(Store *s, struct store_limits *ret) {
         return store_errno(rc);
 }
 
+static int cut_to_total(Store *s, MDB_txn *txn, uint64_t total, size_t *evicted);
+
 int store_set_limits(Store *s, const struct store_limits *l) {
         size_t plen = strlen(META_COUNT_PREFIX), evicted = 0;
         uint8_t kb[32 + IFNAMSIZ];
@@ -1669,6 +1671,8 @@ int store_set_limits(Store *s, const struct store_limits *l) {
                 mdb_cursor_close(c);
         if (rc == MDB_NOTFOUND)
                 rc = 0;
+        if (rc == 0)
+                rc = cut_to_total(s, txn, cur.max_entries, &evicted);
         if (rc == 0)
                 rc = mdb_txn_commit(txn);
         else
@@ -1750,6 +1754,57 @@ static int collect_ifaces(MDB_txn *txn, MDB_dbi meta, const char *prefix, bool e
         if (c)
                 mdb_cursor_close(c);
         return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static uint64_t capped_sum(const struct iface_row *rows, size_t n, uint64_t level) {
+        uint64_t sum = 0;
+
+        for (size_t i = 0; i < n; i++)
+                sum += MIN(rows[i].info.entries, level);
+        return sum;
+}
+
+/* store_set_limits() with a total below the entries stored: the interfaces with the most entries
+ * are cut first, each from its own entries, down to one common level (the highest that fits;
+ * what is left over goes one entry each to the first of them in name order), so the smaller
+ * ones keep theirs. Statics stay, so the store may stay above the bound. */
+static int cut_to_total(Store *s, MDB_txn *txn, uint64_t total, size_t *evicted) {
+        _cleanup_free_ struct iface_row *rows = NULL;
+        uint64_t sum = 0, lo = 0, hi = 0, slack;
+        size_t n = 0;
+        int rc;
+
+        rc = collect_ifaces(txn, s->e->dbi_meta, META_COUNT_PREFIX, false, &rows, &n);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; i < n; i++) {
+                sum += rows[i].info.entries;
+                hi = MAX(hi, rows[i].info.entries);
+        }
+        if (sum <= total)
+                return 0;
+        while (lo < hi) {
+                uint64_t mid = lo + (hi - lo + 1) / 2;
+
+                if (capped_sum(rows, n, mid) <= total)
+                        lo = mid;
+                else
+                        hi = mid - 1;
+        }
+        slack = total - capped_sum(rows, n, lo);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+                uint64_t keep = lo;
+
+                if (rows[i].info.entries <= lo)
+                        continue;
+                if (slack > 0) {
+                        keep++;
+                        slack--;
+                }
+                if (rows[i].info.entries > keep)
+                        rc = evict_iface(s, txn, (const uint8_t *) rows[i].name, rows[i].info.entries - keep, evicted);
+        }
+        return rc;
 }
 
 int store_foreach_iface(Store *s, store_iface_cb_t cb, void *userdata) {

@@ -222,9 +222,11 @@ struct store_limits {
 /* The bounds recorded in the store (defaults for a format-1 store opened read-only). */
 int store_get_limits(Store *s, struct store_limits *ret);
 /* Records new bounds (a 0 field keeps its value, except that a per-interface bound equal to the
- * total follows a new total; max_per_iface is capped at max_entries) and cuts
- * every interface down to the per-interface bound now, each from its own entries; the total
- * bound applies from the next commit that adds entries. Flushes the staged changes first.
+ * total follows a new total; max_per_iface is capped at max_entries) and cuts every interface
+ * down to the per-interface bound now, each from its own entries; if the store still holds more
+ * than the total, the interfaces with the most entries are cut to one common level, each from
+ * its own entries, until it fits (the smaller ones keep theirs; statics stay). Flushes the
+ * staged changes first.
  * Returns the number of entries evicted (>= 0), -EROFS, -EBUSY (see Handles), -EINVAL. */
 int store_set_limits(Store *s, const struct store_limits *l);
 

@@ -8,7 +8,8 @@
 #   - online: through the running daemon (SetLimits), refused to an unprivileged user (nothing
 #     changed); a lowered bound evicts at once, and the daemon's next commit (a learned host)
 #     keeps the interface at it; the daemon reports the recorded bound (MaxEntries);
-#   - arpd --max-per-interface / --max-entries given on an existing store replace its bounds.
+#   - arpd --max-per-interface / --max-entries given on an existing store replace its bounds;
+#   - a total lowered below what is stored cuts the largest interfaces first, to a common level.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd setpriv arping
@@ -104,3 +105,11 @@ start_arpd a a0
 [ "$(limits_json --socket "$BUS" | field 'd["max_per_interface"]')" = 110 ] || fail "a restart without the option changed the bound"
 stop_arpd TERM
 pass "arpd --max-per-interface on an existing store records it; a start without it keeps the store's"
+
+# ---- a lowered total: the largest interface is cut first ----
+[ "$(on a0)/$(on x9)" = 110/100 ] || fail "before lowering the total: $(on a0)/$(on x9)"
+out=$("$ARPCTL" --database "$DB" set-limits --max-entries=150 2>&1) || fail "lowering the total failed: $out"
+grep -q "at most 150 entries, 110 per interface; 60 entries evicted" <<<"$out" || fail "lowering the total said: $out"
+[ "$(on a0)/$(on x9)" = 75/75 ] || fail "after --max-entries=150: $(on a0)/$(on x9), expected 75/75"
+list_has a0 $IP_B $MAC_B || fail "a0's newest entry (b, learned by the daemon) was evicted"
+pass "a total lowered to 150 cut both interfaces to 75, each from its own oldest entries"

@@ -1051,9 +1051,16 @@ static void test_limits_recorded(void) {
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(l.max_entries, 100);
         CHECK_INT_EQ(l.max_per_iface, 10);
-        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 4); /* 10 -> 8 each */
+        /* 10 -> 8 each (capped at the total), then 16 > 8 in total: 4 each */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 12);
+        CHECK_INT_EQ(count(s), 8);
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(l.max_per_iface, 8); /* capped at the total */
+        {
+                char buf[256] = "";
+                CHECK_INT_EQ(store_foreach_iface(s, iface_row, buf), 0);
+                CHECK_STR_EQ(buf, "eth0:4/21 eth1:4/21 ");
+        }
         /* per == total: a per-interface bound of its own no more, so it follows the total */
         CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 300 }), 0);
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
@@ -1073,6 +1080,35 @@ static void test_limits_recorded(void) {
                 CHECK_INT_EQ(store_get_limits(s, &l), 0);
                 CHECK_INT_EQ(l.max_entries, 8);
         }
+        store_free(s);
+}
+
+/* A total bound lowered below what is stored cuts the largest interfaces first, to one common
+ * level, each from its own oldest entries; a small interface keeps all of its own. */
+static void test_limits_total_cut(void) {
+        Store *s = open_opts("cut.lmdb", &(struct store_options) { .max_entries = 1000 });
+        char buf[256] = "";
+
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < 60; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }), 0);
+        for (uint32_t i = 0; i < 30; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth1", 100 + i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }), 0);
+        for (uint32_t i = 0; i < 5; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth2", 200 + i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }), 0);
+        CHECK_INT_EQ(store_flush(s), 95);
+        /* 60 + 30 + 5 = 95 > 46: eth2 keeps 5, eth0 and eth1 cut to 20 each, the one left over to eth0 */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 46, .max_per_iface = 46 }), 49);
+        CHECK_INT_EQ(store_foreach_iface(s, iface_row, buf), 0);
+        CHECK_STR_EQ(buf, "eth0:21/39 eth1:20/10 eth2:5/0 ");
+        CHECK_INT_EQ(count(s), 46);
+        /* the oldest went */
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 38) }, NULL), -ENOENT);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 39) }, NULL), 0);
         store_free(s);
 }
 
@@ -1857,6 +1893,7 @@ int main(void) {
         TEST_RUN(test_eviction_order);
         TEST_RUN(test_flood_one_interface);
         TEST_RUN(test_limits_recorded);
+        TEST_RUN(test_limits_total_cut);
         TEST_RUN(test_upgrade_v1);
         TEST_RUN(test_txn);
         TEST_RUN(test_map_full);
