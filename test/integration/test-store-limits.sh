@@ -12,7 +12,7 @@
 #   - a total lowered below what is stored cuts the largest interfaces first, to a common level.
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd setpriv arping
+require_cmd setpriv arping busctl python3
 [ -n "${ARPCTL:-}" ] && [ -x "$ARPCTL" ] || { echo "ARPCTL must name the arpctl binary"; exit 1; }
 
 BUS="$WORK/bus"
@@ -90,7 +90,9 @@ pass "online: the daemon's next commit keeps a0 at the new bound (b learned, the
 "$ARPCTL" --socket "$BUS" set-limits --max-entries=5000 >/dev/null || fail "set-limits --max-entries failed"
 busctl_max=$("$ARPCTL" --socket "$BUS" limits --json=short | field 'd["max_entries"]')
 [ "$busctl_max" = 5000 ] || fail "max_entries is $busctl_max after set-limits --max-entries=5000"
-pass "online: --max-entries=5000 recorded (per interface kept at its own 120)"
+prop=$(busctl --address="unix:path=$BUS" get-property io.arpd.Manager1 /io/arpd/Manager1 io.arpd.Manager1 MaxEntries 2>&1)
+[ "$prop" = "t 5000" ] || fail "the MaxEntries property says '$prop', expected the recorded 5000"
+pass "online: --max-entries=5000 recorded (per interface kept at its own 120), MaxEntries says so"
 stop_arpd TERM
 
 # ---- arpd's own options on an existing store ----
