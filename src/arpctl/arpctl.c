@@ -1391,23 +1391,23 @@ static int verb_limits(int argc, char **argv) {
         if (r < 0)
                 return r;
         json_begin();
-        for (size_t i = 0; i < n_s && r >= 0; i++) {
+        for (size_t i = 0; i < n_s && r == 0; i++) {
                 _cleanup_(limits_report_done) struct limits_report l = {};
-                Deployment *d = get_deployment();
+                _cleanup_free_ char *store = NULL;
 
-                l.store = arg.database ? arg.database : ARPD_DEFAULT_DB;
                 if (s[i].bus) {
-                        l.store = s[i].socket;
-                        for (size_t j = 0; j < d->n; j++)
-                                if (strcmp(d->daemons[j].socket, s[i].socket) == 0 && d->daemons[j].store)
-                                        l.store = d->daemons[j].store;
+                        (void) sd_bus_get_property_string(s[i].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE,
+                                                          "StorePath", NULL, &store);
+                        l.store = store ? store : s[i].socket;
                         r = limits_read_daemon(&s[i], &l);
-                } else
+                } else {
+                        l.store = arg.database ? arg.database : ARPD_DEFAULT_DB;
                         r = limits_read_store(s[i].store, &l);
+                }
                 if (r == 0)
                         limits_print(&l, i);
         }
-        if (r >= 0)
+        if (r == 0)
                 json_end(n_s);
         sources_done(s, n_s);
         return r != 0 ? r : finish_output(0);
@@ -1477,8 +1477,12 @@ static int verb_set_limits(int argc, char **argv) {
         else if (arg.socket) {
                 r = source_connect_explicit(&s[0]);
                 if (r >= 0) {
+                        _cleanup_free_ char *store = NULL;
+
                         n_s = 1;
-                        r = set_limits_online(&s[0], arg.socket, &want, 0);
+                        (void) sd_bus_get_property_string(s[0].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE,
+                                                          "StorePath", NULL, &store);
+                        r = set_limits_online(&s[0], store ? store : arg.socket, &want, 0);
                 }
         } else {
                 d = get_deployment();

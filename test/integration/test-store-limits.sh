@@ -15,7 +15,9 @@ require_root
 require_cmd setpriv arping busctl python3
 [ -n "${ARPCTL:-}" ] && [ -x "$ARPCTL" ] || { echo "ARPCTL must name the arpctl binary"; exit 1; }
 
-BUS="$WORK/bus"
+RUN="$WORK/run"        # the daemons' run directory, as /run/arpd is (ARPCTL_RUN_DIR)
+BUS="$RUN/a0/bus"
+ctl() { in_ns a env ARPCTL_RUN_DIR="$RUN" "$ARPCTL" "$@"; } # no --socket: the deployment
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 lines() { # IFACE FIRST COUNT: load-file lines, 198.18.x.y from FIRST (the later, the newer)
         local i
@@ -59,11 +61,14 @@ pass "offline: an unprivileged user cannot change the bounds (exit 1: $(head -n1
 # ---- online ----
 setup_pair
 chmod 755 "$WORK" # the socket must be reachable by the unprivileged caller below
-start_arpd a a0
-out=$("$ARPCTL" --socket "$BUS" set-limits --max-per-interface=150 2>&1) || fail "online set-limits failed: $out"
+mkdir -p "$RUN"
+start_arpd a --control-socket "$BUS" a0
+out=$(ctl set-limits --max-per-interface=150 2>&1) || fail "online set-limits failed: $out"
+grep -q "^Store $DB: at most" <<<"$out" || fail "set-limits through the deployment did not name the store: $out"
 grep -q "150 per interface; 0 entries evicted" <<<"$out" || fail "online set-limits said: $out"
-[ "$(limits_json --socket "$BUS" | field 'd["max_per_interface"]')" = 150 ] || fail "online limits: $(limits_json --socket "$BUS")"
-pass "online: set-limits through the daemon raised the bound to 150"
+[ "$(ctl limits --json=short | field 'd["store"], d["max_per_interface"]')" = "('$DB', 150)" ] ||
+        fail "online limits: $(ctl limits --json=short)"
+pass "online: set-limits through the daemon (found in the run directory) raised the bound to 150"
 
 lines a0 400 40 | "$ARPCTL" --socket "$BUS" load - >/dev/null || fail "online load failed"
 [ "$(on a0)" = 140 ] || fail "a0 holds $(on a0) entries after loading 40 more, expected 140"
@@ -96,14 +101,14 @@ pass "online: --max-entries=5000 recorded (per interface kept at its own 120), M
 stop_arpd TERM
 
 # ---- arpd's own options on an existing store ----
-start_arpd a --max-per-interface=110 a0
+start_arpd a --control-socket "$BUS" --max-per-interface=110 a0
 [ "$(on a0)" = 110 ] || fail "arpd --max-per-interface=110 left a0 with $(on a0) entries"
 [ "$(limits_json --socket "$BUS" | field 'd["max_entries"], d["max_per_interface"]')" = "(5000, 110)" ] ||
         fail "after arpd --max-per-interface=110: $(limits_json --socket "$BUS")"
 grep -q "bounds changed by the command line from 5000 entries (120 per interface) to 5000 (110 per interface); 10 entries evicted" \
         "$WORK/arpd.log" || fail "arpd did not log the bounds it recorded"
 stop_arpd TERM
-start_arpd a a0
+start_arpd a --control-socket "$BUS" a0
 [ "$(limits_json --socket "$BUS" | field 'd["max_per_interface"]')" = 110 ] || fail "a restart without the option changed the bound"
 stop_arpd TERM
 pass "arpd --max-per-interface on an existing store records it; a start without it keeps the store's"
