@@ -648,12 +648,11 @@ static int method_set_limits(sd_bus_message *m, void *userdata, sd_bus_error *er
         r = sd_bus_message_read(m, "tt", &want.max_entries, &want.max_per_iface);
         if (r < 0)
                 return r;
-        if ((want.max_entries != 0 && (want.max_entries < STORE_LIMIT_MIN || want.max_entries > STORE_LIMIT_MAX)) ||
-            (want.max_per_iface != 0 && (want.max_per_iface < STORE_LIMIT_MIN || want.max_per_iface > STORE_LIMIT_MAX)))
+        r = manager_set_limits(client->control->manager, &want, &after, &evicted);
+        if (r == -EINVAL) /* entry_set_limits(): a bound out of range */
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "A bound is 0 (keep it) or from %llu to %llu (fields 'max_entries', "
                                          "'max_per_interface'); nothing was changed.", STORE_LIMIT_MIN, STORE_LIMIT_MAX);
-        r = manager_set_limits(client->control->manager, &want, &after, &evicted);
         if (r == -EAGAIN)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
                                          "Another process is writing the store %s; nothing was changed, try again.",

@@ -453,8 +453,8 @@ int manager_set_limits(Manager *m, const struct store_limits *want, struct store
 }
 
 /* --max-entries / --max-per-interface given: recorded in the store before READY. Another arpd
- * process may be writing (write_nowait): retried for a few seconds, then the store's own bounds
- * stay and a warning says so. */
+ * process may be writing (write_nowait): retried for up to 5 s; if it cannot be done, the
+ * store's own bounds stay and a warning says so (the daemon starts anyway). */
 static int manager_apply_limit_options(Manager *m) {
         struct store_limits want = { .max_entries = m->opts->max_entries, .max_per_iface = m->opts->max_per_iface };
         struct store_limits b, a;
@@ -469,9 +469,12 @@ static int manager_apply_limit_options(Manager *m) {
                         break;
                 (void) usleep(100 * 1000);
         }
-        if (r < 0)
-                return log_error_errno(r, "Cannot record the bounds given on the command line in the store %s: %m",
-                                       store_path(m->store));
+        if (r < 0) {
+                /* serving goes first: the store's own bounds stay in force */
+                log_warning_errno(r, "Cannot record the bounds given on the command line in the store %s (%m); its "
+                                  "own bounds stay in force (see arpctl limits).", store_path(m->store));
+                return 0;
+        }
         log_limits_changed(m, &b, &a, n, "by the command line");
         return 0;
 }

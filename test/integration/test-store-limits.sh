@@ -14,6 +14,7 @@
 require_root
 require_cmd setpriv arping busctl python3
 [ -n "${ARPCTL:-}" ] && [ -x "$ARPCTL" ] || { echo "ARPCTL must name the arpctl binary"; exit 1; }
+[ -n "${STORE_HOLD:-}" ] && [ -x "$STORE_HOLD" ] || { echo "STORE_HOLD must name the store-hold helper"; exit 1; }
 
 RUN="$WORK/run"        # the daemons' run directory, as /run/arpd is (ARPCTL_RUN_DIR)
 BUS="$RUN/a0/bus"
@@ -78,6 +79,24 @@ rc=0; out=$(nobody "$ARPCTL" --socket "$BUS" set-limits --max-per-interface=100 
 [ "$(on a0)" = 140 ] && [ "$(limits_json --socket "$BUS" | field 'd["max_per_interface"]')" = 150 ] ||
         fail "an unprivileged caller changed something: $(on a0) entries, $(limits_json --socket "$BUS")"
 pass "online: an unprivileged caller is denied ($(grep -o 'needs root[^;]*' <<<"$out")), nothing changed"
+
+# Out of range over D-Bus: InvalidArgs, nothing changed.
+rc=0; out=$(busctl --address="unix:path=$BUS" call io.arpd.Manager1 /io/arpd/Manager1 io.arpd.Manager1 SetLimits tt 5 0 2>&1) || rc=$?
+[ "$rc" != 0 ] && grep -q "from 100 to 100000000" <<<"$out" || fail "SetLimits 5: exit $rc: $out"
+[ "$(limits_json --socket "$BUS" | field 'd["max_entries"], d["max_per_interface"]')" = "(1000000, 150)" ] ||
+        fail "SetLimits 5 changed something: $(limits_json --socket "$BUS")"
+pass "online: a bound out of range is refused ($out)"
+
+# Another process holds the write lock: refused at once, nothing changed, the daemon answers.
+"$STORE_HOLD" "$DB" 3 >"$WORK/hold.out" 2>"$WORK/hold.log" &
+HOLDER=$!
+PIDS+=("$HOLDER")
+wait_for "the other writer holds the store" 5 grep -q held "$WORK/hold.out"
+rc=0; out=$(timeout 2 "$ARPCTL" --socket "$BUS" set-limits --max-per-interface=100 2>&1) || rc=$?
+[ "$rc" = 1 ] && grep -q "Another process is writing the store" <<<"$out" || fail "set-limits during another write: exit $rc: $out"
+wait "$HOLDER" || fail "store-hold failed: $(cat "$WORK/hold.log")"
+[ "$(on a0)" = 140 ] || fail "a refused set-limits evicted: a0 holds $(on a0)"
+pass "online: while another process writes, set-limits is refused at once with 'try again', nothing changed"
 
 out=$("$ARPCTL" --socket "$BUS" set-limits --max-per-interface=120 2>&1) || fail "lowering online failed: $out"
 grep -q "120 per interface; 20 entries evicted" <<<"$out" || fail "lowering online said: $out"
