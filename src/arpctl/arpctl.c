@@ -192,8 +192,8 @@ static int sources_open_daemons(Source *s, size_t *n) {
 
         *n = 0;
         if (arg.database) {
-                log_error("This command needs a running arpd; with --database only dump, show, why, limits, "
-                          "add, delete, flush, load and set-limits work.");
+                log_error("This command needs a running arpd; with --database only dump, show, why, history, "
+                          "limits, add, delete, flush, load and set-limits work.");
                 return -EOPNOTSUPP;
         }
         if (arg.socket) {
@@ -2367,11 +2367,11 @@ static void help(void) {
                "      --max-entries=N, --max-per-interface=N\n"
                "                           set-limits: the new bounds, %llu..%llu\n"
                "      --socket=PATH        talk to the daemon at this control socket only\n"
-               "      --database=PATH      use this store file directly: dump, show, why and\n"
-               "                           history read it (read-only, also while arpd runs);\n"
-               "                           add, delete, flush\n"
-               "                           and load change it under its write lock (for a stopped\n"
-               "                           arpd; needs write access to the file). Without a running\n"
+               "      --database=PATH      use this store file directly: dump, show, why,\n"
+               "                           history and limits read it (read-only, also while arpd\n"
+               "                           runs); add, delete, flush, load and set-limits change\n"
+               "                           it under its write lock (for a stopped arpd; needs\n"
+               "                           write access to the file). Without a running\n"
                "                           daemon, arpctl uses " ARPD_DEFAULT_DB "\n"
                "  -h, --help               show this help and exit\n"
                "      --version            show the version and exit\n"
