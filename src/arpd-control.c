@@ -228,6 +228,51 @@ static void on_changed(Manager *m, enum change_origin origin, const struct neigh
              new ? record_state_to_string(new->state) : "");
 }
 
+/* StationEvent: kind, interface, address, lladdr, old_lladdr, source, time_usec, idle_usec, and
+ * for "folded" the count of each kind folded ({} otherwise). */
+static void on_station(Manager *m, const struct station_event *ev, void *userdata) {
+        Control *ctl = userdata;
+        char a[IN_ADDR_STRLEN] = "", n[LLADDR_STRLEN], o[LLADDR_STRLEN];
+
+        if (ctl->n_subscribed == 0)
+                return;
+        if (ev->family != AF_UNSPEC)
+                in_addr_to_string(ev->family, &ev->addr, a);
+        lladdr_to_string(&ev->lladdr, n);
+        lladdr_to_string(&ev->old_lladdr, o);
+        for (size_t i = 0; i < ctl->n_clients; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+                ControlClient *c = ctl->clients[i];
+                int r;
+
+                if (!c->subscribed || c->closing)
+                        continue;
+                if (client_congested(c)) {
+                        log_warning("A control client does not read its signals; disconnecting it.");
+                        client_close_later(c);
+                        continue;
+                }
+                r = sd_bus_message_new_signal(c->conn, &sig, CONTROL_PATH, CONTROL_INTERFACE, "StationEvent");
+                if (r >= 0)
+                        r = sd_bus_message_append(sig, "sssssstt", station_kind_to_string(ev->kind), ev->ifname, a, n, o,
+                                                  ev->source != 0 ? record_source_to_string(ev->source) : "",
+                                                  (uint64_t) ev->time, (uint64_t) ev->idle);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(sig, 'a', "{st}");
+                for (unsigned k = 1; r >= 0 && ev->kind == STATION_FOLDED && k < _STATION_KIND_MAX; k++)
+                        if (ev->folded[k] > 0)
+                                r = sd_bus_message_append(sig, "{st}", station_kind_to_string(k), ev->folded[k]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(sig);
+                if (r >= 0)
+                        r = sd_bus_send(c->conn, sig, NULL);
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot send StationEvent: %m");
+                        client_close_later(c);
+                }
+        }
+}
+
 /* A bulk change whose signals were cut short: one "many" signal says: re-read the listing. */
 static void on_folded(Manager *m, uint64_t n, const char *ifname, void *userdata) {
         Control *ctl = userdata;
@@ -354,6 +399,41 @@ static int method_get_entry(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         r = entry_bus_append(reply, &k, &rec);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* GetHistory: the address's MACs, newest first: (lladdr, first_seen_usec, last_seen_usec). */
+static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *ifname, *address;
+        struct station_history h;
+        struct neigh_key k;
+        int r;
+
+        r = check_caller(client, error);
+        if (r < 0)
+                return r;
+        r = read_key(m, &ifname, &address, &k, error);
+        if (r < 0)
+                return r;
+        r = manager_get_history(client->control->manager, &k, &h);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, CONTROL_ERROR_NO_SUCH_ENTRY, "No entry for %s on %s.", address, ifname);
+        if (r < 0)
+                return store_error(error, r, "Reading the history");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        for (unsigned i = 0; r >= 0 && i < h.n; i++) {
+                char l[LLADDR_STRLEN];
+                r = sd_bus_message_append(reply, "(stt)", lladdr_to_string(&h.mac[i].lladdr, l),
+                                          (uint64_t) h.mac[i].first_seen, (uint64_t) h.mac[i].last_seen);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -556,6 +636,63 @@ static int method_load(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, "u", (uint32_t) r);
 }
 
+static int method_set_limits(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        struct store_limits want, after;
+        uint64_t evicted = 0;
+        int r;
+
+        r = check_privileged(client, "Changing the store's bounds", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "tt", &want.max_entries, &want.max_per_iface);
+        if (r < 0)
+                return r;
+        r = manager_set_limits(client->control->manager, &want, &after, &evicted);
+        if (r == -EINVAL) /* entry_set_limits(): a bound out of range */
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A bound is 0 (keep it) or from %llu to %llu (fields 'max_entries', "
+                                         "'max_per_interface'); nothing was changed.", STORE_LIMIT_MIN, STORE_LIMIT_MAX);
+        if (r == -EAGAIN)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "Another process is writing the store %s; nothing was changed, try again.",
+                                         manager_store_path(client->control->manager));
+        if (r < 0)
+                return store_error(error, r, "Changing the bounds (nothing was changed)");
+        return sd_bus_reply_method_return(m, "ttt", after.max_entries, after.max_per_iface, evicted);
+}
+
+static int append_iface_limits(const char *ifname, const struct store_iface_info *info, void *userdata) {
+        return sd_bus_message_append(userdata, "(stt)", ifname, info->entries, info->evicted);
+}
+
+static int method_get_limits(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        Manager *man = client->control->manager;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct store_limits l;
+        int r;
+
+        r = check_caller(client, error);
+        if (r < 0)
+                return r;
+        r = manager_get_limits(man, &l);
+        if (r < 0)
+                return store_error(error, r, "Reading the bounds");
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "tt", l.max_entries, l.max_per_iface);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(stt)");
+        if (r >= 0)
+                r = manager_foreach_store_iface(man, append_iface_limits, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return store_error(error, r, "Reading the interfaces' counts");
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* ---- properties ---------------------------------------------------------------------------- */
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -584,8 +721,14 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "u", (uint32_t) o->burst);
         if (strcmp(property, "SyncIntervalUSec") == 0)
                 return sd_bus_message_append(reply, "t", (uint64_t) o->sync_interval);
-        if (strcmp(property, "MaxEntries") == 0)
-                return sd_bus_message_append(reply, "t", (uint64_t) o->max_entries);
+        if (strcmp(property, "MaxEntries") == 0) {
+                /* the bound recorded in the store (every writer honours it), not an option */
+                struct store_limits l;
+                int r = manager_get_limits(man, &l);
+                if (r < 0)
+                        return store_error(error, r, "Reading the bounds");
+                return sd_bus_message_append(reply, "t", l.max_entries);
+        }
         if (strcmp(property, "StorePath") == 0)
                 return sd_bus_message_append(reply, "s", manager_store_path(man));
         if (strcmp(property, "Version") == 0)
@@ -619,7 +762,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("Rate", "d", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Burst", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("SyncIntervalUSec", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("MaxEntries", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("MaxEntries", "t", property_get, 0, 0),
         SD_BUS_PROPERTY("StorePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("EntryCount", "t", property_get, 0, 0),
         SD_BUS_PROPERTY("NetworkNamespace", "(tt)", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -635,6 +778,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_list_entries_packed, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetEntry", SD_BUS_ARGS("s", interface, "s", address),
                                 SD_BUS_RESULT(ENTRY_BUS_SIGNATURE, entry), method_get_entry, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory", SD_BUS_ARGS("s", interface, "s", address),
+                                SD_BUS_RESULT("a(stt)", history), method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("AddStatic", SD_BUS_ARGS("s", interface, "s", address, "s", lladdr),
                                 SD_BUS_NO_RESULT, method_add_static, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("s", interface, "s", address), SD_BUS_NO_RESULT,
@@ -642,12 +787,21 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Flush", SD_BUS_ARGS("s", interface, "s", state), SD_BUS_RESULT("t", count),
                                 method_flush, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Load", SD_BUS_ARGS("s", text), SD_BUS_RESULT("u", count), method_load, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetLimits", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("t", max_entries, "t", max_per_interface, "a(stt)", interfaces),
+                                method_get_limits, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetLimits", SD_BUS_ARGS("t", max_entries, "t", max_per_interface),
+                                SD_BUS_RESULT("t", max_entries, "t", max_per_interface, "t", evicted),
+                                method_set_limits, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetStatistics", SD_BUS_ARGS("s", interface), SD_BUS_RESULT("a{sa{st}}", statistics),
                                 method_get_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Subscribe", "", "", method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Unsubscribe", "", "", method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("EntryChanged",
                                 SD_BUS_ARGS("s", kind, "s", interface, "s", address, "s", lladdr, "s", state), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StationEvent",
+                                SD_BUS_ARGS("s", kind, "s", interface, "s", address, "s", lladdr, "s", old_lladdr, "s",
+                                            source, "t", time_usec, "t", idle_usec, "a{st}", folded), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -852,6 +1006,7 @@ int control_new(Manager *m, const char *path, Control **ret) {
                 r = manager_add_observer(m, &(struct manager_observer) {
                         .changed = on_changed,
                         .folded = on_folded,
+                        .station = on_station,
                         .wants_changes = on_wants_changes,
                         .userdata = ctl,
                 });

@@ -51,6 +51,8 @@ Link *link_free(Link *l) {
         if (!l)
                 return NULL;
         link_stop(l);
+        neighbor_station_summary(l, false); /* nothing folded goes unsaid, even at exit */
+        sd_event_source_disable_unref(l->fold_timer);
         free(l);
         return NULL;
 }

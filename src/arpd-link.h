@@ -17,6 +17,7 @@
 #include "macro.h"
 #include "packet-socket.h"
 #include "resolver.h"
+#include "station.h"
 #include "stats.h"
 #include "token-bucket.h"
 
@@ -70,8 +71,10 @@ typedef struct Link {
         sd_event_source *ndp_source;
 
         struct token_bucket probe_bucket; /* -R / -B */
-        struct token_bucket event_bucket; /* rate limit for MAC-change log events */
-        uint64_t events_suppressed;
+        struct token_bucket event_bucket; /* rate limit of station events (arpd-neighbor.c) */
+        uint64_t events_suppressed;           /* station events folded since the last summary */
+        uint64_t station_folded[_STATION_KIND_MAX]; /* ... of each kind (arpd-neighbor.c) */
+        sd_event_source *fold_timer;          /* the summary of folded events, once a second */
         bool not_ethernet_noted;          /* "no sniffing here" was logged */
         bool sysctl_checked;              /* link_check_sysctl() ran */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/eventfd.h>
 #include <systemd/sd-daemon.h>
 
@@ -307,6 +308,12 @@ void manager_publish(Manager *m, enum change_origin origin, const struct neigh_k
         }
 }
 
+void manager_publish_station(Manager *m, const struct station_event *ev) {
+        for (size_t i = 0; i < m->n_observers; i++)
+                if (m->observers[i].station)
+                        m->observers[i].station(m, ev, m->observers[i].userdata);
+}
+
 static void publish_folded(Manager *m, uint64_t n, const char *ifname) {
         for (size_t i = 0; i < m->n_observers; i++)
                 if (m->observers[i].folded)
@@ -414,12 +421,84 @@ int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t 
         return r;
 }
 
+/* One message for every change of the bounds (startup options, the control endpoint). */
+static void log_limits_changed(Manager *m, const struct store_limits *b, const struct store_limits *a,
+                               uint64_t evicted, const char *how) {
+        if (b->max_entries == a->max_entries && b->max_per_iface == a->max_per_iface)
+                return;
+        log_info("Store %s: bounds changed %s from %llu entries (%llu per interface) to %llu (%llu per interface); "
+                 "%llu entr%s evicted.", store_path(m->store), how, (unsigned long long) b->max_entries,
+                 (unsigned long long) b->max_per_iface, (unsigned long long) a->max_entries,
+                 (unsigned long long) a->max_per_iface, (unsigned long long) evicted, evicted == 1 ? "y" : "ies");
+}
+
+int manager_set_limits(Manager *m, const struct store_limits *want, struct store_limits *after, uint64_t *evicted) {
+        struct store_limits b, a;
+        uint64_t n = 0;
+        int r;
+
+        r = op_begin(m);
+        if (r < 0)
+                return r;
+        r = entry_set_limits(m->store, want, &b, &a, &n);
+        if (r < 0)
+                return r;
+        op_end(m);
+        log_limits_changed(m, &b, &a, n, "over the control endpoint");
+        if (after)
+                *after = a;
+        if (evicted)
+                *evicted = n;
+        return 0;
+}
+
+/* --max-entries / --max-per-interface given: recorded in the store before READY. Another arpd
+ * process may be writing (write_nowait): retried for up to 5 s; if it cannot be done, the
+ * store's own bounds stay and a warning says so (the daemon starts anyway). */
+static int manager_apply_limit_options(Manager *m) {
+        struct store_limits want = { .max_entries = m->opts->max_entries, .max_per_iface = m->opts->max_per_iface };
+        struct store_limits b, a;
+        uint64_t n = 0;
+        int r = 0;
+
+        if (want.max_entries == 0 && want.max_per_iface == 0)
+                return 0;
+        for (unsigned i = 0; i < 50; i++) {
+                r = entry_set_limits(m->store, &want, &b, &a, &n);
+                if (r != -EAGAIN)
+                        break;
+                (void) usleep(100 * 1000);
+        }
+        if (r < 0) {
+                /* serving goes first: the store's own bounds stay in force */
+                log_warning_errno(r, "Cannot record the bounds given on the command line in the store %s (%m); its "
+                                  "own bounds stay in force (see arpctl limits).", store_path(m->store));
+                return 0;
+        }
+        log_limits_changed(m, &b, &a, n, "by the command line");
+        return 0;
+}
+
 /* ---- queries ------------------------------------------------------------------------------- */
 
 int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret) {
         int r = store_get(m->store, k, ret);
 
         store_release(m->store); /* nothing is decided on it here */
+        return r;
+}
+
+int manager_get_history(Manager *m, const struct neigh_key *k, struct station_history *ret) {
+        struct station_history stored;
+        struct record rec;
+        int r, q;
+
+        r = store_get(m->store, k, &rec);
+        if (r >= 0) {
+                q = store_history_get(m->store, k, &stored);
+                station_history_view(&rec, q >= 0 ? &stored : NULL, ret);
+        }
+        store_release(m->store);
         return r;
 }
 
@@ -451,6 +530,14 @@ sd_event *manager_event(const Manager *m) {
 
 int manager_count_entries(Manager *m, size_t *ret) {
         return store_count(m->store, ret);
+}
+
+int manager_get_limits(Manager *m, struct store_limits *ret) {
+        return store_get_limits(m->store, ret);
+}
+
+int manager_foreach_store_iface(Manager *m, store_iface_cb_t cb, void *userdata) {
+        return store_foreach_iface(m->store, cb, userdata);
 }
 
 const char *manager_store_path(const Manager *m) {
@@ -594,15 +681,20 @@ Manager *manager_free(Manager *m) {
 int manager_open_store(Manager *m) {
         struct store_options so = {
                 .max_entries = m->opts->max_entries,
+                .max_per_iface = m->opts->max_per_iface,
                 .negative_timeout = m->opts->negative_timeout,
                 .recover_damaged = true,
                 /* The loop never waits for another process's write transaction (a large
                  * arpctl --database load, another instance's eviction): commits are deferred. */
                 .write_nowait = true,
         };
+        int r;
 
         assert(!m->store);
-        return store_open(m->opts->db_path, &so, &m->store); /* store_open logged the path and what to do */
+        r = store_open(m->opts->db_path, &so, &m->store);
+        if (r < 0)
+                return r; /* store_open logged the path and what to do */
+        return manager_apply_limit_options(m);
 }
 
 int manager_setup_timers(Manager *m) {

@@ -67,6 +67,9 @@ struct manager_observer {
         void (*folded)(Manager *m, uint64_t n, const char *ifname, void *userdata);
         /* True while this observer wants changed() at all (computing them costs lookups). */
         bool (*wants_changes)(Manager *m, void *userdata);
+        /* A station event (station.h) that passed its link's rate limit, or the summary of those
+         * that did not (STATION_FOLDED). May be NULL. */
+        void (*station)(Manager *m, const struct station_event *ev, void *userdata);
         void *userdata;
 };
 
@@ -153,6 +156,7 @@ int manager_add_observer(Manager *m, const struct manager_observer *o);
 void manager_remove_observer(Manager *m, void *userdata);
 /* True if some observer wants changes now. */
 bool manager_has_observers(Manager *m);
+void manager_publish_station(Manager *m, const struct station_event *ev);
 void manager_publish(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
                      const struct record *new);
 
@@ -164,14 +168,22 @@ int manager_add_static(Manager *m, const struct neigh_key *k, const struct lladd
 int manager_delete(Manager *m, const struct neigh_key *k);
 int manager_flush(Manager *m, const struct entry_filter *f, uint64_t *ret_count);
 int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t *ret_failed);
+/* entry_set_limits(), logged; -EAGAIN while another arpd process writes the store. */
+int manager_set_limits(Manager *m, const struct store_limits *want, struct store_limits *after, uint64_t *evicted);
 
 /* ---- queries (read-only: no commit, no sync) ----
  * They see what is committed plus what the daemon has staged (store_get) or what is committed
  * (listings and counts: staged changes appear at most MANAGER_COMMIT_DELAY_USEC later). */
 int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret);
+/* The MAC history of k (station.h), newest first: 0 (ret->n may be 0 for an entry without a
+ * MAC), -ENOENT when the store has no entry for k. */
+int manager_get_history(Manager *m, const struct neigh_key *k, struct station_history *ret);
 int manager_list(Manager *m, const struct entry_filter *f, const struct neigh_key *after, store_foreach_t cb,
                  void *userdata);
 int manager_count_entries(Manager *m, size_t *ret);
+/* The bounds recorded in the store (store_get_limits), and each interface's counts. */
+int manager_get_limits(Manager *m, struct store_limits *ret);
+int manager_foreach_store_iface(Manager *m, store_iface_cb_t cb, void *userdata);
 size_t manager_n_links(const Manager *m);
 const Link *manager_link_at(const Manager *m, size_t i);   /* i < manager_n_links() */
 const struct stats *manager_global_stats(const Manager *m); /* counters not tied to a link */

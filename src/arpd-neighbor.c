@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "arp-packet.h"
 #include "arpd-catalog.h"
@@ -12,39 +13,201 @@
 #include "ndp-packet.h"
 #include "netlink.h"
 
-/* ---- events ---------------------------------------------------------------------------------- */
+/* ---- station events ------------------------------------------------------------------------
+ * Every station event (station.h) goes to the journal and to the manager's observers (D-Bus
+ * StationEvent), through the link's token bucket (EVENT_LOG_BURST, then EVENT_LOG_RATE per
+ * second). What the bucket holds back is folded: counted per kind, and said in one summary
+ * (ARPD_MESSAGE_EVENTS_SUPPRESSED, STATION_FOLDED) before the next event that gets through, or
+ * STATION_FOLD_SUMMARY_USEC after the first fold at the latest, or when the link goes away. */
 
-/* A binding event in the journal, rate-limited per interface; what the limit held back is said
- * in one entry before the next one that gets through. */
-static void log_binding_event(Link *l, const char *message_id, const char *what, const struct neigh_key *k,
-                              const struct lladdr *old, const struct lladdr *new, enum record_source source) {
-        char a[IN_ADDR_STRLEN], o[LLADDR_STRLEN], n[LLADDR_STRLEN];
-        char f_addr[64], f_old[128], f_new[128], f_src[32];
-        const char *fields[] = { f_addr, f_old, f_new, f_src };
+#define STATION_FOLD_SUMMARY_USEC USEC_PER_SEC
 
-        if (!token_bucket_take(&l->event_bucket, now_usec(CLOCK_MONOTONIC))) {
-                l->events_suppressed++;
+static const char *const station_message_ids[_STATION_KIND_MAX] = {
+        [STATION_NEW] = ARPD_MESSAGE_NEW_STATION,
+        [STATION_NEW_ACTIVITY] = ARPD_MESSAGE_NEW_ACTIVITY,
+        [STATION_CHANGED] = ARPD_MESSAGE_MAC_CHANGED,
+        [STATION_FLIP_FLOP] = ARPD_MESSAGE_FLIP_FLOP,
+        [STATION_REUSED_OLD] = ARPD_MESSAGE_REUSED_OLD,
+        [STATION_STATIC_CONFLICT] = ARPD_MESSAGE_STATIC_CONFLICT,
+        [STATION_ANSWER_LATE] = ARPD_MESSAGE_ANSWER_LATE,
+        [STATION_FOLDED] = ARPD_MESSAGE_EVENTS_SUPPRESSED,
+};
+
+/* "FLIP_FLOP" for "flip-flop" */
+static void upper_field(const char *kind, char *buf, size_t size) {
+        size_t i;
+
+        for (i = 0; kind[i] && i + 1 < size; i++)
+                buf[i] = kind[i] == '-' ? '_' : (char) (kind[i] >= 'a' && kind[i] <= 'z' ? kind[i] - 'a' + 'A' : kind[i]);
+        buf[i] = '\0';
+}
+
+static void station_log(Link *l, const struct station_event *ev) {
+        char a[IN_ADDR_STRLEN], o[LLADDR_STRLEN], n[LLADDR_STRLEN], idle[32];
+        char f[5 + _STATION_KIND_MAX][128];
+        const char *fields[5 + _STATION_KIND_MAX];
+        const char *kind = station_kind_to_string(ev->kind), *src = record_source_to_string(ev->source);
+        size_t nf = 0;
+
+#define FIELD(...) do { snprintf(f[nf], sizeof(f[nf]), __VA_ARGS__); fields[nf] = f[nf]; nf++; } while (0)
+        FIELD("STATION_EVENT=%s", kind);
+        if (ev->kind == STATION_FOLDED) {
+                char up[32], what[_STATION_KIND_MAX * 32] = "";
+                size_t wl = 0;
+                for (unsigned k = 1; k < _STATION_KIND_MAX; k++)
+                        if (ev->folded[k] > 0) {
+                                upper_field(station_kind_to_string(k), up, sizeof(up));
+                                FIELD("FOLDED_%s=%llu", up, (unsigned long long) ev->folded[k]);
+                                wl += (size_t) snprintf(what + wl, sizeof(what) - MIN(wl, sizeof(what)), "%s%s=%llu",
+                                                        wl > 0 ? " " : "", station_kind_to_string(k),
+                                                        (unsigned long long) ev->folded[k]);
+                                wl = MIN(wl, sizeof(what));
+                        }
+                FIELD("SUPPRESSED=%llu", (unsigned long long) l->events_suppressed);
+                log_eventf(l->ifname, LOG_WARNING, station_message_ids[ev->kind], fields, nf,
+                           "%llu station events were not logged one by one (rate limit): %s",
+                           (unsigned long long) l->events_suppressed, what);
                 return;
         }
-        if (l->events_suppressed > 0) {
-                char f_sup[48];
-                const char *sf[] = { f_sup };
-
-                snprintf(f_sup, sizeof(f_sup), "SUPPRESSED=%llu", (unsigned long long) l->events_suppressed);
-                log_eventf(l->ifname, LOG_WARNING, ARPD_MESSAGE_EVENTS_SUPPRESSED, sf, ELEMENTSOF(sf),
-                           "%llu address events were not logged (rate limit).",
-                           (unsigned long long) l->events_suppressed);
-                l->events_suppressed = 0;
+        in_addr_to_string(ev->family, &ev->addr, a);
+        lladdr_to_string(&ev->lladdr, n);
+        lladdr_to_string(&ev->old_lladdr, o);
+        FIELD("ADDRESS=%s", a);
+        FIELD("NEW_LLADDR=%s", n);
+        if (ev->old_lladdr.len > 0)
+                FIELD("OLD_LLADDR=%s", o);
+        if (ev->source != 0)
+                FIELD("SOURCE=%s", src);
+        if (ev->kind == STATION_NEW_ACTIVITY)
+                FIELD("IDLE_USEC=%llu", (unsigned long long) ev->idle);
+#undef FIELD
+        switch (ev->kind) {
+        case STATION_NEW:
+                log_eventf(l->ifname, LOG_INFO, station_message_ids[ev->kind], fields, nf, "%s new station: %s (%s)", a,
+                           n, src);
+                break;
+        case STATION_NEW_ACTIVITY:
+                snprintf(idle, sizeof(idle), "%llu", (unsigned long long) (ev->idle / USEC_PER_SEC));
+                log_eventf(l->ifname, LOG_INFO, station_message_ids[ev->kind], fields, nf,
+                           "%s new activity: %s again after %s s of silence (%s)", a, n, idle, src);
+                break;
+        case STATION_CHANGED:
+                log_eventf(l->ifname, LOG_NOTICE, station_message_ids[ev->kind], fields, nf, "%s moved: %s -> %s (%s)", a,
+                           o, n, src);
+                break;
+        case STATION_FLIP_FLOP:
+                log_eventf(l->ifname, LOG_WARNING, station_message_ids[ev->kind], fields, nf,
+                           "%s flip flop: %s -> %s (%s)", a, o, n, src);
+                break;
+        case STATION_REUSED_OLD:
+                log_eventf(l->ifname, LOG_NOTICE, station_message_ids[ev->kind], fields, nf,
+                           "%s reused old address: %s -> %s (%s)", a, o, n, src);
+                break;
+        case STATION_STATIC_CONFLICT:
+                log_eventf(l->ifname, LOG_NOTICE, station_message_ids[ev->kind], fields, nf,
+                           "%s contradicts its static entry: %s -> %s (%s)", a, o, n, src);
+                break;
+        case STATION_ANSWER_LATE:
+                log_eventf(l->ifname, LOG_INFO, station_message_ids[ev->kind], fields, nf,
+                           "%s answer late: the kernel gave up on %s although arpd answered", a, n);
+                break;
+        default:
+                break;
         }
-        in_addr_to_string(k->family, &k->addr, a);
-        lladdr_to_string(old, o);
-        lladdr_to_string(new, n);
-        snprintf(f_addr, sizeof(f_addr), "ADDRESS=%s", a);
-        snprintf(f_old, sizeof(f_old), "OLD_LLADDR=%s", o);
-        snprintf(f_new, sizeof(f_new), "NEW_LLADDR=%s", n);
-        snprintf(f_src, sizeof(f_src), "SOURCE=%s", record_source_to_string(source));
-        log_eventf(l->ifname, LOG_NOTICE, message_id, fields, ELEMENTSOF(fields), "%s %s: %s -> %s (%s)", a, what, o,
-                   n, record_source_to_string(source));
+}
+
+void neighbor_station_summary(Link *l, bool publish) {
+        struct station_event ev = { .kind = STATION_FOLDED };
+
+        assert(l);
+        if (l->events_suppressed == 0)
+                return;
+        snprintf(ev.ifname, sizeof(ev.ifname), "%s", l->ifname);
+        ev.time = now_usec(CLOCK_REALTIME);
+        memcpy(ev.folded, l->station_folded, sizeof(ev.folded));
+        station_log(l, &ev);
+        if (publish)
+                manager_publish_station(l->manager, &ev);
+        l->events_suppressed = 0;
+        memset(l->station_folded, 0, sizeof(l->station_folded));
+}
+
+static int on_fold_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        neighbor_station_summary(userdata, true);
+        return 0;
+}
+
+static void station_fold(Link *l, enum station_kind kind) {
+        l->events_suppressed++;
+        l->station_folded[kind]++;
+        if (l->events_suppressed > 1)
+                return; /* the summary is already due */
+        if (!l->fold_timer) {
+                if (sd_event_add_time_relative(manager_event(l->manager), &l->fold_timer, CLOCK_MONOTONIC,
+                                               STATION_FOLD_SUMMARY_USEC, 0, on_fold_timer, l) < 0)
+                        return; /* said before the next event that gets through instead */
+                (void) sd_event_source_set_enabled(l->fold_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        (void) sd_event_source_set_time_relative(l->fold_timer, STATION_FOLD_SUMMARY_USEC);
+        (void) sd_event_source_set_enabled(l->fold_timer, SD_EVENT_ONESHOT);
+}
+
+static void station_report(Manager *m, Link *l, struct station_event *ev) {
+        if (!token_bucket_take(&l->event_bucket, now_usec(CLOCK_MONOTONIC))) {
+                station_fold(l, ev->kind);
+                return;
+        }
+        neighbor_station_summary(l, true);
+        snprintf(ev->ifname, sizeof(ev->ifname), "%s", l->ifname);
+        ev->time = now_usec(CLOCK_REALTIME);
+        station_log(l, ev);
+        manager_publish_station(m, ev);
+}
+
+/* The station event of a decision, if any; stages the address's new MAC history with its record
+ * (staged: the record's change was staged; the event is reported either way). */
+static void station_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,
+                          const struct resolver_result *r, bool staged) {
+        struct station_event ev = { .family = k->family, .addr = k->addr, .source = r->record.source };
+        const struct station_options so = { .new_activity_after = m->opts->new_activity };
+        struct station_history stored;
+        struct station_result res;
+        bool have_stored = false;
+
+        if (r->event == EVENT_STATIC_CONFLICT || r->event == EVENT_ANSWER_LATE) {
+                ev.kind = r->event == EVENT_STATIC_CONFLICT ? STATION_STATIC_CONFLICT : STATION_ANSWER_LATE;
+                ev.lladdr = r->event == EVENT_STATIC_CONFLICT ? r->record.lladdr : r->old_lladdr;
+                ev.old_lladdr = r->event == EVENT_STATIC_CONFLICT ? r->old_lladdr : (struct lladdr) {};
+                if (r->event == EVENT_ANSWER_LATE)
+                        ev.source = SOURCE_KERNEL;
+                station_report(m, l, &ev);
+                return;
+        }
+        if (r->write != WRITE_PUT || r->record.state != RECORD_POSITIVE || r->record.lladdr.len == 0)
+                return;
+        /* Only a MAC other than the record's needs the stored history. */
+        if (cur && cur->lladdr.len > 0 && !lladdr_equal(&cur->lladdr, &r->record.lladdr)) {
+                int q = store_history_get(m->store, k, &stored);
+                have_stored = q >= 0;
+                if (q < 0 && q != -ENOENT)
+                        log_link_debug_errno(l, q, "cannot read a MAC history, classifying without it: %m");
+        }
+        station_classify(&so, cur, have_stored ? &stored : NULL, &r->record.lladdr, r->record.last_seen, &res);
+        if (res.store_history && staged) { /* the history goes with its record, or not at all */
+                int q = store_stage_history(m->store, k, &res.history);
+                if (q < 0) {
+                        link_count(l, STAT_STORE_ERRORS);
+                        log_link_warning_errno(l, q, "cannot stage a MAC history: %m");
+                }
+        }
+        if (res.kind == STATION_NONE)
+                return;
+        ev.kind = res.kind;
+        ev.lladdr = r->record.lladdr;
+        ev.old_lladdr = res.old_lladdr;
+        ev.idle = res.idle;
+        station_report(m, l, &ev);
 }
 
 /* ---- decisions ------------------------------------------------------------------------------- */
@@ -70,18 +233,7 @@ void neighbor_apply(Manager *m, Link *l, const struct neigh_key *k, const struct
         } else if (r->write != WRITE_NONE)
                 manager_publish(m, CHANGE_DAEMON, k, cur, r->write == WRITE_PUT ? &r->record : NULL);
 
-        switch (r->event) {
-        case EVENT_MAC_CHANGED:
-                log_binding_event(l, ARPD_MESSAGE_MAC_CHANGED, "moved", k, &r->old_lladdr, &r->record.lladdr,
-                                  r->record.source);
-                break;
-        case EVENT_STATIC_CONFLICT:
-                log_binding_event(l, ARPD_MESSAGE_STATIC_CONFLICT, "contradicts its static entry", k,
-                                  &r->old_lladdr, &r->record.lladdr, r->record.source);
-                break;
-        case EVENT_NONE:
-                break;
-        }
+        station_apply(m, l, k, cur, r, q >= 0);
 }
 
 /* Looks the key up; a value this version cannot read is never overwritten: -EPROTONOSUPPORT. */

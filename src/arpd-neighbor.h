@@ -13,6 +13,7 @@
  * A record this version cannot read is never decided on or overwritten (counted in store_errors).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "resolver.h"
@@ -37,3 +38,7 @@ void neighbor_send_deferred_probes(Manager *m, Link *l);
  * the record the decision was made on (NULL if none), reused for the published change. */
 void neighbor_apply(Manager *m, Link *l, const struct neigh_key *k, const struct record *cur,
                     const struct resolver_result *r);
+
+/* Logs (and with publish, publishes) the summary of l's station events that its rate limit
+ * folded, if any, and starts counting anew. The fold timer calls it; link_free() too. */
+void neighbor_station_summary(Link *l, bool publish);

@@ -24,17 +24,21 @@
 #define DEFAULT_BURST 3U
 #define DEFAULT_SYNC_INTERVAL (30 * USEC_PER_SEC)
 #define MIN_SYNC_INTERVAL (100 * USEC_PER_MSEC)
+/* --new-activity: well above the 10 s a binding's last seen may lag (resolver touch_interval) */
+#define MIN_NEW_ACTIVITY (60 * USEC_PER_SEC)
 #define MAX_ACTIVE_PROBES 100ULL
 #define MAX_RATE 10000.0
 #define MAX_BURST 10000ULL
-#define MIN_MAX_ENTRIES 100ULL
-#define MAX_MAX_ENTRIES 100000000ULL
+#define MIN_MAX_ENTRIES STORE_LIMIT_MIN
+#define MAX_MAX_ENTRIES STORE_LIMIT_MAX
 
 enum {
         ARG_MAX_ENTRIES = 0x100,
+        ARG_MAX_PER_INTERFACE,
         ARG_LEARN_BOGONS,
         ARG_CONTROL_SOCKET,
         ARG_MAX_AGE,
+        ARG_NEW_ACTIVITY,
 };
 
 static const struct option long_options[] = {
@@ -50,9 +54,11 @@ static const struct option long_options[] = {
         { "ipv4-only",            no_argument,       NULL, '4' },
         { "ipv6-only",            no_argument,       NULL, '6' },
         { "max-entries",          required_argument, NULL, ARG_MAX_ENTRIES },
+        { "max-per-interface",    required_argument, NULL, ARG_MAX_PER_INTERFACE },
         { "learn-bogons",         no_argument,       NULL, ARG_LEARN_BOGONS },
         { "control-socket",       required_argument, NULL, ARG_CONTROL_SOCKET },
         { "max-age",              required_argument, NULL, ARG_MAX_AGE },
+        { "new-activity",         required_argument, NULL, ARG_NEW_ACTIVITY },
         { "verbose",              no_argument,       NULL, 'v' },
         { "help",                 no_argument,       NULL, 'h' },
         { "version",              no_argument,       NULL, 'V' },
@@ -203,8 +209,16 @@ static void help(FILE *out) {
                 "                              without evidence that the host is there (a frame from\n"
                 "                              it, the kernel's confirmation); 0 = never, fractions\n"
                 "                              allowed (default: 1200)\n"
-                "      --max-entries=N         most records the store keeps, %llu..%llu\n"
-                "                              (default: %d)\n"
+                "      --new-activity=SEC      log a \"new activity\" station event when a known MAC\n"
+                "                              is seen again after more than SEC seconds of silence;\n"
+                "                              0 = never, else at least 60 (default: 15552000, 180\n"
+                "                              days, as arpwatch)\n"
+                "      --max-entries=N         most records the store keeps, %llu..%llu; recorded in\n"
+                "                              the store for every process: given, it replaces the\n"
+                "                              store's bound (default: the store's; %d when new)\n"
+                "      --max-per-interface=N   most records of one interface, %llu..%llu; recorded\n"
+                "                              like --max-entries (default: the store's; the total\n"
+                "                              bound when new)\n"
                 "      --learn-bogons          also learn senders outside the interface's own subnets\n"
                 "                              (default: off)\n"
                 "      --control-socket=PATH   where arpctl and other D-Bus clients reach this arpd;\n"
@@ -221,7 +235,7 @@ static void help(FILE *out) {
                 "  HUP        sync the store to disk now\n"
                 "  USR1       log the statistics\n",
                 MAX_ACTIVE_PROBES, MAX_RATE, DEFAULT_RATE, MAX_BURST, DEFAULT_BURST,
-                MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, STORE_DEFAULT_MAX_ENTRIES);
+                MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, STORE_DEFAULT_MAX_ENTRIES, MIN_MAX_ENTRIES, MAX_MAX_ENTRIES);
 }
 
 void arpd_options_done(struct arpd_options *o) {
@@ -306,6 +320,12 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                         return r;
                 o->max_entries = (size_t) v;
                 return 0;
+        case ARG_MAX_PER_INTERFACE:
+                r = parse_int_option(err, c, arg, MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, &v);
+                if (r < 0)
+                        return r;
+                o->max_per_iface = (size_t) v;
+                return 0;
         case ARG_LEARN_BOGONS:
                 o->learn_bogons = true;
                 return 0;
@@ -313,6 +333,11 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 if (parse_seconds(arg, &u) < 0)
                         return invalid_value(err, c, arg, "expected a number of seconds, 0 = never (fractions allowed)");
                 o->max_age = u;
+                return 0;
+        case ARG_NEW_ACTIVITY:
+                if (parse_seconds(arg, &u) < 0 || (u > 0 && u < MIN_NEW_ACTIVITY))
+                        return invalid_value(err, c, arg, "expected 0 (never) or a number of seconds from 60");
+                o->new_activity = u;
                 return 0;
         case ARG_CONTROL_SOCKET:
                 if (arg[0] != '\0' && arg[0] != '/')
@@ -434,10 +459,10 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                 .active_probes = 0,
                 .negative_timeout = DEFAULT_NEGATIVE_TIMEOUT,
                 .max_age = ARPD_DEFAULT_MAX_AGE,
+                .new_activity = ARPD_DEFAULT_NEW_ACTIVITY,
                 .rate = DEFAULT_RATE,
                 .burst = DEFAULT_BURST,
                 .sync_interval = DEFAULT_SYNC_INTERVAL,
-                .max_entries = STORE_DEFAULT_MAX_ENTRIES,
                 .log_level = LOG_INFO,
         };
 

@@ -15,6 +15,8 @@
 #define ARPD_DEFAULT_DB "/var/lib/arpd/arpd.lmdb"
 /* --max-age: a binding without evidence for 20 minutes is no longer answered. */
 #define ARPD_DEFAULT_MAX_AGE (20 * 60 * USEC_PER_SEC)
+/* --new-activity: arpwatch's six months (station.h) */
+#define ARPD_DEFAULT_NEW_ACTIVITY (180ULL * 24 * 3600 * USEC_PER_SEC)
 
 enum arpd_mode {
         ARPD_MODE_DAEMON,
@@ -31,11 +33,16 @@ struct arpd_options {
         usec_t negative_timeout; /* -n SEC, default 60 s */
         usec_t max_age;          /* --max-age SEC: answer a binding without evidence this long no
                                   * more; 0 = never; default 20 min */
+        usec_t new_activity;     /* --new-activity SEC: station events (station.h); 0 = never */
         double rate;             /* -R probes/s per interface, default 1 */
         unsigned burst;          /* -B, default 3 */
         usec_t sync_interval;    /* -p SEC, default 30 s; fsync interval; 0 = after every commit,
                                   * otherwise at least 0.1 s */
-        size_t max_entries;      /* --max-entries, default STORE_DEFAULT_MAX_ENTRIES */
+        /* --max-entries and --max-per-interface: the store's bounds (store.h, Bounds); 0 = not
+         * given (keep the store's, or the defaults for a new store). Given, they are recorded in
+         * the store at start (daemon, -f), replacing its bounds. */
+        size_t max_entries;
+        size_t max_per_iface;
         bool learn_bogons;       /* --learn-bogons */
         int family;              /* -4: AF_INET, -6: AF_INET6; default AF_UNSPEC = both */
         char *control_socket;    /* --control-socket; NULL = the default (see below), "" = none */

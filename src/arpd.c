@@ -36,7 +36,7 @@ static int list_one(const struct neigh_key *k, const struct record *r, void *use
 }
 
 static int run_list(const struct arpd_options *o) {
-        struct store_options so = { .read_only = true, .max_entries = o->max_entries };
+        struct store_options so = { .read_only = true };
         struct list_ctx c = { .now = now_usec(CLOCK_REALTIME) };
         _cleanup_(store_freep) Store *s = NULL;
         int r;
@@ -60,8 +60,8 @@ static int run_list(const struct arpd_options *o) {
 }
 
 static int run_load(const struct arpd_options *o) {
-        struct store_options so = { .max_entries = o->max_entries, .negative_timeout = o->negative_timeout,
-                                    .recover_damaged = true };
+        struct store_options so = { .max_entries = o->max_entries, .max_per_iface = o->max_per_iface,
+                                    .negative_timeout = o->negative_timeout, .recover_damaged = true };
         const char *name = strcmp(o->load_file, "-") == 0 ? "<stdin>" : o->load_file;
         _cleanup_(load_list_done) struct load_list list = {};
         _cleanup_(store_freep) Store *s = NULL;
@@ -91,6 +91,22 @@ static int run_load(const struct arpd_options *o) {
         r = store_open(o->db_path, &so, &s);
         if (r < 0)
                 return r; /* store_open() logged why */
+        /* --max-entries / --max-per-interface given: the store's bounds from now on, this load's
+         * too (as for the daemon) */
+        if (o->max_entries > 0 || o->max_per_iface > 0) {
+                struct store_limits b, a;
+                uint64_t evicted = 0;
+
+                r = entry_set_limits(s, &(struct store_limits) { o->max_entries, o->max_per_iface }, &b, &a, &evicted);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot record the bounds in %s: %m", o->db_path);
+                if (b.max_entries != a.max_entries || b.max_per_iface != a.max_per_iface)
+                        log_info("Store %s: bounds changed by the command line from %llu entries (%llu per interface) "
+                                 "to %llu (%llu per interface); %llu evicted.", o->db_path,
+                                 (unsigned long long) b.max_entries, (unsigned long long) b.max_per_iface,
+                                 (unsigned long long) a.max_entries, (unsigned long long) a.max_per_iface,
+                                 (unsigned long long) evicted);
+        }
         r = entry_load(s, list.entries, list.n, now_usec(CLOCK_REALTIME), NULL, &failed);
         if (r < 0) {
                 log_error_errno(r, "%s:%lu: cannot store the entry: %m", name, list.n > 0 ? list.lines[failed] : 0UL);

@@ -374,3 +374,31 @@ int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_
         }
         return (int) n;
 }
+
+int entry_set_limits(Store *s, const struct store_limits *want, struct store_limits *before, struct store_limits *after,
+                     uint64_t *evicted) {
+        struct store_limits b = {};
+        int r;
+
+        if (!want)
+                return -EINVAL;
+        if ((want->max_entries != 0 && (want->max_entries < STORE_LIMIT_MIN || want->max_entries > STORE_LIMIT_MAX)) ||
+            (want->max_per_iface != 0 && (want->max_per_iface < STORE_LIMIT_MIN || want->max_per_iface > STORE_LIMIT_MAX)))
+                return -EINVAL;
+        r = store_get_limits(s, &b);
+        if (r < 0)
+                return r;
+        r = store_set_limits(s, want);
+        if (r < 0)
+                return r;
+        if (before)
+                *before = b;
+        if (evicted)
+                *evicted = (uint64_t) r;
+        if (after) {
+                int q = store_get_limits(s, after);
+                if (q < 0)
+                        return q;
+        }
+        return 0;
+}

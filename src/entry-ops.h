@@ -84,3 +84,14 @@ int entry_flush(Store *s, const struct entry_filter *f, const struct entry_obser
  * stores nothing; *ret_failed (may be NULL) is the index of the entry that failed, if one did. */
 int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_rt, const struct entry_observer *o,
                size_t *ret_failed);
+
+/* The store's bounds (store.h, Bounds), as arpctl set-limits, the SetLimits method and arpd's
+ * --max-entries / --max-per-interface change them: want's fields 0 = keep (a per-interface bound
+ * equal to the total follows a new total), others STORE_LIMIT_MIN..STORE_LIMIT_MAX (-EINVAL
+ * otherwise; a per-interface bound above the total is capped at it). Each interface above the
+ * new per-interface bound is cut down to it now, from its own entries in eviction order; a total
+ * bound below the current count cuts the largest interfaces first, to one common level
+ * (store_set_limits()). *before and *after (may be NULL) get
+ * the bounds before and after, *evicted (may be NULL) the entries evicted. */
+int entry_set_limits(Store *s, const struct store_limits *want, struct store_limits *before, struct store_limits *after,
+                     uint64_t *evicted);

@@ -308,8 +308,14 @@ void resolver_kernel_event(const struct resolver_config *c, const struct neigh_e
                 if (cur && cur->state == RECORD_POSITIVE && !ev->kernel_broadcasts) {
                         /* Only arpd could have answered: the answer was late or lost (or, for an
                          * expired binding, not given). Not evidence that the host is gone. */
-                        count(ret, resolver_binding_expired(c, cur, now_rt) ? STAT_KERNEL_FAILED
-                                                                            : STAT_ANSWERS_LATE);
+                        if (resolver_binding_expired(c, cur, now_rt))
+                                count(ret, STAT_KERNEL_FAILED);
+                        else {
+                                count(ret, STAT_ANSWERS_LATE);
+                                ret->event = EVENT_ANSWER_LATE;
+                                ret->old_lladdr = cur->lladdr;
+                                ret->record = *cur; /* for the log only: write stays WRITE_NONE */
+                        }
                         return;
                 }
                 kernel_failed(c, cur, now_rt, ret);

@@ -95,7 +95,8 @@
  *   FAILED otherwise (kernel's own, or found in a dump), positive record, and the kernel does not
  *          broadcast its own requests (!ev->kernel_broadcasts: mcast_solicit=0): nobody but arpd
  *          could have answered, so the failure only says our answer came late or was lost
- *                                                         -> ANSWERS_LATE (KERNEL_FAILED if the
+ *                                                         -> ANSWERS_LATE and EVENT_ANSWER_LATE
+ *                                                            (KERNEL_FAILED if the
  *                                                            binding had expired: arpd did not
  *                                                            answer), the binding stays positive
  *   FAILED otherwise                                      -> KERNEL_FAILED, always; and unless the
@@ -216,6 +217,8 @@ enum resolver_event {
         EVENT_NONE,
         EVENT_MAC_CHANGED,     /* old_lladdr -> record.lladdr; log it */
         EVENT_STATIC_CONFLICT, /* wire/kernel disagrees with a static entry (old = static MAC) */
+        EVENT_ANSWER_LATE,     /* ANSWERS_LATE: the kernel's FAILED although arpd answered;
+                                * record = old_lladdr's binding as stored (write stays WRITE_NONE) */
 };
 
 #define RESOLVER_MAX_COUNTERS 4

@@ -37,6 +37,8 @@
 #define NEIGH_DB "neigh"     /* formats 1 and 2: the records (upgraded) */
 #define INDEX_DB "lru"       /* format 2: the index of every record (dropped by the upgrade) */
 #define STORE_MAX_DBS 8
+#define HISTORY_DB "histories"  /* format 3: per-address MAC history (station.h), see "MAC history" below */
+#define HISTORY_V2_DB "history" /* format 2: the same, keyed by name (re-keyed by the upgrade) */
 #define META_FORMAT_KEY "format"
 #define META_IFID_PREFIX "ifid:"     /* + name: its id (u64) */
 #define META_IFNAME_PREFIX "ifname:" /* + id (4 bytes, big-endian): the name */
@@ -80,6 +82,19 @@ struct stage_slot {
         uint32_t base_len, base_hash;
 };
 
+/* Staged MAC histories ("MAC history" at the end of this file): one per key, at most one per
+ * staged record, so never more than STORE_STAGE_MAX; index: open addressing over slot + 1. */
+struct history_slot {
+        uint8_t key_len;
+        uint8_t key[KEY_V1_MAX_SIZE]; /* in memory: the format-1 key, like the staged records */
+        struct station_history h;
+};
+struct history_stage {
+        struct history_slot *slots; /* STORE_STAGE_MAX, allocated when first used */
+        uint32_t *index;            /* STAGE_SLOTS */
+        size_t n;
+};
+
 /* One LMDB environment per file and process, shared by every Store handle on it: LMDB forbids
  * opening the same environment twice in one process (closing one would drop the other's locks). */
 typedef struct StoreEnv StoreEnv;
@@ -94,6 +109,8 @@ struct StoreEnv {
                 uint32_t id;
         } *ifids;
         size_t n_ifids, n_ifids_max;
+        MDB_dbi dbi_history;  /* valid if has_history */
+        bool has_history;
         dev_t dev;
         ino_t ino;
         pid_t pid; /* an environment inherited over fork() is not ours to use */
@@ -134,6 +151,8 @@ struct Store {
         uint64_t rng;           /* eviction's samples (splitmix64) */
         unsigned room_shrink;   /* evict_for_room(): evict n >> room_shrink */
 
+        struct history_stage hist; /* staged MAC histories (MAC history) */
+
         struct store_counters counters;
 };
 
@@ -144,6 +163,12 @@ struct StoreTxn {
 };
 
 static StoreEnv *store_envs;
+
+/* MAC history: the functions of its section (at the end of this file). */
+static int history_table_open(MDB_txn *txn, bool read_only, MDB_dbi *ret, bool *present);
+static int history_apply_staged(Store *s, MDB_txn *txn);
+static int history_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen);
+static void history_stage_clear(Store *s);
 
 /* ---- the writer announcement ------------------------------------------------------------------
  * Every write transaction of an arpd process (store_flush, store_set_limits, store_txn_begin) is
@@ -174,6 +199,7 @@ static int meta_read_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const ui
 static int meta_write_u64(MDB_txn *txn, MDB_dbi dbi, const char *prefix, const uint8_t *ifname16, uint64_t x);
 static int upgrade_to_3(MDB_txn *txn, MDB_dbi meta, MDB_dbi old, MDB_dbi entries, MDB_dbi neg, size_t *moved,
                         size_t *dropped);
+static int upgrade_history(MDB_txn *txn, MDB_dbi meta, size_t *moved);
 
 static int store_errno(int rc) {
         switch (rc) {
@@ -347,7 +373,7 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
                             MDB_dbi *meta, MDB_dbi *neigh, MDB_dbi *neg) {
         MDB_val k = { strlen(META_FORMAT_KEY), (void *) META_FORMAT_KEY }, v;
         bool read_only = o->read_only;
-        size_t moved = 0, dropped = 0;
+        size_t moved = 0, dropped = 0, histories = 0;
         MDB_dbi old, lru;
         uint32_t format;
         usec_t t0;
@@ -445,6 +471,8 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
         if (rc == 0)
                 rc = upgrade_to_3(txn, *meta, old, *neigh, *neg, &moved, &dropped);
         if (rc == 0)
+                rc = upgrade_history(txn, *meta, &histories);
+        if (rc == 0)
                 rc = mdb_drop(txn, old, 1);
         if (rc == 0) {
                 rc = mdb_dbi_open(txn, INDEX_DB, 0, &lru);
@@ -461,8 +489,8 @@ static int env_check_format(struct open_ctx *c, MDB_txn *txn, const char *path, 
                 return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                             : log_error_errno(store_errno(rc), "Cannot upgrade store %s: %m", path);
         log_info("Store %s upgraded from format %u to %d in one transaction: %zu entries rewritten, %zu with a "
-                 "malformed key dropped (%.0f ms).",
-                 path, format, STORE_FORMAT_VERSION, moved, dropped,
+                 "malformed key dropped, %zu MAC histories moved (%.0f ms).",
+                 path, format, STORE_FORMAT_VERSION, moved, dropped, histories,
                  (double) (now_usec(CLOCK_MONOTONIC) - t0) / USEC_PER_MSEC);
         return 0;
 }
@@ -504,7 +532,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                          (o->read_only ? MDB_RDONLY : 0);
         size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
         size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
-        MDB_dbi meta = 0, neigh = 0, neg = 0;
+        MDB_dbi meta = 0, neigh = 0, neg = 0, history = 0;
+        bool has_history = false;
         MDB_txn *txn = NULL;
         StoreEnv *e;
         struct stat st;
@@ -583,6 +612,11 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 mdb_txn_abort(txn); /* nothing is written to a file we refuse */
                 return r;
         }
+        rc = history_table_open(txn, o->read_only, &history, &has_history);
+        if (rc != 0) {
+                mdb_txn_abort(txn);
+                return log_error_errno(store_errno(rc), "Cannot open the history table of store %s: %m", path);
+        }
         rc = mdb_txn_commit(txn); /* also makes the DBI handles available to every transaction */
         if (rc != 0)
                 return log_error_errno(store_errno(rc), "Cannot initialise store %s: %m", path);
@@ -599,6 +633,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 .dbi_meta = meta,
                 .dbi_neigh = neigh,
                 .dbi_neg = neg,
+                .dbi_history = history,
+                .has_history = has_history,
                 .dev = st.st_dev,
                 .ino = st.st_ino,
                 .pid = getpid(),
@@ -809,6 +845,8 @@ Store *store_free(Store *s) {
         if (s->e)
                 env_unref(s->e, s);
         free(s->slots);
+        free(s->hist.slots);
+        free(s->hist.index);
         free(s->order);
         free(s->grown);
         free(s->path);
@@ -1049,6 +1087,7 @@ static void stage_clear(Store *s) {
         for (size_t i = 0; i < s->n_staged; i++)
                 s->slots[s->order[i]].key_len = 0;
         s->n_staged = 0;
+        history_stage_clear(s);
 }
 
 /* Records v (NULL: no record) as slot's base. */
@@ -1354,6 +1393,8 @@ static int disk_del(Store *s, MDB_txn *txn, const uint8_t *name16, const uint8_t
         rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
         if (rc == 0)
                 rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, name16, -1);
+        if (rc == 0)
+                rc = history_del(s, txn, dk, dl);
         return rc;
 }
 
@@ -1616,6 +1657,8 @@ static int evict_cand(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t pl
         rc = mdb_del(txn, s->e->dbi_neigh, &k, NULL);
         if (rc == 0)
                 rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, ifname16, -1);
+        if (rc == 0)
+                rc = history_del(s, txn, c.key, c.len);
         return rc;
 }
 
@@ -1727,6 +1770,8 @@ static int evict_iface(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t n
                 rc = mdb_del(txn, s->e->dbi_neigh, &nk, NULL);
                 if (rc == 0)
                         rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, ifname16, -1);
+                if (rc == 0)
+                        rc = history_del(s, txn, dk, dl);
                 if (rc != 0)
                         break;
                 done++;
@@ -1827,6 +1872,52 @@ static int enforce_limits(Store *s, MDB_txn *txn, size_t *evicted) {
                 excess -= MIN(excess, e);
                 *evicted += e;
         }
+        return rc;
+}
+
+/* Moves the rows of a format-2 "history" table (keyed by name) into the format-3 one (keyed by
+ * interface id) in txn, and drops the old table. A row with a malformed key is dropped. */
+static int upgrade_history(MDB_txn *txn, MDB_dbi meta, size_t *moved) {
+        MDB_dbi old, hist;
+        MDB_cursor *c = NULL;
+        MDB_val k, v;
+        int rc;
+
+        *moved = 0;
+        rc = mdb_dbi_open(txn, HISTORY_V2_DB, 0, &old);
+        if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+                return 0;
+        if (rc == 0)
+                rc = mdb_dbi_open(txn, HISTORY_DB, MDB_CREATE, &hist);
+        if (rc == 0)
+                rc = mdb_cursor_open(txn, old, &c);
+        if (rc != 0)
+                return rc;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                uint8_t dk[KEY_MAX_SIZE];
+                struct neigh_key key;
+                uint32_t id;
+                int dl;
+
+                if (neigh_key_decode_v1(k.mv_data, k.mv_size, &key) < 0)
+                        continue;
+                rc = ifid_lookup_in(NULL, txn, meta, false, k.mv_data, true, &id);
+                if (rc != 0)
+                        break;
+                dl = neigh_key_encode(&key, id, dk, sizeof(dk));
+                if (dl < 0)
+                        continue;
+                MDB_val dkv = { (size_t) dl, dk };
+                rc = mdb_put(txn, hist, &dkv, &v, 0);
+                if (rc != 0)
+                        break;
+                (*moved)++;
+        }
+        mdb_cursor_close(c);
+        if (rc == MDB_NOTFOUND)
+                rc = 0;
+        if (rc == 0)
+                rc = mdb_drop(txn, old, 1);
         return rc;
 }
 
@@ -2010,6 +2101,8 @@ static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) 
         if (round < 0) {
                 rc = apply_staged(s, txn, conflicts);
                 if (rc == 0)
+                        rc = history_apply_staged(s, txn);
+                if (rc == 0)
                         rc = enforce_limits(s, txn, evicted);
         } else
                 rc = evict_for_room(s, txn, round, evicted);
@@ -2128,6 +2221,8 @@ int store_get_limits(Store *s, struct store_limits *ret) {
         return store_errno(rc);
 }
 
+static int cut_to_total(Store *s, MDB_txn *txn, uint64_t total, size_t *evicted);
+
 int store_set_limits(Store *s, const struct store_limits *l) {
         size_t plen = strlen(META_COUNT_PREFIX), evicted = 0;
         uint8_t kb[32 + IFNAMSIZ];
@@ -2159,8 +2254,14 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         s->index_touched = 0;
         rc = read_limits(s, txn, &cur);
         if (rc == 0) {
-                cur.max_entries = l->max_entries > 0 ? l->max_entries : cur.max_entries;
-                cur.max_per_iface = MIN(l->max_per_iface > 0 ? l->max_per_iface : cur.max_per_iface, cur.max_entries);
+                uint64_t total = l->max_entries > 0 ? l->max_entries : cur.max_entries;
+                /* a per-interface bound equal to the total (none of its own) follows the total */
+                uint64_t per = l->max_per_iface > 0                  ? l->max_per_iface
+                               : cur.max_per_iface == cur.max_entries ? total
+                                                                      : cur.max_per_iface;
+
+                cur.max_entries = total;
+                cur.max_per_iface = MIN(per, total);
                 rc = meta_write_u64(txn, s->e->dbi_meta, META_LIMIT_TOTAL, NULL, cur.max_entries);
         }
         if (rc == 0)
@@ -2196,6 +2297,8 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         if (rc == MDB_NOTFOUND)
                 rc = 0;
         if (rc == 0)
+                rc = cut_to_total(s, txn, cur.max_entries, &evicted);
+        if (rc == 0)
                 rc = mdb_txn_commit(txn);
         else
                 mdb_txn_abort(txn);
@@ -2227,6 +2330,128 @@ int store_iface_info(Store *s, const char *ifname, struct store_iface_info *ret)
                 rc = meta_read_u64(txn, s->e->dbi_meta, META_EVICTED_PREFIX, name, &ret->evicted);
         mdb_txn_abort(txn);
         return store_errno(rc);
+}
+
+struct iface_row {
+        char name[IFNAMSIZ];
+        struct store_iface_info info;
+};
+
+/* Adds the interfaces named by the meta keys "PREFIX<name>" to rows (kept in name order), with
+ * their value as entries (count:) or evicted (evicted:). */
+static int collect_ifaces(MDB_txn *txn, MDB_dbi meta, const char *prefix, bool evicted, struct iface_row **rows,
+                          size_t *n) {
+        size_t plen = strlen(prefix);
+        MDB_cursor *c = NULL;
+        MDB_val k = { plen, (void *) prefix }, v;
+        int rc;
+
+        rc = mdb_cursor_open(txn, meta, &c);
+        for (MDB_cursor_op op = MDB_SET_RANGE; rc == 0; op = MDB_NEXT) {
+                char name[IFNAMSIZ] = {};
+                size_t i;
+
+                rc = mdb_cursor_get(c, &k, &v, op);
+                if (rc != 0 || k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+                        break;
+                if (k.mv_size == plen || k.mv_size - plen >= IFNAMSIZ || v.mv_size != 8)
+                        continue; /* not a per-interface key we wrote */
+                memcpy(name, (const uint8_t *) k.mv_data + plen, k.mv_size - plen);
+                for (i = 0; i < *n && strcmp((*rows)[i].name, name) < 0; i++)
+                        ;
+                if (i == *n || strcmp((*rows)[i].name, name) != 0) {
+                        struct iface_row *nr = realloc(*rows, (*n + 1) * sizeof(**rows));
+                        if (!nr) {
+                                mdb_cursor_close(c);
+                                return ENOMEM;
+                        }
+                        *rows = nr;
+                        memmove(nr + i + 1, nr + i, (*n - i) * sizeof(*nr));
+                        nr[i] = (struct iface_row) {};
+                        memcpy(nr[i].name, name, sizeof(name));
+                        (*n)++;
+                }
+                if (evicted)
+                        (*rows)[i].info.evicted = get_u64(&v);
+                else
+                        (*rows)[i].info.entries = get_u64(&v);
+        }
+        if (c)
+                mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static uint64_t capped_sum(const struct iface_row *rows, size_t n, uint64_t level) {
+        uint64_t sum = 0;
+
+        for (size_t i = 0; i < n; i++)
+                sum += MIN(rows[i].info.entries, level);
+        return sum;
+}
+
+/* store_set_limits() with a total below the entries stored: the interfaces with the most entries
+ * are cut first, each from its own entries, down to one common level (the highest that fits;
+ * what is left over goes one entry each to the first of them in name order), so the smaller
+ * ones keep theirs. Statics stay, so the store may stay above the bound. */
+static int cut_to_total(Store *s, MDB_txn *txn, uint64_t total, size_t *evicted) {
+        _cleanup_free_ struct iface_row *rows = NULL;
+        uint64_t sum = 0, lo = 0, hi = 0, slack;
+        size_t n = 0;
+        int rc;
+
+        rc = collect_ifaces(txn, s->e->dbi_meta, META_COUNT_PREFIX, false, &rows, &n);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; i < n; i++) {
+                sum += rows[i].info.entries;
+                hi = MAX(hi, rows[i].info.entries);
+        }
+        if (sum <= total)
+                return 0;
+        while (lo < hi) {
+                uint64_t mid = lo + (hi - lo + 1) / 2;
+
+                if (capped_sum(rows, n, mid) <= total)
+                        lo = mid;
+                else
+                        hi = mid - 1;
+        }
+        slack = total - capped_sum(rows, n, lo);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+                uint64_t keep = lo;
+
+                if (rows[i].info.entries <= lo)
+                        continue;
+                if (slack > 0) {
+                        keep++;
+                        slack--;
+                }
+                if (rows[i].info.entries > keep)
+                        rc = evict_iface(s, txn, (const uint8_t *) rows[i].name, rows[i].info.entries - keep, false, evicted);
+        }
+        return rc;
+}
+
+int store_foreach_iface(Store *s, store_iface_cb_t cb, void *userdata) {
+        _cleanup_free_ struct iface_row *rows = NULL;
+        MDB_txn *txn = NULL;
+        size_t n = 0;
+        int rc, r = 0;
+
+        if (!s || !cb)
+                return -EINVAL;
+        rc = env_txn_begin(s->e, MDB_RDONLY, &txn);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = collect_ifaces(txn, s->e->dbi_meta, META_COUNT_PREFIX, false, &rows, &n);
+        if (rc == 0)
+                rc = collect_ifaces(txn, s->e->dbi_meta, META_EVICTED_PREFIX, true, &rows, &n);
+        mdb_txn_abort(txn);
+        if (rc != 0)
+                return rc == ENOMEM ? -ENOMEM : store_errno(rc);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = cb(rows[i].name, &rows[i].info, userdata);
+        return r;
 }
 
 /* ---- iteration ------------------------------------------------------------------------------- */
@@ -2648,4 +2873,160 @@ int store_txn_commit(StoreTxn *t) {
 void store_txn_abort(StoreTxn *t) {
         if (t)
                 (void) txn_end(t, false);
+}
+
+/* ---- MAC history ------------------------------------------------------------------------------
+ * The "history" table holds station.h's encoded history of an address that has had more than one
+ * MAC, keyed by the neighbour key (neigh_key_encode(), as the "entries" table). It is written only in
+ * the write transaction of store_flush(), after the staged records, and only for a key whose
+ * committed record then exists and holds the history's newest MAC (else the staged history is
+ * dropped: its record changed or went away meanwhile); its stamp is the first_seen of that
+ * committed record. A row is deleted with its record (table_del(), evict_iface()). The table is
+ * created by the first writable open of this version (store.h, "Format guard"); a read-only
+ * handle on a store without it reads no histories. */
+
+static int history_table_open(MDB_txn *txn, bool read_only, MDB_dbi *ret, bool *present) {
+        int rc = mdb_dbi_open(txn, HISTORY_DB, read_only ? 0 : MDB_CREATE, ret);
+
+        *present = rc == 0;
+        if (rc == MDB_NOTFOUND && read_only)
+                return 0;
+        return rc;
+}
+
+static struct history_slot *history_lookup(const Store *s, const uint8_t *key, size_t len, size_t *ret_pos) {
+        size_t mask = STAGE_SLOTS - 1, pos;
+
+        if (!s->hist.index)
+                return NULL;
+        for (pos = hash_bytes(key, len) & mask;; pos = (pos + 1) & mask) {
+                uint32_t v = s->hist.index[pos];
+
+                if (v == 0) {
+                        if (ret_pos)
+                                *ret_pos = pos;
+                        return NULL;
+                }
+                struct history_slot *slot = &s->hist.slots[v - 1];
+                if (slot->key_len == len && memcmp(slot->key, key, len) == 0)
+                        return slot;
+        }
+}
+
+static void history_stage_clear(Store *s) {
+        if (s->hist.n > 0)
+                memset(s->hist.index, 0, STAGE_SLOTS * sizeof(uint32_t));
+        s->hist.n = 0;
+}
+
+int store_stage_history(Store *s, const struct neigh_key *k, const struct station_history *h) {
+        uint8_t key[KEY_V1_MAX_SIZE];
+        struct history_slot *slot;
+        size_t pos = 0;
+        int klen;
+
+        if (!s || !k || !h || h->n < 2 || h->n > STATION_HISTORY_MAX)
+                return -EINVAL;
+        if (s->read_only)
+                return -EROFS;
+        if (!s->e->has_history)
+                return -EOPNOTSUPP;
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        if (!s->hist.slots) {
+                s->hist.slots = calloc(STORE_STAGE_MAX, sizeof(*s->hist.slots));
+                s->hist.index = calloc(STAGE_SLOTS, sizeof(uint32_t));
+                if (!s->hist.slots || !s->hist.index)
+                        return -ENOMEM;
+        }
+        slot = history_lookup(s, key, (size_t) klen, &pos);
+        if (!slot) {
+                if (s->hist.n >= STORE_STAGE_MAX)
+                        return -ENOBUFS; /* more histories than records staged: a caller's bug */
+                slot = &s->hist.slots[s->hist.n];
+                s->hist.index[pos] = (uint32_t) ++s->hist.n;
+                slot->key_len = (uint8_t) klen;
+                memcpy(slot->key, key, (size_t) klen);
+        }
+        slot->h = *h;
+        return 0;
+}
+
+int store_history_get(Store *s, const struct neigh_key *k, struct station_history *ret) {
+        uint8_t key[KEY_V1_MAX_SIZE], dk[KEY_MAX_SIZE];
+        size_t dl;
+        struct history_slot *slot;
+        MDB_val kv, vv;
+        int klen, rc, r;
+
+        if (!s || !k || !ret)
+                return -EINVAL;
+        klen = neigh_key_encode_v1(k, key, sizeof(key));
+        if (klen < 0)
+                return klen;
+        slot = history_lookup(s, key, (size_t) klen, NULL);
+        if (slot) {
+                *ret = slot->h;
+                return 0;
+        }
+        if (!s->e->has_history)
+                return -ENOENT;
+        rc = store_snapshot(s);
+        if (rc != 0)
+                return store_errno(rc);
+        rc = key_to_disk(s->e, s->rtxn, true, key, (size_t) klen, false, dk, &dl);
+        if (rc == 0) {
+                kv = (MDB_val) { dl, dk };
+                rc = mdb_get(s->rtxn, s->e->dbi_history, &kv, &vv);
+        }
+        if (rc != 0)
+                return store_errno(rc);
+        r = station_history_decode(vv.mv_data, vv.mv_size, ret);
+        if (r < 0)
+                s->counters.bad_records++;
+        return r;
+}
+
+static int history_apply_staged(Store *s, MDB_txn *txn) {
+        for (size_t i = 0; i < s->hist.n; i++) {
+                struct history_slot *slot = &s->hist.slots[i];
+                uint8_t dk[KEY_MAX_SIZE];
+                size_t dl = 0;
+                MDB_val k, cur;
+                uint8_t buf[STATION_HISTORY_ENCODED_MAX];
+                struct station_history h = slot->h;
+                struct record rec;
+                int rc, n;
+
+                rc = table_get(s, txn, false, slot->key, slot->key_len, &cur);
+                if (rc == MDB_NOTFOUND)
+                        continue;
+                if (rc == 0)
+                        rc = key_to_disk(s->e, txn, false, slot->key, slot->key_len, false, dk, &dl);
+                k = (MDB_val) { dl, dk };
+                if (rc != 0)
+                        return rc;
+                if (record_decode(cur.mv_data, cur.mv_size, &rec) < 0 || !lladdr_equal(&rec.lladdr, &h.mac[0].lladdr))
+                        continue;
+                h.stamp = rec.first_seen;
+                n = station_history_encode(&h, buf, sizeof(buf));
+                if (n < 0)
+                        continue;
+                MDB_val v = { (size_t) n, buf };
+                rc = mdb_put(txn, s->e->dbi_history, &k, &v, 0);
+                if (rc != 0)
+                        return rc;
+        }
+        return 0;
+}
+
+static int history_del(Store *s, MDB_txn *txn, const uint8_t *key, size_t klen) {
+        MDB_val k = { klen, (void *) key };
+        int rc;
+
+        if (!s->e->has_history)
+                return 0;
+        rc = mdb_del(txn, s->e->dbi_history, &k, NULL);
+        return rc == MDB_NOTFOUND ? 0 : rc;
 }

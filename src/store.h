@@ -118,6 +118,14 @@
  * compacts it. Stop older arpd processes first: they refuse format 3 (an
  * arpd of format 2 says the store has a newer format). A read-only open of a format-1 or -2
  * store fails with -EPROTONOSUPPORT and a message saying how to upgrade it (it does not write).
+ * The "history" table (MAC history, station.h) was added to format 2 without a format bump;
+ * format 3 keeps it as "histories", keyed like the records (the upgrade re-keys the rows of a
+ * format-2 "history" table and drops it). It is optional: a writable open creates it when
+ * missing; a reader without it reads no histories. A writer that deletes or evicts records
+ * without their history rows leaves stale rows: the stamp (the first_seen of the record it
+ * belonged to) makes every reader ignore such a row (a record learned again gets a new
+ * first_seen); it is replaced when that address gets a second MAC again, or deleted with its
+ * record.
  *
  * Damage: the first open of a file in a process checks its structure (a read-only map of its
  * whole pages, lmdb-check.h) before LMDB maps any page but the two meta pages (lmdb-check.h: every page in use, inside the file and
@@ -144,12 +152,17 @@
 
 #include "macro.h"
 #include "record.h"
+#include "station.h"
 
 typedef struct Store Store;
 typedef struct StoreTxn StoreTxn;
 
 #define STORE_FORMAT_VERSION 3
 #define STORE_DEFAULT_MAX_ENTRIES 1000000
+/* The range an operator may set either bound to (arpd --max-entries / --max-per-interface,
+ * arpctl set-limits); store_set_limits() itself takes any value > 0. */
+#define STORE_LIMIT_MIN 100ULL
+#define STORE_LIMIT_MAX 100000000ULL
 #define STORE_STAGE_MAX 4096
 #define STORE_LIST_CHUNK 256   /* records per read transaction of a listing (Readers) */
 #define STORE_MAX_READERS 1024 /* LMDB reader slots of a store file (Readers) */
@@ -254,9 +267,12 @@ struct store_limits {
 };
 /* The bounds recorded in the store (defaults for a format-1 store opened read-only). */
 int store_get_limits(Store *s, struct store_limits *ret);
-/* Records new bounds (a 0 field keeps its value; max_per_iface is capped at max_entries) and cuts
- * every interface down to the per-interface bound now, each from its own entries; the total
- * bound applies from the next commit that adds entries. Flushes the staged changes first.
+/* Records new bounds (a 0 field keeps its value, except that a per-interface bound equal to the
+ * total follows a new total; max_per_iface is capped at max_entries) and cuts every interface
+ * down to the per-interface bound now, each from its own entries; if the store still holds more
+ * than the total, the interfaces with the most entries are cut to one common level, each from
+ * its own entries, until it fits (the smaller ones keep theirs; statics stay). Flushes the
+ * staged changes first.
  * Returns the number of entries evicted (>= 0), -EROFS, -EBUSY (see Handles), -EINVAL. */
 int store_set_limits(Store *s, const struct store_limits *l);
 
@@ -267,6 +283,13 @@ struct store_iface_info {
 /* The counts the store keeps for ifname (zeros for an interface it never saw, and for every one
  * in a format-1 store opened read-only). */
 int store_iface_info(Store *s, const char *ifname, struct store_iface_info *ret);
+
+/* Calls cb once for every interface the store keeps counts for (one that has or had entries
+ * since format 2: a count or an eviction recorded), in name order, from one short read
+ * transaction that ends before the first call. cb returns 0 to continue, > 0 to stop (returned),
+ * < 0 to abort (returned). 0 on a format-1 store opened read-only (it keeps no counts). */
+typedef int (*store_iface_cb_t)(const char *ifname, const struct store_iface_info *info, void *userdata);
+int store_foreach_iface(Store *s, store_iface_cb_t cb, void *userdata);
 
 /* Iterates in key order over what is committed. ifname NULL = all interfaces; family 0 = both.
  * The records are read in chunks of STORE_LIST_CHUNK, each in a short read transaction of its
@@ -282,6 +305,19 @@ int store_foreach(Store *s, const char *ifname, int family, store_foreach_t cb, 
  * listings that resume where the previous page ended. */
 int store_foreach_after(Store *s, const char *ifname, int family, const struct neigh_key *after,
                         store_foreach_t cb, void *userdata);
+
+/* Per-address MAC history (station.h), in a table of its own ("history"). Stage a history beside
+ * the store_stage_put() of its record (after it): store_flush() writes it in the same transaction,
+ * only if the committed record then holds the history's newest MAC, stamped with that record's
+ * first_seen (station.h). A history row is deleted with its record (delete, flush, eviction).
+ * -EINVAL (fewer than 2 MACs), -EROFS, -EOPNOTSUPP (no history table: cannot happen on a writable
+ * handle). */
+int store_stage_history(Store *s, const struct neigh_key *k, const struct station_history *h);
+/* The stored history of k as staged or in the read snapshot (like store_get()): 0, -ENOENT (none:
+ * the address never had a second MAC, or the store has no history table), -EPROTONOSUPPORT or
+ * -EBADMSG for a row this version cannot read. Pass it to station_history_view() with the record:
+ * the row may be stale (its stamp tells). */
+int store_history_get(Store *s, const struct neigh_key *k, struct station_history *ret);
 
 /* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). It sees its
  * own changes, not the staged overlay. After an error other than -ENOENT (e.g. -ENOSPC when the map

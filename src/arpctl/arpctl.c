@@ -61,6 +61,8 @@ static struct {
         const char *database;
         const char *flush_states; /* NULL: the default ("learned") */
         const char *output;       /* metrics --output=PATH */
+        uint64_t max_entries;     /* set-limits --max-entries=N (0: not given) */
+        uint64_t max_per_iface;   /* set-limits --max-per-interface=N */
         bool vendor;              /* dump/show --vendor */
 } arg = { .legend = true, .pager = true };
 
@@ -190,8 +192,8 @@ static int sources_open_daemons(Source *s, size_t *n) {
 
         *n = 0;
         if (arg.database) {
-                log_error("This command needs a running arpd; with --database only dump, show, why, add, "
-                          "delete, flush and load work.");
+                log_error("This command needs a running arpd; with --database only dump, show, why, history, "
+                          "limits, add, delete, flush, load and set-limits work.");
                 return -EOPNOTSUPP;
         }
         if (arg.socket) {
@@ -1282,6 +1284,231 @@ static int verb_load(int argc, char **argv) {
         return finish_output(0);
 }
 
+/* ---- the store's bounds -------------------------------------------------------------------- */
+
+struct limits_report {
+        const char *store;
+        struct store_limits limits;
+        struct limits_iface {
+                char ifname[IFNAMSIZ];
+                struct store_iface_info info;
+        } *ifaces;
+        size_t n_ifaces;
+};
+
+static void limits_report_done(struct limits_report *l) {
+        l->ifaces = mfree(l->ifaces);
+        l->n_ifaces = 0;
+}
+
+static int limits_add_iface(const char *ifname, const struct store_iface_info *info, void *userdata) {
+        struct limits_report *l = userdata;
+        struct limits_iface *n = realloc(l->ifaces, (l->n_ifaces + 1) * sizeof(*n));
+
+        if (!n)
+                return -ENOMEM;
+        l->ifaces = n;
+        n[l->n_ifaces] = (struct limits_iface) { .info = *info };
+        snprintf(n[l->n_ifaces].ifname, IFNAMSIZ, "%s", ifname);
+        l->n_ifaces++;
+        return 0;
+}
+
+static int limits_read_store(Store *st, struct limits_report *l) {
+        int r = store_get_limits(st, &l->limits);
+
+        if (r >= 0)
+                r = store_foreach_iface(st, limits_add_iface, l);
+        if (r < 0)
+                return log_error_errno(r, "Reading the bounds of %s failed: %m", l->store);
+        return 0;
+}
+
+static int limits_read_daemon(Source *s, struct limits_report *l) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct store_iface_info info;
+        const char *ifname;
+        int r;
+
+        r = simple_call(s, "Reading the bounds failed", "GetLimits", &reply, "");
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "tt", &l->limits.max_entries, &l->limits.max_per_iface);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(stt)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(stt)", &ifname, &info.entries, &info.evicted)) > 0)
+                r = limits_add_iface(ifname, &info, l);
+        if (r < 0)
+                return log_error_errno(r, "Malformed GetLimits reply from %s: %m", s->socket);
+        return 0;
+}
+
+static void limits_print(const struct limits_report *l, size_t i) {
+        uint64_t total = 0;
+
+        for (size_t j = 0; j < l->n_ifaces; j++)
+                total += l->ifaces[j].info.entries;
+        if (arg.json != JSON_OFF) {
+                const char *nl = arg.json == JSON_PRETTY ? "\n    " : "";
+                const char *sp = arg.json == JSON_PRETTY ? " " : "";
+
+                json_item(i);
+                fputc('{', stdout);
+                fprintf(stdout, "%s\"store\":%s", nl, sp);
+                json_write_string(stdout, l->store);
+                fprintf(stdout, ",%s\"max_entries\":%s%llu,%s\"max_per_interface\":%s%llu,%s\"entries\":%s%llu,%s"
+                        "\"interfaces\":%s[", nl, sp, (unsigned long long) l->limits.max_entries, nl, sp,
+                        (unsigned long long) l->limits.max_per_iface, nl, sp, (unsigned long long) total, nl, sp);
+                for (size_t j = 0; j < l->n_ifaces; j++) {
+                        fprintf(stdout, "%s%s{\"interface\":%s", j > 0 ? "," : "", arg.json == JSON_PRETTY ? "\n      " : "", sp);
+                        json_write_string(stdout, l->ifaces[j].ifname);
+                        fprintf(stdout, ",%s\"entries\":%s%llu,%s\"evicted\":%s%llu}", sp, sp,
+                                (unsigned long long) l->ifaces[j].info.entries, sp, sp,
+                                (unsigned long long) l->ifaces[j].info.evicted);
+                }
+                fprintf(stdout, "%s]%s}", l->n_ifaces > 0 && arg.json == JSON_PRETTY ? "\n    " : "",
+                        arg.json == JSON_PRETTY ? "\n  " : "");
+                return;
+        }
+        if (i > 0)
+                fputc('\n', stdout);
+        if (arg.legend)
+                printf("Store %s: at most %llu entries, %llu per interface; %llu stored.\n", l->store,
+                       (unsigned long long) l->limits.max_entries, (unsigned long long) l->limits.max_per_iface,
+                       (unsigned long long) total);
+        if (arg.legend && l->n_ifaces > 0)
+                printf("%-16s %12s %12s\n", "INTERFACE", "ENTRIES", "EVICTED");
+        for (size_t j = 0; j < l->n_ifaces; j++)
+                printf("%-16s %12llu %12llu\n", l->ifaces[j].ifname, (unsigned long long) l->ifaces[j].info.entries,
+                       (unsigned long long) l->ifaces[j].info.evicted);
+}
+
+/* limits: the bounds recorded in each store of this namespace (through one of its daemons, else
+ * the store read-only) and every interface's entries and evictions there. */
+static int verb_limits(int argc, char **argv) {
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0;
+        int r;
+
+        r = sources_open_read(s, &n_s);
+        if (r < 0)
+                return r;
+        json_begin();
+        for (size_t i = 0; i < n_s && r == 0; i++) {
+                _cleanup_(limits_report_done) struct limits_report l = {};
+                _cleanup_free_ char *store = NULL;
+
+                if (s[i].bus) {
+                        (void) sd_bus_get_property_string(s[i].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE,
+                                                          "StorePath", NULL, &store);
+                        l.store = store ? store : s[i].socket;
+                        r = limits_read_daemon(&s[i], &l);
+                } else {
+                        l.store = arg.database ? arg.database : ARPD_DEFAULT_DB;
+                        r = limits_read_store(s[i].store, &l);
+                }
+                if (r == 0)
+                        limits_print(&l, i);
+        }
+        if (r == 0)
+                json_end(n_s);
+        sources_done(s, n_s);
+        return r != 0 ? r : finish_output(0);
+}
+
+static void set_limits_print(const char *store, uint64_t total, uint64_t per, uint64_t evicted, size_t i) {
+        if (arg.json != JSON_OFF) {
+                json_item(i);
+                fputs("{\"store\":", stdout);
+                json_write_string(stdout, store);
+                printf(",\"max_entries\":%llu,\"max_per_interface\":%llu,\"evicted\":%llu}",
+                       (unsigned long long) total, (unsigned long long) per, (unsigned long long) evicted);
+        } else if (arg.legend)
+                printf("Store %s: at most %llu entries, %llu per interface; %llu entr%s evicted.\n", store,
+                       (unsigned long long) total, (unsigned long long) per, (unsigned long long) evicted,
+                       evicted == 1 ? "y" : "ies");
+}
+
+static int set_limits_offline(const struct store_limits *want, size_t i) {
+        _cleanup_(store_freep) Store *st = NULL;
+        struct store_limits b, a;
+        uint64_t evicted = 0;
+        int r;
+
+        r = offline_open(&st);
+        if (r < 0)
+                return r;
+        r = offline_sync(st, entry_set_limits(st, want, &b, &a, &evicted));
+        if (r < 0)
+                return log_error_errno(r, "Changing the bounds of %s failed: %m", offline_db());
+        set_limits_print(offline_db(), a.max_entries, a.max_per_iface, evicted, i);
+        return 0;
+}
+
+static int set_limits_online(Source *s, const char *store, const struct store_limits *want, size_t i) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t total, per, evicted;
+        int r;
+
+        r = simple_call(s, "Changing the bounds failed", "SetLimits", &reply, "tt", want->max_entries,
+                        want->max_per_iface);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "ttt", &total, &per, &evicted);
+        if (r < 0)
+                return log_error_errno(r, "Malformed SetLimits reply: %m");
+        set_limits_print(store, total, per, evicted, i);
+        return 0;
+}
+
+/* set-limits: through one daemon of each store of this namespace (or --socket), else offline
+ * (--database, or the default store when no arpd runs). */
+static int verb_set_limits(int argc, char **argv) {
+        struct store_limits want = { .max_entries = arg.max_entries, .max_per_iface = arg.max_per_iface };
+        Source s[SOURCES_MAX] = {};
+        Deployment *d;
+        size_t n_s = 0;
+        int r = 0;
+
+        if (want.max_entries == 0 && want.max_per_iface == 0) {
+                fprintf(stderr, "arpctl: set-limits needs --max-entries=N, --max-per-interface=N or both\n");
+                return EXIT_USAGE;
+        }
+        json_begin();
+        if (arg.database)
+                r = set_limits_offline(&want, 0), n_s = 1;
+        else if (arg.socket) {
+                r = source_connect_explicit(&s[0]);
+                if (r >= 0) {
+                        _cleanup_free_ char *store = NULL;
+
+                        n_s = 1;
+                        (void) sd_bus_get_property_string(s[0].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE,
+                                                          "StorePath", NULL, &store);
+                        r = set_limits_online(&s[0], store ? store : arg.socket, &want, 0);
+                }
+        } else {
+                d = get_deployment();
+                for (size_t i = 0; i < d->n && n_s < SOURCES_MAX; i++)
+                        if (daemon_reads_its_store(d, &d->daemons[i])) {
+                                source_use_daemon(&s[n_s], &d->daemons[i]);
+                                r = set_limits_online(&s[n_s], d->daemons[i].store ? d->daemons[i].store : "?", &want,
+                                                      n_s);
+                                n_s++;
+                                if (r != 0)
+                                        break;
+                        }
+                if (n_s == 0) {
+                        r = set_limits_offline(&want, 0);
+                        n_s = 1;
+                }
+        }
+        if (r == 0)
+                json_end(n_s);
+        sources_done(s, arg.database ? 0 : n_s);
+        return r != 0 ? r : finish_output(0);
+}
+
 /* Calls cb for every counter of a GetStatistics reply, interface by interface (from the start
  * of the reply: it can be walked more than once). first is true for an interface's first one. */
 typedef void (*stat_cb_t)(const char *ifname, const char *name, uint64_t value, bool first, void *userdata);
@@ -1641,6 +1868,214 @@ static int verb_metrics(int argc, char **argv) {
         return r;
 }
 
+/* ---- history ------------------------------------------------------------------------------- */
+
+struct history_keys {
+        struct neigh_key keys[SOURCES_MAX * 16];
+        size_t n;
+};
+
+static int history_collect(const struct neigh_key *k, const struct record *r, void *userdata) {
+        struct history_keys *hk = userdata;
+
+        for (size_t i = 0; i < hk->n; i++)
+                if (neigh_key_equal(&hk->keys[i], k))
+                        return 0; /* the same entry through another daemon of the same store */
+        if (hk->n < ELEMENTSOF(hk->keys))
+                hk->keys[hk->n++] = *k;
+        return 0;
+}
+
+/* The history of k from s: through the daemon (GetHistory) or from the store. 0, -ENOENT. */
+static int source_history(Source *s, const struct neigh_key *k, struct station_history *ret) {
+        char ifname[IFNAMSIZ], a[IN_ADDR_STRLEN];
+
+        *ret = (struct station_history) {};
+        if (s->store) {
+                struct station_history stored;
+                struct record rec;
+                int r = store_get(s->store, k, &rec);
+
+                if (r < 0)
+                        return r == -ENOENT ? r : log_error_errno(r, "Reading the entry failed: %m");
+                r = store_history_get(s->store, k, &stored);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "The stored MAC history cannot be read (%m); showing the entry's MAC only.");
+                station_history_view(&rec, r >= 0 ? &stored : NULL, ret);
+                return 0;
+        }
+
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        snprintf(ifname, sizeof(ifname), "%.*s", IFNAMSIZ - 1, k->ifname);
+        int r = sd_bus_call_method(s->bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "GetHistory", &e, &reply, "ss", ifname,
+                                   in_addr_to_string(k->family, &k->addr, a));
+        if (r < 0 && sd_bus_error_has_name(&e, CONTROL_ERROR_NO_SUCH_ENTRY))
+                return -ENOENT;
+        if (r < 0)
+                return call_failed("Reading the history failed", &e, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(stt)");
+        while (r >= 0) {
+                const char *l;
+                uint64_t first, last;
+
+                r = sd_bus_message_read(reply, "(stt)", &l, &first, &last);
+                if (r <= 0)
+                        break;
+                if (ret->n < STATION_HISTORY_MAX && lladdr_from_string(l, &ret->mac[ret->n].lladdr) >= 0) {
+                        ret->mac[ret->n].first_seen = first;
+                        ret->mac[ret->n].last_seen = last;
+                        ret->n++;
+                }
+        }
+        return r < 0 ? log_error_errno(r, "Cannot read arpd's reply: %m") : 0;
+}
+
+static const char *history_time(usec_t t, char *buf, size_t size) {
+        time_t sec = (time_t) (t / USEC_PER_SEC);
+        struct tm tm;
+
+        if (t == 0 || !localtime_r(&sec, &tm))
+                return "-";
+        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+        return buf;
+}
+
+/* history ADDRESS [dev IFACE]: the address's MACs, newest first. */
+static int verb_history(int argc, char **argv) {
+        Source s[SOURCES_MAX] = {};
+        size_t n_s = 0, shown = 0;
+        struct history_keys hk = {};
+        struct entry_filter f;
+        VendorDb *vendors = NULL;
+        char err[256];
+        int r;
+
+        if (argc == 3 && strcmp(argv[1], "dev") == 0) {
+                const char *reason = NULL;
+                if (entry_key_parse(argv[2], argv[0], &hk.keys[0], &reason) < 0) {
+                        log_error("Invalid entry %s dev %s: %s", argv[0], argv[2], reason ? reason : "invalid");
+                        return EXIT_USAGE;
+                }
+                hk.n = 1;
+        } else if (argc != 1) {
+                fprintf(stderr, "arpctl: usage: arpctl history ADDRESS [dev IFACE]\n");
+                return EXIT_USAGE;
+        }
+        if (show_arg_parse(argv[0], arg.family, &f, err, sizeof(err)) < 0) {
+                log_error("%s", err);
+                return EXIT_USAGE;
+        }
+        if (f.has_lladdr) {
+                log_error("history takes an IPv4 or IPv6 address, not a MAC: %s", argv[0]);
+                return EXIT_USAGE;
+        }
+        if (arg.vendor) {
+                r = vendor_db_load(vendor_db_dir(), &vendors);
+                if (r < 0)
+                        return r;
+                if (!vendors)
+                        fprintf(stderr, "arpctl: no IEEE registry in %s (package ieee-data): no vendor names.\n",
+                                vendor_db_dir());
+        }
+        r = sources_open_read(s, &n_s);
+        if (r < 0) {
+                vendor_db_free(vendors);
+                return r;
+        }
+        /* Without dev: every interface that has an entry for the address. */
+        for (size_t j = 0; hk.n == 0 && j < n_s && r >= 0; j++)
+                r = source_foreach(&s[j], &f, history_collect, &hk);
+        if (r >= 0 && argc == 1 && hk.n == 0)
+                r = -ENOENT;
+
+        /* Gathered first: the table's columns fit the data (long interface names, IPv6). */
+        struct history_row {
+                char ifname[IFNAMSIZ], addr[IN_ADDR_STRLEN], lladdr[LLADDR_STRLEN], first[32], last[32];
+                struct station_mac mac;
+                const char *vendor;
+        } *rows = NULL;
+        size_t n_rows = 0, w[3] = { strlen("INTERFACE"), strlen("ADDRESS"), strlen("LLADDR") };
+        if (r >= 0 && hk.n > 0) {
+                rows = calloc(hk.n * STATION_HISTORY_MAX, sizeof(*rows));
+                if (!rows)
+                        r = log_oom();
+        }
+        for (size_t i = 0; r >= 0 && i < hk.n; i++) {
+                struct station_history h = {};
+                int q = -ENOENT;
+
+                /* The first source that has the entry answers (the instances share one store). */
+                for (size_t j = 0; j < n_s && q == -ENOENT; j++)
+                        q = source_history(&s[j], &hk.keys[i], &h);
+                if (q == -ENOENT)
+                        continue;
+                if (q < 0) {
+                        r = q;
+                        break;
+                }
+                for (unsigned m = 0; m < h.n; m++) {
+                        struct history_row *row = &rows[n_rows++];
+
+                        snprintf(row->ifname, sizeof(row->ifname), "%.*s", IFNAMSIZ - 1, hk.keys[i].ifname);
+                        in_addr_to_string(hk.keys[i].family, &hk.keys[i].addr, row->addr);
+                        lladdr_to_string(&h.mac[m].lladdr, row->lladdr);
+                        history_time(h.mac[m].first_seen, row->first, sizeof(row->first));
+                        history_time(h.mac[m].last_seen, row->last, sizeof(row->last));
+                        row->mac = h.mac[m];
+                        row->vendor = vendor_lookup(vendors, &h.mac[m].lladdr);
+                        w[0] = MAX(w[0], strlen(row->ifname));
+                        w[1] = MAX(w[1], strlen(row->addr));
+                        w[2] = MAX(w[2], strlen(row->lladdr));
+                }
+        }
+        json_begin();
+        if (r >= 0 && n_rows > 0 && arg.legend && arg.json == JSON_OFF)
+                printf("%-*s %-*s %-*s %-19s %s\n", (int) w[0], "INTERFACE", (int) w[1], "ADDRESS", (int) w[2], "LLADDR",
+                       "FIRST SEEN", arg.vendor ? "LAST SEEN           VENDOR" : "LAST SEEN");
+        for (size_t i = 0; r >= 0 && i < n_rows; i++) {
+                const struct history_row *row = &rows[i];
+
+                if (arg.json != JSON_OFF) {
+                        /* pretty: one field per line, as dump's objects */
+                        const char *sep = arg.json == JSON_PRETTY ? ",\n    " : ",";
+                        const char *colon = arg.json == JSON_PRETTY ? ": " : ":";
+
+                        json_item(shown);
+                        printf("{%s\"dev\"%s", arg.json == JSON_PRETTY ? "\n    " : "", colon);
+                        json_write_string(stdout, row->ifname);
+                        printf("%s\"dst\"%s", sep, colon);
+                        json_write_string(stdout, row->addr);
+                        printf("%s\"lladdr\"%s", sep, colon);
+                        json_write_string(stdout, row->lladdr);
+                        printf("%s\"first_seen_usec\"%s%llu%s\"last_seen_usec\"%s%llu", sep, colon,
+                               (unsigned long long) row->mac.first_seen, sep, colon,
+                               (unsigned long long) row->mac.last_seen);
+                        if (row->vendor) {
+                                printf("%s\"vendor\"%s", sep, colon);
+                                json_write_string(stdout, row->vendor);
+                        }
+                        fputs(arg.json == JSON_PRETTY ? "\n  }" : "}", stdout);
+                } else if (arg.vendor)
+                        printf("%-*s %-*s %-*s %-19s %-19s %s\n", (int) w[0], row->ifname, (int) w[1], row->addr, (int) w[2],
+                               row->lladdr, row->first, row->last, row->vendor ? row->vendor : "-");
+                else
+                        printf("%-*s %-*s %-*s %-19s %s\n", (int) w[0], row->ifname, (int) w[1], row->addr, (int) w[2],
+                               row->lladdr, row->first, row->last);
+                shown++;
+        }
+        free(rows);
+        if (r >= 0 || r == -ENOENT)
+                json_end(shown);
+        sources_done(s, n_s);
+        vendor_db_free(vendors);
+        if ((r >= 0 || r == -ENOENT) && shown == 0) {
+                log_error("arpd has no MAC history for %s%s%s.", argv[0], argc == 3 ? " on " : "", argc == 3 ? argv[2] : "");
+                return EXIT_NO_MATCH;
+        }
+        return finish_output(r);
+}
+
 static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig) {
         stop_requested = 1;
@@ -1685,6 +2120,78 @@ static int on_entry_changed(sd_bus_message *m, void *userdata, sd_bus_error *err
         return 0;
 }
 
+/* StationEvent (arpctl(8), "D-BUS INTERFACE"): one line, or one JSON object with "kind":"station". */
+static int on_station_event(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *kind, *ifname, *address, *lladdr, *old, *source;
+        uint64_t t, idle;
+        char ts[32], detail[256] = "";
+        size_t dl = 0;
+        time_t sec;
+        struct tm tm;
+        bool first = true;
+
+        if (sd_bus_message_read(m, "sssssstt", &kind, &ifname, &address, &lladdr, &old, &source, &t, &idle) < 0)
+                return 0;
+        if (arg.json != JSON_OFF) {
+                fputs("{\"kind\":\"station\",\"event\":", stdout);
+                json_write_string(stdout, kind);
+                fputs(",\"dev\":", stdout);
+                json_write_string(stdout, ifname);
+                if (address[0]) {
+                        fputs(",\"dst\":", stdout);
+                        json_write_string(stdout, address);
+                }
+                if (lladdr[0]) {
+                        fputs(",\"lladdr\":", stdout);
+                        json_write_string(stdout, lladdr);
+                }
+                if (old[0]) {
+                        fputs(",\"old_lladdr\":", stdout);
+                        json_write_string(stdout, old);
+                }
+                if (source[0]) {
+                        fputs(",\"source\":", stdout);
+                        json_write_string(stdout, source);
+                }
+                if (idle > 0)
+                        printf(",\"idle_usec\":%llu", (unsigned long long) idle);
+        }
+        if (sd_bus_message_enter_container(m, 'a', "{st}") > 0) {
+                const char *k;
+                uint64_t n;
+
+                while (sd_bus_message_read(m, "{st}", &k, &n) > 0) {
+                        if (arg.json != JSON_OFF) {
+                                fputs(first ? ",\"folded\":{" : ",", stdout);
+                                json_write_string(stdout, k);
+                                printf(":%llu", (unsigned long long) n);
+                        } else if (dl < sizeof(detail))
+                                dl += (size_t) snprintf(detail + dl, sizeof(detail) - dl, "%s%s=%llu", first ? "" : " ", k,
+                                                        (unsigned long long) n);
+                        first = false;
+                }
+                if (!first && arg.json != JSON_OFF)
+                        fputc('}', stdout);
+        }
+        if (arg.json != JSON_OFF) {
+                printf(",\"time_usec\":%llu}\n", (unsigned long long) t);
+        } else {
+                if (first && old[0])
+                        snprintf(detail, sizeof(detail), "was %s", old);
+                else if (first && idle > 0)
+                        snprintf(detail, sizeof(detail), "silent %llus", (unsigned long long) (idle / USEC_PER_SEC));
+                else if (first && source[0])
+                        snprintf(detail, sizeof(detail), "%s", source);
+                sec = (time_t) (t / USEC_PER_SEC);
+                localtime_r(&sec, &tm);
+                strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+                printf("%s %-11s %-10s %-15s %-17s %s\n", ts, kind, ifname, address[0] ? address : "-",
+                       lladdr[0] ? lladdr : "-", detail[0] ? detail : "-");
+        }
+        fflush(stdout);
+        return 0;
+}
+
 /* monitor: every daemon of this network namespace (or --socket), merged as the signals come. */
 static int verb_monitor(int argc, char **argv) {
         struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -1701,6 +2208,9 @@ static int verb_monitor(int argc, char **argv) {
 
                 r = sd_bus_match_signal(s[i].bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "EntryChanged",
                                         on_entry_changed, NULL);
+                if (r >= 0)
+                        r = sd_bus_match_signal(s[i].bus, NULL, NULL, CONTROL_PATH, CONTROL_INTERFACE, "StationEvent",
+                                                on_station_event, NULL);
                 if (r >= 0)
                         r = sd_bus_call_method(s[i].bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "Subscribe", &e, NULL, "");
                 if (r < 0) {
@@ -1824,6 +2334,9 @@ static void help(void) {
                "  show ADDRESS|MAC         the entries for ADDRESS or MAC on every interface\n"
                "  why ADDRESS              what arpd knows about ADDRESS and what it would\n"
                "                           answer the kernel right now\n"
+               "  history ADDRESS [dev IFACE]\n"
+               "                           the MACs ADDRESS used (the last 8), newest first,\n"
+               "                           with when each was first and last seen\n"
                "  add IFACE ADDRESS MAC    add or replace a static entry\n"
                "  delete IFACE ADDRESS     delete an entry\n"
                "  flush [IFACE]            delete learned entries (positive and negative);\n"
@@ -1831,7 +2344,14 @@ static void help(void) {
                "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
                "  stats [IFACE]            the counters per interface and instance, and their\n"
                "                           total (*total)\n"
-               "  monitor                  print every change (of every instance) until\n"
+               "  limits                   the store's bounds (recorded in it, honoured by every\n"
+               "                           writer) and each interface's entries and evictions\n"
+               "  set-limits               change the bounds: --max-entries=N (total),\n"
+               "                           --max-per-interface=N; a lowered per-interface bound\n"
+               "                           evicts down to it now, each interface its own entries;\n"
+               "                           a lowered total cuts the largest interfaces first\n"
+               "  monitor                  print every change and station event (new station,\n"
+               "                           changed, flip-flop, ...) of every instance until\n"
                "                           interrupted\n"
                "  list-daemons             the arpd instances and their control sockets\n"
                "  metrics                  counters and entry counts for Prometheus (text format);\n"
@@ -1841,22 +2361,26 @@ static void help(void) {
                "  -4, -6                   only IPv4 / only IPv6 entries (dump, show, why)\n"
                "      --json=MODE          pretty, short or off (default: off)\n"
                "      --no-legend          no header and totals lines\n"
-               "      --vendor             dump, show: the vendor of each MAC, from the IEEE\n"
-               "                           registries of the package ieee-data, if installed\n"
+               "      --vendor             dump, show, history: the vendor of each MAC, from\n"
+               "                           the IEEE registries of the package ieee-data, if\n"
+               "                           installed\n"
                "      --no-pager           do not page the output ($SYSTEMD_PAGER, $PAGER, less)\n"
                "      --negative, --all    what flush deletes (see above)\n"
                "      --output=PATH        where metrics writes (a temporary file, then rename)\n"
+               "      --max-entries=N, --max-per-interface=N\n"
+               "                           set-limits: the new bounds, %llu..%llu\n"
                "      --socket=PATH        talk to the daemon at this control socket only\n"
-               "      --database=PATH      use this store file directly: dump, show and why read it\n"
-               "                           (read-only, also while arpd runs); add, delete, flush\n"
-               "                           and load change it under its write lock (for a stopped\n"
-               "                           arpd; needs write access to the file). Without a running\n"
+               "      --database=PATH      use this store file directly: dump, show, why,\n"
+               "                           history and limits read it (read-only, also while arpd\n"
+               "                           runs); add, delete, flush, load and set-limits change\n"
+               "                           it under its write lock (for a stopped arpd; needs\n"
+               "                           write access to the file). Without a running\n"
                "                           daemon, arpctl uses " ARPD_DEFAULT_DB "\n"
                "  -h, --help               show this help and exit\n"
                "      --version            show the version and exit\n"
                "\n"
                "Exit status: 0 success, 1 failure, 2 bad usage (also a malformed address or MAC),\n"
-               "4 nothing matched (show, delete, a selective dump). See arpctl(8).\n");
+               "4 nothing matched (show, history, delete, a selective dump). See arpctl(8).\n", STORE_LIMIT_MIN, STORE_LIMIT_MAX);
 }
 
 enum {
@@ -1870,7 +2394,26 @@ enum {
         ARG_VERSION,
         ARG_OUTPUT,
         ARG_VENDOR,
+        ARG_MAX_ENTRIES,
+        ARG_MAX_PER_INTERFACE,
 };
+
+/* --max-entries / --max-per-interface: STORE_LIMIT_MIN..STORE_LIMIT_MAX. */
+static int limit_option(const char *name, const char *value, uint64_t *ret) {
+        unsigned long long v;
+        char *end = NULL;
+
+        errno = 0;
+        v = strtoull(value, &end, 10);
+        if (errno != 0 || !end || *end != '\0' || value[0] < '0' || value[0] > '9' || v < STORE_LIMIT_MIN ||
+            v > STORE_LIMIT_MAX) {
+                fprintf(stderr, "arpctl: invalid value '%s' for %s: expected an integer from %llu to %llu\n", value,
+                        name, STORE_LIMIT_MIN, STORE_LIMIT_MAX);
+                return -EINVAL;
+        }
+        *ret = v;
+        return 0;
+}
 
 /* An option whose value is a path: an empty one is a usage error. */
 static int path_option(const char *name, const char *value, const char **ret) {
@@ -1895,6 +2438,8 @@ static int parse_argv(int argc, char **argv) {
                 { "all",       no_argument,       NULL, ARG_ALL },
                 { "output",    required_argument, NULL, ARG_OUTPUT },
                 { "vendor",    no_argument,       NULL, ARG_VENDOR },
+                { "max-entries", required_argument, NULL, ARG_MAX_ENTRIES },
+                { "max-per-interface", required_argument, NULL, ARG_MAX_PER_INTERFACE },
                 {}
         };
         int c, r;
@@ -1959,6 +2504,16 @@ static int parse_argv(int argc, char **argv) {
                         if (r < 0)
                                 return r;
                         break;
+                case ARG_MAX_ENTRIES:
+                        r = limit_option("--max-entries", optarg, &arg.max_entries);
+                        if (r < 0)
+                                return r;
+                        break;
+                case ARG_MAX_PER_INTERFACE:
+                        r = limit_option("--max-per-interface", optarg, &arg.max_per_iface);
+                        if (r < 0)
+                                return r;
+                        break;
                 case ':':
                         fprintf(stderr, "arpctl: option '%s' needs a value (%s=...). Try 'arpctl --help'.\n",
                                 argv[optind - 1], argv[optind - 1]);
@@ -1984,11 +2539,14 @@ static const struct verb {
         { "dump",         0, 1024, verb_dump,         "dump [[to] PREFIX] [dev IFACE] [lladdr MAC] [nud STATE]... [IFACE...]", true },
         { "show",         1, 1,    verb_show,         "show ADDRESS|MAC", true },
         { "why",          1, 1,    verb_why,          "why ADDRESS", true },
+        { "history",      1, 3,    verb_history,      "history ADDRESS [dev IFACE]", true },
         { "add",          3, 3,    verb_add,          "add IFACE ADDRESS MAC" },
         { "delete",       2, 2,    verb_delete,       "delete IFACE ADDRESS" },
         { "flush",        0, 1,    verb_flush,        "flush [IFACE] [--negative|--all]" },
         { "load",         1, 1,    verb_load,         "load FILE|-" },
         { "stats",        0, 1,    verb_stats,        "stats [IFACE]", true },
+        { "limits",       0, 0,    verb_limits,       "limits", true },
+        { "set-limits",   0, 0,    verb_set_limits,   "set-limits [--max-entries=N] [--max-per-interface=N]" },
         { "monitor",      0, 0,    verb_monitor,      "monitor" },
         { "list-daemons", 0, 0,    verb_list_daemons, "list-daemons", true },
         { "metrics",      0, 0,    verb_metrics,      "metrics [--output=PATH]" },
@@ -2022,8 +2580,12 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "arpctl: --negative and --all only apply to flush\n");
                 return EXIT_USAGE;
         }
-        if (arg.vendor && v->run != verb_dump && v->run != verb_show) {
-                fprintf(stderr, "arpctl: --vendor only applies to dump and show\n");
+        if (arg.vendor && v->run != verb_dump && v->run != verb_show && v->run != verb_history) {
+                fprintf(stderr, "arpctl: --vendor only applies to dump, show and history\n");
+                return EXIT_USAGE;
+        }
+        if ((arg.max_entries || arg.max_per_iface) && v->run != verb_set_limits) {
+                fprintf(stderr, "arpctl: --max-entries and --max-per-interface only apply to set-limits\n");
                 return EXIT_USAGE;
         }
         if (arg.output && v->run != verb_metrics) {

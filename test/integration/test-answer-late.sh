@@ -4,7 +4,8 @@
 # mcast_solicit=0 only arpd can answer the kernel; if arpd is stalled past retrans_time while a
 # miss waits (SIGSTOP here; in real life a socket overrun, a long Flush or Load), the kernel
 # reports FAILED on its own (netlink port 0). That proves nothing about the host: arpd must keep
-# the binding positive, count answers_late, and answer the next miss.
+# the binding positive, count answers_late, log the answer-late station event, and answer the
+# next miss.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd ping arping
@@ -27,6 +28,9 @@ late() { local v; v=$(stat a0 answers_late) && [ "$v" -ge 1 ]; }
 wait_for "answers_late counted" 5 late
 list_has a0 $IP_B $MAC_B || fail "the kernel's FAILED turned b negative: $(list | grep $IP_B)"
 pass "the binding stays positive after a late answer ($(stat a0 answers_late) late)"
+grep -F "$IP_B answer late: the kernel gave up on $MAC_B although arpd answered" "$WORK/arpd.log" |
+        grep -qF "STATION_EVENT=answer-late" || fail "no answer-late station event in the journal"
+pass "the answer-late station event: $(grep -F "$IP_B answer late" "$WORK/arpd.log" | head -n1)"
 
 in_ns a ip neigh flush dev a0
 in_ns a ping -c1 -W2 $IP_B >/dev/null || fail "the next miss for b was not answered"

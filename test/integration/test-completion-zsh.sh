@@ -29,12 +29,17 @@ hasnt() { ! offered "$1" | grep -qx -- "$2" || fail "zsh: '$1' offers '$2'"; }
 has "arpctl --json=" pretty
 has "arpctl --json=" short
 has "arpctl " metrics
+has "arpctl " set-limits
 has "arpctl --no-" --no-pager
 has "arpctl --database=$WORK/a.lmdb show " 198.18.0.10
 has "arpctl --database=$WORK/a.lmdb show " 02:00:00:00:00:0a
 hasnt "arpctl --database=$WORK/a.lmdb show " 198.18.7.20
 has "arpctl --database=$WORK/b.lmdb why " 198.18.7.20
 has "arpctl --database=$WORK/a.lmdb delete x9 " 198.18.0.11
+has "arpctl " history
+has "arpctl --database=$WORK/a.lmdb history " 198.18.0.11
+has "arpctl --database=$WORK/a.lmdb history 198.18.0.11 " dev
+has "arpctl --database=$WORK/a.lmdb history 198.18.0.11 dev " x9
 hasnt "arpctl --database=$WORK/a.lmdb delete x9 " 198.18.0.10
 has "arpctl --database=$WORK/a.lmdb dump " dev
 has "arpctl --database=$WORK/a.lmdb dump dev " x9

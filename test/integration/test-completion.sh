@@ -61,6 +61,10 @@ for MODE in "${modes[@]}"; do
         has "arpctl --no-" --no-legend
         has "arpctl --no-" --no-pager
         has "arpctl " metrics
+        has "arpctl " limits
+        has "arpctl " set-limits
+        has "arpctl set-limits --max-p" --max-per-interface=
+        has "arpctl --max-entries 500 " set-limits
         has "arpctl --json=short " dump
         # entries from the selected store
         has "arpctl --database=$WORK/a.lmdb show " 198.18.0.10
@@ -69,6 +73,10 @@ for MODE in "${modes[@]}"; do
         has "arpctl --database $WORK/b.lmdb why " 198.18.7.20
         hasnt "arpctl --database $WORK/b.lmdb why " 198.18.0.10
         expect "arpctl --database=$WORK/a.lmdb delete x9 " 198.18.0.11
+        has "arpctl " history
+        has "arpctl --database=$WORK/a.lmdb history " 198.18.0.11
+        expect "arpctl --database=$WORK/a.lmdb history 198.18.0.11 " dev
+        expect "arpctl --database=$WORK/a.lmdb history 198.18.0.11 dev " x9
         has "arpctl --database=$WORK/a.lmdb dump " dev
         has "arpctl --database=$WORK/a.lmdb dump dev " x9
         expect "arpctl --database=$WORK/a.lmdb dump nud st" stale static

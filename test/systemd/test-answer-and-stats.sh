@@ -4,7 +4,8 @@
 # neighbour: the peer (in a network namespace of its own) announces itself once, the kernel never
 # learns it, and a ping still works because arpd answers the kernel's miss. Then
 # "systemctl kill -s USR1" logs the statistics entry with one journal field per counter, which
-# journalctl -x explains from the catalog. Without the daemon the same ping fails.
+# journalctl -x explains from the catalog; the announcement is a "new station" entry, explained
+# too. Without the daemon the same ping fails.
 set -uo pipefail
 source "$(dirname "$0")/sandbox.sh"
 sb_require
@@ -59,6 +60,21 @@ print("ok: %d numeric counter fields, REQUESTS_ANSWERED=%s" % (len(counters), co
 ' || { echo "FAIL: statistics entry"; SB_FAILS=$((SB_FAILS + 1)); }
 xout=$(sb journalctl --no-pager -x -u arpd@veth0 MESSAGE_ID=a7802afdb92e4c38b7d0575f6781ab8f)
 check "journalctl -x explains it from the catalog" grep -q "Subject: arpd statistics for interface veth0" <<<"$xout"
+
+# The announcement was a station event of its own: a structured "new station" entry, explained too.
+station_json() { sb journalctl --no-pager -u arpd@veth0 -o json MESSAGE_ID=dcd08b2123ff4084931eb6e5d0925ed4 ADDRESS=198.18.5.2; }
+has_station() { [ -n "$(station_json)" ]; }
+check "the new-station entry is in the journal" sb_wait_for 5 has_station
+station_json | tail -n 1 | python3 -c '
+import json, sys
+e = json.loads(sys.stdin.read())
+want = {"INTERFACE": "veth0", "STATION_EVENT": "new-station", "ADDRESS": "198.18.5.2", "NEW_LLADDR": sys.argv[1], "SOURCE": "arp"}
+got = {k: e.get(k) for k in want}
+assert got == want, got
+print("ok: new station fields", got)
+' "$peer_mac" || { echo "FAIL: new-station entry"; SB_FAILS=$((SB_FAILS + 1)); }
+xout=$(sb journalctl --no-pager -x -u arpd@veth0 MESSAGE_ID=dcd08b2123ff4084931eb6e5d0925ed4)
+check "journalctl -x explains the new station" grep -q "Subject: New station 198.18.5.2 on veth0 at $peer_mac" <<<"$xout"
 
 # Control: the same kernel settings without a daemon cannot resolve the peer.
 check "systemctl stop arpd@veth0" sb systemctl stop arpd@veth0

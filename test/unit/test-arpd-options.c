@@ -85,10 +85,12 @@ static void test_defaults(void) {
         CHECK(!x.o.kernel_broadcast_off);
         CHECK_INT_EQ(x.o.negative_timeout, 60 * USEC_PER_SEC);
         CHECK_INT_EQ(x.o.max_age, 1200 * USEC_PER_SEC);
+        CHECK(x.o.new_activity == 180ULL * 24 * 3600 * USEC_PER_SEC); /* arpwatch's six months */
         CHECK(x.o.rate == 1.0);
         CHECK_INT_EQ(x.o.burst, 3);
         CHECK_INT_EQ(x.o.sync_interval, 30 * USEC_PER_SEC);
-        CHECK_INT_EQ(x.o.max_entries, STORE_DEFAULT_MAX_ENTRIES);
+        CHECK_INT_EQ(x.o.max_entries, 0); /* not given: the store's own bound */
+        CHECK_INT_EQ(x.o.max_per_iface, 0);
         CHECK(!x.o.learn_bogons);
         CHECK_INT_EQ(x.o.log_level, LOG_INFO);
         CHECK(x.o.ifaces != NULL);
@@ -308,6 +310,27 @@ static void test_max_age(void) {
         EXPECT_ERROR("invalid value '' for --max-age", "--max-age=");
 }
 
+static void test_new_activity(void) {
+        struct run x;
+
+        x = PARSE("--new-activity", "60");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.new_activity == 60 * USEC_PER_SEC);
+        run_done(&x);
+        x = PARSE("--new-activity", "86400");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.new_activity == 86400 * USEC_PER_SEC);
+        run_done(&x);
+        x = PARSE("--new-activity=0");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.new_activity, 0); /* never */
+        run_done(&x);
+
+        EXPECT_ERROR("invalid value '-1' for --new-activity", "--new-activity", "-1");
+        EXPECT_ERROR("invalid value '6mo' for --new-activity", "--new-activity=6mo");
+        EXPECT_ERROR("invalid value '59.9' for --new-activity", "--new-activity=59.9");
+}
+
 static void test_rate(void) {
         static const struct {
                 const char *s;
@@ -393,6 +416,15 @@ static void test_max_entries(void) {
         EXPECT_ERROR("invalid value '100000001' for --max-entries", "--max-entries", "100000001");
         EXPECT_ERROR("invalid value '1e6' for --max-entries", "--max-entries", "1e6");
         EXPECT_ERROR("option --max-entries requires an argument", "--max-entries");
+
+        x = PARSE("--max-per-interface=250", "--max-entries", "1000");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.max_per_iface, 250);
+        CHECK_INT_EQ(x.o.max_entries, 1000);
+        run_done(&x);
+        EXPECT_ERROR("arpd: invalid value '99' for --max-per-interface: expected an integer from 100 to 100000000\n",
+                     "--max-per-interface=99");
+        EXPECT_ERROR("option --max-per-interface requires an argument", "--max-per-interface");
 }
 
 static void test_modes(void) {
@@ -490,7 +522,7 @@ static void test_help(void) {
                 "-f,", "-v,", "-h,", "-V,", "-4,", "-6,", "--ipv4-only", "--ipv6-only",
                 /* defaults as the parser sets them */
                 "(default: 0)", "(default: 60)", "(default: 1)", "(default: 3)", "(default: 30)",
-                "(default: 1000000)", ARPD_DEFAULT_DB, "$STATE_DIRECTORY/arpd.lmdb",
+                "(default: the store's; 1000000 when new)", "--max-per-interface", ARPD_DEFAULT_DB, "$STATE_DIRECTORY/arpd.lmdb",
                 /* ranges as the parser checks them */
                 "0..100", "1..10000", "100..100000000", "<= 10000", "0.1",
                 /* signals */
@@ -596,6 +628,7 @@ int main(void) {
         TEST_RUN(test_families);
         TEST_RUN(test_negative_timeout);
         TEST_RUN(test_max_age);
+        TEST_RUN(test_new_activity);
         TEST_RUN(test_rate);
         TEST_RUN(test_burst);
         TEST_RUN(test_sync_interval);

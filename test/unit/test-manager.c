@@ -588,6 +588,134 @@ static void test_one_commit_per_batch(void) {
         CHECK(get(m, "198.18.0.77", &rec) && rec.state == RECORD_STATIC);
 }
 
+/* ---- station events ---- */
+
+struct station_seen {
+        enum station_kind kinds[256];
+        size_t n;
+        uint64_t folded;
+        uint64_t folded_kind[_STATION_KIND_MAX];
+        uint64_t idle; /* of the last NEW_ACTIVITY */
+};
+
+static void on_station(Manager *m, const struct station_event *ev, void *userdata) {
+        struct station_seen *s = userdata;
+
+        if (s->n < ELEMENTSOF(s->kinds))
+                s->kinds[s->n++] = ev->kind;
+        if (ev->kind == STATION_NEW_ACTIVITY)
+                s->idle = ev->idle;
+        if (ev->kind == STATION_FOLDED)
+                for (unsigned k = 0; k < _STATION_KIND_MAX; k++) {
+                        s->folded += ev->folded[k];
+                        s->folded_kind[k] += ev->folded[k];
+                }
+}
+
+static void on_changed_ignored(Manager *m, enum change_origin origin, const struct neigh_key *k, const struct record *old,
+                               const struct record *new, void *userdata) {
+}
+
+/* A B A C A B for one address within one batch (nothing committed in between: the staged history
+ * is what the next frame is classified on) are arpwatch's new station, changed, flip flop,
+ * changed, flip flop, reused old; the committed history lists B, A, C. */
+static void test_station_events_in_one_batch(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("station.lmdb", "0");
+        static const uint8_t MAC_D[6] = { 0x02, 0x00, 0x5e, 0x10, 0x00, 0x04 };
+        const uint8_t *seq[] = { MAC_B, MAC_C, MAC_B, MAC_D, MAC_B, MAC_C };
+        const enum station_kind want[] = { STATION_NEW, STATION_CHANGED, STATION_FLIP_FLOP, STATION_CHANGED,
+                                           STATION_FLIP_FLOP, STATION_REUSED_OLD };
+        struct station_seen seen = {};
+        struct station_history h;
+        struct neigh_key k;
+        union in_addr_union a = {};
+
+        if (!m)
+                return;
+        CHECK_INT_EQ(manager_add_observer(m, &(struct manager_observer) { .changed = on_changed_ignored, .station = on_station,
+                                                                         .userdata = &seen }),
+                     0);
+        for (size_t i = 0; i < ELEMENTSOF(seq); i++)
+                feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", seq[i]);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, 0);
+        CHECK_INT_EQ(seen.n, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want) && i < seen.n; i++)
+                CHECK_INT_EQ(seen.kinds[i], want[i]);
+        manager_schedule_commit(m);
+        run_until_committed(m);
+
+        CHECK(inet_pton(AF_INET, "198.18.0.2", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k, IFNAME, AF_INET, &a), 0);
+        CHECK_INT_EQ(manager_get_history(m, &k, &h), 0);
+        CHECK_INT_EQ(h.n, 3);
+        CHECK(h.n == 3 && memcmp(h.mac[0].lladdr.bytes, MAC_C, 6) == 0 && memcmp(h.mac[1].lladdr.bytes, MAC_B, 6) == 0 &&
+              memcmp(h.mac[2].lladdr.bytes, MAC_D, 6) == 0);
+
+        /* 60 new stations: with the 6 events above, 50 pass the bucket at once; the rest are
+         * folded into one summary within a second */
+        for (unsigned i = 0; i < 60; i++) {
+                char ip[32];
+                uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x30, 0x00, (uint8_t) (i + 1) };
+
+                snprintf(ip, sizeof(ip), "198.18.0.%u", 100 + i);
+                feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
+        }
+        /* the bucket is empty now: 198.18.0.2's next moves are folded too, by kind */
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B); /* C B: flip flop */
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_D); /* B D: reused old */
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_HOST); /* a new MAC */
+        for (int i = 0; i < 300 && seen.folded == 0; i++)
+                CHECK(sd_event_run(m->event, 10 * USEC_PER_MSEC) >= 0);
+        size_t reported = 0;
+        for (size_t i = ELEMENTSOF(want); i < seen.n; i++)
+                reported += seen.kinds[i] == STATION_NEW;
+        CHECK(seen.folded > 0);
+        CHECK_INT_EQ(reported + seen.folded_kind[STATION_NEW], 60);
+        CHECK_INT_EQ(seen.folded_kind[STATION_FLIP_FLOP], 1);
+        CHECK_INT_EQ(seen.folded_kind[STATION_REUSED_OLD], 1);
+        CHECK_INT_EQ(seen.folded_kind[STATION_CHANGED], 1);
+        CHECK(seen.n > 0 && seen.kinds[seen.n - 1] == STATION_FOLDED);
+}
+
+/* The known MAC after more than --new-activity of silence is a new activity, with the silence;
+ * after less, no event (the binding is only touched). */
+static void test_station_new_activity(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("activity.lmdb", "0");
+        struct station_seen seen = {};
+        usec_t now = now_usec(CLOCK_REALTIME);
+        struct neigh_key k1, k2;
+        union in_addr_union a = {};
+        struct record r = { .state = RECORD_POSITIVE, .source = SOURCE_ARP, .first_seen = now - 1000 * USEC_PER_SEC };
+        uint64_t idle = 0;
+
+        if (!m)
+                return;
+        opts.new_activity = 60 * USEC_PER_SEC;
+        lladdr_set(&r.lladdr, MAC_B, 6);
+        CHECK(inet_pton(AF_INET, "198.18.0.2", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k1, IFNAME, AF_INET, &a), 0);
+        CHECK(inet_pton(AF_INET, "198.18.0.3", &a.in) == 1);
+        CHECK_INT_EQ(neigh_key_make(&k2, IFNAME, AF_INET, &a), 0);
+        r.last_seen = now - 120 * USEC_PER_SEC;
+        CHECK_INT_EQ(store_stage_put(m->store, &k1, &r), 0);
+        r.last_seen = now - 30 * USEC_PER_SEC;
+        CHECK_INT_EQ(store_stage_put(m->store, &k2, &r), 0);
+        CHECK_INT_EQ(store_flush(m->store), 2);
+        CHECK_INT_EQ(manager_add_observer(m, &(struct manager_observer) { .changed = on_changed_ignored, .station = on_station,
+                                                                         .userdata = &seen }),
+                     0);
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.3", MAC_B); /* 30 s: touched, no event */
+        CHECK_INT_EQ(seen.n, 0);
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B);
+        CHECK_INT_EQ(seen.n, 1);
+        CHECK(seen.n == 1 && seen.kinds[0] == STATION_NEW_ACTIVITY);
+        idle = seen.idle;
+        CHECK(idle >= 120 * USEC_PER_SEC && idle < 130 * USEC_PER_SEC);
+        feed_arp(m, manager_get_link(m, IFINDEX), "198.18.0.2", MAC_B); /* again at once: none */
+        CHECK_INT_EQ(seen.n, 1);
+        opts.new_activity = ARPD_DEFAULT_NEW_ACTIVITY;
+}
+
 int main(void) {
         char cmd[128];
 
@@ -603,6 +731,8 @@ int main(void) {
         TEST_RUN(test_tentative_address);
         TEST_RUN(test_answer_flags_and_echo);
         TEST_RUN(test_probe_not_sent);
+        TEST_RUN(test_station_events_in_one_batch);
+        TEST_RUN(test_station_new_activity);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);

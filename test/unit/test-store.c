@@ -1149,6 +1149,15 @@ static void test_flood_one_interface(void) {
         store_free(s);
 }
 
+static int iface_row(const char *ifname, const struct store_iface_info *info, void *userdata) {
+        char *buf = userdata;
+        size_t n = strlen(buf);
+
+        snprintf(buf + n, 256 - n, "%s:%llu/%llu ", ifname, (unsigned long long) info->entries,
+                 (unsigned long long) info->evicted);
+        return 0;
+}
+
 /* The bounds live in the store: another writer's options do not change them; store_set_limits()
  * does, and cuts each interface from its own entries. */
 static void test_limits_recorded(void) {
@@ -1188,15 +1197,38 @@ static void test_limits_recorded(void) {
         CHECK_INT_EQ(count(s), 50);
         CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 10 }), 30);
         CHECK_INT_EQ(count(s), 20);
+        {
+                char buf[256] = "";
+                CHECK_INT_EQ(store_foreach_iface(s, iface_row, buf), 0);
+                CHECK_STR_EQ(buf, "eth0:10/15 eth1:10/15 ");
+        }
         CHECK_STR_EQ(list(s, "eth0", 0),
                      "eth0/198.18.0.31 eth0/198.18.0.33 eth0/198.18.0.35 eth0/198.18.0.37 eth0/198.18.0.39 "
                      "eth0/198.18.0.41 eth0/198.18.0.43 eth0/198.18.0.45 eth0/198.18.0.47 eth0/198.18.0.49");
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(l.max_entries, 100);
         CHECK_INT_EQ(l.max_per_iface, 10);
-        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 4); /* 10 -> 8 each */
+        /* 10 -> 8 each (capped at the total), then 16 > 8 in total: 4 each */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 12);
+        CHECK_INT_EQ(count(s), 8);
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(l.max_per_iface, 8); /* capped at the total */
+        {
+                char buf[256] = "";
+                CHECK_INT_EQ(store_foreach_iface(s, iface_row, buf), 0);
+                CHECK_STR_EQ(buf, "eth0:4/21 eth1:4/21 ");
+        }
+        /* per == total: a per-interface bound of its own no more, so it follows the total */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 300 }), 0);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_entries, 300);
+        CHECK_INT_EQ(l.max_per_iface, 300);
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 20 }), 0);
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 400 }), 0);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
+        CHECK_INT_EQ(l.max_per_iface, 20); /* one of its own: kept */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 8 }), 0);
+        CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(store_set_limits(NULL, &l), -EINVAL);
         store_free(s);
         s = open_opts("limits.lmdb", &(struct store_options) { .read_only = true });
@@ -1205,6 +1237,35 @@ static void test_limits_recorded(void) {
                 CHECK_INT_EQ(store_get_limits(s, &l), 0);
                 CHECK_INT_EQ(l.max_entries, 8);
         }
+        store_free(s);
+}
+
+/* A total bound lowered below what is stored cuts the largest interfaces first, to one common
+ * level, each from its own oldest entries; a small interface keeps all of its own. */
+static void test_limits_total_cut(void) {
+        Store *s = open_opts("cut.lmdb", &(struct store_options) { .max_entries = 1000 });
+        char buf[256] = "";
+
+        if (!s)
+                return;
+        for (uint32_t i = 0; i < 60; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }), 0);
+        for (uint32_t i = 0; i < 30; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth1", 100 + i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }), 0);
+        for (uint32_t i = 0; i < 5; i++)
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth2", 200 + i) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 1 + i, 0) }), 0);
+        CHECK_INT_EQ(store_flush(s), 95);
+        /* 60 + 30 + 5 = 95 > 46: eth2 keeps 5, eth0 and eth1 cut to 20 each, the one left over to eth0 */
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_entries = 46, .max_per_iface = 46 }), 49);
+        CHECK_INT_EQ(store_foreach_iface(s, iface_row, buf), 0);
+        CHECK_STR_EQ(buf, "eth0:21/39 eth1:20/10 eth2:5/0 ");
+        CHECK_INT_EQ(count(s), 46);
+        /* the oldest went */
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 38) }, NULL), -ENOENT);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth0", 39) }, NULL), 0);
         store_free(s);
 }
 
@@ -1304,6 +1365,22 @@ static void test_upgrade_fixture(void) {
         if (f)
                 fclose(f);
 
+        /* a format-2 MAC history row (keyed by name) for wlan-guest0/198.18.0.1 */
+        {
+                struct station_history h = { .stamp = 1, .n = 2 };
+                struct neigh_key hk = key("wlan-guest0", "198.18.0.1");
+                uint8_t kb[KEY_V1_MAX_SIZE], hb[STATION_HISTORY_ENCODED_MAX];
+                int kl = neigh_key_encode_v1(&hk, kb, sizeof(kb)), hl;
+
+                lladdr_from_string("02:00:00:00:02:01", &h.mac[0].lladdr);
+                lladdr_from_string("02:00:00:00:02:99", &h.mac[1].lladdr);
+                h.mac[0].first_seen = h.mac[0].last_seen = 2;
+                h.mac[1].first_seen = h.mac[1].last_seen = 1;
+                hl = station_history_encode(&h, hb, sizeof(hb));
+                CHECK(kl > 0 && hl > 0);
+                CHECK_INT_EQ(raw_put(p, "history", kb, (size_t) kl, hb, (size_t) hl), 0);
+        }
+
         before = read_all(p, &size);
         CHECK_INT_EQ(store_open(p, &(struct store_options) { .read_only = true }, &s), -EPROTONOSUPPORT);
         CHECK(before && file_unchanged(p, before, size));
@@ -1326,6 +1403,15 @@ static void test_upgrade_fixture(void) {
         CHECK_INT_EQ(out.state, RECORD_POSITIVE);
         CHECK_INT_EQ(out.source, SOURCE_LOAD);
         CHECK(out.first_seen > 0 && out.last_seen >= out.first_seen);
+        /* the MAC history moved with its record */
+        {
+                struct station_history h;
+
+                CHECK_INT_EQ(store_history_get(s, (struct neigh_key[]) { key("wlan-guest0", "198.18.0.1") }, &h), 0);
+                CHECK_INT_EQ(h.n, 2);
+                CHECK_INT_EQ(h.mac[1].lladdr.bytes[5], 0x99);
+                CHECK_INT_EQ(store_history_get(s, (struct neigh_key[]) { key("eth0", "192.0.2.1") }, &h), -ENOENT);
+        }
         /* the store's own bounds, not the options' */
         CHECK_INT_EQ(store_get_limits(s, &l), 0);
         CHECK_INT_EQ(l.max_entries, 1000);
@@ -1344,6 +1430,8 @@ static void test_upgrade_fixture(void) {
         CHECK(raw_has_table(p, "neg"));
         CHECK(!raw_has_table(p, "neigh"));
         CHECK(!raw_has_table(p, "lru"));
+        CHECK(!raw_has_table(p, "history"));
+        CHECK(raw_has_table(p, "histories"));
         s = open_opts("fixture2.lmdb", &(struct store_options) { .read_only = true });
         if (s)
                 CHECK_INT_EQ(count(s), 7);
@@ -2066,6 +2154,7 @@ int main(void) {
         TEST_RUN(test_eviction_order);
         TEST_RUN(test_flood_one_interface);
         TEST_RUN(test_limits_recorded);
+        TEST_RUN(test_limits_total_cut);
         TEST_RUN(test_upgrade_v1);
         TEST_RUN(test_txn);
         TEST_RUN(test_map_full);
