@@ -1471,8 +1471,18 @@ static bool evict_rank(const MDB_val *v, uint8_t *cls, uint64_t *t) {
         return true;
 }
 
-static bool cand_before(uint8_t cls, uint64_t t, const struct cand *b) {
-        return cls != b->cls ? cls < b->cls : t < b->t;
+/* The order of eviction: class, time, then the key (records of one time go in key order, as
+ * with format 2's index). */
+static bool cand_before_key(uint8_t cls, uint64_t t, const uint8_t *key, size_t len, const struct cand *b) {
+        if (cls != b->cls)
+                return cls < b->cls;
+        if (t != b->t)
+                return t < b->t;
+        return key_cmp(key, len, b->key, b->len) < 0;
+}
+
+static bool cand_before(const struct cand *a, const struct cand *b) {
+        return cand_before_key(a->cls, a->t, a->key, a->len, b);
 }
 
 /* Adds the record k/v to the pool of at most cap candidates, keeping the first in the order. */
@@ -1491,9 +1501,9 @@ static void pool_add(struct cand *pool, size_t *n, size_t cap, const MDB_val *k,
         else {
                 at = 0;
                 for (size_t i = 1; i < *n; i++)
-                        if (cand_before(pool[at].cls, pool[at].t, &pool[i]))
+                        if (cand_before(&pool[at], &pool[i]))
                                 at = i; /* the last in the order */
-                if (!cand_before(cls, t, &pool[at]))
+                if (!cand_before_key(cls, t, k->mv_data, k->mv_size, &pool[at]))
                         return;
         }
         memcpy(pool[at].key, k->mv_data, k->mv_size);
@@ -1639,7 +1649,7 @@ static int evict_cand(Store *s, MDB_txn *txn, const uint8_t *ifname16, size_t pl
         int rc;
 
         for (size_t i = 1; i < *n; i++)
-                if (cand_before(pool[i].cls, pool[i].t, &pool[best]))
+                if (cand_before(&pool[i], &pool[best]))
                         best = i;
         struct cand c = pool[best];
         pool[best] = pool[--(*n)];

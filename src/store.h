@@ -51,7 +51,8 @@
  * STORE_EVICT_SAMPLES random places of the interface's key range (uniform over its addresses of
  * each family; a place that lands behind a gap much wider than the mean spacing of the
  * addresses is drawn again, up to 3 times) and 4 records from each, keeps the 16 least recently
- * seen it met in that commit and evicts the least recently seen of those. With evenly spread
+ * seen it met in that commit and evicts the least recently seen of those (equal times: the
+ * lowest key, as the format-2 index ordered them). With evenly spread
  * addresses the evicted entry is then about as old as the oldest 1/30 of the interface (the unit
  * test measures a mean age rank of 5 % of 1,000); an entry written by the same commit goes only
  * if the samples found nothing older. Static entries and values this version cannot read are
