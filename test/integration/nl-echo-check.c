@@ -47,10 +47,11 @@ static int add_neigh(struct mnl_socket *nl, unsigned ifindex, const char *addr, 
                 struct pollfd p = { .fd = mnl_socket_get_fd(nl), .events = POLLIN };
                 if (poll(&p, 1, 20) <= 0)
                         continue;
-                ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-                if (n < 0)
+                ssize_t got = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+                if (got < 0)
                         return -errno;
-                for (const struct nlmsghdr *h = (const void *) buf; mnl_nlmsg_ok(h, (int) n); h = mnl_nlmsg_next(h, (int *) &n))
+                int n = (int) got;
+                for (const struct nlmsghdr *h = (const void *) buf; mnl_nlmsg_ok(h, n); h = mnl_nlmsg_next(h, &n))
                         if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == seq)
                                 return ((const struct nlmsgerr *) mnl_nlmsg_get_payload(h))->error;
         }
