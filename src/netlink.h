@@ -37,6 +37,11 @@ int nl_open_command(int rcvbuf, struct mnl_socket **ret);
  * 0 or a negative errno (the caller may go on without it: the echo is recognised in user space
  * too). own_portid 0 is refused (-EINVAL): it would drop the kernel's own events. */
 int nl_filter_own_echoes(struct mnl_socket *events, uint32_t own_portid);
+/* The classic BPF program nl_filter_own_echoes() attaches, NL_ECHO_FILTER_LEN instructions into
+ * ret (for the unit tests, which run it on built messages). */
+#define NL_ECHO_FILTER_LEN 4
+struct sock_filter;
+void nl_echo_filter(uint32_t own_portid, struct sock_filter *ret);
 
 struct nl_neigh {
         uint16_t type;        /* RTM_NEWNEIGH, RTM_DELNEIGH or RTM_GETNEIGH */
