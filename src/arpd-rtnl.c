@@ -52,6 +52,11 @@ int rtnl_open(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Cannot open the rtnetlink command socket: %m");
         m->rtnl.cmd_portid = mnl_socket_get_portid(m->rtnl.cmd);
+        /* Each answer's echo would otherwise wake us once more (a second epoll_wait and recvmmsg
+         * per answer); without the filter it is still recognised and ignored (from_self). */
+        r = nl_filter_own_echoes(m->rtnl.events, m->rtnl.cmd_portid);
+        if (r < 0)
+                log_debug_errno(r, "Cannot filter our own answers' echoes on the event socket: %m");
         return 0;
 }
 

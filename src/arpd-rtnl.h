@@ -7,6 +7,9 @@
  *   - The event socket is subscribed to the neighbour, link and address groups: kernel misses
  *     (RTM_GETNEIGH), neighbour changes, links and addresses. Only datagrams whose sender is the
  *     kernel (nl_pid 0) are read as such; anything else is forged and counted (requests_bad).
+ *     A socket filter (nl_filter_own_echoes()) keeps the kernel's echo of each of our answers
+ *     (RTM_NEWNEIGH with the command socket's port id) from waking us; should it be missing, the
+ *     echo is still recognised and ignored (neigh_event.from_self).
  *   - The command socket carries our dump requests and their replies, and our answers to misses
  *     (only datagrams from the kernel are read there too):
  *     answers are queued while one wakeup's input is processed and sent as one batch

@@ -18,6 +18,7 @@
 #include "entry-ops.h"
 #include "loadfile.h"
 #include "log.h"
+#include "sched-util.h"
 #include "store.h"
 
 #define LIST_STDOUT_BUFFER (256U * 1024U)
@@ -147,6 +148,10 @@ static int run_daemon(const struct arpd_options *o) {
         r = manager_ready(m);
         if (r < 0)
                 return r;
+        /* A miss waits for this thread to run: ask to preempt what runs on the CPU when it wakes. */
+        r = sched_request_slice(SCHED_SHORT_SLICE_NSEC);
+        if (r < 0)
+                log_debug_errno(r, "No short scheduler slice (kernel without EEVDF custom slices?): %m");
         return manager_run(m);
 }
 

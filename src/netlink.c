@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -92,6 +94,32 @@ int nl_open_events(int rcvbuf, struct mnl_socket **ret) {
 
 int nl_open_command(int rcvbuf, struct mnl_socket **ret) {
         return nl_open(rcvbuf, NULL, 0, true, ret);
+}
+
+void nl_echo_filter(uint32_t own_portid, struct sock_filter *ret) {
+        /* Absolute loads read the datagram from its first byte (the nlmsghdr) and in network byte
+         * order, while netlink headers are in host order: compare against the value as such a load
+         * sees it. */
+        const struct sock_filter code[NL_ECHO_FILTER_LEN] = {
+                /* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid)),
+                /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(own_portid), 0, 1),
+                /* 2 */ BPF_STMT(BPF_RET | BPF_K, 0),          /* ours: drop */
+                /* 3 */ BPF_STMT(BPF_RET | BPF_K, 0xffffffffU), /* anything else: whole */
+        };
+
+        memcpy(ret, code, sizeof(code));
+}
+
+int nl_filter_own_echoes(struct mnl_socket *events, uint32_t own_portid) {
+        struct sock_filter code[NL_ECHO_FILTER_LEN];
+        const struct sock_fprog prog = { .len = ELEMENTSOF(code), .filter = code };
+
+        if (!events || own_portid == 0)
+                return -EINVAL;
+        nl_echo_filter(own_portid, code);
+        if (setsockopt(mnl_socket_get_fd(events), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+                return negative_errno(errno);
+        return 0;
 }
 
 bool nl_msg_ok(const struct nlmsghdr *nlh, int len) {

@@ -29,6 +29,19 @@ int nl_open_events(int rcvbuf, struct mnl_socket **ret);
  * and our RTM_NEWNEIGH answers. Both: close-on-exec, bound (kernel-assigned port id), rcvbuf <= 0
  * keeps the default; a negative errno on failure. */
 int nl_open_command(int rcvbuf, struct mnl_socket **ret);
+/* Attaches a classic BPF socket filter to the event socket that drops, inside the kernel, every
+ * datagram whose first message names own_portid as its sender (nlmsg_pid): the kernel multicasts
+ * the RTM_NEWNEIGH each of our answers causes to every listener, our own event socket included,
+ * with the command socket's port id. So filtered, those echoes neither wake the daemon nor take
+ * room in its receive buffer. Kernel events (nlmsg_pid 0) and other processes' changes pass.
+ * 0 or a negative errno (the caller may go on without it: the echo is recognised in user space
+ * too). own_portid 0 is refused (-EINVAL): it would drop the kernel's own events. */
+int nl_filter_own_echoes(struct mnl_socket *events, uint32_t own_portid);
+/* The classic BPF program nl_filter_own_echoes() attaches, NL_ECHO_FILTER_LEN instructions into
+ * ret (for the unit tests, which run it on built messages). */
+#define NL_ECHO_FILTER_LEN 4
+struct sock_filter;
+void nl_echo_filter(uint32_t own_portid, struct sock_filter *ret);
 
 struct nl_neigh {
         uint16_t type;        /* RTM_NEWNEIGH, RTM_DELNEIGH or RTM_GETNEIGH */

@@ -38,6 +38,14 @@ check "the kernel has no entry for the peer yet" test -z "$(sb ip neigh show 198
 check "ping reaches the peer (arpd answered the miss)" sb ping -n -q -c 1 -W 3 198.18.5.2
 peer_mac=$(sb ip -n peer -br link show veth1 | awk '{print $3}')
 check "the kernel's entry holds the peer's MAC $peer_mac" grep -q "lladdr $peer_mac" <<<"$(sb ip neigh show 198.18.5.2 dev veth0)"
+# The answering thread's 0.1 ms scheduler slice (src/sched-util.c) gets past the unit's
+# SystemCallFilter= (kernels with EEVDF custom slices, Linux >= 6.12, show it as se.slice).
+if awk -v r="$(uname -r)" 'BEGIN { split(r, v, "[.-]"); exit !(v[1] > 6 || (v[1] == 6 && v[2] >= 12)) }' &&
+        grep -q '^se\.slice' /proc/self/sched 2>/dev/null; then
+        main_pid=$(sb systemctl show -P MainPID arpd@veth0)
+        check "arpd runs with a 0.1 ms scheduler slice ($(sb grep '^se\.slice' "/proc/$main_pid/sched" | tr -s ' '))" \
+                sb grep -Eq '^se\.slice +: +100000$' "/proc/$main_pid/sched"
+fi
 
 check "systemctl kill -s USR1 arpd@veth0" sb systemctl kill -s USR1 arpd@veth0
 stats_json() { sb journalctl --no-pager -u arpd@veth0 -o json MESSAGE_ID=a7802afdb92e4c38b7d0575f6781ab8f INTERFACE=veth0; }

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "tests.h"
+#include "test-bpf.h"
 #include "test-netns.h"
 
 #ifndef NDA_FLAGS_EXT
@@ -1127,6 +1128,38 @@ static void test_netns_end_to_end(void) {
         run_netns_child(netns_child, "the netns end-to-end check");
 }
 
+/* The event socket's filter, run on the messages it meets: the echo of our own answer (nlmsg_pid =
+ * our command socket's port id) is dropped, the kernel's events (pid 0) and another process's
+ * changes pass whole, whatever the port id's bytes (endianness). */
+static void test_echo_filter(void) {
+        static const uint32_t own_ids[] = { 4242, 0x12345678, 0x80000001, 1 };
+        struct sock_filter prog[NL_ECHO_FILTER_LEN];
+        union in_addr_union dst = {};
+        struct lladdr ll = {};
+        struct nlmsghdr *nlh = (struct nlmsghdr *) buf;
+
+        memcpy(dst.bytes, v4a, 4);
+        lladdr_set(&ll, mac1, sizeof(mac1));
+        for (size_t i = 0; i < ELEMENTSOF(own_ids); i++) {
+                uint32_t own = own_ids[i];
+                int len = build_answer(buf, sizeof(buf), 7, 6, AF_INET, &dst, &ll, false);
+
+                CHECK(len > 0);
+                nl_echo_filter(own, prog);
+                nlh->nlmsg_pid = own; /* the kernel's echo of our answer */
+                CHECK_INT_EQ(bpf_run(prog, ELEMENTSOF(prog), buf, (size_t) len, &BPF_META_BROADCAST), 0);
+                nlh->nlmsg_pid = 0; /* the kernel's own event */
+                CHECK_INT_EQ(bpf_run(prog, ELEMENTSOF(prog), buf, (size_t) len, &BPF_META_BROADCAST), 0xffffffffU);
+                nlh->nlmsg_pid = own + 1; /* another process (ip neigh) */
+                CHECK_INT_EQ(bpf_run(prog, ELEMENTSOF(prog), buf, (size_t) len, &BPF_META_BROADCAST), 0xffffffffU);
+                nlh->nlmsg_pid = __builtin_bswap32(own); /* the same bytes reversed: not ours */
+                if (__builtin_bswap32(own) != own)
+                        CHECK_INT_EQ(bpf_run(prog, ELEMENTSOF(prog), buf, (size_t) len, &BPF_META_BROADCAST),
+                                     0xffffffffU);
+        }
+        CHECK_INT_EQ(nl_filter_own_echoes(NULL, 4242), -EINVAL);
+}
+
 int main(void) {
         TEST_RUN(test_neigh_valid_ipv4);
         TEST_RUN(test_neigh_valid_ipv6_and_miss);
@@ -1139,6 +1172,7 @@ int main(void) {
         TEST_RUN(test_addr);
         TEST_RUN(test_build_answer);
         TEST_RUN(test_build_answer_flags);
+        TEST_RUN(test_echo_filter);
         TEST_RUN(test_build_dump);
         TEST_RUN(test_msg_ok);
         TEST_RUN(test_huge_nlmsg_len);
