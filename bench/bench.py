@@ -407,6 +407,11 @@ class Bench:
                 self.quick = args["quick"]
                 self.workloads = args["workloads"]
                 self.deadline = time.monotonic() + (200 if self.quick else 1250)
+                # the rows of issues 11 and 15 (R, W5, LoadLock; W6 is a soak of fixed length)
+                if set(self.workloads) & {"R", "W5", "LoadLock"}:
+                        self.deadline += 100 if self.quick else 300
+                if "W6" in self.workloads:
+                        self.deadline += 150 if self.quick else 660
                 self.samples = []        # dicts: workload, param, system, rep, metric, value
                 self.latencies = {}      # (workload, param) -> system -> [µs]
                 self.cdf_total = {}      # (workload, param) -> system -> misses sent (the CDF's 1.0)
@@ -1236,6 +1241,657 @@ class Bench:
                 finally:
                         self.untopo(a, b)
 
+        # -- shared by R, W5, W6 and LoadLock ---------------------------------------------------
+        # One long paced sender (bench/w1-send.c) from A to stored targets while the row changes
+        # what the daemon is doing; every miss is classified afterwards by its send time against the
+        # phases' times (CLOCK_REALTIME, the datagram carries it), so no phase starts helpers.
+        # The targets: 198.19.0.0 + i (i < 65,536), which B owns by a local route these rows add.
+        PACED_BASE = 65536
+
+        def paced_targets(self, n):
+                return [ip_of(self.PACED_BASE + i) for i in range(n)]
+
+        def store_entries(self, n, targets):
+                """The targets and the warm-up addresses on a0 (MAC_B: B answers for them), then fake
+                interfaces (fk1..fk15, up to 100,000 each) up to n entries in total."""
+                out = [("a0", ip, MAC_B) for ip in targets] + [("a0", ip_of(W1_WARM + i), MAC_B) for i in range(200)]
+                v = 0
+                for ifn in FAKE_IFACES:
+                        cnt = min(100000, n - len(out))
+                        if cnt <= 0:
+                                break
+                        for j in range(cnt):
+                                out.append((ifn, ip_of(4096 + j), "02:%02x:%02x:%02x:%02x:%02x" % (
+                                        0x40, (v >> 24) & 255, (v >> 16) & 255, (v >> 8) & 255, v & 255)))
+                                v += 1
+                return out
+
+        def paced_start(self, a, b, targets, interval_us, tag):
+                """Starts the peer on b0 and the application in A (one miss every interval_us) and
+                returns the session; paced_stop() ends it."""
+                self.sh("ip", "-n", b, "route", "replace", "local", "198.19.0.0/16", "dev", "lo")
+                tf = os.path.join(self.work, "%s.targets" % tag)
+                with open(tf, "w") as f:
+                        f.write("\n".join(targets))
+                s = {"peer_out": os.path.join(self.work, "%s.peer.json" % tag),
+                     "trig_out": os.path.join(self.work, "%s.trig.json" % tag), "n": len(targets),
+                     "interval_us": interval_us}
+                s["peer"] = self.helper(b, "peer", "b0", "4", len(targets), s["peer_out"], 3.0,
+                                        len(targets) * interval_us / 1e6 + 120, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                s["peer"].stdout.readline()
+                s["trig"] = self.sender_proc(a, tf, s["trig_out"], interval_us)
+                s["trig"].stdout.readline()
+                tell(s["trig"], b"go\n")
+                s["t0"] = time.time_ns()
+                return s
+
+        def paced_stop(self, s):
+                """Ends the application (if it has not sent every target yet) and the peer. Returns
+                [(t_send, latency µs)] sorted by send time, and the number of misses sent (the
+                application's count, else estimated from the time it ran)."""
+                sent = None
+                if s["trig"].poll() is None:
+                        s["trig"].send_signal(signal.SIGTERM)
+                        sent = min(s["n"], int((time.time_ns() - s["t0"]) / 1e3 / s["interval_us"]))
+                try:
+                        s["trig"].wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                        s["trig"].kill()
+                        s["trig"].wait()
+                tell(s["peer"], b"sent\n")
+                s["peer"].wait(timeout=120)
+                arr = json.load(open(s["peer_out"]))["arrived"]
+                if sent is None:
+                        try:
+                                sent = json.load(open(s["trig_out"]))["n"]
+                        except (OSError, ValueError, KeyError):
+                                sent = s["n"]
+                out = sorted((ts, (ta - ts) / 1e3) for ts, ta in arr.values())
+                if os.environ.get("BENCH_DEBUG"):
+                        json.dump({"arrivals": out, "sent": sent}, open(os.path.join(
+                                os.environ["BENCH_RESULTS"], "debug-%s-%d.json" % (os.path.basename(s["peer_out"]), s["t0"])), "w"))
+                return out, sent
+
+        @staticmethod
+        def window(arrivals, t0, t1):
+                """The latencies (sorted, µs) of the misses sent in [t0, t1)."""
+                return sorted(lat for ts, lat in arrivals if t0 <= ts < t1)
+
+        @staticmethod
+        def pctl(lat, q):
+                return lat[min(len(lat) - 1, int(q * len(lat)))] if lat else float("nan")
+
+        def start_instance(self, ns, db, ifaces, bus, tag, extra=()):
+                """Starts one arpd on ifaces (a list) in ns with its own control socket and log. Returns
+                a dict: p (Popen), lines (every stderr line so far), ready (monotonic ns of "Ready:"),
+                sniffing (of "Sniffing started"), t0."""
+                logf = os.path.join(self.work, "%s.log" % tag)
+                t0 = now()
+                p = self.popen_in(ns, [self.arpd, "-b", db, "--max-entries=4000000", "--control-socket=" + bus]
+                                  + list(extra) + list(ifaces), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                inst = {"p": p, "lines": [], "t0": t0, "bus": bus, "ifaces": list(ifaces)}
+
+                def reader():
+                        with open(logf, "a") as lf:
+                                for line in iter(p.stderr.readline, b""):
+                                        s = line.decode(errors="replace")
+                                        inst["lines"].append(s)
+                                        if "Ready:" in s and "ready" not in inst:
+                                                inst["ready"] = now()
+                                        if "Sniffing started" in s:
+                                                inst["sniffing"] = now()
+                                        lf.write(s)
+                th = threading.Thread(target=reader, daemon=True)
+                th.start()
+                inst["thread"] = th
+                return inst
+
+        def wait_instance(self, inst, timeout=30):
+                end = time.monotonic() + timeout
+                while time.monotonic() < end and inst["p"].poll() is None:
+                        if "ready" in inst and "sniffing" in inst:        # the packet sockets open after READY
+                                return True
+                        time.sleep(0.005)
+                return False
+
+        def rss_anon_kib(self, pid):
+                try:
+                        return self.proc_status(pid, "RssAnon")
+                except OSError:
+                        return 0
+
+        def count_by_iface(self, db):
+                """Offline dump (arpctl --database): entries per interface name, and the (iface, address) pairs."""
+                p = subprocess.run([self.arpctl, "--no-legend", "--database=" + db, "dump"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, timeout=300)
+                per, addrs = {}, set()
+                for line in p.stdout.splitlines():
+                        f = line.split()        # IFACE ADDRESS LLADDR STATE SOURCE LAST-SEEN
+                        if len(f) < 3:
+                                continue
+                        per[f[0]] = per.get(f[0], 0) + 1
+                        addrs.add((f[0], f[1]))
+                return per, addrs, p.returncode
+
+        def add_link(self, a, b, na, nb):
+                x, y = self.prefix + "x", self.prefix + "y"
+                self.sh("ip", "link", "add", x, "type", "veth", "peer", "name", y)
+                self.sh("ip", "link", "set", x, "netns", a)
+                self.sh("ip", "link", "set", y, "netns", b)
+                self.sh("ip", "-n", a, "link", "set", x, "name", na)
+                self.sh("ip", "-n", b, "link", "set", y, "name", nb)
+                self.sh("ip", "-n", a, "link", "set", na, "up")
+                self.sh("ip", "-n", b, "link", "set", nb, "up")
+
+        def unlink_db(self, db):
+                for p in (db, db + "-lock"):
+                        if os.path.exists(p):
+                                os.unlink(p)
+
+        # -- R: readers under load (issue 11 req 2) ---------------------------------------------
+        def r_row(self, reps):
+                """8 unprivileged clients (uid/gid 65534, setpriv) loop full online dumps (arpctl
+                --socket dump) of an N-entry store (quick 200,000) through the daemon's endpoint while
+                paced misses (one every 500 µs, 2,000/s) run from the start: idle p99 (before the
+                clients), loaded p99 (from 1 s after they started until they stop), and a root arpctl
+                add timed every 0.5 s during the load."""
+                if not (self.arpctl and os.access(self.arpctl, os.X_OK)):
+                        self.skipped["R"] = "skipped: arpctl not built"
+                        return
+                n = 200000 if self.quick else 1000000
+                clients, idle_s, load_s = 8, 4.0, (8.0 if self.quick else 15.0)
+                for rep in range(reps):
+                        if self.out_of_time():
+                                break
+                        a, b = self.topo()
+                        mode = os.stat(self.work).st_mode & 0o777
+                        try:
+                                db = os.path.join(self.work, "r.db")
+                                self.unlink_db(db)
+                                self.solicit(a, 1, 0, 0)
+                                m = int((idle_s + load_s + 3) * 2000)
+                                targets = self.paced_targets(m)
+                                self.arpd_load(db, self.store_entries(n, targets))
+                                # the socket's directory must be reachable for uid 65534 (as in
+                                # test/integration/test-control-limits.sh); the store stays root's
+                                os.chmod(self.work, 0o711)
+                                bdir = os.path.join(self.work, "r-run")
+                                os.makedirs(bdir, exist_ok=True)
+                                os.chmod(bdir, 0o755)
+                                bus = os.path.join(bdir, "bus")
+                                inst = self.start_instance(a, db, ["a0"], bus, "r-arpd")
+                                if not self.wait_instance(inst):
+                                        raise RuntimeError("R: arpd did not get ready")
+                                self.warm(a, "arpd")
+                                nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+                                probe = self.run_in(a, nobody + [self.arpctl, "--no-legend", "--socket=" + bus, "stats"],
+                                                    timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                if probe.returncode != 0:
+                                        raise RuntimeError("R: uid 65534 cannot reach the endpoint: " +
+                                                           probe.stderr.read().decode(errors="replace")[-300:])
+                                s = self.paced_start(a, b, targets, 500, "r")
+                                time.sleep(idle_s)
+                                t_load0 = time.time_ns()
+                                stop = threading.Event()
+                                done, failed, errs = [0] * clients, [0] * clients, []
+
+                                def client(i):
+                                        for _ in range(1000):
+                                                if stop.is_set():
+                                                        return
+                                                p = self.popen_in(a, nobody + [self.arpctl, "--no-legend", "--socket=" + bus, "dump"],
+                                                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                                try:
+                                                        _, e = p.communicate(timeout=120)
+                                                except subprocess.TimeoutExpired:
+                                                        p.kill()
+                                                        p.communicate()
+                                                        e = b"timeout"
+                                                if stop.is_set() and p.returncode != 0:
+                                                        return        # cut short at the end
+                                                if p.returncode == 0:
+                                                        done[i] += 1
+                                                else:
+                                                        failed[i] += 1
+                                                        errs.append(e.decode(errors="replace")[-200:])
+                                                        time.sleep(0.1)
+                                ths = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+                                for th in ths:
+                                        th.start()
+                                time.sleep(1.0)
+                                t_meas0 = time.time_ns()
+                                adds = []
+                                end = time.monotonic() + load_s - 1.0
+                                k = 0
+                                while time.monotonic() < end and k < 100:
+                                        t = now()
+                                        p = self.run_in(a, [self.arpctl, "--socket=" + bus, "add", "a0", ip_of(8192 + k),
+                                                            "02:52:00:00:00:%02x" % k], timeout=30,
+                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        adds.append(((now() - t) / 1e6, p.returncode))
+                                        k += 1
+                                        time.sleep(0.5)
+                                t_meas1 = time.time_ns()
+                                stop.set()
+                                rss = self.rss_anon_kib(inst["p"].pid)
+                                for th in ths:
+                                        th.join(timeout=150)
+                                t_load1 = time.time_ns()
+                                time.sleep(1.0)
+                                arr, sent = self.paced_stop(s)
+                                self.stop(inst["p"].pid)
+                                idle = self.window(arr, 0, t_load0)
+                                busy = self.window(arr, t_meas0, t_meas1)
+                                ok_ms = sorted(t for t, rc in adds if rc == 0)
+                                res = {"entries": n, "clients": clients, "idle_p50_us": self.pctl(idle, 0.5),
+                                       "idle_p99_us": self.pctl(idle, 0.99), "loaded_p50_us": self.pctl(busy, 0.5),
+                                       "loaded_p99_us": self.pctl(busy, 0.99), "loaded_max_us": busy[-1] if busy else float("nan"),
+                                       "idle_misses": len(idle), "loaded_misses": len(busy),
+                                       "misses_sent": sent, "misses_unanswered": sent - len(arr),
+                                       "dumps_completed": sum(done), "dumps_failed": sum(failed),
+                                       "dumps_per_s": sum(done) / ((t_load1 - t_load0) / 1e9),
+                                       "adds": len(adds), "adds_failed": sum(1 for _, rc in adds if rc != 0),
+                                       "add_p50_ms": self.pctl(ok_ms, 0.5), "add_max_ms": ok_ms[-1] if ok_ms else float("nan"),
+                                       "daemon_rss_anon_mib": rss / 1024.0}
+                                res["p99_loaded_over_idle"] = res["loaded_p99_us"] / res["idle_p99_us"] if idle else float("nan")
+                                if errs:
+                                        log("R: a client's dump failed: " + errs[0])
+                                for kk, v in res.items():
+                                        self.add("R", n, "arpd", rep, kk, v)
+                                log("R N=%d rep %d: %s" % (n, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                        finally:
+                                os.chmod(self.work, mode)
+                                self.untopo(a, b)
+
+        # -- W5: flood on one interface, misses on another (issue 11 req 5) ---------------------------
+        def w5_row(self, deploy, reps):
+                """N forged senders (quick 200,000; full 1,000,000), all distinct: unsolicited IPv6
+                Neighbor Advertisements from B on b1 (2001:db8:2::/64, random targets, random MACs;
+                IPv4 subnets here hold 131,072 addresses, fewer than the flood) at the sender's full
+                rate into a1, while paced IPv4 misses (one every 500 µs) run on a0. The store's
+                per-interface bound is set below the flood (100,000, above a0's 65,736). deploy
+                "2inst": one arpd per interface sharing the store (arpd@a0 and arpd@a1, the
+                documented deployment); "1proc": one arpd serving both."""
+                n = 200000 if self.quick else 1000000
+                bound = 100000        # above a0's 65,736 entries (the bound applies to every interface)
+                tool = os.environ.get("BENCH_STORE_LIMITS", "")
+                flood = os.environ.get("BENCH_FLOOD", "")
+                if not (tool and os.access(tool, os.X_OK) and flood and self.arpctl):
+                        self.skipped["W5"] = "skipped: bench/store-limits.c or flood-send.c not built"
+                        return
+                param = "%d %s" % (n, deploy)
+                for rep in range(reps):
+                        if self.out_of_time():
+                                break
+                        a, b = self.topo()
+                        try:
+                                self.add_link(a, b, "a1", "b1")
+                                self.sh("ip", "netns", "exec", a, "sysctl", "-qw", "net.ipv6.conf.a1.disable_ipv6=0",
+                                        "net.ipv6.conf.a1.accept_dad=0")
+                                self.sh("ip", "-n", a, "addr", "add", "2001:db8:2::1/64", "dev", "a1", "nodad")
+                                db = os.path.join(self.work, "w5.db")
+                                self.unlink_db(db)
+                                self.solicit(a, 1, 0, 0)
+                                idle_s, flood_cap = 5.0, 60.0
+                                targets = self.paced_targets(65536)        # 32 s of misses at most
+                                self.arpd_load(db, self.store_entries(0, targets))
+                                lim = self.sh(tool, db, "1000000", str(bound)).stdout.strip()
+                                insts = []
+                                if deploy == "1proc":
+                                        insts.append(self.start_instance(a, db, ["a0", "a1"], os.path.join(self.work, "w5.bus"), "w5-arpd"))
+                                else:
+                                        insts.append(self.start_instance(a, db, ["a0"], os.path.join(self.work, "w5-a0.bus"), "w5-a0"))
+                                        insts.append(self.start_instance(a, db, ["a1"], os.path.join(self.work, "w5-a1.bus"), "w5-a1"))
+                                for i in insts:
+                                        if not self.wait_instance(i):
+                                                raise RuntimeError("W5: arpd did not get ready: " + "".join(i["lines"][-5:]))
+                                self.warm(a, "arpd")
+                                fout = os.path.join(self.work, "w5.flood.json")
+                                fl = self.popen_in(b, [flood, "b1", "na", "2001:db8:2::", str(n), str(n), "0", "1", str(flood_cap), fout],
+                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                fl.stdout.readline()
+                                s = self.paced_start(a, b, targets, 500, "w5")
+                                time.sleep(idle_s)
+                                rss = {i["p"].pid: 0 for i in insts}
+                                cpu0 = {i["p"].pid: self.proc_cpu_ns(i["p"].pid) for i in insts}
+                                tell(fl, b"go\n")
+                                t_f0 = time.time_ns()
+                                end = time.monotonic() + flood_cap + 10
+                                while fl.poll() is None and time.monotonic() < end:
+                                        for pid in rss:
+                                                rss[pid] = max(rss[pid], self.rss_anon_kib(pid))
+                                        time.sleep(0.05)
+                                fl.wait(timeout=30)
+                                t_f1 = time.time_ns()
+                                # the daemon drains its rings and commits: until its CPU stops growing (<= 20 s)
+                                end = time.monotonic() + 20
+                                prev = -1
+                                while time.monotonic() < end:
+                                        for pid in rss:
+                                                rss[pid] = max(rss[pid], self.rss_anon_kib(pid))
+                                        time.sleep(0.2)
+                                        c = sum(self.proc_cpu_ns(pid) for pid in rss)
+                                        if c - prev < 15_000_000:        # < 7.5 % of a CPU: the paced misses alone
+                                                break
+                                        prev = c
+                                t_d = time.time_ns()
+                                cpu = {pid: self.proc_cpu_ns(pid) - cpu0[pid] for pid in rss}
+                                time.sleep(0.5)
+                                arr, sent = self.paced_stop(s)
+                                stats = {}
+                                for i in insts:
+                                        r = self.run_in(a, [self.arpctl, "--socket=" + i["bus"], "stats"], timeout=30,
+                                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                        stats[i["bus"]] = r.stdout.read().decode(errors="replace")
+                                for i in insts:
+                                        self.stop(i["p"].pid)
+                                cnt = {}
+                                for txt in stats.values():
+                                        for line in txt.splitlines():
+                                                f = line.split()
+                                                if len(f) == 3 and f[2].isdigit():
+                                                        cnt[(f[0], f[1])] = cnt.get((f[0], f[1]), 0) + int(f[2])
+                                fr = json.load(open(fout))
+                                per, addrs, _ = self.count_by_iface(db)
+                                a0_kept = sum(1 for ip in targets if ("a0", ip) in addrs)
+                                st = os.stat(db)
+                                idle = self.window(arr, s["t0"] + 500_000_000, t_f0)
+                                busy = self.window(arr, t_f0, t_d)
+                                res = {"flood_frames": fr["sent"], "flood_errors": fr["errors"],
+                                       "flood_pps": fr["sent"] / max((fr["t_last"] - fr["t_first"]) / 1e9, 1e-6),
+                                       "flood_s": (fr["t_last"] - fr["t_first"]) / 1e9, "drain_s": (t_d - t_f1) / 1e9,
+                                       "idle_p50_us": self.pctl(idle, 0.5), "idle_p99_us": self.pctl(idle, 0.99),
+                                       "flood_p50_us": self.pctl(busy, 0.5), "flood_p99_us": self.pctl(busy, 0.99),
+                                       "flood_max_us": busy[-1] if busy else float("nan"),
+                                       "idle_misses": len(idle), "flood_misses": len(busy),
+                                       "misses_sent": sent, "misses_unanswered": sent - len(arr),
+                                       "a0_entries_seeded": len(targets), "a0_entries_kept": a0_kept,
+                                       "a1_bound": bound, "a1_entries": per.get("a1", 0), "store_entries": sum(per.values()),
+                                       "rss_anon_max_mib": max(rss.values()) / 1024.0,
+                                       "store_file_mib": st.st_size / 1048576.0, "store_alloc_mib": st.st_blocks * 512 / 1048576.0,
+                                       "daemon_cpu_s": sum(cpu.values()) / 1e9,
+                                       "a1_ndp_received": cnt.get(("a1", "ndp_received"), -1),
+                                       "a1_ndp_new": cnt.get(("a1", "ndp_new"), -1),
+                                       "a1_packet_drops": cnt.get(("a1", "packet_drops"), -1)}
+                                res["p99_flood_over_idle"] = res["flood_p99_us"] / res["idle_p99_us"] if idle else float("nan")
+                                for kk, v in res.items():
+                                        self.add("W5", param, "arpd", rep, kk, v)
+                                log("W5 %s rep %d (%s): %s" % (param, rep, lim, " ".join("%s=%.6g" % kv for kv in res.items())))
+                        finally:
+                                self.untopo(a, b)
+
+        # -- W6: soak (issue 15 req 4) ------------------------------------------------------------
+        W6_SUBNETS = ("198.18.0.0", "198.18.128.0", "198.19.0.0", "198.19.128.0")        # a0..a3: /17 each (a0 /15)
+
+        def w6_row(self):
+                """4 instances (one per interface a0..a3) sharing one store; churn: 25,000 bindings per
+                interface (100,000 in all) announced by gratuitous ARPs from B at R frames/s per
+                interface, each cycle with new MACs, so every frame is a learned change; one instance
+                killed with SIGKILL every K s (round robin) and restarted at once; an offline
+                (arpctl --database dump) and an online (arpctl --socket dump, instance 0) listing
+                piped into readers that take 4 KB/s, restarted when they end. Every 10 s a static
+                entry is added through a running instance and a learned marker binding is sent and
+                waited for in the store (arpctl --database show). Sampled every 2 s: the file's size
+                and the LMDB reader table (mdb_stat -r). Quick: 2 minutes, a kill every 30 s; full:
+                10 minutes, a kill every 60 s."""
+                flood = os.environ.get("BENCH_FLOOD", "")
+                if not (flood and self.arpctl):
+                        self.skipped["W6"] = "skipped: flood-send.c or arpctl not built"
+                        return
+                dur, kill_every = (120.0, 30.0) if self.quick else (600.0, 60.0)
+                per_if, rate = 25000, 1000
+                cycle_s = per_if / rate
+                mdb_stat = "/usr/bin/mdb_stat" if os.access("/usr/bin/mdb_stat", os.X_OK) else None
+                a, b = self.topo()
+                insts, churn, readers = [], [], []
+                stop = threading.Event()
+                try:
+                        for i in range(1, 4):
+                                self.add_link(a, b, "a%d" % i, "b%d" % i)
+                                self.sh("ip", "-n", a, "addr", "add", "%s/17" % ip_of(self.w6_off(i) + 1), "dev", "a%d" % i)
+                        db = os.path.join(self.work, "w6.db")
+                        self.unlink_db(db)
+                        self.arpd_load(db, [("a0", IP_B, MAC_B)])
+                        for i in range(4):
+                                inst = self.start_instance(a, db, ["a%d" % i], os.path.join(self.work, "w6-a%d.bus" % i), "w6-a%d-0" % i)
+                                insts.append(inst)
+                        for inst in insts:
+                                if not self.wait_instance(inst):
+                                        raise RuntimeError("W6: an instance did not get ready")
+                        t_start = time.monotonic()
+                        # the churn: one sender per interface, bounded by count and time
+                        for i in range(4):
+                                out = os.path.join(self.work, "w6-churn%d.json" % i)
+                                base = ip_of(self.w6_off(i) + 4096 - 1)
+                                p = self.popen_in(b, [flood, "b%d" % i, "arp", base, str(int(rate * (dur + 30))), str(per_if),
+                                                      str(rate), "0", str(dur + 30), out], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                p.stdout.readline()
+                                tell(p, b"go\n")
+                                churn.append((p, out))
+                        listed = {"offline": [0, 0, 0], "online": [0, 0, 0]}        # listings done, broken, bytes
+
+                        def slow_reader(kind):
+                                for _ in range(200):
+                                        if stop.is_set():
+                                                return
+                                        argv = [self.arpctl, "--no-legend", ("--database=" + db) if kind == "offline"
+                                                else ("--socket=" + insts[0]["bus"]), "dump"]
+                                        p = self.popen_in(a, argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                        while not stop.is_set():
+                                                d = p.stdout.read(1024)
+                                                if not d:
+                                                        break
+                                                listed[kind][2] += len(d)
+                                                time.sleep(0.25)        # 4 KB/s
+                                        if stop.is_set():
+                                                p.kill()
+                                                p.wait()
+                                                return
+                                        p.wait()
+                                        listed[kind][0 if p.returncode == 0 else 1] += 1
+                                        if p.returncode != 0:
+                                                time.sleep(0.5)
+                        for kind in ("offline", "online"):
+                                th = threading.Thread(target=slow_reader, args=(kind,), daemon=True)
+                                th.start()
+                                readers.append(th)
+                        series, restarts, statics, markers = [], [], [], []
+                        next_kill, next_mark, next_sample = kill_every, 0.0, 0.0
+                        kills = marks = 0
+                        while time.monotonic() - t_start < dur:
+                                t = time.monotonic() - t_start
+                                if t >= next_sample:
+                                        series.append(self.w6_sample(db, mdb_stat, t))
+                                        next_sample += 2.0
+                                if t >= next_kill:
+                                        victim = kills % 4
+                                        kills += 1
+                                        old = insts[victim]
+                                        os.kill(old["p"].pid, signal.SIGKILL)
+                                        old["p"].wait(timeout=10)
+                                        new = self.start_instance(a, db, old["ifaces"], old["bus"], "w6-a%d-%d" % (victim, kills))
+                                        ok = self.wait_instance(new)
+                                        time.sleep(0.2)
+                                        bad = [s.strip() for s in new["lines"] if re.search(r"damaged|aside|not an LMDB|rror", s)]
+                                        cleared = sum(int(x) for s in new["lines"] for x in re.findall(r"cleared (\d+) reader slot", s))
+                                        restarts.append({"t": round(t, 1), "iface": victim, "ready": ok,
+                                                         "ready_ms": (new["ready"] - new["t0"]) / 1e6 if "ready" in new else None,
+                                                         "stale_cleared": cleared, "bad_lines": bad[:3]})
+                                        log("W6 t=%.0f s: killed and restarted a%d: ready=%s %.1f ms, stale slots cleared %d%s" % (
+                                                t, victim, ok, restarts[-1]["ready_ms"] or -1, cleared, (", " + bad[0]) if bad else ""))
+                                        insts[victim] = new
+                                        next_kill += kill_every
+                                if t >= next_mark:
+                                        self.w6_mark(a, b, db, insts, marks, statics, markers, flood)
+                                        marks += 1
+                                        next_mark += 10.0
+                                time.sleep(0.1)
+                        stop.set()
+                        for p, _ in churn:
+                                self.stop(p.pid)
+                        for th in readers:
+                                th.join(timeout=20)
+                        series.append(self.w6_sample(db, mdb_stat, time.monotonic() - t_start))
+                        for inst in insts:
+                                self.stop(inst["p"].pid)
+                        per, addrs, rc = self.count_by_iface(db)
+                        churn_sent = 0
+                        for _, out in churn:
+                                try:
+                                        churn_sent += json.load(open(out))["sent"]
+                                except (OSError, ValueError):
+                                        pass
+                        steady_t = 1.5 * cycle_s
+                        steady = next((x for x in series if x["t"] >= steady_t), series[-1])
+                        after = [x for x in series if x["t"] >= steady_t]
+                        mx = max(after, key=lambda x: x["size"]) if after else steady
+                        st_ok = [x for x in statics if x["ok"]]
+                        mk_ok = [x for x in markers if x["committed"]]
+                        res = {"duration_s": dur, "kill_every_s": kill_every, "churn_frames": churn_sent,
+                               "churn_pps": churn_sent / dur, "restarts": len(restarts),
+                               "restarts_clean": sum(1 for r in restarts if r["ready"] and not r["bad_lines"]),
+                               "restart_ready_max_ms": max((r["ready_ms"] or 0) for r in restarts) if restarts else float("nan"),
+                               "stale_slots_cleared": sum(r["stale_cleared"] for r in restarts),
+                               "steady_size_mib": steady["size"] / 1048576.0, "steady_t_s": steady["t"],
+                               "max_size_mib": mx["size"] / 1048576.0, "max_size_t_s": mx["t"],
+                               "final_size_mib": series[-1]["size"] / 1048576.0,
+                               "max_over_steady": mx["size"] / steady["size"] if steady["size"] else float("nan"),
+                               "readers_max": max((x["readers"] for x in series if x["readers"] is not None), default=float("nan")),
+                               "stale_readers_max": max((x["stale"] for x in series if x["stale"] is not None), default=float("nan")),
+                               "stale_readers_final": series[-1]["stale"] if series[-1]["stale"] is not None else float("nan"),
+                               "statics_added": len(st_ok), "statics_failed": len(statics) - len(st_ok),
+                               "statics_lost": sum(1 for x in st_ok if (x["iface"], x["ip"]) not in addrs),
+                               "markers_committed": len(mk_ok), "markers_not_seen": len(markers) - len(mk_ok),
+                               "markers_lost": sum(1 for x in mk_ok if (x["iface"], x["ip"]) not in addrs),
+                               "entries_end": sum(per.values()),
+                               "offline_dumps_done": listed["offline"][0], "offline_dumps_failed": listed["offline"][1],
+                               "online_dumps_done": listed["online"][0], "online_dumps_broken": listed["online"][1],
+                               "slow_read_kib": (listed["offline"][2] + listed["online"][2]) / 1024.0}
+                        for kk, v in res.items():
+                                self.add("W6", 100000, "arpd", 0, kk, v)
+                        self.w6_detail = {"series": series, "restarts": restarts, "statics": statics, "markers": markers,
+                                          "per_iface_end": per}
+                        with open(os.path.join(os.environ["BENCH_RESULTS"], "w6-series-%s.json" % time.strftime("%Y%m%d-%H%M%S")), "w") as f:
+                                json.dump(self.w6_detail, f)
+                        log("W6: %s" % " ".join("%s=%.6g" % kv for kv in res.items()))
+                finally:
+                        stop.set()
+                        for p, _ in churn:
+                                self.stop(p.pid)
+                        for inst in insts:
+                                self.stop(inst["p"].pid)
+                        self.untopo(a, b)
+
+        def w6_off(self, i):
+                return int(ipaddress.IPv4Address(self.W6_SUBNETS[i])) - NET_BASE
+
+        def w6_sample(self, db, mdb_stat, t):
+                st = os.stat(db)
+                x = {"t": round(t, 1), "size": st.st_size, "alloc": st.st_blocks * 512, "readers": None, "stale": None}
+                if mdb_stat:
+                        p = subprocess.run([mdb_stat, "-n", "-r", db], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                           text=True, timeout=30)
+                        pids = [int(line.split()[0]) for line in p.stdout.splitlines()
+                                if re.match(r"^\s*\d+\s+[0-9a-f]+\s+\S+\s*$", line)]
+                        x["readers"] = len(pids)
+                        x["stale"] = sum(1 for pid in pids if not os.path.exists("/proc/%d" % pid))
+                return x
+
+        def w6_mark(self, a, b, db, insts, k, statics, markers, flood):
+                """A static entry through a running instance, and a learned binding sent from B and
+                waited for in the store (committed: visible to arpctl --database)."""
+                j = k % 4
+                ip = ip_of(self.w6_off(j) + 512 + k)
+                for tries in range(4):
+                        inst = insts[(j + tries) % 4]
+                        if inst["p"].poll() is None:
+                                p = self.run_in(a, [self.arpctl, "--socket=" + inst["bus"], "add", "a%d" % j, ip,
+                                                    "02:53:00:00:%02x:%02x" % (k >> 8 & 255, k & 255)], timeout=30,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                if p.returncode == 0:
+                                        statics.append({"iface": "a%d" % j, "ip": ip, "ok": True})
+                                        break
+                else:
+                        statics.append({"iface": "a%d" % j, "ip": ip, "ok": False})
+                mip = ip_of(self.w6_off(j) + 256 + k)
+                out = os.path.join(self.work, "w6-mark.json")
+                p = self.popen_in(b, [flood, "b%d" % j, "arp", ip_of(self.w6_off(j) + 256 + k - 1), "1", "1", "0", "7", "5", out],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                p.stdout.readline()
+                tell(p, b"go\n")
+                p.wait(timeout=30)
+                end = time.monotonic() + 5
+                seen = False
+                while time.monotonic() < end and not seen:
+                        r = subprocess.run([self.arpctl, "--no-legend", "--database=" + db, "show", mip],
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=30)
+                        seen = r.returncode == 0 and ("a%d" % j) in r.stdout
+                        if not seen:
+                                time.sleep(0.05)
+                markers.append({"iface": "a%d" % j, "ip": mip, "committed": seen})
+
+        # -- LoadLock: answering while another process loads (issue 15 req 7) ----------------------
+        def loadlock_row(self, reps):
+                """arpctl --database load of N entries (quick 200,000; full 1,000,000; "IFACE IP MAC"
+                lines on ten interfaces the daemon does not serve) into the store a running arpd on a0
+                uses, by another process, while paced misses (one every 500 µs) run on a0 from 3 s
+                before the load to 3 s after it: p99 of the misses sent during the load against the
+                misses sent before and after it."""
+                if not self.arpctl:
+                        self.skipped["LoadLock"] = "skipped: arpctl not built"
+                        return
+                n = 200000 if self.quick else 1000000
+                fn = os.path.join(self.work, "loadlock.txt")
+                with open(fn, "w") as f:
+                        for j in range(n):
+                                f.write("fk%d %s 02:4c:%02x:%02x:%02x:%02x\n" % (1 + j % 10, ip_of(4096 + j // 10),
+                                                                               (j >> 24) & 255, (j >> 16) & 255, (j >> 8) & 255, j & 255))
+                try:
+                        for rep in range(reps):
+                                if self.out_of_time():
+                                        break
+                                a, b = self.topo()
+                                try:
+                                        db = os.path.join(self.work, "loadlock.db")
+                                        self.unlink_db(db)
+                                        self.solicit(a, 1, 0, 0)
+                                        targets = self.paced_targets(65536)
+                                        self.arpd_load(db, self.store_entries(0, targets))
+                                        inst = self.start_instance(a, db, ["a0"], os.path.join(self.work, "loadlock.bus"), "loadlock")
+                                        if not self.wait_instance(inst):
+                                                raise RuntimeError("LoadLock: arpd did not get ready")
+                                        self.warm(a, "arpd")
+                                        s = self.paced_start(a, b, targets, 500, "loadlock")
+                                        time.sleep(3.0)
+                                        t_l0 = time.time_ns()
+                                        r = self.run_sampled([self.arpctl, "--database=" + db, "load", fn], timeout=120)
+                                        t_l1 = time.time_ns()
+                                        time.sleep(3.0)
+                                        arr, sent = self.paced_stop(s)
+                                        self.stop(inst["p"].pid)
+                                        per, _, _ = self.count_by_iface(db)
+                                        idle = sorted(self.window(arr, 0, t_l0) + self.window(arr, t_l1 + 500_000_000, 1 << 62))
+                                        during = self.window(arr, t_l0, t_l1)
+                                        loaded = sum(v for k, v in per.items() if k.startswith("fk"))
+                                        if r["rc"] != 0:
+                                                log("LoadLock: arpctl load failed: " + r["stderr"][-300:])
+                                        res = {"load_s": r["s"], "load_rc": r["rc"], "loaded": loaded,
+                                               "load_maxrss_mib": r["maxrss_kib"] / 1024.0,
+                                               "idle_p50_us": self.pctl(idle, 0.5), "idle_p99_us": self.pctl(idle, 0.99),
+                                               "load_p50_us": self.pctl(during, 0.5), "load_p99_us": self.pctl(during, 0.99),
+                                               "load_max_us": during[-1] if during else float("nan"),
+                                               "idle_misses": len(idle), "load_misses": len(during),
+                                               "misses_sent": sent, "misses_unanswered": sent - len(arr)}
+                                        res["p99_load_over_idle"] = res["load_p99_us"] / res["idle_p99_us"] if idle else float("nan")
+                                        for kk, v in res.items():
+                                                self.add("LoadLock", n, "arpd", rep, kk, v)
+                                        log("LoadLock N=%d rep %d: %s" % (n, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                                finally:
+                                        self.untopo(a, b)
+                finally:
+                        if os.path.exists(fn):
+                                os.unlink(fn)
+
         def out_of_time(self):
                 return time.monotonic() > self.deadline
 
@@ -1297,6 +1953,16 @@ class Bench:
                         self.w4(1 if q else 3)
                 if "Load" in self.workloads and not self.out_of_time():
                         self.load_rows(1 if q else 3)
+                if "R" in self.workloads and not self.out_of_time():
+                        self.r_row(1 if q else 2)
+                if "W5" in self.workloads:
+                        for deploy in ("2inst", "1proc"):
+                                if not self.out_of_time():
+                                        self.w5_row(deploy, 1 if q else 2)
+                if "LoadLock" in self.workloads and not self.out_of_time():
+                        self.loadlock_row(1 if q else 2)
+                if "W6" in self.workloads and not self.out_of_time():
+                        self.w6_row()
 
         def cleanup(self):
                 for pid in reversed(self.procs):
@@ -1394,9 +2060,44 @@ TABLE = [
         ("Load", "names_maxrss_mib", "arpd -f IFACE lines peak RSS MiB", "%.0f", "lower"),
         ("Load", "ifindex_s", "arpd -f IFINDEX lines s", "%.2f", "lower"),
         ("Load", "ifindex_maxrss_mib", "arpd -f IFINDEX lines peak RSS MiB", "%.0f", "lower"),
+        ("R", "idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
+        ("R", "loaded_p99_us", "paced-miss p99 µs, 8 unprivileged dump loops", "%.1f", "lower"),
+        ("R", "p99_loaded_over_idle", "p99 loaded / idle (target <= 2)", "%.2f", "lower"),
+        ("R", "dumps_completed", "full dumps completed (all clients)", "%.0f", "higher"),
+        ("R", "dumps_failed", "dumps failed", "%.0f", "lower"),
+        ("R", "add_p50_ms", "root arpctl add p50 ms, loaded", "%.1f", "lower"),
+        ("R", "add_max_ms", "root arpctl add max ms (target < 100)", "%.1f", "lower"),
+        ("R", "adds_failed", "root adds failed", "%.0f", "lower"),
+        ("W5", "flood_pps", "flood sender rate frames/s", "%.0f", ""),
+        ("W5", "idle_p99_us", "a0 paced-miss p99 µs, idle", "%.1f", "lower"),
+        ("W5", "flood_p99_us", "a0 paced-miss p99 µs, flood on a1", "%.1f", "lower"),
+        ("W5", "p99_flood_over_idle", "p99 flood / idle (target <= 2)", "%.2f", "lower"),
+        ("W5", "misses_unanswered", "a0 misses unanswered", "%.0f", "lower"),
+        ("W5", "a0_entries_kept", "a0 entries kept (of 65,536)", "%.0f", "higher"),
+        ("W5", "a1_entries", "a1 entries after (bound: a1_bound)", "%.0f", ""),
+        ("W5", "rss_anon_max_mib", "daemon RssAnon max MiB (target <= 16)", "%.2f", "lower"),
+        ("W5", "store_file_mib", "store file MiB after", "%.1f", "lower"),
+        ("W5", "drain_s", "daemon busy after the sender s", "%.2f", "lower"),
+        ("LoadLock", "load_s", "arpctl --database load s", "%.2f", "lower"),
+        ("LoadLock", "idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
+        ("LoadLock", "load_p99_us", "paced-miss p99 µs, during the load", "%.1f", "lower"),
+        ("LoadLock", "p99_load_over_idle", "p99 during load / idle (target <= 2)", "%.2f", "lower"),
+        ("LoadLock", "misses_unanswered", "misses unanswered", "%.0f", "lower"),
+        ("W6", "churn_pps", "churn frames/s (4 interfaces)", "%.0f", ""),
+        ("W6", "restarts_clean", "restarts clean (of restarts)", "%.0f", "higher"),
+        ("W6", "restarts", "restarts (SIGKILL)", "%.0f", ""),
+        ("W6", "stale_slots_cleared", "stale reader slots cleared at restarts", "%.0f", ""),
+        ("W6", "steady_size_mib", "store file MiB, steady state", "%.1f", ""),
+        ("W6", "max_size_mib", "store file MiB, max after steady", "%.1f", "lower"),
+        ("W6", "max_over_steady", "max / steady (target <= 2)", "%.2f", "lower"),
+        ("W6", "readers_max", "reader slots in use, max", "%.0f", ""),
+        ("W6", "stale_readers_max", "stale reader slots, max", "%.0f", "lower"),
+        ("W6", "statics_lost", "static entries lost (of statics_added)", "%.0f", "lower"),
+        ("W6", "markers_lost", "committed learned markers lost", "%.0f", "lower"),
+        ("W6", "online_dumps_broken", "online slow dumps broken (by kills)", "%.0f", ""),
 ]
-WORKLOADS = ("W1", "W1paced", "W1diag", "W1v6", "W2", "W3", "W4", "Load")
-DEFAULT_WORKLOADS = ("W1", "W1paced", "W1v6", "W2", "W3", "W4", "Load")        # W1diag: on request
+WORKLOADS = ("W1", "W1paced", "W1diag", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")
+DEFAULT_WORKLOADS = ("W1", "W1paced", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")        # W1diag: on request
 
 
 def summarize(samples):
@@ -1440,7 +2141,7 @@ def table(samples, skipped):
                         if not any(cells):
                                 continue
                         pname = {"W1": "M", "W1paced": "M", "W1diag": "M", "W1v6": "M", "W2": "K", "W3": "N", "W4": "N",
-                                 "Load": "N"}[wl]
+                                 "Load": "N", "R": "N", "W5": "N", "LoadLock": "N", "W6": "bindings"}[wl]
                         if isinstance(param, int):
                                 pstr = "{:,}".format(param)
                         else:
