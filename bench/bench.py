@@ -1354,6 +1354,13 @@ class Bench:
                         time.sleep(0.005)
                 return False
 
+        def proc_run_delay_ns(self, pid):
+                """Time the process's threads waited on a run queue (schedstat's second field)."""
+                tot = 0
+                for t in os.listdir("/proc/%d/task" % pid):
+                        tot += int(open("/proc/%d/task/%s/schedstat" % (pid, t)).read().split()[1])
+                return tot
+
         def rss_anon_kib(self, pid):
                 try:
                         return self.proc_status(pid, "RssAnon")
@@ -1554,6 +1561,7 @@ class Bench:
                                 time.sleep(idle_s)
                                 rss = {i["p"].pid: 0 for i in insts}
                                 cpu0 = {i["p"].pid: self.proc_cpu_ns(i["p"].pid) for i in insts}
+                                wait0 = {i["p"].pid: self.proc_run_delay_ns(i["p"].pid) for i in insts}
                                 tell(fl, b"go\n")
                                 t_f0 = time.time_ns()
                                 end = time.monotonic() + flood_cap + 10
@@ -1576,6 +1584,7 @@ class Bench:
                                         prev = c
                                 t_d = time.time_ns()
                                 cpu = {pid: self.proc_cpu_ns(pid) - cpu0[pid] for pid in rss}
+                                wait = {pid: self.proc_run_delay_ns(pid) - wait0[pid] for pid in rss}
                                 time.sleep(0.5)
                                 arr, sent = self.paced_stop(s)
                                 stats = {}
@@ -1610,6 +1619,8 @@ class Bench:
                                        "rss_anon_max_mib": max(rss.values()) / 1024.0,
                                        "store_file_mib": st.st_size / 1048576.0, "store_alloc_mib": st.st_blocks * 512 / 1048576.0,
                                        "daemon_cpu_s": sum(cpu.values()) / 1e9,
+                                       "daemon_runqueue_wait_s": sum(wait.values()) / 1e9,
+                                       "flood_to_drained_s": (t_d - t_f0) / 1e9,
                                        "a1_ndp_received": cnt.get(("a1", "ndp_received"), -1),
                                        "a1_ndp_new": cnt.get(("a1", "ndp_new"), -1),
                                        "a1_packet_drops": cnt.get(("a1", "packet_drops"), -1)}
@@ -1629,7 +1640,8 @@ class Bench:
                 interface, each cycle with new MACs, so every frame is a learned change; one instance
                 killed with SIGKILL every K s (round robin) and restarted at once; an offline
                 (arpctl --database dump) and an online (arpctl --socket dump, instance 0) listing
-                piped into readers that take 4 KB/s, restarted when they end. Every 10 s a static
+                piped into readers that take 4 KB/s each, from the end of the first churn cycle on,
+                restarted when they end. Every 10 s a static
                 entry is added through a running instance and a learned marker binding is sent and
                 waited for in the store (arpctl --database show). Sampled every 2 s: the file's size
                 and the LMDB reader table (mdb_stat -r). Quick: 2 minutes, a kill every 30 s; full:
@@ -1691,15 +1703,16 @@ class Bench:
                                         listed[kind][0 if p.returncode == 0 else 1] += 1
                                         if p.returncode != 0:
                                                 time.sleep(0.5)
-                        for kind in ("offline", "online"):
-                                th = threading.Thread(target=slow_reader, args=(kind,), daemon=True)
-                                th.start()
-                                readers.append(th)
                         series, restarts, statics, markers = [], [], [], []
                         next_kill, next_mark, next_sample = kill_every, 0.0, 0.0
                         kills = marks = 0
                         while time.monotonic() - t_start < dur:
                                 t = time.monotonic() - t_start
+                                if not readers and t >= cycle_s:        # the slow listings: once the store is full
+                                        for kind in ("offline", "online"):
+                                                th = threading.Thread(target=slow_reader, args=(kind,), daemon=True)
+                                                th.start()
+                                                readers.append(th)
                                 if t >= next_sample:
                                         series.append(self.w6_sample(db, mdb_stat, t))
                                         next_sample += 2.0
