@@ -166,9 +166,9 @@ static int link_on_arp(sd_event_source *s, int fd, uint32_t revents, void *userd
         Manager *m = l->manager;
 
         link_clear_socket_error(l, fd, revents);
-        /* Bounded: a few ring blocks per wakeup, then the loop serves others (misses first). */
+        /* Bounded: a slice of frames per wakeup, then the loop serves others (misses first). */
         manager_input_begin(m);
-        (void) packet_ring_drain(&l->arp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_arp_frame, l);
+        (void) packet_ring_drain_frames(&l->arp_ring, LINK_RING_FRAMES_PER_WAKEUP, link_on_arp_frame, l);
         manager_input_end(m);
         return 0;
 }
@@ -193,7 +193,7 @@ static int link_on_ndp(sd_event_source *s, int fd, uint32_t revents, void *userd
 
         link_clear_socket_error(l, fd, revents);
         manager_input_begin(m);
-        (void) packet_ring_drain(&l->ndp_ring, LINK_RING_BLOCKS_PER_WAKEUP, link_on_ndp_frame, l);
+        (void) packet_ring_drain_frames(&l->ndp_ring, LINK_RING_FRAMES_PER_WAKEUP, link_on_ndp_frame, l);
         manager_input_end(m);
         return 0;
 }

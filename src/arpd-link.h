@@ -27,12 +27,16 @@ typedef struct Manager Manager;
 /* The packet sockets' receive rings, in blocks of 64 KiB (some 450 ARP frames each; small blocks
  * are quick for the kernel to allocate, which matters for the time to READY): 4 MiB for ARP
  * (about 29,000 frames, over 60 ms of a 400 kpps storm), 1 MiB for neighbour discovery. A partly
- * filled block is handed over after 10 ms. Each wakeup drains at most 1 MiB. */
+ * filled block is handed over after 10 ms. Each wakeup handles at most LINK_RING_FRAMES_PER_WAKEUP
+ * frames (stopping inside a block if need be), so a flood on one interface cannot hold the loop
+ * for long: the misses (netlink, a higher priority) and the other interfaces get their turn
+ * between two such slices. (A wakeup used to drain up to 16 blocks, ~7,000 frames: tens of ms
+ * during which no miss was answered -- bench/README.md, W5.) */
 #define LINK_RING_BLOCK_SIZE (64 * 1024)
 #define LINK_RING_ARP_BLOCKS 64
 #define LINK_RING_NDP_BLOCKS 16
 #define LINK_RING_RETIRE_MS 10
-#define LINK_RING_BLOCKS_PER_WAKEUP 16
+#define LINK_RING_FRAMES_PER_WAKEUP 128
 /* Verification probes remembered per link (the oldest is forgotten when full), and misses whose
  * probe waits for the packet sockets (more are counted in probes_unsent). */
 #define LINK_MAX_VERIFY 256

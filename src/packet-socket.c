@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <stdlib.h>
@@ -252,46 +253,90 @@ void packet_ring_unmap(struct packet_ring *ring) {
                 *ring = (struct packet_ring){};
 }
 
+/* Walks the ready block at ring->next from the frame the last call stopped at, calling cb for at
+ * most budget frames; hands the block back to the kernel once every frame of it was seen.
+ * Returns the frames seen; *done says whether the block was handed back (false: none was ready,
+ * or the budget ended inside it). */
+static unsigned drain_block(struct packet_ring *ring, unsigned budget, packet_frame_cb cb, void *userdata, bool *done) {
+        uint8_t *block = ring->map + (size_t) ring->next * ring->block_size;
+        struct tpacket_block_desc *desc = (struct tpacket_block_desc *) block;
+        struct tpacket_hdr_v1 *h1 = &desc->hdr.bh1;
+        unsigned frames = 0;
+        bool end = false;
+
+        *done = false;
+        if (!(__atomic_load_n(&h1->block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+                return 0;
+        if (ring->next_pkt == 0)
+                ring->next_off = h1->offset_to_first_pkt;
+        /* The kernel wrote this block; everything in it is bounded by the block. */
+        while (frames < budget) {
+                size_t off = ring->next_off;
+
+                if (ring->next_pkt >= h1->num_pkts || off + TPACKET3_HDRLEN > ring->block_size) {
+                        end = true;
+                        break;
+                }
+                const struct tpacket3_hdr *h = (const struct tpacket3_hdr *) (block + off);
+                /* the frame's sockaddr_ll sits between the header and the frame */
+                const struct sockaddr_ll *sll = (const struct sockaddr_ll *) (block + off + TPACKET_ALIGN(sizeof(*h)));
+
+                if (h->tp_mac >= TPACKET3_HDRLEN && (size_t) h->tp_mac + h->tp_snaplen <= ring->block_size - off) {
+                        const struct packet_frame f = {
+                                .data = block + off + h->tp_mac,
+                                .len = h->tp_snaplen,
+                                .truncated = h->tp_len > h->tp_snaplen,
+                                .pkt_type = sll->sll_pkttype,
+                                .vlan_valid = h->tp_status & TP_STATUS_VLAN_VALID,
+                                .vlan_tci = h->hv1.tp_vlan_tci,
+                                .vlan_tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID ? h->hv1.tp_vlan_tpid : 0,
+                        };
+                        cb(&f, userdata);
+                }
+                frames++;
+                ring->next_pkt++;
+                if (h->tp_next_offset == 0) {
+                        end = true;
+                        break;
+                }
+                ring->next_off = off + h->tp_next_offset;
+        }
+        if (!end && ring->next_pkt >= h1->num_pkts)
+                end = true;
+        if (end) {
+                __atomic_store_n(&h1->block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+                ring->next = (ring->next + 1) % ring->n_blocks;
+                ring->next_pkt = 0;
+                ring->next_off = 0;
+                *done = true;
+        }
+        return frames;
+}
+
 unsigned packet_ring_drain(struct packet_ring *ring, unsigned max_blocks, packet_frame_cb cb, void *userdata) {
         unsigned frames = 0;
+        bool done = true;
 
         if (!ring || !ring->map)
                 return 0;
-        for (unsigned b = 0; b < max_blocks; b++) {
-                uint8_t *block = ring->map + (size_t) ring->next * ring->block_size;
-                struct tpacket_block_desc *desc = (struct tpacket_block_desc *) block;
-                struct tpacket_hdr_v1 *h1 = &desc->hdr.bh1;
+        for (unsigned b = 0; b < max_blocks && done; b++)
+                frames += drain_block(ring, UINT_MAX, cb, userdata, &done);
+        return frames;
+}
 
-                if (!(__atomic_load_n(&h1->block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
-                        break;
-                /* The kernel wrote this block; everything in it is bounded by the block. */
-                size_t off = h1->offset_to_first_pkt;
-                for (uint32_t i = 0; i < h1->num_pkts && off + TPACKET3_HDRLEN <= ring->block_size; i++) {
-                        const struct tpacket3_hdr *h = (const struct tpacket3_hdr *) (block + off);
-                        /* the frame's sockaddr_ll sits between the header and the frame */
-                        const struct sockaddr_ll *sll =
-                                (const struct sockaddr_ll *) (block + off + TPACKET_ALIGN(sizeof(*h)));
+unsigned packet_ring_drain_frames(struct packet_ring *ring, unsigned max_frames, packet_frame_cb cb,
+                                  void *userdata) {
+        unsigned frames = 0;
+        bool done = true;
 
-                        if (h->tp_mac >= TPACKET3_HDRLEN &&
-                            (size_t) h->tp_mac + h->tp_snaplen <= ring->block_size - off) {
-                                const struct packet_frame f = {
-                                        .data = block + off + h->tp_mac,
-                                        .len = h->tp_snaplen,
-                                        .truncated = h->tp_len > h->tp_snaplen,
-                                        .pkt_type = sll->sll_pkttype,
-                                        .vlan_valid = h->tp_status & TP_STATUS_VLAN_VALID,
-                                        .vlan_tci = h->hv1.tp_vlan_tci,
-                                        .vlan_tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID ? h->hv1.tp_vlan_tpid : 0,
-                                };
-                                cb(&f, userdata);
-                        }
-                        frames++;
-                        if (h->tp_next_offset == 0)
-                                break;
-                        off += h->tp_next_offset;
-                }
-                __atomic_store_n(&h1->block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-                ring->next = (ring->next + 1) % ring->n_blocks;
+        if (!ring || !ring->map)
+                return 0;
+        while (frames < max_frames && done) {
+                unsigned n = drain_block(ring, max_frames - frames, cb, userdata, &done);
+
+                frames += n;
+                if (n == 0 && !done)
+                        break; /* no block ready */
         }
         return frames;
 }

@@ -113,6 +113,8 @@ struct packet_ring {
         size_t block_size;
         unsigned n_blocks;
         unsigned next;      /* the block to look at next */
+        uint32_t next_pkt;  /* packet_ring_drain_frames(): the frame of that block to go on with */
+        size_t next_off;    /* and its offset in the block (valid when next_pkt > 0) */
 };
 
 struct packet_ring_params {
@@ -133,3 +135,9 @@ void packet_ring_unmap(struct packet_ring *ring);
  * whatever its verdict: the caller applies packet_frame_check(). Returns the number of frames. */
 typedef void (*packet_frame_cb)(const struct packet_frame *f, void *userdata);
 unsigned packet_ring_drain(struct packet_ring *ring, unsigned max_blocks, packet_frame_cb cb, void *userdata);
+/* The same, bounded by frames instead of blocks: calls cb for at most max_frames frames and stops
+ * there, inside a block if need be (that block stays with user space, so the socket stays
+ * readable); the next call goes on with the frame after. So one call's work has a fixed bound
+ * however full the blocks are (a flood fills a 64 KiB block with ~450 frames). */
+unsigned packet_ring_drain_frames(struct packet_ring *ring, unsigned max_frames, packet_frame_cb cb,
+                                  void *userdata);

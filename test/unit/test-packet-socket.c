@@ -264,6 +264,22 @@ static void keep_frame(const struct packet_frame *f, void *userdata) {
         s->n++;
 }
 
+/* Counts frames numbered by their sender's last byte (10, 11, ...), checking their order. */
+struct seq {
+        unsigned n;
+        bool in_order;
+};
+
+static void count_seq(const struct packet_frame *f, void *userdata) {
+        struct seq *q = userdata;
+
+        if (q->n == 0)
+                q->in_order = true;
+        if (f->len < 32 || f->data[31] != 10 + q->n)
+                q->in_order = false;
+        q->n++;
+}
+
 /* Sends one frame out of ifb and collects what a's ring shows within ms (then 100 ms more). */
 static unsigned send_and_collect(int tx, int ifb, int fd, struct packet_ring *ring, const uint8_t *frame,
                                  size_t len, struct seen *s, int ms) {
@@ -409,6 +425,45 @@ static void netns_child(void) {
         CHECK(!s.f[0].vlan_valid && s.f[0].vlan_tpid == 0 && s.f[0].len == sizeof(f));
         CHECK_INT_EQ(packet_frame_check(&s.f[0], mac_a), PACKET_FRAME_LEARN);
         packet_ring_unmap(&all_ring);
+
+        /* A bounded drain (what the daemon does per wakeup): 20 frames in one block, taken 3 at a
+         * time, in order, none twice; the socket stays readable while frames are left in a block
+         * user space holds; packet_ring_drain() goes on from where a bounded drain stopped. */
+        for (int round = 0; round < 2; round++) {
+                struct seq seq = {}, old = {};
+                unsigned got = 0, calls = 0, n;
+
+                /* what the tests above left in the ring (the frames the ETH_P_ALL socket was for) */
+                (void) usleep(50 * 1000);
+                (void) packet_ring_drain(&ring, small_ring.n_blocks, count_seq, &old);
+                for (int i = 0; i < 20; i++) {
+                        struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifb, .sll_halen = 6 };
+
+                        arp_frame(f, bcast);
+                        f[31] = (uint8_t) (10 + i); /* sender 198.18.0.(10 + i): the frame's number */
+                        memcpy(sll.sll_addr, bcast, 6);
+                        CHECK(sendto(tx, f, sizeof(f), 0, (struct sockaddr *) &sll, sizeof(sll)) == (ssize_t) sizeof(f));
+                }
+                for (int waited = 0; waited < 2000 && got < 20; waited += 20) {
+                        struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+                        if (poll(&pf, 1, 20) <= 0)
+                                continue;
+                        if (round == 1 && got == 5) {
+                                n = packet_ring_drain(&ring, small_ring.n_blocks, count_seq, &seq);
+                        } else {
+                                n = packet_ring_drain_frames(&ring, round == 1 ? 5 : 3, count_seq, &seq);
+                                CHECK(n <= (round == 1 ? 5u : 3u));
+                        }
+                        got += n;
+                        calls += n > 0;
+                }
+                CHECK_INT_EQ(got, 20);
+                CHECK_INT_EQ(seq.n, 20);
+                CHECK(seq.in_order);
+                CHECK(calls >= (round == 1 ? 2u : 7u));
+                CHECK_INT_EQ(packet_ring_drain_frames(&ring, 3, count_seq, &seq), 0);
+        }
 
         packet_ring_unmap(&ring);
         exit(tests_failed_ ? 1 : 0);
