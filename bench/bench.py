@@ -1437,7 +1437,18 @@ class Bench:
                                         raise RuntimeError("R: uid 65534 cannot reach the endpoint: " +
                                                            probe.stderr.read().decode(errors="replace")[-300:])
                                 s = self.paced_start(a, b, targets, 500, "r")
-                                time.sleep(idle_s)
+                                # the same add with no readers, for reference (within the idle phase)
+                                idle_adds = []
+                                time.sleep(1.0)
+                                for k in range(4):
+                                        t = now()
+                                        p = self.run_in(a, [self.arpctl, "--socket=" + bus, "add", "a0", ip_of(8192 + 200 + k),
+                                                            "02:52:00:00:01:%02x" % k], timeout=30,
+                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        if p.returncode == 0:
+                                                idle_adds.append((now() - t) / 1e6)
+                                        time.sleep(0.5)
+                                time.sleep(max(0.0, idle_s - 1.0 - 4 * 0.5))
                                 t_load0 = time.time_ns()
                                 stop = threading.Event()
                                 done, failed, errs = [0] * clients, [0] * clients, []
@@ -1499,6 +1510,7 @@ class Bench:
                                        "dumps_per_s": sum(done) / ((t_load1 - t_load0) / 1e9),
                                        "adds": len(adds), "adds_failed": sum(1 for _, rc in adds if rc != 0),
                                        "add_p50_ms": self.pctl(ok_ms, 0.5), "add_max_ms": ok_ms[-1] if ok_ms else float("nan"),
+                                       "add_idle_p50_ms": statistics.median(idle_adds) if idle_adds else float("nan"),
                                        "daemon_rss_anon_mib": rss / 1024.0}
                                 res["p99_loaded_over_idle"] = res["loaded_p99_us"] / res["idle_p99_us"] if idle else float("nan")
                                 if errs:
@@ -2080,6 +2092,7 @@ TABLE = [
         ("R", "dumps_failed", "dumps failed", "%.0f", "lower"),
         ("R", "add_p50_ms", "root arpctl add p50 ms, loaded", "%.1f", "lower"),
         ("R", "add_max_ms", "root arpctl add max ms (target < 100)", "%.1f", "lower"),
+        ("R", "add_idle_p50_ms", "root arpctl add p50 ms, no readers", "%.1f", "lower"),
         ("R", "adds_failed", "root adds failed", "%.0f", "lower"),
         ("W5", "flood_pps", "flood sender rate frames/s", "%.0f", ""),
         ("W5", "idle_p99_us", "a0 paced-miss p99 µs, idle", "%.1f", "lower"),
