@@ -1478,6 +1478,8 @@ class Bench:
                                         th.start()
                                 time.sleep(1.0)
                                 t_meas0 = time.time_ns()
+                                dpid = inst["p"].pid
+                                cpu0, wait0 = self.proc_cpu_ns(dpid), self.proc_run_delay_ns(dpid)
                                 adds = []
                                 end = time.monotonic() + load_s - 1.0
                                 k = 0
@@ -1490,6 +1492,7 @@ class Bench:
                                         k += 1
                                         time.sleep(0.5)
                                 t_meas1 = time.time_ns()
+                                dcpu, dwait = self.proc_cpu_ns(dpid) - cpu0, self.proc_run_delay_ns(dpid) - wait0
                                 stop.set()
                                 rss = self.rss_anon_kib(inst["p"].pid)
                                 for th in ths:
@@ -1511,7 +1514,12 @@ class Bench:
                                        "adds": len(adds), "adds_failed": sum(1 for _, rc in adds if rc != 0),
                                        "add_p50_ms": self.pctl(ok_ms, 0.5), "add_max_ms": ok_ms[-1] if ok_ms else float("nan"),
                                        "add_idle_p50_ms": statistics.median(idle_adds) if idle_adds else float("nan"),
-                                       "daemon_rss_anon_mib": rss / 1024.0}
+                                       "daemon_rss_anon_mib": rss / 1024.0,
+                                       # the daemon's share of a CPU in the add window, and how long it waited
+                                       # for one (run queue): readers that cost the daemon little but keep the
+                                       # CPUs busy show as a wait, not as CPU
+                                       "daemon_cpu_pct": 100.0 * dcpu / max(t_meas1 - t_meas0, 1),
+                                       "daemon_runqueue_wait_pct": 100.0 * dwait / max(t_meas1 - t_meas0, 1)}
                                 res["p99_loaded_over_idle"] = res["loaded_p99_us"] / res["idle_p99_us"] if idle else float("nan")
                                 if errs:
                                         log("R: a client's dump failed: " + errs[0])
@@ -1629,6 +1637,7 @@ class Bench:
                                        "a0_entries_seeded": len(targets), "a0_entries_kept": a0_kept,
                                        "a1_bound": bound, "a1_entries": per.get("a1", 0), "store_entries": sum(per.values()),
                                        "rss_anon_max_mib": max(rss.values()) / 1024.0,
+                                       "rss_anon_a0_daemon_mib": rss[insts[0]["p"].pid] / 1024.0,
                                        "store_file_mib": st.st_size / 1048576.0, "store_alloc_mib": st.st_blocks * 512 / 1048576.0,
                                        "daemon_cpu_s": sum(cpu.values()) / 1e9,
                                        "daemon_runqueue_wait_s": sum(wait.values()) / 1e9,
@@ -2094,6 +2103,8 @@ TABLE = [
         ("R", "add_max_ms", "root arpctl add max ms (target < 100)", "%.1f", "lower"),
         ("R", "add_idle_p50_ms", "root arpctl add p50 ms, no readers", "%.1f", "lower"),
         ("R", "adds_failed", "root adds failed", "%.0f", "lower"),
+        ("R", "daemon_cpu_pct", "daemon CPU % of one CPU, loaded", "%.0f", ""),
+        ("R", "daemon_runqueue_wait_pct", "daemon run-queue wait %, loaded", "%.0f", "lower"),
         ("W5", "flood_pps", "flood sender rate frames/s", "%.0f", ""),
         ("W5", "idle_p99_us", "a0 paced-miss p99 µs, idle", "%.1f", "lower"),
         ("W5", "flood_p99_us", "a0 paced-miss p99 µs, flood on a1", "%.1f", "lower"),
