@@ -1709,7 +1709,8 @@ class Bench:
                                                 return
                                         argv = [self.arpctl, "--no-legend", ("--database=" + db) if kind == "offline"
                                                 else ("--socket=" + insts[0]["bus"]), "dump"]
-                                        p = self.popen_in(a, argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                        errf = open(os.path.join(self.work, "w6-%s.err" % kind), "w+")
+                                        p = self.popen_in(a, argv, stdout=subprocess.PIPE, stderr=errf)
                                         while not stop.is_set():
                                                 d = p.stdout.read(1024)
                                                 if not d:
@@ -1723,7 +1724,12 @@ class Bench:
                                         p.wait()
                                         listed[kind][0 if p.returncode == 0 else 1] += 1
                                         if p.returncode != 0:
+                                                errf.seek(0)
+                                                why = errf.read().strip().splitlines()
+                                                listed.setdefault(kind + "_errors", []).append(
+                                                        (round(time.monotonic() - t_start, 1), why[-1][:200] if why else ""))
                                                 time.sleep(0.5)
+                                        errf.close()
                         series, restarts, statics, markers = [], [], [], []
                         next_kill, next_mark, next_sample = kill_every, 0.0, 0.0
                         kills = marks = 0
@@ -1804,7 +1810,10 @@ class Bench:
                         for kk, v in res.items():
                                 self.add("W6", 100000, "arpd", 0, kk, v)
                         self.w6_detail = {"series": series, "restarts": restarts, "statics": statics, "markers": markers,
-                                          "per_iface_end": per}
+                                          "per_iface_end": per, "listing_errors": {k: v for k, v in listed.items()
+                                                                                   if k.endswith("_errors")}}
+                        for k, v in self.w6_detail["listing_errors"].items():
+                                log("W6 %s: %s" % (k, v))
                         with open(os.path.join(os.environ["BENCH_RESULTS"], "w6-series-%s.json" % time.strftime("%Y%m%d-%H%M%S")), "w") as f:
                                 json.dump(self.w6_detail, f)
                         log("W6: %s" % " ".join("%s=%.6g" % kv for kv in res.items()))
