@@ -269,6 +269,13 @@ void manager_schedule_commit(Manager *m) {
                 (void) manager_commit(m);
                 return;
         }
+        /* A large batch goes now, as its own dispatch (unless another process is writing: then
+         * the deferred commit's time stands). */
+        if (store_staged(m->store) >= MANAGER_COMMIT_BATCH && !m->commit_deferred) {
+                (void) sd_event_source_set_time(m->commit_timer, now);
+                (void) sd_event_source_set_enabled(m->commit_timer, SD_EVENT_ONESHOT);
+                return;
+        }
         (void) sd_event_source_set_time(m->commit_timer, m->first_staged + MANAGER_COMMIT_DELAY_USEC);
         (void) sd_event_source_set_enabled(m->commit_timer, SD_EVENT_ONESHOT);
 }

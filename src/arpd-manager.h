@@ -41,6 +41,11 @@
 #include "store.h"
 
 #define MANAGER_COMMIT_DELAY_USEC (50 * USEC_PER_MSEC)
+/* A batch this large is committed at once, in a dispatch of its own (the commit timer made due
+ * now), instead of growing until the delay ends or the store's overlay is full (4,096 changes):
+ * a flood of new senders then commits in slices of about this size, each short, so a miss waits
+ * behind one such commit at most, not behind one of thousands of changes (bench/README.md, W5). */
+#define MANAGER_COMMIT_BATCH 128
 /* At exit, the last commit waits at most this many commit delays (10 s) for another process's
  * write transaction to end (while running, commits never wait: they are deferred). */
 #define MANAGER_EXIT_COMMIT_TRIES 200

@@ -716,6 +716,41 @@ static void test_station_new_activity(void) {
         opts.new_activity = ARPD_DEFAULT_NEW_ACTIVITY;
 }
 
+/* A large batch (MANAGER_COMMIT_BATCH or more, as a flood of new senders makes) is committed in
+ * the next loop iteration, without waiting for the commit delay; a small one waits for it. */
+static void test_large_batch_commits_at_once(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("large.lmdb", "0");
+        uint64_t commits;
+
+        if (!m)
+                return;
+        commits = store_get_counters(m->store)->commits;
+        for (unsigned i = 0; i < MANAGER_COMMIT_BATCH / 2; i++) {
+                char ip[32];
+                uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x21, 0x00, (uint8_t) (i + 1) };
+
+                snprintf(ip, sizeof(ip), "198.18.0.%u", 10 + i);
+                feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
+        }
+        manager_schedule_commit(m);
+        CHECK(sd_event_run(m->event, 0) >= 0); /* one iteration, no waiting: the delay stands */
+        CHECK_INT_EQ(store_staged(m->store), MANAGER_COMMIT_BATCH / 2);
+        for (unsigned i = MANAGER_COMMIT_BATCH / 2; i < MANAGER_COMMIT_BATCH + 10; i++) {
+                char ip[32];
+                uint8_t mac[6] = { 0x02, 0x00, 0x5e, 0x21, 0x00, (uint8_t) (i + 1) };
+
+                snprintf(ip, sizeof(ip), "198.18.0.%u", 10 + i);
+                feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
+        }
+        manager_schedule_commit(m);
+        CHECK_INT_EQ(store_staged(m->store), MANAGER_COMMIT_BATCH + 10);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, commits); /* not inside the input's dispatch */
+        CHECK(sd_event_run(m->event, 0) >= 0);
+        CHECK_INT_EQ(store_staged(m->store), 0);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, commits + 1);
+        CHECK_INT_EQ(stored(m), MANAGER_COMMIT_BATCH + 10);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -725,6 +760,7 @@ int main(void) {
         TEST_RUN(test_negative_suppressed);
         TEST_RUN(test_redump_after_lost_events);
         TEST_RUN(test_one_commit_per_batch);
+        TEST_RUN(test_large_batch_commits_at_once);
         TEST_RUN(test_cmd_sender_and_stale_dump);
         TEST_RUN(test_redump_sweeps);
         TEST_RUN(test_resync_completes_under_load);
