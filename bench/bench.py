@@ -1429,6 +1429,13 @@ class Bench:
                                 inst = self.start_instance(a, db, ["a0"], bus, "r-arpd")
                                 if not self.wait_instance(inst):
                                         raise RuntimeError("R: arpd did not get ready")
+                                # diagnosis: BENCH_R_DAEMON_NICE=N gives the daemon's threads nice N (the
+                                # clients keep the run's): does a scheduling priority (Nice= in the unit)
+                                # keep the answers on time?
+                                dnice = os.environ.get("BENCH_R_DAEMON_NICE")
+                                if dnice:
+                                        for t in os.listdir("/proc/%d/task" % inst["p"].pid):
+                                                os.setpriority(os.PRIO_PROCESS, int(t), int(dnice))
                                 self.warm(a, "arpd")
                                 nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
                                 probe = self.run_in(a, nobody + [self.arpctl, "--no-legend", "--socket=" + bus, "stats"],
@@ -1515,6 +1522,7 @@ class Bench:
                                        "add_p50_ms": self.pctl(ok_ms, 0.5), "add_max_ms": ok_ms[-1] if ok_ms else float("nan"),
                                        "add_idle_p50_ms": statistics.median(idle_adds) if idle_adds else float("nan"),
                                        "daemon_rss_anon_mib": rss / 1024.0,
+                                       "daemon_nice": int(dnice) if dnice else os.getpriority(os.PRIO_PROCESS, 0),
                                        # the daemon's share of a CPU in the add window, and how long it waited
                                        # for one (run queue): readers that cost the daemon little but keep the
                                        # CPUs busy show as a wait, not as CPU
