@@ -2148,7 +2148,7 @@ TABLE = [
         ("W6", "stale_readers_max", "stale reader slots, max", "%.0f", "lower"),
         ("W6", "statics_lost", "static entries lost (of statics_added)", "%.0f", "lower"),
         ("W6", "markers_lost", "committed learned markers lost", "%.0f", "lower"),
-        ("W6", "online_dumps_broken", "online slow dumps broken (by kills)", "%.0f", ""),
+        ("W6", "online_dumps_broken", "online slow listings ended with an error", "%.0f", ""),
 ]
 WORKLOADS = ("W1", "W1paced", "W1diag", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")
 DEFAULT_WORKLOADS = ("W1", "W1paced", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")        # W1diag: on request
