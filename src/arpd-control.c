@@ -35,6 +35,8 @@ typedef struct ControlClient {
         bool subscribed;
         bool closing;
         bool refused;                 /* over the connection limit: every call gets LimitsExceeded */
+        sd_bus_message *list_pending; /* a listing call waiting for its turn (Pacing), or NULL */
+        bool list_pending_packed;
 } ControlClient;
 
 struct Control {
@@ -51,6 +53,12 @@ struct Control {
         size_t n_served;    /* clients not refused */
         unsigned n_subscribed;
         usec_t idle_timeout;
+        /* Pacing of unprivileged listings (see list_entries()) */
+        usec_t list_next;             /* CLOCK_MONOTONIC: no unprivileged page before this */
+        sd_event_source *list_timer;  /* serves the waiting listing calls, one per expiry */
+        size_t list_rr;               /* where the next round-robin search starts */
+        uint64_t list_deferred;       /* pages that waited for their turn */
+        usec_t list_min_wait;         /* tests: a floor on the wait after a page */
 };
 
 /* ---- clients ------------------------------------------------------------------------------- */
@@ -72,6 +80,7 @@ static ControlClient *client_free(ControlClient *c) {
                 ctl->n_served--;
         sd_event_source_disable_unref(c->defer_free);
         sd_event_source_disable_unref(c->idle_timer);
+        sd_bus_message_unref(c->list_pending);
         peer_done(&c->peer);
         if (c->conn) {
                 sd_bus_detach_event(c->conn);
@@ -312,8 +321,9 @@ static int list_one(const struct neigh_key *k, const struct record *r, void *use
         return c->n >= c->limit || c->scanned >= CONTROL_LIST_SCAN_MAX ? 1 : 0;
 }
 
-static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *error, bool packed) {
-        Manager *man = client->control->manager;
+/* Builds and sends one page for the call m. Returns like a method handler. */
+static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *error, bool packed) {
+        Control *ctl = client->control;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ uint8_t *buf = NULL;
         const char *ifname, *state, *prefix, *cursor;
@@ -321,17 +331,9 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
         struct control_error e;
         uint32_t family, limit;
         char next[ENTRY_CURSOR_MAX] = "";
+        usec_t cpu0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
         int r;
 
-        r = check_caller(client, error);
-        if (r < 0)
-                return r;
-        /* A page waits until the previous one was taken: a connection's unsent output holds at
-         * most one page (plus its signals). */
-        uint64_t queued = 0;
-        if (sd_bus_get_n_queued_write(client->conn, &queued) >= 0 && queued > 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                        "The previous page of this listing has not been read yet; read it first.");
         r = sd_bus_message_read(m, "susssu", &ifname, &family, &state, &prefix, &cursor, &limit);
         if (r < 0)
                 return r;
@@ -351,7 +353,7 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
                         return r;
         }
         struct list_ctx c = { .filter = &a.filter, .reply = reply, .limit = a.limit, .packed = buf };
-        r = manager_list(man, &a.filter, a.has_after ? &a.after : NULL, list_one, &c);
+        r = manager_list(ctl->manager, &a.filter, a.has_after ? &a.after : NULL, list_one, &c);
         if (r < 0)
                 return store_error(error, r, "Listing the store");
         if (r > 0)
@@ -365,7 +367,104 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
         r = sd_bus_message_append(reply, "s", next);
         if (r < 0)
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        r = sd_bus_send(NULL, reply, NULL);
+        /* Every page, whoever asked, spends the loop's time: the next unprivileged page waits
+         * CONTROL_LIST_IDLE_FACTOR times what this one cost (Pacing in arpd-control.h). */
+        usec_t cpu1 = now_usec(CLOCK_THREAD_CPUTIME_ID), mono = now_usec(CLOCK_MONOTONIC);
+        usec_t cost = cpu1 > cpu0 ? cpu1 - cpu0 : 0;
+        ctl->list_next = MAX(ctl->list_next, mono) +
+                         MAX(MIN(cost, CONTROL_LIST_COST_MAX_USEC) * CONTROL_LIST_IDLE_FACTOR, ctl->list_min_wait);
+        return r;
+}
+
+static void list_timer_arm(Control *ctl);
+
+/* The pacing timer: serve the next waiting listing call (round robin over the connections). */
+static int on_list_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Control *ctl = userdata;
+
+        for (size_t i = 0; i < ctl->n_clients; i++) {
+                size_t idx = (ctl->list_rr + i) % ctl->n_clients;
+                ControlClient *c = ctl->clients[idx];
+                if (!c->list_pending || c->closing)
+                        continue;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = TAKE_PTR(c->list_pending);
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                ctl->list_rr = idx + 1;
+                int r = list_serve(m, c, &error, c->list_pending_packed);
+                if (sd_bus_error_is_set(&error))
+                        (void) sd_bus_reply_method_error(m, &error);
+                else if (r < 0)
+                        (void) sd_bus_reply_method_errno(m, r, NULL);
+                break;
+        }
+        list_timer_arm(ctl);
+        return 0;
+}
+
+/* Arms the pacing timer for list_next if a listing call waits. */
+static void list_timer_arm(Control *ctl) {
+        bool waiting = false;
+        int r;
+
+        for (size_t i = 0; i < ctl->n_clients && !waiting; i++)
+                waiting = ctl->clients[i]->list_pending && !ctl->clients[i]->closing;
+        if (!waiting) {
+                if (ctl->list_timer)
+                        (void) sd_event_source_set_enabled(ctl->list_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (!ctl->list_timer) {
+                r = sd_event_add_time(manager_event(ctl->manager), &ctl->list_timer, CLOCK_MONOTONIC, ctl->list_next,
+                                      1, on_list_timer, ctl);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(ctl->list_timer, CONTROL_PRIORITY);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot pace the control endpoint's listings: %m");
+                        ctl->list_timer = sd_event_source_disable_unref(ctl->list_timer);
+                        /* serve what waits now rather than never */
+                        ctl->list_next = 0;
+                        for (size_t i = 0; i < ctl->n_clients; i++) {
+                                ControlClient *c = ctl->clients[i];
+                                if (!c->list_pending)
+                                        continue;
+                                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = TAKE_PTR(c->list_pending);
+                                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                                int q = list_serve(m, c, &error, c->list_pending_packed);
+                                if (sd_bus_error_is_set(&error))
+                                        (void) sd_bus_reply_method_error(m, &error);
+                                else if (q < 0)
+                                        (void) sd_bus_reply_method_errno(m, q, NULL);
+                        }
+                }
+                return;
+        }
+        (void) sd_event_source_set_time(ctl->list_timer, ctl->list_next);
+        (void) sd_event_source_set_enabled(ctl->list_timer, SD_EVENT_ONESHOT);
+}
+
+static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *error, bool packed) {
+        Control *ctl = client->control;
+        int r;
+
+        r = check_caller(client, error);
+        if (r < 0)
+                return r;
+        /* A page waits until the previous one was taken: a connection's unsent output holds at
+         * most one page (plus its signals). */
+        uint64_t queued = 0;
+        if (client->list_pending ||
+            (sd_bus_get_n_queued_write(client->conn, &queued) >= 0 && queued > 0))
+                return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "The previous page of this listing has not been read yet; read it first.");
+        /* Root's pages are served at once; anyone else's wait for their turn (Pacing). */
+        if (client->peer.uid == 0 || now_usec(CLOCK_MONOTONIC) >= ctl->list_next)
+                return list_serve(m, client, error, packed);
+        client->list_pending = sd_bus_message_ref(m);
+        client->list_pending_packed = packed;
+        ctl->list_deferred++;
+        list_timer_arm(ctl);
+        return 1; /* answered later, by on_list_timer() */
 }
 
 static int method_list_entries(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -1027,6 +1126,14 @@ void control_set_idle_timeout(Control *ctl, usec_t usec) {
         ctl->idle_timeout = usec;
 }
 
+void control_set_list_min_wait(Control *ctl, usec_t usec) {
+        ctl->list_min_wait = usec;
+}
+
+uint64_t control_list_deferred(const Control *ctl) {
+        return ctl->list_deferred;
+}
+
 size_t control_n_clients(const Control *ctl) {
         return ctl->n_clients;
 }
@@ -1063,6 +1170,7 @@ Control *control_free(Control *ctl) {
         manager_remove_observer(ctl->manager, ctl);
         while (ctl->n_clients > 0)
                 client_free(ctl->clients[0]);
+        sd_event_source_disable_unref(ctl->list_timer);
         sd_event_source_disable_unref(ctl->listen_source);
         safe_close(ctl->listen_fd);
         /* Remove the socket only if it is still ours (a later instance may have replaced it). */

@@ -23,6 +23,13 @@
  *     CONTROL_LIST_SCAN_MAX records in one bounded read, and each call is one event-loop dispatch
  *     below the netlink and packet sources, so misses are answered between pages. Read-only calls
  *     never commit or sync the store.
+ *   - pacing: listing pages for callers other than uid 0 take at most a quarter of the daemon's
+ *     time. After any page, the next page for such a caller is served no sooner than
+ *     CONTROL_LIST_IDLE_FACTOR times the CPU time that page cost (capped at
+ *     CONTROL_LIST_COST_MAX_USEC); calls that come earlier wait, without an error, and are served
+ *     one per turn, round robin over the connections. So eight clients looping full dumps leave
+ *     the answering loop asleep three quarters of the time, and it preempts on the next miss;
+ *     root's listings are never delayed.
  *   - unsent output: a listing call is refused (LimitsExceeded) while the previous reply is still
  *     queued, so a connection holds at most one page (at most CONTROL_LIST_LIMIT_MAX entries of at
  *     most ~200 bytes each in ListEntries, 96 in ListEntriesPacked) plus at most
@@ -58,6 +65,8 @@ typedef struct Control Control;
 #define CONTROL_REFUSED_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define CONTROL_LIST_SCAN_MAX 16384
 #define CONTROL_CLIENT_QUEUE_MAX 4096
+#define CONTROL_LIST_IDLE_FACTOR 3                     /* Pacing: 1 part listing, 3 parts rest */
+#define CONTROL_LIST_COST_MAX_USEC (50 * USEC_PER_MSEC) /* Pacing: one page never waits longer */
 
 /* The endpoint the options ask for (--control-socket, else the default path of
  * arpd_options_default_control_socket()); *ret stays NULL when it is turned off, or when the
@@ -76,5 +85,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Control *, control_free);
 /* For tests: connections opened later are closed after usec without a call (default
  * CONTROL_IDLE_TIMEOUT_USEC). */
 void control_set_idle_timeout(Control *ctl, usec_t usec);
+/* For tests: after any page, an unprivileged page waits at least usec (default 0: only the
+ * Pacing rule). */
+void control_set_list_min_wait(Control *ctl, usec_t usec);
+/* Listing pages that waited for their turn (Pacing), since control_new(). */
+uint64_t control_list_deferred(const Control *ctl);
 /* Open connections, refused ones included. */
 size_t control_n_clients(const Control *ctl);

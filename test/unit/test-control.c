@@ -3,17 +3,25 @@
 /*
  * The control endpoint on a real socket in a temporary directory, driven by its Manager's event
  * loop: a connection that makes no call (here: not even the D-Bus handshake) is closed after the
- * idle timeout, and closing it never waits for the peer.
+ * idle timeout, and closing it never waits for the peer; listing pages for callers other than
+ * root wait for their turn (Pacing), root's never do, and a paced listing still returns every
+ * entry once.
  */
 
+#include <endian.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "arpd-control.h"
 #include "arpd-manager.h"
+#include "entry-format.h"
 #include "macro.h"
 #include "tests.h"
 
@@ -75,12 +83,111 @@ static void test_idle_closed(void) {
         CHECK_INT_EQ(control_n_clients(ctl), 0);
 }
 
+/* In a child (uid as given): lists the store page by page (limit entries per call) and exits
+ * with the number of entries read, or 255 on any error. */
+static int child_list(const char *sock, uid_t uid, unsigned limit) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        char address[300], cursor[256] = "";
+        unsigned n = 0;
+
+        if (uid != 0 && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+                return 255;
+        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 || sd_bus_start(bus) < 0)
+                return 255;
+        for (int page = 0; page < 100; page++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const void *data;
+                const char *next;
+                size_t size;
+
+                if (sd_bus_call_method(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, "ListEntriesPacked", &e, &reply,
+                                       "susssu", "", (uint32_t) 0, "any", "", cursor, (uint32_t) limit) < 0)
+                        return 255;
+                if (sd_bus_message_read_array(reply, 'y', &data, &size) < 0 || sd_bus_message_read(reply, "s", &next) < 0)
+                        return 255;
+                n += (unsigned) (size / ENTRY_PACKED_SIZE);
+                if (next[0] == '\0')
+                        return (int) n;
+                snprintf(cursor, sizeof(cursor), "%s", next);
+        }
+        return 255;
+}
+
+/* Runs the loop until the child exits; returns its exit status. */
+static int wait_child(Manager *m, pid_t pid) {
+        int status = 0;
+
+        for (int i = 0; i < 1000; i++) {
+                pid_t w = waitpid(pid, &status, WNOHANG);
+                CHECK(w >= 0);
+                if (w == pid)
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+                CHECK(sd_event_run(m->event, 10 * USEC_PER_MSEC) >= 0);
+        }
+        kill(pid, SIGKILL);
+        (void) waitpid(pid, &status, 0);
+        return -1;
+}
+
+static void test_list_paced(void) {
+        char db[256], sock[256];
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(control_freep) Control *ctl = NULL;
+
+        snprintf(db, sizeof(db), "%s/paced.lmdb", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/run2/bus", tmpdir);
+        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
+        optind = 0;
+        arpd_options_done(&opts);
+        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
+        CHECK_INT_EQ(manager_new(&opts, &m), 0);
+        if (!m)
+                return;
+        CHECK_INT_EQ(manager_open_store(m), 0);
+        CHECK_INT_EQ(manager_setup_timers(m), 0);
+        for (unsigned i = 0; i < 40; i++) {
+                struct neigh_key k;
+                union in_addr_union a = { .in.s_addr = htobe32(0xc6120000u + 10 + i) }; /* 198.18.0.10 + i */
+                struct lladdr ll = { .len = 6, .bytes = { 0x02, 0, 0, 0, 0, (uint8_t) i } };
+                CHECK_INT_EQ(neigh_key_make(&k, "a0", AF_INET, &a), 0);
+                CHECK_INT_EQ(manager_add_static(m, &k, &ll), 0);
+        }
+        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
+        if (!ctl)
+                return;
+        /* the socket's directory must let uid 65534 reach it */
+        char dir[256];
+        snprintf(dir, sizeof(dir), "%s/run2", tmpdir);
+        CHECK(chmod(tmpdir, 0755) == 0 && chmod(dir, 0755) == 0);
+        control_set_list_min_wait(ctl, 20 * USEC_PER_MSEC); /* so that the next call surely comes early */
+
+        /* root: 10 pages of 4, none waits */
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0)
+                _exit(child_list(sock, 0, 4));
+        CHECK_INT_EQ(wait_child(m, pid), 40);
+        CHECK_INT_EQ(control_list_deferred(ctl), 0);
+
+        /* an unprivileged user: the same listing, every entry once, and its pages after the
+         * first wait for their turn */
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0)
+                _exit(child_list(sock, 65534, 4));
+        CHECK_INT_EQ(wait_child(m, pid), 40);
+        CHECK(control_list_deferred(ctl) >= 1);
+}
+
 int main(void) {
         char cmd[128];
 
         CHECK(mkdtemp(tmpdir) != NULL);
         log_set_max_level(LOG_WARNING);
         TEST_RUN(test_idle_closed);
+        TEST_RUN(test_list_paced);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);
