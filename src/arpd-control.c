@@ -298,6 +298,7 @@ struct list_ctx {
         unsigned limit;
         unsigned n;
         size_t scanned;
+        size_t scan_max;
         struct neigh_key last;
         uint8_t *packed; /* ListEntriesPacked: limit * ENTRY_PACKED_SIZE bytes, else NULL */
 };
@@ -318,7 +319,7 @@ static int list_one(const struct neigh_key *k, const struct record *r, void *use
                 }
                 c->n++;
         }
-        return c->n >= c->limit || c->scanned >= CONTROL_LIST_SCAN_MAX ? 1 : 0;
+        return c->n >= c->limit || c->scanned >= c->scan_max ? 1 : 0;
 }
 
 /* Builds and sends one page for the call m. Returns like a method handler. */
@@ -352,7 +353,11 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
                 if (r < 0)
                         return r;
         }
-        struct list_ctx c = { .filter = &a.filter, .reply = reply, .limit = a.limit, .packed = buf };
+        /* A paced caller's page is also smaller, so that a miss never waits long behind one. */
+        bool paced = client->peer.uid != 0;
+        struct list_ctx c = { .filter = &a.filter, .reply = reply, .packed = buf,
+                              .limit = paced ? MIN(a.limit, CONTROL_LIST_PACED_LIMIT) : a.limit,
+                              .scan_max = paced ? CONTROL_LIST_PACED_SCAN_MAX : CONTROL_LIST_SCAN_MAX };
         r = manager_list(ctl->manager, &a.filter, a.has_after ? &a.after : NULL, list_one, &c);
         if (r < 0)
                 return store_error(error, r, "Listing the store");

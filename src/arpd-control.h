@@ -23,12 +23,14 @@
  *     CONTROL_LIST_SCAN_MAX records in one bounded read, and each call is one event-loop dispatch
  *     below the netlink and packet sources, so misses are answered between pages. Read-only calls
  *     never commit or sync the store.
- *   - pacing: listing pages for callers other than uid 0 take at most a quarter of the daemon's
- *     time. After any page, the next page for such a caller is served no sooner than
+ *   - pacing: listing pages for callers other than uid 0 take at most a tenth of the daemon's
+ *     time, in small steps: such a page holds at most CONTROL_LIST_PACED_LIMIT entries and reads
+ *     at most CONTROL_LIST_PACED_SCAN_MAX records (the cursor resumes). After any page, the next page for such a caller is served no sooner than
  *     CONTROL_LIST_IDLE_FACTOR times the CPU time that page cost (capped at
  *     CONTROL_LIST_COST_MAX_USEC); calls that come earlier wait, without an error, and are served
  *     one per turn, round robin over the connections. So eight clients looping full dumps leave
- *     the answering loop asleep three quarters of the time, and it preempts on the next miss;
+ *     the answering loop asleep nine tenths of the time (below its fair share of the CPUs, so the
+ *     scheduler lets it preempt), and it preempts on the next miss;
  *     root's listings are never delayed.
  *   - unsent output: a listing call is refused (LimitsExceeded) while the previous reply is still
  *     queued, so a connection holds at most one page (at most CONTROL_LIST_LIMIT_MAX entries of at
@@ -65,7 +67,9 @@ typedef struct Control Control;
 #define CONTROL_REFUSED_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define CONTROL_LIST_SCAN_MAX 16384
 #define CONTROL_CLIENT_QUEUE_MAX 4096
-#define CONTROL_LIST_IDLE_FACTOR 3                     /* Pacing: 1 part listing, 3 parts rest */
+#define CONTROL_LIST_PACED_LIMIT 1024                  /* Pacing: entries per page */
+#define CONTROL_LIST_PACED_SCAN_MAX 4096               /* Pacing: records read per page */
+#define CONTROL_LIST_IDLE_FACTOR 9                     /* Pacing: 1 part listing, 9 parts rest */
 #define CONTROL_LIST_COST_MAX_USEC (50 * USEC_PER_MSEC) /* Pacing: one page never waits longer */
 
 /* The endpoint the options ask for (--control-socket, else the default path of
