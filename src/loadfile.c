@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "buf-util.h"
 #include "ifname-util.h"
@@ -462,44 +466,247 @@ static bool ifindex_cache_name(struct ifindex_cache *c, int ifindex, char name[I
         return true;
 }
 
+struct LoadReader {
+        char *name;
+        loadfile_read_t read;
+        void *userdata;
+        int fd;              /* the fd source: a regular file, read with pread() from base */
+        off_t base;
+        bool seekable;
+        struct ifindex_cache ifindexes;
+        size_t start, end;   /* unparsed bytes: buf[start, end) */
+        size_t scanned;      /* bytes from start known to hold no newline */
+        bool eof;
+        int error;           /* sticky: < 0 after an error, 1 after the end */
+        unsigned long line;
+        uint64_t entries, bytes;
+        char message[512];
+        char buf[LOADFILE_BUFFER + 1]; /* + 1: room to terminate a last line without newline */
+};
+
+int load_reader_new(const char *name, loadfile_read_t fn, void *userdata, LoadReader **ret) {
+        LoadReader *r;
+
+        assert(fn);
+        assert(ret);
+        r = malloc(sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        /* only the header is cleared: the buffer is written before it is read */
+        memset(r, 0, offsetof(LoadReader, buf));
+        r->name = strdup(name ? name : "(load file)");
+        if (!r->name) {
+                free(r);
+                return -ENOMEM;
+        }
+        r->read = fn;
+        r->userdata = userdata;
+        *ret = r;
+        return 0;
+}
+
+static ssize_t read_fd(void *userdata, void *buf, size_t n) {
+        LoadReader *r = userdata;
+        ssize_t k = r->seekable ? pread(r->fd, buf, n, r->base + (off_t) r->bytes) : read(r->fd, buf, n);
+        return k < 0 ? -errno : k;
+}
+
+int load_reader_new_fd(const char *name, int fd, LoadReader **ret) {
+        struct stat st;
+        int r;
+
+        r = load_reader_new(name, read_fd, NULL, ret);
+        if (r < 0)
+                return r;
+        (*ret)->userdata = *ret;
+        (*ret)->fd = fd;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                (*ret)->base = lseek(fd, 0, SEEK_CUR);
+                (*ret)->seekable = (*ret)->base >= 0;
+        }
+        return 0;
+}
+
+bool load_reader_can_rewind(const LoadReader *r) {
+        return r->seekable;
+}
+
+int load_reader_rewind(LoadReader *r) {
+        if (!r->seekable)
+                return -ESPIPE;
+        r->start = r->end = r->scanned = 0;
+        r->eof = false;
+        r->error = 0;
+        r->line = 0;
+        r->entries = r->bytes = 0;
+        r->message[0] = '\0';
+        return 0;
+}
+
+LoadReader *load_reader_free(LoadReader *r) {
+        if (r) {
+                free(r->name);
+                free(r);
+        }
+        return NULL;
+}
+
+unsigned long load_reader_line(const LoadReader *r) {
+        return r->line;
+}
+
+uint64_t load_reader_entries(const LoadReader *r) {
+        return r->entries;
+}
+
+uint64_t load_reader_bytes(const LoadReader *r) {
+        return r->bytes;
+}
+
+const char *load_reader_name(const LoadReader *r) {
+        return r->name;
+}
+
+const char *load_reader_error(const LoadReader *r) {
+        return r->message;
+}
+
+static int reader_fail(LoadReader *r, int error, const char *fmt, ...) _printf_(3, 4);
+static int reader_fail(LoadReader *r, int error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(r->message, sizeof(r->message), fmt, ap);
+        va_end(ap);
+        r->error = error;
+        return error;
+}
+
+/* The next whole line, NUL-terminated in place (its newline replaced), in *ret and its length
+ * in *ret_len. 1, 0 at the end, -EAGAIN, or an error. */
+static int reader_line(LoadReader *r, char **ret, size_t *ret_len) {
+        for (;;) {
+                char *nl = memchr(r->buf + r->start + r->scanned, '\n', r->end - r->start - r->scanned);
+
+                if (nl || (r->eof && r->end > r->start)) {
+                        char *line = r->buf + r->start;
+                        size_t len = nl ? (size_t) (nl - line) : r->end - r->start;
+
+                        line[len] = '\0'; /* the newline, or the spare byte after the buffer */
+                        r->start += nl ? len + 1 : len;
+                        r->scanned = 0;
+                        r->line++;
+                        if (len + 1 > LOADFILE_LINE_MAX)
+                                return reader_fail(r, -EINVAL, "%s:%lu: line longer than %u bytes", r->name, r->line,
+                                                   LOADFILE_LINE_MAX);
+                        *ret = line;
+                        *ret_len = len;
+                        return 1;
+                }
+                if (r->eof)
+                        return 0;
+                r->scanned = r->end - r->start;
+                if (r->start > 0 && (r->end == LOADFILE_BUFFER || r->start >= LOADFILE_BUFFER / 2)) {
+                        memmove(r->buf, r->buf + r->start, r->end - r->start);
+                        r->end -= r->start;
+                        r->start = 0;
+                }
+                if (r->end == LOADFILE_BUFFER)
+                        /* LOADFILE_BUFFER bytes without a newline */
+                        return reader_fail(r, -EINVAL, "%s:%lu: line longer than %u bytes", r->name, r->line + 1,
+                                           LOADFILE_LINE_MAX);
+                ssize_t k = r->read(r->userdata, r->buf + r->end, LOADFILE_BUFFER - r->end);
+                if (k == -EINTR)
+                        continue;
+                if (k == -EAGAIN)
+                        return -EAGAIN;
+                if (k < 0)
+                        return reader_fail(r, (int) k, "%s: read error: %s", r->name, strerror((int) -k));
+                if (k == 0)
+                        r->eof = true;
+                r->end += (size_t) k;
+                r->bytes += (uint64_t) k;
+        }
+}
+
+int load_reader_next(LoadReader *r, struct load_entry *ret) {
+        assert(r);
+        assert(ret);
+        if (r->error < 0)
+                return r->error;
+        if (r->error > 0)
+                return 0;
+        for (;;) {
+                const char *reason = NULL;
+                size_t len = 0;
+                char *line = NULL;
+                int k;
+
+                k = reader_line(r, &line, &len);
+                if (k == 0)
+                        r->error = 1;
+                if (k <= 0)
+                        return k;
+                if (memchr(line, '\0', len))
+                        return reader_fail(r, -EINVAL, "%s:%lu: NUL byte in line", r->name, r->line);
+                k = loadfile_parse_line(line, ret, &reason);
+                if (k < 0)
+                        return reader_fail(r, k, "%s:%lu: %s", r->name, r->line, reason);
+                if (k == 0)
+                        continue;
+                if (ret->ifindex > 0 && !ifindex_cache_name(&r->ifindexes, ret->ifindex, ret->ifname))
+                        return reader_fail(r, -ENODEV, "%s:%lu: no interface with ifindex %d", r->name, r->line,
+                                           ret->ifindex);
+                r->entries++;
+                return 1;
+        }
+}
+
+/* A FILE source hands out at most one line per call, as getline() read it before: a line is
+ * parsed (and its ifindex resolved) before the next one is read. */
+static ssize_t read_file(void *userdata, void *buf, size_t n) {
+        FILE *f = userdata;
+        char *p = buf;
+        size_t k = 0;
+        int c;
+
+        while (k < n && (c = getc_unlocked(f)) != EOF) {
+                p[k++] = (char) c;
+                if (c == '\n')
+                        break;
+        }
+        if (k == 0 && ferror(f))
+                return errno > 0 ? -errno : -EIO;
+        return (ssize_t) k;
+}
+
 int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, size_t errlen) {
-        struct ifindex_cache ifindexes = {};
+        _cleanup_(load_reader_freep) LoadReader *rd = NULL;
         _cleanup_free_ struct load_entry *v = NULL;
         _cleanup_free_ unsigned long *lines = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t n_v = 0, cap = 0, line_size = 0;
-        unsigned long lineno = 0;
-        ssize_t len;
+        size_t n_v = 0, cap = 0;
         int r;
 
         assert(f);
         assert(ret);
         if (!name)
                 name = "(load file)";
-
-        errno = 0;
-        while ((len = getline(&line, &line_size, f)) >= 0) {
+        r = load_reader_new(name, read_file, f, &rd);
+        if (r < 0)
+                return read_error(err, errlen, r, "%s: out of memory", name);
+        for (;;) {
                 struct load_entry e;
-                const char *reason = NULL;
 
-                lineno++;
-                if (memchr(line, '\0', (size_t) len))
-                        return read_error(err, errlen, -EINVAL, "%s:%lu: NUL byte in line", name, lineno);
-
-                r = loadfile_parse_line(line, &e, &reason);
-                if (r < 0)
-                        return read_error(err, errlen, r, "%s:%lu: %s", name, lineno, reason);
+                errno = 0;
+                r = load_reader_next(rd, &e);
                 if (r == 0)
-                        continue;
-
-                if (e.ifindex > 0 && !ifindex_cache_name(&ifindexes, e.ifindex, e.ifname))
-                        return read_error(err, errlen, -ENODEV, "%s:%lu: no interface with ifindex %d", name,
-                                          lineno, e.ifindex);
-
+                        break;
+                if (r < 0)
+                        return read_error(err, errlen, r, "%s", load_reader_error(rd));
                 /* No count of its own: the store's max_entries bounds what entry_load() keeps. */
                 if (n_v >= INT32_MAX)
                         return read_error(err, errlen, -E2BIG, "%s:%lu: more than %d entries in one load", name,
-                                          lineno, INT32_MAX);
+                                          load_reader_line(rd), INT32_MAX);
                 if (n_v >= cap) {
                         size_t ncap = cap ? cap * 2 : 64;
                         struct load_entry *nv = reallocarray(v, ncap, sizeof(*v));
@@ -513,12 +720,7 @@ int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, s
                         cap = ncap;
                 }
                 v[n_v] = e;
-                lines[n_v++] = lineno;
-                errno = 0;
-        }
-        if (ferror(f)) {
-                r = errno > 0 ? -errno : -EIO;
-                return read_error(err, errlen, r, "%s: read error: %s", name, strerror(-r));
+                lines[n_v++] = load_reader_line(rd);
         }
         *ret = (struct load_list) { .entries = TAKE_PTR(v), .lines = TAKE_PTR(lines), .n = n_v };
         return 0;

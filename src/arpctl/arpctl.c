@@ -33,6 +33,7 @@
 #include "fs-util.h"
 #include "ifname-util.h"
 #include "loadfile.h"
+#include "progress.h"
 #include "log.h"
 #include "macro.h"
 #include "resolver.h"
@@ -1095,32 +1096,59 @@ static int offline_flush(const char *ifname, const char *states, uint64_t *ret) 
         return 0;
 }
 
-static int offline_load(FILE *f, const char *name) {
-        _cleanup_(load_list_done) struct load_list list = {};
-        _cleanup_(store_freep) Store *s = NULL;
+struct offline_load_ctx {
+        Store *store;
+        struct progress progress;
+        char what_checking[300], what_loading[300];
+};
+
+static int offline_load_open(Store **ret, void *userdata) {
+        struct offline_load_ctx *c = userdata;
+        int r = offline_open(&c->store);
+
+        *ret = c->store;
+        return r;
+}
+
+static void offline_load_progress(const EntryLoad *l, const LoadReader *rd, void *userdata) {
+        struct offline_load_ctx *c = userdata;
+
+        c->progress.what = entry_load_checking(l) ? c->what_checking : c->what_loading;
+        progress_update(&c->progress, load_reader_line(rd), load_reader_entries(rd), 0, 0);
+}
+
+/* entry-ops.h's streaming load, as arpd -f does it: a file is checked whole before the store is
+ * opened, then written in chunks; a pipe in one transaction. The count, or a negative errno. */
+static int offline_load(int fd, const char *name) {
+        _cleanup_(load_reader_freep) LoadReader *rd = NULL;
+        struct offline_load_ctx c = {};
+        const struct entry_load_io io = { .open_store = offline_load_open, .progress = offline_load_progress,
+                                          .userdata = &c };
+        uint64_t committed = 0;
         char err[512];
-        size_t failed = 0;
         int r;
 
-        r = loadfile_read(f, name, &list, err, sizeof(err));
-        if (r >= 0)
-                r = entry_load_check(&list, name, NULL, NULL, err, sizeof(err));
-        if (r < 0) {
-                log_error("%s", err);
-                log_error("Nothing from %s was stored.", name);
-                return r;
+        r = load_reader_new_fd(name, fd, &rd);
+        if (r < 0)
+                return log_oom();
+        snprintf(c.what_checking, sizeof(c.what_checking), "Checking %s", name);
+        snprintf(c.what_loading, sizeof(c.what_loading), "Loading %s", name);
+        progress_begin(&c.progress, c.what_loading);
+        int64_t n = entry_load_stream(rd, now_usec(CLOCK_REALTIME), &io, &committed, err, sizeof(err));
+        progress_end(&c.progress);
+        if (n < 0) {
+                if (err[0])
+                        log_error("%s", err);
+                if (committed == 0 && (err[0] || c.store))
+                        log_error("Nothing from %s was stored.", name);
+                store_free(c.store);
+                return (int) n;
         }
-        r = offline_open(&s);
-        if (r < 0)
-                return r;
-        r = entry_load(s, list.entries, list.n, now_usec(CLOCK_REALTIME), NULL, &failed);
-        if (r < 0)
-                return log_error_errno(r, "%s:%lu: cannot store the entry: %m", name,
-                                       list.n > 0 ? list.lines[failed] : 0UL);
-        int q = store_sync(s);
+        int q = store_sync(c.store);
         if (q < 0)
                 log_warning_errno(q, "Syncing %s failed: %m", offline_db());
-        return r;
+        store_free(c.store);
+        return (int) MIN(n, (int64_t) INT32_MAX);
 }
 
 static int verb_add(int argc, char **argv) {
@@ -1265,7 +1293,7 @@ static int verb_load(int argc, char **argv) {
         Source s = {};
         r = arg.database ? 0 : source_open_for(&s, NULL);
         if (r == 0) {
-                r = offline_load(f, name);
+                r = offline_load(fileno(f), name);
                 if (r >= 0) {
                         n = (uint32_t) r;
                         r = 0;

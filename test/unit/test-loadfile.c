@@ -660,15 +660,23 @@ static void test_load_errors(void) {
         }
         CHECK_INT_EQ(count(s), 0);
 
-        /* a line of any length is read whole and rejected by its content */
-        char *big = malloc(100000);
+        /* a line up to LOADFILE_LINE_MAX bytes is read whole and rejected by its content; a longer
+         * one is rejected as too long (the reader keeps a bounded buffer) */
+        char *big = malloc(2 * LOADFILE_LINE_MAX);
         CHECK(big != NULL);
         if (big) {
-                memset(big, ' ', 99999);
+                size_t n = LOADFILE_LINE_MAX - 1; /* with its newline: LOADFILE_LINE_MAX bytes */
+                memset(big, ' ', n);
                 memcpy(big, "eth0 198.18.0.5", 15);
-                memcpy(big + 99990, "junk\n", 6);
+                memcpy(big + n - 5, "junk\n", 6);
                 CHECK_INT_EQ(load_text(s, big, log, sizeof(log)), -EINVAL);
                 CHECK(strstr(log, "test.list:1: invalid MAC address 'junk'") != NULL);
+                n = LOADFILE_LINE_MAX + 100;
+                memset(big, ' ', n);
+                memcpy(big, "eth0 198.18.0.5", 15);
+                memcpy(big + n - 5, "junk\n", 6);
+                CHECK_INT_EQ(load_text(s, big, log, sizeof(log)), -EINVAL);
+                CHECK(strstr(log, "test.list:1: line longer than 65536 bytes") != NULL);
                 free(big);
         }
 
