@@ -423,7 +423,8 @@ struct EntryLoad {
         entry_link_len_t link_len;
         void *userdata;
         bool checking;                  /* the first pass of a rewindable input */
-        bool chunked;                   /* commit every ENTRY_LOAD_CHUNK entries */
+        bool chunked;                   /* commit every chunk entries (second pass) */
+        size_t chunk;
         struct reported *reports;       /* the open transaction's changes to report, up to the limit */
         size_t n_reports, cap_reports;
         uint64_t written, committed;
@@ -446,6 +447,7 @@ int entry_load_new(Store *s, LoadReader *rd, usec_t now_rt, const struct entry_o
                 l->rp.o = l->o;
         }
         l->checking = l->chunked = load_reader_can_rewind(rd);
+        l->chunk = ENTRY_LOAD_CHUNK;
         *ret = l;
         return 0;
 }
@@ -457,6 +459,10 @@ EntryLoad *entry_load_free(EntryLoad *l) {
         free(l->reports);
         free(l);
         return NULL;
+}
+
+void entry_load_set_chunk(EntryLoad *l, size_t n) {
+        l->chunk = n > 0 ? n : ENTRY_LOAD_CHUNK;
 }
 
 void entry_load_set_store(EntryLoad *l, Store *s) {
@@ -597,11 +603,12 @@ int entry_load_step(EntryLoad *l, size_t max, char *err, size_t errlen) {
                         return load_fail(l, r, err, errlen, "%s:%lu: cannot store the entry: %s",
                                          load_reader_name(l->rd), load_reader_line(l->rd), strerror(-r));
                 l->written++;
-                if (l->chunked && l->written - l->committed >= ENTRY_LOAD_CHUNK) {
+                if (l->chunked && l->written - l->committed >= l->chunk) {
                         r = load_commit(l);
                         if (r < 0)
                                 return load_fail(l, r, err, errlen, "%s:%lu: cannot store the entries: %s",
                                                  load_reader_name(l->rd), load_reader_line(l->rd), strerror(-r));
+                        return 1; /* a step ends after a commit: the caller may write in between */
                 }
         }
         return 1;

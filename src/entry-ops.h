@@ -132,6 +132,9 @@ int entry_load_new(Store *s, LoadReader *rd, usec_t now_rt, const struct entry_o
  * remains. */
 int entry_load_step(EntryLoad *l, size_t max, char *err, size_t errlen);
 void entry_load_set_store(EntryLoad *l, Store *s);
+/* The entries per transaction of the second pass (0: ENTRY_LOAD_CHUNK); a step ends after each
+ * commit. */
+void entry_load_set_chunk(EntryLoad *l, size_t n);
 /* true while the first pass (checking) runs. */
 bool entry_load_checking(const EntryLoad *l);
 /* Entries written (committed or in the open transaction) and committed so far. */

@@ -507,7 +507,7 @@ int load_reader_new(const char *name, loadfile_read_t fn, void *userdata, LoadRe
 
 static ssize_t read_fd(void *userdata, void *buf, size_t n) {
         LoadReader *r = userdata;
-        ssize_t k = r->seekable ? pread(r->fd, buf, n, r->base + (off_t) r->bytes) : read(r->fd, buf, n);
+        ssize_t k = read(r->fd, buf, n);
         return k < 0 ? -errno : k;
 }
 
@@ -534,6 +534,8 @@ bool load_reader_can_rewind(const LoadReader *r) {
 int load_reader_rewind(LoadReader *r) {
         if (!r->seekable)
                 return -ESPIPE;
+        if (lseek(r->fd, r->base, SEEK_SET) < 0)
+                return -errno;
         r->start = r->end = r->scanned = 0;
         r->eof = false;
         r->error = 0;

@@ -53,6 +53,20 @@ void progress_update(struct progress *p, uint64_t lines, uint64_t entries, uint6
         p->shown = true;
 }
 
+void progress_update_bytes(struct progress *p, uint64_t done_bytes, uint64_t total_bytes) {
+        usec_t now;
+
+        if (!p->enabled || total_bytes == 0)
+                return;
+        now = now_usec(CLOCK_MONOTONIC);
+        if (now - p->last < PROGRESS_INTERVAL_USEC)
+                return;
+        p->last = now;
+        fprintf(stderr, "\r\033[K%s: %3u%%", p->what, (unsigned) (MIN(done_bytes, total_bytes) * 100 / total_bytes));
+        fflush(stderr);
+        p->shown = true;
+}
+
 void progress_end(struct progress *p) {
         if (p->enabled && p->shown) {
                 fputs("\r\033[K", stderr);

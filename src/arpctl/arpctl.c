@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
@@ -33,9 +35,9 @@
 #include "fs-util.h"
 #include "ifname-util.h"
 #include "loadfile.h"
-#include "progress.h"
 #include "log.h"
 #include "macro.h"
+#include "progress.h"
 #include "resolver.h"
 #include "store.h"
 
@@ -1246,6 +1248,9 @@ static int verb_flush(int argc, char **argv) {
         return finish_output(0);
 }
 
+/* A LoadFd call may take long (the daemon's stall timeout bounds a pipe that brings nothing). */
+#define LOAD_CALL_TIMEOUT_USEC (24ULL * 3600 * USEC_PER_SEC)
+
 static int read_all(FILE *f, char **ret) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
@@ -1264,8 +1269,9 @@ static int read_all(FILE *f, char **ret) {
         return 0;
 }
 
-/* Through the daemon: the whole text in one Load call (all or nothing). */
-static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
+/* Through the daemon, the old way: the whole text in one Load call (a daemon without LoadFd, an
+ * input that is neither a file nor a pipe). */
+static int load_online_text(Source *s, FILE *f, const char *name, uint32_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
@@ -1278,6 +1284,164 @@ static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
                 return r > 0 ? -EINVAL : r; /* a bad file is a failure (1), not bad usage */
         r = sd_bus_message_read(reply, "u", ret);
         return r < 0 ? r : 0;
+}
+
+struct load_call {
+        bool done;
+        int r;
+        uint32_t n;
+        sd_bus_error error;
+        bool unknown_method;
+};
+
+static int on_load_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct load_call *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        c->done = true;
+        if (e) {
+                c->unknown_method = sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD);
+                c->r = -sd_bus_error_get_errno(e) ?: -EIO;
+                (void) sd_bus_error_copy(&c->error, e);
+                return 0;
+        }
+        c->r = sd_bus_message_read(m, "u", &c->n);
+        if (c->r > 0)
+                c->r = 0;
+        return 0;
+}
+
+/* Through the daemon: the file descriptor itself (LoadFd), so the size is not bounded by a
+ * message; the daemon reads it in steps. A regular file shares its offset with the daemon's
+ * reading: on a terminal, a progress line shows how far it is (two passes: check, then write).
+ * Returns 0, a negative errno, EXIT_*, or 1 when the daemon has no LoadFd. */
+static int load_online_fd(Source *s, int fd, const char *name, uint32_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        struct load_call c = { .error = SD_BUS_ERROR_NULL };
+        struct progress pg;
+        struct stat st;
+        char what_checking[300], what_loading[300];
+        off_t last = 0;
+        bool second = false;
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "Cannot read %s: %m", name);
+        r = sd_bus_message_new_method_call(s->bus, &m, NULL, CONTROL_PATH, CONTROL_INTERFACE, "LoadFd");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "hs", fd, name);
+        if (r >= 0)
+                r = sd_bus_call_async(s->bus, &slot, m, on_load_reply, &c, LOAD_CALL_TIMEOUT_USEC);
+        if (r < 0)
+                return log_error_errno(r, "Loading failed: %m");
+        snprintf(what_checking, sizeof(what_checking), "Checking %s", name);
+        snprintf(what_loading, sizeof(what_loading), "Loading %s", name);
+        progress_begin(&pg, what_checking);
+        while (!c.done) {
+                r = sd_bus_process(s->bus, NULL);
+                if (r < 0)
+                        break;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(s->bus, PROGRESS_INTERVAL_USEC);
+                if (r < 0)
+                        break;
+                if (S_ISREG(st.st_mode) && st.st_size > 0) {
+                        off_t off = lseek(fd, 0, SEEK_CUR);
+
+                        if (off >= 0 && off < last)
+                                second = true; /* the daemon went back to the start: writing */
+                        if (off >= 0)
+                                last = off;
+                        pg.what = second ? what_loading : what_checking;
+                        progress_update_bytes(&pg, (uint64_t) MAX(off, (off_t) 0), (uint64_t) st.st_size);
+                }
+        }
+        progress_end(&pg);
+        if (!c.done) {
+                sd_bus_error_free(&c.error);
+                return log_error_errno(r, "Loading failed: %m");
+        }
+        if (c.unknown_method) {
+                sd_bus_error_free(&c.error);
+                return 1;
+        }
+        if (c.r < 0) {
+                bool usage = sd_bus_error_has_name(&c.error, SD_BUS_ERROR_INVALID_ARGS);
+
+                r = call_failed("Loading failed", &c.error, c.r);
+                sd_bus_error_free(&c.error);
+                return usage ? -EINVAL : r; /* a bad file is a failure (1), not bad usage */
+        }
+        *ret = c.n;
+        return 0;
+}
+
+/* A pipe is copied to an unlinked temporary file first (in $TMPDIR, else /var/tmp): the daemon
+ * then checks it whole and writes it in chunks, as a file, instead of holding one transaction
+ * (and its memory) open for as long as the pipe runs. -errno, or the fd of the copy at offset 0. */
+static int spool_pipe(int fd, const char *name) {
+        const char *dir = getenv("TMPDIR");
+        _cleanup_close_ int t = -EBADF;
+        char buf[65536];
+
+        if (!dir || !dir[0])
+                dir = "/var/tmp";
+        t = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (t < 0 && strcmp(dir, "/tmp") != 0)
+                t = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (t < 0)
+                return log_error_errno(errno, "Cannot create a temporary copy of %s: %m", name);
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return log_error_errno(errno, "Reading %s failed: %m", name);
+                if (n == 0)
+                        break;
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t w = write(t, buf + off, (size_t) (n - off));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return log_error_errno(errno, "Writing the temporary copy of %s failed: %m", name);
+                        off += w;
+                }
+        }
+        if (lseek(t, 0, SEEK_SET) < 0)
+                return log_error_errno(errno, "Cannot read the temporary copy of %s: %m", name);
+        return TAKE_FD(t);
+}
+
+static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
+        _cleanup_close_ int copy = -EBADF;
+        struct stat st;
+        int r;
+
+        if (fstat(fileno(f), &st) == 0 && (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+                int fd = fileno(f);
+
+                if (S_ISFIFO(st.st_mode)) {
+                        copy = spool_pipe(fd, name);
+                        if (copy < 0)
+                                return copy;
+                        fd = copy;
+                }
+                r = load_online_fd(s, fd, name, ret);
+                if (r <= 0)
+                        return r;
+                /* an older daemon: the text in one call */
+                if (copy >= 0) {
+                        _cleanup_fclose_ FILE *cf = fdopen(TAKE_FD(copy), "re");
+                        if (!cf)
+                                return log_oom();
+                        return load_online_text(s, cf, name, ret);
+                }
+        }
+        return load_online_text(s, f, name, ret);
 }
 
 static int verb_load(int argc, char **argv) {
