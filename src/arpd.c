@@ -23,17 +23,39 @@
 #include "sched-util.h"
 #include "store.h"
 
-#define LIST_STDOUT_BUFFER (256U * 1024U)
+/* The listing is assembled in this much memory and written with one write(2) each time it fills:
+ * no stdio per line. */
+#define LIST_BUFFER (1024U * 1024U)
 
 struct list_ctx {
         usec_t now;
         size_t n;
+        char *buf;
+        size_t len;
+        int error; /* the first write error */
 };
+
+static int list_flush(struct list_ctx *c) {
+        for (size_t off = 0; off < c->len && c->error == 0;) {
+                ssize_t k = write(STDOUT_FILENO, c->buf + off, c->len - off);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        c->error = -errno;
+                else
+                        off += (size_t) k;
+        }
+        c->len = 0;
+        return c->error;
+}
 
 static int list_one(const struct neigh_key *k, const struct record *r, void *userdata) {
         struct list_ctx *c = userdata;
 
-        loadfile_format_line(stdout, k, r, c->now);
+        if (c->len + LOADFILE_FORMAT_MAX > LIST_BUFFER && list_flush(c) < 0)
+                return c->error; /* stops the listing */
+        c->len += loadfile_format_line_buf(c->buf + c->len, k, r, c->now);
         c->n++;
         return 0;
 }
@@ -42,23 +64,26 @@ static int run_list(const struct arpd_options *o) {
         struct store_options so = { .read_only = true };
         struct list_ctx c = { .now = now_usec(CLOCK_REALTIME) };
         _cleanup_(store_freep) Store *s = NULL;
+        _cleanup_free_ char *buf = NULL;
         int r;
 
         r = store_open(o->db_path, &so, &s);
         if (r < 0)
                 return r;
-        /* Large writes instead of one per 4 KiB: a listing can run to a million lines. */
-        static char out_buf[LIST_STDOUT_BUFFER];
-        (void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
+        c.buf = buf = malloc(LIST_BUFFER);
+        if (!buf)
+                return log_oom();
         if (o->n_ifaces == 0)
                 r = store_foreach(s, NULL, 0, list_one, &c);
         else
                 for (size_t i = 0; i < o->n_ifaces && r >= 0; i++)
                         r = store_foreach(s, o->ifaces[i], 0, list_one, &c);
+        if (r >= 0 || c.error == 0)
+                (void) list_flush(&c);
+        if (c.error < 0)
+                return log_error_errno(c.error, "Writing the listing failed: %m");
         if (r < 0)
                 log_error_errno(r, "Listing %s failed: %m", o->db_path);
-        if (fflush(stdout) != 0 && r >= 0)
-                r = log_error_errno(errno, "Writing the listing failed: %m");
         return r < 0 ? r : 0;
 }
 

@@ -359,66 +359,81 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
         return r;
 }
 
-/* The lines are assembled by hand into one buffer and written with one fwrite(): a listing of a
- * million entries spent most of its time in printf's format parsing and padding. The text is
- * exactly that of "%-15s %-39s %s%s\n" and "%-15s %-39s FAILED: %llus ago\n". */
-void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt) {
-        char addr[IN_ADDR_STRLEN], line[IFNAMSIZ + 1 + IN_ADDR_STRLEN + 1 + LLADDR_STRLEN + 32], *p = line;
-        size_t ifname_len = strnlen(k->ifname, IFNAMSIZ);
+/* The lines are assembled by hand into the caller's buffer: a listing of a million entries spent
+ * most of its time in printf's format parsing and padding. The text is exactly that of
+ * "%-15s %-39s %s%s\n" and "%-15s %-39s FAILED: %llus ago\n". */
+size_t loadfile_format_line_buf(char buf[static LOADFILE_FORMAT_MAX], const struct neigh_key *k, const struct record *r,
+                                usec_t now_rt) {
+        const char *nul = memchr(k->ifname, '\0', IFNAMSIZ);
+        size_t ifname_len = nul ? (size_t) (nul - k->ifname) : IFNAMSIZ;
+        char addr[IN_ADDR_STRLEN], *p = buf;
+        bool digits = ifname_len > 0;
+        size_t addr_len;
 
-        in_addr_to_string(k->family, &k->addr, addr);
-        if (ifname_len > 0 && strspn(k->ifname, "0123456789") >= ifname_len) {
+        for (size_t i = 0; i < ifname_len && digits; i++)
+                digits = is_digit(k->ifname[i]);
+        addr_len = (size_t) (put_in_addr(addr, k->family, &k->addr) - addr);
+        addr[addr_len] = '\0';
+        if (digits) {
                 /* A name of only digits would read back as a classic ifindex: the "ip neigh"
                  * form names the interface unambiguously (a negative entry's age is lost). */
+                char l[LLADDR_STRLEN];
+                int n;
+
                 if (r->state == RECORD_NEGATIVE)
-                        fprintf(f, "%s dev %.*s FAILED\n", addr, (int) ifname_len, k->ifname);
-                else if ((r->state == RECORD_POSITIVE || r->state == RECORD_STATIC) && r->lladdr.len > 0) {
-                        char l[LLADDR_STRLEN];
-                        fprintf(f, "%s dev %.*s lladdr %s%s %s\n", addr, (int) ifname_len, k->ifname,
-                                lladdr_to_string(&r->lladdr, l), r->flags & RECORD_FLAG_ROUTER ? " router" : "",
-                                r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
-                } else
-                        fprintf(f, "# %.*s %s %s entry with no loadable form\n", (int) ifname_len, k->ifname, addr,
-                                record_state_to_string(r->state));
-                return;
+                        n = snprintf(buf, LOADFILE_FORMAT_MAX, "%s dev %.*s FAILED\n", addr, (int) ifname_len, k->ifname);
+                else if ((r->state == RECORD_POSITIVE || r->state == RECORD_STATIC) && r->lladdr.len > 0)
+                        n = snprintf(buf, LOADFILE_FORMAT_MAX, "%s dev %.*s lladdr %s%s %s\n", addr, (int) ifname_len,
+                                     k->ifname, lladdr_to_string(&r->lladdr, l),
+                                     r->flags & RECORD_FLAG_ROUTER ? " router" : "",
+                                     r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
+                else
+                        n = snprintf(buf, LOADFILE_FORMAT_MAX, "# %.*s %s %s entry with no loadable form\n",
+                                     (int) ifname_len, k->ifname, addr, record_state_to_string(r->state));
+                return n < 0 ? 0 : MIN((size_t) n, (size_t) LOADFILE_FORMAT_MAX - 1);
         }
         switch (r->state) {
         case RECORD_POSITIVE:
         case RECORD_STATIC:
                 if (r->lladdr.len == 0) {
                         /* Cannot be written as a loadable line: keep it visible, as a comment. */
-                        fprintf(f, "# %.*s %s %s entry without a link-layer address\n", (int) ifname_len, k->ifname,
-                                addr, record_state_to_string(r->state));
-                        return;
+                        int n = snprintf(buf, LOADFILE_FORMAT_MAX, "# %.*s %s %s entry without a link-layer address\n",
+                                         (int) ifname_len, k->ifname, addr, record_state_to_string(r->state));
+                        return n < 0 ? 0 : MIN((size_t) n, (size_t) LOADFILE_FORMAT_MAX - 1);
                 }
                 p = put_padded(p, k->ifname, ifname_len, 15);
                 *p++ = ' ';
-                p = put_padded(p, addr, strlen(addr), 39);
+                p = put_padded(p, addr, addr_len, 39);
                 *p++ = ' ';
-                lladdr_to_string(&r->lladdr, p);
-                p += strlen(p);
+                p = put_lladdr(p, &r->lladdr);
                 if (r->flags & RECORD_FLAG_ROUTER)
                         p = mempcpy(p, " router", strlen(" router"));
                 if (r->state == RECORD_STATIC)
                         p = mempcpy(p, " static", strlen(" static"));
                 *p++ = '\n';
-                fwrite(line, 1, (size_t) (p - line), f);
-                return;
+                return (size_t) (p - buf);
         case RECORD_NEGATIVE: {
                 /* neg_since 0 (unknown) or in the future (clock stepped back): age 0 */
                 usec_t age = r->neg_since > 0 && now_rt > r->neg_since ? now_rt - r->neg_since : 0;
 
                 p = put_padded(p, k->ifname, ifname_len, 15);
                 *p++ = ' ';
-                p = put_padded(p, addr, strlen(addr), 39);
+                p = put_padded(p, addr, addr_len, 39);
                 p = mempcpy(p, " FAILED: ", strlen(" FAILED: "));
                 p = put_u64(p, age / USEC_PER_SEC);
                 p = mempcpy(p, "s ago\n", strlen("s ago\n"));
-                fwrite(line, 1, (size_t) (p - line), f);
-                return;
+                return (size_t) (p - buf);
         }
         }
-        fprintf(f, "# %s %s unknown state %d\n", k->ifname, addr, (int) r->state);
+        int n = snprintf(buf, LOADFILE_FORMAT_MAX, "# %.*s %s unknown state %d\n", (int) ifname_len, k->ifname, addr,
+                         (int) r->state);
+        return n < 0 ? 0 : MIN((size_t) n, (size_t) LOADFILE_FORMAT_MAX - 1);
+}
+
+void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt) {
+        char line[LOADFILE_FORMAT_MAX];
+
+        fwrite(line, 1, loadfile_format_line_buf(line, k, r, now_rt), f);
 }
 
 void load_list_done(struct load_list *l) {

@@ -65,6 +65,11 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
  * form. A record that has no loadable form (positive or static without lladdr, unknown state) is
  * written as a '#' comment line naming it. */
 void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt);
+/* The same line into buf (not NUL-terminated); returns its length (< LOADFILE_FORMAT_MAX). For
+ * listings that fill a large buffer of their own (arpd -l). */
+#define LOADFILE_FORMAT_MAX 256
+size_t loadfile_format_line_buf(char buf[static LOADFILE_FORMAT_MAX], const struct neigh_key *k, const struct record *r,
+                                usec_t now_rt);
 
 /* ---- reading a load file as a stream ----------------------------------------------------------
  *

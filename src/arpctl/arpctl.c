@@ -521,12 +521,15 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                 memcpy(row->ifname, k->ifname, n);
                 row->ifname[n] = '\0';
                 row->len[COL_IFNAME] = (uint8_t) n;
-                row->len[COL_ADDR] = (uint8_t) strlen(in_addr_to_string(k->family, &k->addr, row->addr));
+                char *e = put_in_addr(row->addr, k->family, &k->addr);
+                *e = '\0';
+                row->len[COL_ADDR] = (uint8_t) (e - row->addr);
                 if (r->lladdr.len > 0) {
-                        lladdr_to_string(&r->lladdr, row->lladdr);
+                        e = put_lladdr(row->lladdr, &r->lladdr);
                         if (r->flags & RECORD_FLAG_ROUTER)
-                                strcat(row->lladdr, " router");
-                        row->len[COL_LLADDR] = (uint8_t) strlen(row->lladdr);
+                                e = stpcpy(e, " router");
+                        *e = '\0';
+                        row->len[COL_LLADDR] = (uint8_t) (e - row->lladdr);
                 } else {
                         strcpy(row->lladdr, "-");
                         row->len[COL_LLADDR] = 1;
