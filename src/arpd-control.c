@@ -88,9 +88,19 @@ static ControlClient *client_free(ControlClient *c) {
                 return NULL;
         ctl = c->control;
         if (ctl->load && ctl->load->client == c) {
-                log_warning("The client of a load went away; the load is aborted (%llu entries were stored "
-                            "before).", (unsigned long long) entry_load_committed(ctl->load->load));
-                control_load_free(ctl->load);
+                ControlLoad *l = ctl->load;
+
+                if (l->load && !entry_load_checking(l->load) && l->io == NULL) {
+                        /* every line of the file passed the check and writing has begun: finish it,
+                         * so the load is not left half done; there is nobody to answer */
+                        log_info("The client of a load went away; finishing the load of %s (checked).", l->name);
+                        l->client = NULL;
+                        l->call = sd_bus_message_unref(l->call);
+                } else {
+                        log_warning("The client of a load went away; the load of %s is aborted, nothing of it "
+                                    "was stored.", l->name);
+                        control_load_free(l);
+                }
         }
         for (size_t i = 0; i < ctl->n_clients; i++)
                 if (ctl->clients[i] == c) {
@@ -750,7 +760,8 @@ static void control_load_finish(ControlLoad *l, int r, const char *err) {
         if (r >= 0) {
                 log_info("Loaded %llu entr%s from %s over the control endpoint.", (unsigned long long) stored,
                          stored == 1 ? "y" : "ies", l->name);
-                (void) sd_bus_reply_method_return(l->call, "u", (uint32_t) MIN(stored, (uint64_t) UINT32_MAX));
+                if (l->call)
+                        (void) sd_bus_reply_method_return(l->call, "u", (uint32_t) MIN(stored, (uint64_t) UINT32_MAX));
         } else {
                 if (r == -EINVAL || r == -ENODEV)
                         (void) sd_bus_error_setf(&e, SD_BUS_ERROR_INVALID_ARGS, "%s%s.", err, nothing);
@@ -758,7 +769,8 @@ static void control_load_finish(ControlLoad *l, int r, const char *err) {
                         (void) sd_bus_error_set_errnof(&e, r, "Loading failed: %s%s.", err[0] ? err : strerror(-r),
                                                        nothing);
                 log_warning("A load over the control endpoint failed: %s%s.", err[0] ? err : strerror(-r), nothing);
-                (void) sd_bus_reply_method_error(l->call, &e);
+                if (l->call)
+                        (void) sd_bus_reply_method_error(l->call, &e);
         }
         control_load_free(l);
 }
@@ -773,7 +785,8 @@ static int on_load_step(sd_event_source *s, void *userdata) {
         r = entry_load_step(l->load, CONTROL_LOAD_SLICE, err, sizeof(err));
         if (entry_load_committed(l->load) != before)
                 manager_load_committed(m);
-        client_touch(l->client);
+        if (l->client)
+                client_touch(l->client);
         if (r > 0)
                 return 0; /* the step source stays on: the next slice after everything else */
         if (r == -EAGAIN && l->io) {

@@ -31,8 +31,9 @@
  *   - a load text (Load) is at most CONTROL_LOAD_MAX bytes; a load of a file descriptor (LoadFd:
  *     a regular file or a pipe, any size) runs one at a time, in steps below every other source,
  *     with the bounded memory of entry-ops.h's EntryLoad; a pipe that brings no data for
- *     CONTROL_LOAD_STALL_USEC ends it, and so does its client going away (what was not committed
- *     is aborted); a bulk change (flush, load) signals its first
+ *     CONTROL_LOAD_STALL_USEC ends it, and so does its client going away while the file is
+ *     being checked (nothing stored) or a pipe read (its one transaction aborted); a file whose
+ *     every line passed the check is written to the end even so; a bulk change (flush, load) signals its first
  *     MANAGER_BULK_REPORT_MAX changes one by one, then one EntryChanged of kind "many" (re-read the
  *     listing).
  *
