@@ -27,10 +27,12 @@
 
 #define CONTROL_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
 /* A LoadFd runs in steps below every other source: at most CONTROL_LOAD_SLICE lines per step,
- * CONTROL_LOAD_CHUNK entries per transaction (the daemon's own commits wait at most that long). */
+ * CONTROL_LOAD_CHUNK entries per transaction. Equal, so that a file's transaction ends with its
+ * step (a step ends after a commit): between steps the daemon commits what it learned and other
+ * changes go through. */
 #define CONTROL_LOAD_PRIORITY (CONTROL_PRIORITY + 10)
-#define CONTROL_LOAD_SLICE 2048
-#define CONTROL_LOAD_CHUNK 8192
+#define CONTROL_LOAD_SLICE 4096
+#define CONTROL_LOAD_CHUNK CONTROL_LOAD_SLICE
 #define CONTROL_ACCEPT_BATCH 8
 
 typedef struct ControlLoad ControlLoad;
@@ -222,6 +224,9 @@ static int read_key(sd_bus_message *m, const char **ret_ifname, const char **ret
 }
 
 static int store_error(sd_bus_error *error, int r, const char *what) {
+        if (r == -EBUSY) /* store.h, Handles: a load of a pipe holds this process's writer */
+                return sd_bus_error_set_errnof(error, r, "%s failed: a load is writing the store; try again when it "
+                                               "is done.", what);
         return sd_bus_error_set_errnof(error, r, "%s failed: %s", what, strerror(-r));
 }
 
@@ -739,8 +744,10 @@ static int method_get_limits(sd_bus_message *m, void *userdata, sd_bus_error *er
 static ControlLoad *control_load_free(ControlLoad *l) {
         if (!l)
                 return NULL;
-        if (l->control->load == l)
+        if (l->control->load == l) {
                 l->control->load = NULL;
+                manager_load_end(l->control->manager);
+        }
         sd_event_source_disable_unref(l->step);
         sd_event_source_disable_unref(l->io);
         sd_event_source_disable_unref(l->stall);
@@ -773,6 +780,15 @@ static void control_load_finish(ControlLoad *l, int r, const char *err) {
                         (void) sd_bus_reply_method_error(l->call, &e);
         }
         control_load_free(l);
+}
+
+/* The daemon stops: the load ends now, before the last commit (committed chunks stay). */
+static void on_load_abort(void *userdata) {
+        ControlLoad *l = userdata;
+        char err[160];
+
+        snprintf(err, sizeof(err), "%s: arpd is stopping", l->name);
+        control_load_finish(l, -ESHUTDOWN, err);
 }
 
 static int on_load_step(sd_event_source *s, void *userdata) {
@@ -886,6 +902,7 @@ static int method_load_fd(sd_bus_message *m, void *userdata, sd_bus_error *error
                 return store_error(error, r, "Loading (nothing was stored)");
         }
         entry_load_set_chunk(l->load, CONTROL_LOAD_CHUNK);
+        manager_load_set_owner(ctl->manager, on_load_abort, l);
         sd_event *e = manager_event(ctl->manager);
         r = sd_event_add_defer(e, &l->step, on_load_step, l);
         if (r >= 0)

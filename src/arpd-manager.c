@@ -504,6 +504,16 @@ void manager_load_committed(Manager *m) {
         op_end(m);
 }
 
+void manager_load_set_owner(Manager *m, void (*abort)(void *userdata), void *userdata) {
+        m->load_abort = abort;
+        m->load_abort_userdata = userdata;
+}
+
+void manager_load_end(Manager *m) {
+        m->load_abort = NULL;
+        m->load_abort_userdata = NULL;
+}
+
 /* ---- queries ------------------------------------------------------------------------------- */
 
 int manager_get_entry(Manager *m, const struct neigh_key *k, struct record *ret) {
@@ -822,6 +832,9 @@ int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
 
         (void) sd_notify(false, "STOPPING=1");
+        /* A load in steps holds the store's one writer of this process: it ends first. */
+        if (m->load_abort)
+                m->load_abort(m->load_abort_userdata);
         /* The last commit may wait for another process's write, boundedly: nothing answers now. */
         for (unsigned i = 0; manager_commit(m) == -EAGAIN; i++) {
                 if (i >= MANAGER_EXIT_COMMIT_TRIES) {

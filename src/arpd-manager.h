@@ -113,6 +113,8 @@ typedef struct Manager {
         bool commit_deferred;    /* the last commit found another process writing (-EAGAIN), or
                                   * this one in a load's transaction (-EBUSY) */
         struct manager_op_report load_report; /* of the load in steps (manager_load_new()) */
+        void (*load_abort)(void *userdata);   /* ends that load before the last commit at exit */
+        void *load_abort_userdata;
 
         struct stats global;     /* counters not tied to a managed link */
         bool ready;
@@ -191,6 +193,10 @@ int manager_set_limits(Manager *m, const struct store_limits *want, struct store
  * committed, manager_load_committed(). */
 int manager_load_new(Manager *m, LoadReader *rd, EntryLoad **ret);
 void manager_load_committed(Manager *m);
+/* The owner of the load in steps: abort(userdata) must end (free) it, and is called when the daemon
+ * stops before its last commit; manager_load_end() when the load ends otherwise. */
+void manager_load_set_owner(Manager *m, void (*abort)(void *userdata), void *userdata);
+void manager_load_end(Manager *m);
 
 /* ---- queries (read-only: no commit, no sync) ----
  * They see what is committed plus what the daemon has staged (store_get) or what is committed

@@ -64,4 +64,16 @@ arpd_alive || fail "arpd died"
 ctl load "$WORK/one.txt" >/dev/null || fail "a load after the aborted one failed"
 list_has a0 198.18.0.78 02:78:00:00:00:78 || fail "the load after the aborted one was not stored"
 pass "a client that goes away aborts its pipe's load; the daemon goes on"
+
+# the daemon stops while a load holds its transaction: the load ends first, arpd exits cleanly
+rm -f "$WORK/stop"
+( printf 'a0 198.18.0.80 02:80:00:00:00:80\n'; while [ ! -e "$WORK/stop" ]; do sleep 0.05; done ) >"$WORK/fifo" &
+WRITER=$!; PIDS+=("$WRITER")
+loadfd "$WORK/fifo"
+sleep 0.5
+out=$(ctl add a0 198.18.0.81 02:81:00:00:00:81 2>&1) && fail "a change went through while the load holds the store's writer"; info "add during a load: $out"
 stop_arpd
+touch "$WORK/stop"; wait "$WRITER" || true
+wait "$BUSCTL" 2>/dev/null && fail "the load succeeded although arpd stopped"
+list_has a0 198.18.0.80 02:80:00:00:00:80 && fail "the load ended by the stop stored its entry"
+pass "arpd stops cleanly in the middle of a load; nothing of it is stored"
