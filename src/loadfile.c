@@ -123,11 +123,51 @@ static int parse_ifname(const struct field *f, char ret[IFNAMSIZ], const char **
         return 0;
 }
 
+/* A dotted quad by inet_pton(AF_INET)'s own rules (four decimal octets of at most 255, no leading
+ * zero, nothing else), straight from the field: most lines of a big load are IPv4, and the copy
+ * and inet_pton() were a fifth of the parsing. false for anything it does not accept; the caller
+ * then asks inet_pton() itself, so it can only be faster, never more lenient. */
+static bool parse_in4_fast(const struct field *f, union in_addr_union *ret) {
+        uint8_t b[4];
+        size_t i = 0;
+
+        for (int octet = 0; octet < 4; octet++) {
+                unsigned v = 0, digits = 0;
+
+                if (octet > 0) {
+                        if (i >= f->len || f->p[i] != '.')
+                                return false;
+                        i++;
+                }
+                while (i < f->len && is_digit(f->p[i])) {
+                        if (digits > 0 && v == 0)
+                                return false; /* a leading zero */
+                        v = v * 10 + (unsigned) (f->p[i] - '0');
+                        if (v > 255)
+                                return false;
+                        digits++;
+                        i++;
+                }
+                if (digits == 0)
+                        return false;
+                b[octet] = (uint8_t) v;
+        }
+        if (i != f->len)
+                return false;
+        *ret = (union in_addr_union) {};
+        memcpy(ret->bytes, b, 4);
+        return true;
+}
+
 static int parse_address(const struct field *f, int family, int *ret_family, union in_addr_union *ret,
                          const char **error) {
         char buf[IN_ADDR_STRLEN];
         int r;
 
+        if ((family == AF_UNSPEC || family == AF_INET) && parse_in4_fast(f, ret)) {
+                *ret_family = AF_INET;
+                return 0;
+        }
         if (!field_copy(f, buf, sizeof(buf)))
                 r = -EINVAL;
         else if (family == AF_UNSPEC)
@@ -492,6 +532,7 @@ struct LoadReader {
         size_t start, end;   /* unparsed bytes: buf[start, end) */
         size_t scanned;      /* bytes from start known to hold no newline */
         bool eof;
+        bool nul_seen;       /* a read brought a NUL byte: lines are checked for one from then on */
         int error;           /* sticky: < 0 after an error, 1 after the end */
         unsigned long line;
         uint64_t entries, bytes;
@@ -553,6 +594,7 @@ int load_reader_rewind(LoadReader *r) {
                 return -errno;
         r->start = r->end = r->scanned = 0;
         r->eof = false;
+        r->nul_seen = false;
         r->error = 0;
         r->line = 0;
         r->entries = r->bytes = 0;
@@ -641,6 +683,9 @@ static int reader_line(LoadReader *r, char **ret, size_t *ret_len) {
                         return reader_fail(r, (int) k, "%s: read error: %s", r->name, strerror((int) -k));
                 if (k == 0)
                         r->eof = true;
+                /* one look per read instead of one per line */
+                if (!r->nul_seen && memchr(r->buf + r->end, '\0', (size_t) k))
+                        r->nul_seen = true;
                 r->end += (size_t) k;
                 r->bytes += (uint64_t) k;
         }
@@ -664,7 +709,7 @@ int load_reader_next(LoadReader *r, struct load_entry *ret) {
                         r->error = 1;
                 if (k <= 0)
                         return k;
-                if (memchr(line, '\0', len))
+                if (r->nul_seen && memchr(line, '\0', len))
                         return reader_fail(r, -EINVAL, "%s:%lu: NUL byte in line", r->name, r->line);
                 k = loadfile_parse_line(line, ret, &reason);
                 if (k < 0)

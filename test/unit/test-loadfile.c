@@ -821,6 +821,56 @@ static void test_load_store_bound(void) {
         free(text);
 }
 
+/* The IPv4 fast path accepts exactly what inet_pton(AF_INET) accepts, with the same value. */
+static void test_parse_in4(void) {
+        static const char *const cases[] = {
+                "0.0.0.0", "1.2.3.4", "198.18.0.1", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4",
+                "1.02.3.4", "1.2.3.04", "00.1.1.1", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.255", "1.2.3.256",
+                "999.1.1.1", "1.2.3.4a", "0x1.2.3.4", "1.2.3.-4", "+1.2.3.4", "1.2.3.0", "10.0.0.10", "2001:db8::1",
+                "::ffff:1.2.3.4", "1.2.3.4/24", "",
+        };
+        unsigned seed = 14;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases) + 20000; i++) {
+                char addr[32], line[128];
+                struct load_entry e;
+                struct in_addr want;
+                int ok, r;
+
+                if (i < ELEMENTSOF(cases))
+                        snprintf(addr, sizeof(addr), "%s", cases[i]);
+                else {
+                        /* random strings of digits and dots, up to 15 characters */
+                        size_t n = 1 + (seed = seed * 1103515245 + 12345) % 15;
+                        for (size_t k = 0; k < n; k++) {
+                                seed = seed * 1103515245 + 12345;
+                                addr[k] = (seed >> 16) % 4 == 0 ? '.' : (char) ('0' + (seed >> 8) % 10);
+                        }
+                        addr[n] = '\0';
+                }
+                if (!addr[0])
+                        continue;
+                ok = inet_pton(AF_INET, addr, &want) == 1;
+                snprintf(line, sizeof(line), "1 %s 02:00:00:00:00:05", addr); /* classic: IPv4 only */
+                r = loadfile_parse_line(line, &e, NULL);
+                CHECK_INT_EQ(r, ok ? 1 : -EINVAL);
+                if (ok && r == 1) {
+                        CHECK_INT_EQ(e.family, AF_INET);
+                        CHECK(memcmp(&e.addr.in, &want, 4) == 0);
+                }
+                snprintf(line, sizeof(line), "eth0 %s 02:00:00:00:00:05", addr); /* ours: IPv4 or IPv6 */
+                r = loadfile_parse_line(line, &e, NULL);
+                if (ok) {
+                        CHECK_INT_EQ(r, 1);
+                        CHECK(r != 1 || (e.family == AF_INET && memcmp(&e.addr.in, &want, 4) == 0));
+                }
+                if (tests_failed_) {
+                        fprintf(stderr, "  (address: \"%s\")\n", addr);
+                        break;
+                }
+        }
+}
+
 /* ---- streaming: LoadReader and EntryLoad ---- */
 
 /* A source that hands out at most 7 bytes per call and says -EAGAIN every other call: lines are
@@ -1050,6 +1100,7 @@ int main(void) {
         TEST_RUN(test_format);
         TEST_RUN(test_router);
         TEST_RUN(test_digit_names);
+        TEST_RUN(test_parse_in4);
         TEST_RUN(test_reader_pieces);
         TEST_RUN(test_load);
         TEST_EXIT();
