@@ -528,6 +528,7 @@ struct LoadReader {
         int fd;              /* the fd source: a regular file, read with pread() from base */
         off_t base;
         bool seekable;
+        bool rewound;
         struct ifindex_cache ifindexes;
         size_t start, end;   /* unparsed bytes: buf[start, end) */
         size_t scanned;      /* bytes from start known to hold no newline */
@@ -563,7 +564,9 @@ int load_reader_new(const char *name, loadfile_read_t fn, void *userdata, LoadRe
 
 static ssize_t read_fd(void *userdata, void *buf, size_t n) {
         LoadReader *r = userdata;
-        ssize_t k = read(r->fd, buf, n);
+        /* A regular file: the first pass with pread(), the file offset untouched; after a rewind
+         * with read(), so the offset shows how far the second pass is. */
+        ssize_t k = r->seekable && !r->rewound ? pread(r->fd, buf, n, r->base + (off_t) r->bytes) : read(r->fd, buf, n);
         return k < 0 ? -errno : k;
 }
 
@@ -592,6 +595,7 @@ int load_reader_rewind(LoadReader *r) {
                 return -ESPIPE;
         if (lseek(r->fd, r->base, SEEK_SET) < 0)
                 return -errno;
+        r->rewound = true;
         r->start = r->end = r->scanned = 0;
         r->eof = false;
         r->nul_seen = false;

@@ -90,9 +90,9 @@ typedef struct LoadReader LoadReader;
 
 /* name (copied) is used in messages. fn is the source, with its userdata. */
 int load_reader_new(const char *name, loadfile_read_t fn, void *userdata, LoadReader **ret);
-/* The source read(2) of fd (not owned, not closed). A regular file can be rewound (to its offset
- * now, with lseek(2)): the file offset is the reader's position, so whoever shares the open file
- * (arpctl, which passed it to arpd) can watch the progress. */
+/* The source fd (not owned, not closed), read with read(2). A regular file can be rewound (to its
+ * offset now): it is read with pread(2) until then, so the file offset moves only in the second
+ * pass, and whoever shares the open file (arpctl, which passed it to arpd) can watch the writing. */
 int load_reader_new_fd(const char *name, int fd, LoadReader **ret);
 /* true if load_reader_rewind() works (a regular file). */
 bool load_reader_can_rewind(const LoadReader *r);

@@ -56,13 +56,17 @@ void progress_update(struct progress *p, uint64_t lines, uint64_t entries, uint6
 void progress_update_bytes(struct progress *p, uint64_t done_bytes, uint64_t total_bytes) {
         usec_t now;
 
-        if (!p->enabled || total_bytes == 0)
+        if (!p->enabled)
                 return;
         now = now_usec(CLOCK_MONOTONIC);
         if (now - p->last < PROGRESS_INTERVAL_USEC)
                 return;
         p->last = now;
-        fprintf(stderr, "\r\033[K%s: %3u%%", p->what, (unsigned) (MIN(done_bytes, total_bytes) * 100 / total_bytes));
+        if (total_bytes == 0)
+                fprintf(stderr, "\r\033[K%s...", p->what);
+        else
+                fprintf(stderr, "\r\033[K%s: %3u%%", p->what,
+                        (unsigned) (MIN(done_bytes, total_bytes) * 100 / total_bytes));
         fflush(stderr);
         p->shown = true;
 }

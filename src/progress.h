@@ -28,7 +28,7 @@ struct progress {
 void progress_begin(struct progress *p, const char *what);
 /* lines read and entries so far; total_bytes > 0 (and done_bytes) adds a percentage. */
 void progress_update(struct progress *p, uint64_t lines, uint64_t entries, uint64_t done_bytes, uint64_t total_bytes);
-/* For a phase measured in bytes only: "WHAT: NN%". */
+/* For a phase measured in bytes only: "WHAT: NN%" ("WHAT..." with total_bytes 0). */
 void progress_update_bytes(struct progress *p, uint64_t done_bytes, uint64_t total_bytes);
 /* Erases the line. */
 void progress_end(struct progress *p);

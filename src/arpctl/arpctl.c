@@ -1316,7 +1316,7 @@ static int on_load_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
 
 /* Through the daemon: the file descriptor itself (LoadFd), so the size is not bounded by a
  * message; the daemon reads it in steps. A regular file shares its offset with the daemon's
- * reading: on a terminal, a progress line shows how far it is (two passes: check, then write).
+ * writing pass: on a terminal, a progress line says "Checking" and then how far the writing is.
  * Returns 0, a negative errno, EXIT_*, or 1 when the daemon has no LoadFd. */
 static int load_online_fd(Source *s, int fd, const char *name, uint32_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -1325,12 +1325,11 @@ static int load_online_fd(Source *s, int fd, const char *name, uint32_t *ret) {
         struct progress pg;
         struct stat st;
         char what_checking[300], what_loading[300];
-        off_t last = 0;
-        bool second = false;
         int r;
 
         if (fstat(fd, &st) < 0)
                 return log_error_errno(errno, "Cannot read %s: %m", name);
+        off_t start = S_ISREG(st.st_mode) ? MAX(lseek(fd, 0, SEEK_CUR), (off_t) 0) : 0;
         r = sd_bus_message_new_method_call(s->bus, &m, NULL, CONTROL_PATH, CONTROL_INTERFACE, "LoadFd");
         if (r >= 0)
                 r = sd_bus_message_append(m, "hs", fd, name);
@@ -1351,14 +1350,12 @@ static int load_online_fd(Source *s, int fd, const char *name, uint32_t *ret) {
                 if (r < 0)
                         break;
                 if (S_ISREG(st.st_mode) && st.st_size > 0) {
+                        /* the daemon checks with pread() (the offset stays), then writes with read() */
                         off_t off = lseek(fd, 0, SEEK_CUR);
 
-                        if (off >= 0 && off < last)
-                                second = true; /* the daemon went back to the start: writing */
-                        if (off >= 0)
-                                last = off;
-                        pg.what = second ? what_loading : what_checking;
-                        progress_update_bytes(&pg, (uint64_t) MAX(off, (off_t) 0), (uint64_t) st.st_size);
+                        pg.what = off > start ? what_loading : what_checking;
+                        progress_update_bytes(&pg, off > start ? (uint64_t) (off - start) : 0,
+                                              off > start ? (uint64_t) (st.st_size - start) : 0);
                 }
         }
         progress_end(&pg);
