@@ -2533,7 +2533,7 @@ static void help(void) {
                "  delete IFACE ADDRESS     delete an entry\n"
                "  flush [IFACE]            delete learned entries (positive and negative);\n"
                "                           --negative: negative ones only; --all: static too\n"
-               "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
+               "  load FILE|-              load entries in the formats of arpd -f (a bad line stores nothing)\n"
                "  stats [IFACE]            the counters per interface and instance, and their\n"
                "                           total (*total)\n"
                "  limits                   the store's bounds (recorded in it, honoured by every\n"
