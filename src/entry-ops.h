@@ -8,11 +8,12 @@
  * rules are the same online and offline. Also the rules for what an operator may assert
  * (entry_key_parse(), entry_lladdr_parse()), with messages that name what is wrong.
  *
- * Transactions: add and delete are one write transaction each; a load is one transaction (all or
- * nothing), written as it is read (EntryLoad: no copy of the input is kept; the transaction's
- * dirty pages are LMDB's, in memory until the commit); a flush runs in transactions of at most ENTRY_FLUSH_CHUNK deletions, resuming by key
- * after each, so memory and the time the write lock is held stay bounded whatever the store's
- * size (a flush that fails midway keeps the chunks already committed and says how many).
+ * Transactions: add and delete are one write transaction each; an array load (entry_load()) is
+ * one transaction (all or nothing); a streamed load (EntryLoad, below) checks a file whole and
+ * then writes it in chunks, a pipe in one transaction; a flush runs in transactions of at most
+ * ENTRY_FLUSH_CHUNK deletions, resuming by key after each, so memory and the time the write lock
+ * is held stay bounded whatever the store's size (a flush that fails midway keeps the chunks
+ * already committed and says how many).
  *
  * Reports: after a commit, the observer (may be NULL) is told each change (old: what was stored,
  * NULL if nothing; new: what is stored now, NULL if deleted) for at most limit changes per call;
