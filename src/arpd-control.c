@@ -873,11 +873,18 @@ static int method_load_fd(sd_bus_message *m, void *userdata, sd_bus_error *error
                 /* shares the caller's file offset: the caller can watch the progress */
                 fd = fcntl(in_fd, F_DUPFD_CLOEXEC, 3);
         else if (S_ISFIFO(st.st_mode)) {
-                /* a file description of our own, non-blocking: a pipe never stops the loop */
+                /* non-blocking, so a pipe never stops the loop: a file description of our own (the
+                 * caller's stays as it is), or where the pipe's owner and mode do not let arpd's
+                 * user open it again, the caller's made non-blocking */
                 char path[64];
 
                 snprintf(path, sizeof(path), "/proc/self/fd/%d", in_fd);
                 fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0 && (errno == EACCES || errno == EPERM || errno == ENOENT)) {
+                        fd = fcntl(in_fd, F_DUPFD_CLOEXEC, 3);
+                        if (fd >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+                                fd = safe_close(fd);
+                }
         } else
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "The file descriptor is neither a regular file nor a pipe (field 'file'); "
