@@ -1235,6 +1235,8 @@ class Bench:
                                         for kk, v in res.items():
                                                 self.add("Load", n, "arpd", rep, kk, v)
                                         log("Load N=%d %s rep %d: %s" % (n, variant, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                                if not self.out_of_time() and self.arpctl and os.access(self.arpctl, os.X_OK):
+                                        self.load_online(a, b, fn_names, n, rep)
                         for p in (db, db + "-lock", fn_names, fn_idx):
                                 if os.path.exists(p):
                                         os.unlink(p)
@@ -1951,6 +1953,77 @@ class Bench:
                         if os.path.exists(fn):
                                 os.unlink(fn)
 
+        def load_online(self, a, b, fn, n, rep):
+                """arpctl load FILE through a running daemon (LoadFd: the daemon reads the file in
+                steps): arpctl's time and RssAnon, the daemon's largest RssAnon during the load (and
+                before it), and the paced-miss p99 (one miss every 500 µs) during the load against
+                the same with the daemon idle."""
+                m = 1000
+                db = os.path.join(self.work, "load-online.db")
+                for p in (db, db + "-lock"):
+                        if os.path.exists(p):
+                                os.unlink(p)
+                self.solicit(a, 1, 0, 0)
+                targets = [ip_of(W1_BASE + i) for i in range(2 * m)]
+                self.arpd_load(db, [("a0", ip, MAC_B) for ip in targets] +
+                               [("a0", ip_of(W1_WARM + i), MAC_B) for i in range(200)])
+                pid, _, _ = self.start_daemon("arpd", a, db)
+                try:
+                        bus = os.path.join(self.work, "%s.bus" % os.path.basename(db))
+                        self.warm(a, "arpd")
+
+                        def rss_anon():
+                                try:
+                                        for line in open("/proc/%d/status" % pid):
+                                                if line.startswith("RssAnon:"):
+                                                        return int(line.split()[1])
+                                except OSError:
+                                        pass
+                                return 0
+                        before = rss_anon()
+                        idle, idle_n = self.misses(a, b, targets[:m], 500, "load-idle")
+                        result = {}
+                        peak = [before]
+                        done = threading.Event()
+
+                        def loader():
+                                result["r"] = self.run_sampled([self.arpctl, "--socket=" + bus, "load", fn], timeout=300)
+                                done.set()
+
+                        def sampler():
+                                while not done.is_set():
+                                        peak[0] = max(peak[0], rss_anon())
+                                        time.sleep(0.002)
+                        ths = [threading.Thread(target=loader), threading.Thread(target=sampler)]
+                        for th in ths:
+                                th.start()
+                        time.sleep(0.05)
+                        busy, busy_n = self.misses(a, b, targets[m:], 500, "load-busy")
+                        busy_done_before_load = not done.is_set()
+                        for th in ths:
+                                th.join(timeout=320)
+                        r = result.get("r")
+                        if not r or r["rc"] != 0:
+                                raise RuntimeError("arpctl load failed: %s" % (r["stderr"][-400:] if r else "timeout"))
+
+                        def p99(lat):
+                                return lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else float("nan")
+                        res = {"online_s": r["s"], "online_client_rss_anon_mib": r["rss_anon_kib"] / 1024.0,
+                               "online_daemon_rss_anon_mib": peak[0] / 1024.0,
+                               "online_daemon_rss_anon_before_mib": before / 1024.0,
+                               "online_idle_p99_us": p99(idle), "online_busy_p99_us": p99(busy),
+                               "online_idle_answered": idle_n, "online_busy_answered": busy_n,
+                               "online_misses_within_load": 1 if busy_done_before_load else 0}
+                        res["online_p99_busy_over_idle"] = res["online_busy_p99_us"] / res["online_idle_p99_us"] if idle else float("nan")
+                        for kk, v in res.items():
+                                self.add("Load", n, "arpd", rep, kk, v)
+                        log("Load N=%d arpctl-online rep %d: %s" % (n, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                finally:
+                        self.stop(pid)
+                        for p in (db, db + "-lock"):
+                                if os.path.exists(p):
+                                        os.unlink(p)
+
         def out_of_time(self):
                 return time.monotonic() > self.deadline
 
@@ -2119,6 +2192,13 @@ TABLE = [
         ("Load", "names_maxrss_mib", "arpd -f IFACE lines peak RSS MiB", "%.0f", "lower"),
         ("Load", "ifindex_s", "arpd -f IFINDEX lines s", "%.2f", "lower"),
         ("Load", "ifindex_maxrss_mib", "arpd -f IFINDEX lines peak RSS MiB", "%.0f", "lower"),
+        ("Load", "names_rss_anon_mib", "arpd -f IFACE lines peak RssAnon MiB", "%.1f", "lower"),
+        ("Load", "online_s", "arpctl load (through the daemon) s", "%.2f", "lower"),
+        ("Load", "online_client_rss_anon_mib", "arpctl load client peak RssAnon MiB", "%.1f", "lower"),
+        ("Load", "online_daemon_rss_anon_mib", "arpctl load daemon peak RssAnon MiB", "%.1f", "lower"),
+        ("Load", "online_idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
+        ("Load", "online_busy_p99_us", "paced-miss p99 µs, during arpctl load", "%.1f", "lower"),
+        ("Load", "online_p99_busy_over_idle", "p99 during arpctl load / idle", "%.2f", "lower"),
         ("R", "idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
         ("R", "loaded_p99_us", "paced-miss p99 µs, 8 unprivileged dump loops", "%.1f", "lower"),
         ("R", "p99_loaded_over_idle", "p99 loaded / idle (target <= 2)", "%.2f", "lower"),

@@ -2,10 +2,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,7 +26,18 @@
 #include "peer-auth.h"
 
 #define CONTROL_PRIORITY (SD_EVENT_PRIORITY_NORMAL + 10)
+/* A LoadFd runs in steps below every other source: at most CONTROL_LOAD_SLICE lines per step,
+ * CONTROL_LOAD_CHUNK entries per transaction. Equal, so that a file's transaction ends with its
+ * step (a step ends after a commit): between steps the daemon commits what it learned and other
+ * changes go through. A step is what a miss may wait for: 1,000,000 lines with 4096 per step
+ * took 0.97 s with a paced-miss p99 of ~4 ms during the load, with 1024 0.90 s and 0.8 ms, with
+ * 256 0.98 s and 0.34 ms (bench/README.md, "Streaming loads"). */
+#define CONTROL_LOAD_PRIORITY (CONTROL_PRIORITY + 10)
+#define CONTROL_LOAD_SLICE 1024
+#define CONTROL_LOAD_CHUNK CONTROL_LOAD_SLICE
 #define CONTROL_ACCEPT_BATCH 8
+
+typedef struct ControlLoad ControlLoad;
 
 typedef struct ControlClient {
         Control *control;
@@ -59,7 +72,24 @@ struct Control {
         size_t list_rr;               /* where the next round-robin search starts */
         uint64_t list_deferred;       /* pages that waited for their turn */
         usec_t list_min_wait;         /* tests: a floor on the wait after a page */
+        ControlLoad *load;  /* the LoadFd in progress (one at a time: the store has one writer) */
 };
+
+/* A LoadFd in progress: the caller's file, read and written in steps (entry-ops.h's EntryLoad). */
+struct ControlLoad {
+        Control *control;
+        ControlClient *client;
+        sd_bus_message *call;    /* answered when the load ends */
+        int fd;                  /* ours: a dup of a regular file, or the pipe reopened O_NONBLOCK */
+        char name[128];
+        LoadReader *rd;
+        EntryLoad *load;
+        sd_event_source *step;   /* defer: the next step */
+        sd_event_source *io;     /* a pipe: wait for data */
+        sd_event_source *stall;  /* a pipe: no data for CONTROL_LOAD_STALL_USEC ends the load */
+};
+
+static ControlLoad *control_load_free(ControlLoad *l);
 
 /* ---- clients ------------------------------------------------------------------------------- */
 
@@ -69,6 +99,21 @@ static ControlClient *client_free(ControlClient *c) {
         if (!c)
                 return NULL;
         ctl = c->control;
+        if (ctl->load && ctl->load->client == c) {
+                ControlLoad *l = ctl->load;
+
+                if (l->load && !entry_load_checking(l->load) && l->io == NULL) {
+                        /* every line of the file passed the check and writing has begun: finish it,
+                         * so the load is not left half done; there is nobody to answer */
+                        log_info("The client of a load went away; finishing the load of %s (checked).", l->name);
+                        l->client = NULL;
+                        l->call = sd_bus_message_unref(l->call);
+                } else {
+                        log_warning("The client of a load went away; the load of %s is aborted, nothing of it "
+                                    "was stored.", l->name);
+                        control_load_free(l);
+                }
+        }
         for (size_t i = 0; i < ctl->n_clients; i++)
                 if (ctl->clients[i] == c) {
                         ctl->clients[i] = ctl->clients[--ctl->n_clients];
@@ -190,6 +235,9 @@ static int read_key(sd_bus_message *m, const char **ret_ifname, const char **ret
 }
 
 static int store_error(sd_bus_error *error, int r, const char *what) {
+        if (r == -EBUSY) /* store.h, Handles: a load of a pipe holds this process's writer */
+                return sd_bus_error_set_errnof(error, r, "%s failed: a load is writing the store; try again when it "
+                                               "is done.", what);
         return sd_bus_error_set_errnof(error, r, "%s failed: %s", what, strerror(-r));
 }
 
@@ -797,6 +845,200 @@ static int method_get_limits(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* ---- LoadFd: a file streamed in steps ------------------------------------------------------ */
+
+static ControlLoad *control_load_free(ControlLoad *l) {
+        if (!l)
+                return NULL;
+        if (l->control->load == l) {
+                l->control->load = NULL;
+                manager_load_end(l->control->manager);
+        }
+        sd_event_source_disable_unref(l->step);
+        sd_event_source_disable_unref(l->io);
+        sd_event_source_disable_unref(l->stall);
+        entry_load_free(l->load); /* aborts what is not committed */
+        load_reader_free(l->rd);
+        safe_close(l->fd);
+        sd_bus_message_unref(l->call);
+        free(l);
+        return NULL;
+}
+
+static void control_load_finish(ControlLoad *l, int r, const char *err) {
+        uint64_t stored = entry_load_committed(l->load);
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        const char *nothing = stored == 0 ? "; nothing was stored" : "";
+
+        if (r >= 0) {
+                log_info("Loaded %llu entr%s from %s over the control endpoint.", (unsigned long long) stored,
+                         stored == 1 ? "y" : "ies", l->name);
+                if (l->call)
+                        (void) sd_bus_reply_method_return(l->call, "u", (uint32_t) MIN(stored, (uint64_t) UINT32_MAX));
+        } else {
+                if (r == -EINVAL || r == -ENODEV)
+                        (void) sd_bus_error_setf(&e, SD_BUS_ERROR_INVALID_ARGS, "%s%s.", err, nothing);
+                else
+                        (void) sd_bus_error_set_errnof(&e, r, "Loading failed: %s%s.", err[0] ? err : strerror(-r),
+                                                       nothing);
+                log_warning("A load over the control endpoint failed: %s%s.", err[0] ? err : strerror(-r), nothing);
+                if (l->call)
+                        (void) sd_bus_reply_method_error(l->call, &e);
+        }
+        control_load_free(l);
+}
+
+/* The daemon stops: the load ends now, before the last commit (committed chunks stay). */
+static void on_load_abort(void *userdata) {
+        ControlLoad *l = userdata;
+        char err[160];
+
+        snprintf(err, sizeof(err), "%s: arpd is stopping", l->name);
+        control_load_finish(l, -ESHUTDOWN, err);
+}
+
+static int on_load_step(sd_event_source *s, void *userdata) {
+        ControlLoad *l = userdata;
+        Manager *m = l->control->manager;
+        uint64_t before = entry_load_committed(l->load);
+        char err[512] = "";
+        int r;
+
+        r = entry_load_step(l->load, CONTROL_LOAD_SLICE, err, sizeof(err));
+        if (entry_load_committed(l->load) != before)
+                manager_load_committed(m);
+        if (l->client)
+                client_touch(l->client);
+        if (r > 0)
+                return 0; /* the step source stays on: the next slice after everything else */
+        if (r == -EAGAIN && l->io) {
+                /* a pipe with nothing in it now: wait for data */
+                (void) sd_event_source_set_enabled(l->step, SD_EVENT_OFF);
+                (void) sd_event_source_set_enabled(l->io, SD_EVENT_ON);
+                return 0;
+        }
+        control_load_finish(l, r, err);
+        return 0;
+}
+
+static int on_load_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        ControlLoad *l = userdata;
+
+        (void) sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(l->step, SD_EVENT_ON);
+        (void) sd_event_source_set_time_relative(l->stall, CONTROL_LOAD_STALL_USEC);
+        return 0;
+}
+
+static int on_load_stall(sd_event_source *s, uint64_t usec, void *userdata) {
+        ControlLoad *l = userdata;
+        char err[160];
+
+        snprintf(err, sizeof(err), "%s: no data for %llu s", l->name,
+                 (unsigned long long) (CONTROL_LOAD_STALL_USEC / USEC_PER_SEC));
+        control_load_finish(l, -ETIMEDOUT, err);
+        return 0;
+}
+
+/* The name the caller gave, for messages: printable, cut. */
+static void load_name(const char *in, char *out, size_t size) {
+        size_t k = 0;
+
+        if (!in || !in[0])
+                in = "input";
+        for (; *in && k + 1 < size; in++)
+                out[k++] = (unsigned char) *in < 0x20 || *in == 0x7f ? '?' : *in;
+        out[k] = '\0';
+}
+
+static int method_load_fd(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ControlClient *client = userdata;
+        Control *ctl = client->control;
+        _cleanup_close_ int fd = -EBADF;
+        const char *name;
+        struct stat st;
+        ControlLoad *l;
+        int r, in_fd, fl;
+
+        r = check_privileged(client, "Loading entries", error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "hs", &in_fd, &name);
+        if (r < 0)
+                return r;
+        if (ctl->load)
+                return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                        "Another load is running; try again when it is done. Nothing was stored.");
+        fl = fcntl(in_fd, F_GETFL);
+        if (fstat(in_fd, &st) < 0 || fl < 0)
+                return sd_bus_error_set_errnof(error, errno, "Cannot use the file descriptor: %m.");
+        if ((fl & O_ACCMODE) == O_WRONLY)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "The file descriptor is not open for reading (field 'file'); nothing was stored.");
+        if (S_ISREG(st.st_mode))
+                /* shares the caller's file offset: the caller can watch the progress */
+                fd = fcntl(in_fd, F_DUPFD_CLOEXEC, 3);
+        else if (S_ISFIFO(st.st_mode)) {
+                /* non-blocking, so a pipe never stops the loop: a file description of our own (the
+                 * caller's stays as it is), or where the pipe's owner and mode do not let arpd's
+                 * user open it again, the caller's made non-blocking */
+                char path[64];
+
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", in_fd);
+                fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0 && (errno == EACCES || errno == EPERM || errno == ENOENT)) {
+                        fd = fcntl(in_fd, F_DUPFD_CLOEXEC, 3);
+                        if (fd >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+                                fd = safe_close(fd);
+                }
+        } else
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "The file descriptor is neither a regular file nor a pipe (field 'file'); "
+                                        "nothing was stored.");
+        if (fd < 0)
+                return sd_bus_error_set_errnof(error, errno, "Cannot use the file descriptor: %m.");
+
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        *l = (ControlLoad) { .control = ctl, .client = client, .fd = TAKE_FD(fd), .call = sd_bus_message_ref(m) };
+        ctl->load = l;
+        load_name(name, l->name, sizeof(l->name));
+        r = load_reader_new_fd(l->name, l->fd, &l->rd);
+        if (r < 0) {
+                control_load_free(l);
+                return r;
+        }
+        r = manager_load_new(ctl->manager, l->rd, &l->load);
+        if (r < 0) {
+                control_load_free(l);
+                return store_error(error, r, "Loading (nothing was stored)");
+        }
+        entry_load_set_chunk(l->load, CONTROL_LOAD_CHUNK);
+        manager_load_set_owner(ctl->manager, on_load_abort, l);
+        sd_event *e = manager_event(ctl->manager);
+        r = sd_event_add_defer(e, &l->step, on_load_step, l);
+        if (r >= 0)
+                r = sd_event_source_set_priority(l->step, CONTROL_LOAD_PRIORITY);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(l->step, SD_EVENT_ON);
+        if (r >= 0 && S_ISFIFO(st.st_mode)) {
+                r = sd_event_add_io(e, &l->io, l->fd, EPOLLIN, on_load_io, l);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(l->io, CONTROL_LOAD_PRIORITY);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
+                if (r >= 0)
+                        r = sd_event_add_time_relative(e, &l->stall, CLOCK_MONOTONIC, CONTROL_LOAD_STALL_USEC,
+                                                       USEC_PER_SEC, on_load_stall, l);
+        }
+        if (r < 0) {
+                control_load_free(l);
+                return r;
+        }
+        return 1; /* answered when the load ends (control_load_finish()) */
+}
+
 /* ---- properties ---------------------------------------------------------------------------- */
 
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -897,6 +1139,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("SetLimits", SD_BUS_ARGS("t", max_entries, "t", max_per_interface),
                                 SD_BUS_RESULT("t", max_entries, "t", max_per_interface, "t", evicted),
                                 method_set_limits, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("LoadFd", SD_BUS_ARGS("h", file, "s", name), SD_BUS_RESULT("u", count), method_load_fd,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetStatistics", SD_BUS_ARGS("s", interface), SD_BUS_RESULT("a{sa{st}}", statistics),
                                 method_get_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Subscribe", "", "", method_subscribe, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -1173,6 +1417,7 @@ Control *control_free(Control *ctl) {
         if (!ctl)
                 return NULL;
         manager_remove_observer(ctl->manager, ctl);
+        control_load_free(ctl->load);
         while (ctl->n_clients > 0)
                 client_free(ctl->clients[0]);
         sd_event_source_disable_unref(ctl->list_timer);

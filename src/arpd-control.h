@@ -37,7 +37,12 @@
  *     most ~200 bytes each in ListEntries, 96 in ListEntriesPacked) plus at most
  *     CONTROL_CLIENT_QUEUE_MAX messages in all (signals of at most ~200 bytes each): a subscriber
  *     that does not read is disconnected, any other client is refused further calls.
- *   - a load text is at most CONTROL_LOAD_MAX bytes; a bulk change (flush, load) signals its first
+ *   - a load text (Load) is at most CONTROL_LOAD_MAX bytes; a load of a file descriptor (LoadFd:
+ *     a regular file or a pipe, any size) runs one at a time, in steps below every other source,
+ *     with the bounded memory of entry-ops.h's EntryLoad; a pipe that brings no data for
+ *     CONTROL_LOAD_STALL_USEC ends it, and so does its client going away while the file is
+ *     being checked (nothing stored) or a pipe read (its one transaction aborted); a file whose
+ *     every line passed the check is written to the end even so; a bulk change (flush, load) signals its first
  *     MANAGER_BULK_REPORT_MAX changes one by one, then one EntryChanged of kind "many" (re-read the
  *     listing).
  *
@@ -71,6 +76,7 @@ typedef struct Control Control;
 #define CONTROL_LIST_PACED_SCAN_MAX 4096               /* Pacing: records read per page */
 #define CONTROL_LIST_IDLE_FACTOR 9                     /* Pacing: 1 part listing, 9 parts rest */
 #define CONTROL_LIST_COST_MAX_USEC (50 * USEC_PER_MSEC) /* Pacing: one page never waits longer */
+#define CONTROL_LOAD_STALL_USEC (30 * USEC_PER_SEC)
 
 /* The endpoint the options ask for (--control-socket, else the default path of
  * arpd_options_default_control_socket()); *ret stays NULL when it is turned off, or when the

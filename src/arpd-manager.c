@@ -216,12 +216,13 @@ int manager_commit(Manager *m) {
         if (store_staged(m->store) == 0)
                 return 0;
         r = store_flush(m->store);
-        if (r == -EAGAIN) {
-                /* Another arpd process is writing (write_nowait): answering goes on from the
-                 * snapshot and the staged changes; try again a commit delay later. */
+        if (r == -EAGAIN || r == -EBUSY) {
+                /* Another arpd process is writing (write_nowait), or a load of this one holds its
+                 * transaction open (-EBUSY): answering goes on from the snapshot and the staged
+                 * changes; try again a commit delay later. */
                 if (!m->commit_deferred)
-                        log_debug("Store %s is being written by another process; committing later.",
-                                  store_path(m->store));
+                        log_debug("Store %s is being written by %s; committing later.", store_path(m->store),
+                                  r == -EBUSY ? "a load" : "another process");
                 m->commit_deferred = true;
                 m->first_staged = now_usec(CLOCK_MONOTONIC);
                 (void) sd_event_source_set_time(m->commit_timer, m->first_staged + MANAGER_COMMIT_DELAY_USEC);
@@ -330,25 +331,20 @@ static void publish_folded(Manager *m, uint64_t n, const char *ifname) {
 /* ---- operations ---------------------------------------------------------------------------- */
 
 /* entry-ops reports go to the manager's observers as CHANGE_OPERATOR changes. */
-struct op_report {
-        Manager *manager;
-        const char *ifname;
-};
-
 static void op_changed(const struct neigh_key *k, const struct record *old, const struct record *new, void *userdata) {
-        struct op_report *rp = userdata;
+        struct manager_op_report *rp = userdata;
 
         manager_publish(rp->manager, CHANGE_OPERATOR, k, old, new);
 }
 
 static void op_folded(uint64_t n, void *userdata) {
-        struct op_report *rp = userdata;
+        struct manager_op_report *rp = userdata;
 
         publish_folded(rp->manager, n, rp->ifname);
 }
 
 /* The observer for one operation: none when nobody listens (old records are then not read). */
-static const struct entry_observer *op_observer(Manager *m, struct op_report *rp, struct entry_observer *o) {
+static const struct entry_observer *op_observer(Manager *m, struct manager_op_report *rp, struct entry_observer *o) {
         if (!manager_has_observers(m))
                 return NULL;
         *o = (struct entry_observer) {
@@ -374,7 +370,7 @@ static void op_end(Manager *m) {
 }
 
 int manager_add_static(Manager *m, const struct neigh_key *k, const struct lladdr *ll) {
-        struct op_report rp = { .manager = m, .ifname = k->ifname };
+        struct manager_op_report rp = { .manager = m, .ifname = k->ifname };
         struct entry_observer o;
         int r;
 
@@ -388,7 +384,7 @@ int manager_add_static(Manager *m, const struct neigh_key *k, const struct lladd
 }
 
 int manager_delete(Manager *m, const struct neigh_key *k) {
-        struct op_report rp = { .manager = m, .ifname = k->ifname };
+        struct manager_op_report rp = { .manager = m, .ifname = k->ifname };
         struct entry_observer o;
         int r;
 
@@ -402,7 +398,7 @@ int manager_delete(Manager *m, const struct neigh_key *k) {
 }
 
 int manager_flush(Manager *m, const struct entry_filter *f, uint64_t *ret_count) {
-        struct op_report rp = { .manager = m, .ifname = f->ifname };
+        struct manager_op_report rp = { .manager = m, .ifname = f->ifname };
         struct entry_observer o;
         int r;
 
@@ -415,7 +411,7 @@ int manager_flush(Manager *m, const struct entry_filter *f, uint64_t *ret_count)
 }
 
 int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t *ret_failed) {
-        struct op_report rp = { .manager = m, .ifname = "" };
+        struct manager_op_report rp = { .manager = m, .ifname = "" };
         struct entry_observer o;
         int r;
 
@@ -484,6 +480,38 @@ static int manager_apply_limit_options(Manager *m) {
         }
         log_limits_changed(m, &b, &a, n, "by the command line");
         return 0;
+}
+
+static size_t manager_link_len(const char *ifname, void *userdata) {
+        Link *l = manager_get_link_by_name(userdata, ifname);
+
+        return l ? l->hwaddr.len : 0;
+}
+
+int manager_load_new(Manager *m, LoadReader *rd, EntryLoad **ret) {
+        struct entry_observer o;
+        int r;
+
+        r = op_begin(m);
+        if (r < 0 && r != -EAGAIN)
+                return r;
+        m->load_report = (struct manager_op_report) { .manager = m, .ifname = "" };
+        return entry_load_new(m->store, rd, now_usec(CLOCK_REALTIME), op_observer(m, &m->load_report, &o),
+                              manager_link_len, m, ret);
+}
+
+void manager_load_committed(Manager *m) {
+        op_end(m);
+}
+
+void manager_load_set_owner(Manager *m, void (*abort)(void *userdata), void *userdata) {
+        m->load_abort = abort;
+        m->load_abort_userdata = userdata;
+}
+
+void manager_load_end(Manager *m) {
+        m->load_abort = NULL;
+        m->load_abort_userdata = NULL;
 }
 
 /* ---- queries ------------------------------------------------------------------------------- */
@@ -804,6 +832,9 @@ int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
 
         (void) sd_notify(false, "STOPPING=1");
+        /* A load in steps holds the store's one writer of this process: it ends first. */
+        if (m->load_abort)
+                m->load_abort(m->load_abort_userdata);
         /* The last commit may wait for another process's write, boundedly: nothing answers now. */
         for (unsigned i = 0; manager_commit(m) == -EAGAIN; i++) {
                 if (i >= MANAGER_EXIT_COMMIT_TRIES) {

@@ -35,6 +35,7 @@
 #include "arpd-options.h"
 #include "arpd-rtnl.h"
 #include "entry-format.h"
+#include "entry-ops.h"
 #include "loadfile.h"
 #include "macro.h"
 #include "resolver.h"
@@ -78,6 +79,12 @@ struct manager_observer {
         void *userdata;
 };
 
+/* What an operation's changes are published as (arpd-manager.c). */
+struct manager_op_report {
+        struct Manager *manager;
+        const char *ifname; /* the operation's interface filter, "" for all */
+};
+
 typedef struct Manager {
         sd_event *event;
         const struct arpd_options *opts;
@@ -103,7 +110,11 @@ typedef struct Manager {
         int sniff_event_fd;
         sd_event_source *sniff_done;
         usec_t first_staged;     /* CLOCK_MONOTONIC of the oldest uncommitted change */
-        bool commit_deferred;    /* the last commit found another process writing (-EAGAIN) */
+        bool commit_deferred;    /* the last commit found another process writing (-EAGAIN), or
+                                  * this one in a load's transaction (-EBUSY) */
+        struct manager_op_report load_report; /* of the load in steps (manager_load_new()) */
+        void (*load_abort)(void *userdata);   /* ends that load before the last commit at exit */
+        void *load_abort_userdata;
 
         struct stats global;     /* counters not tied to a managed link */
         bool ready;
@@ -175,6 +186,17 @@ int manager_flush(Manager *m, const struct entry_filter *f, uint64_t *ret_count)
 int manager_load(Manager *m, const struct load_entry *entries, size_t n, size_t *ret_failed);
 /* entry_set_limits(), logged; -EAGAIN while another arpd process writes the store. */
 int manager_set_limits(Manager *m, const struct store_limits *want, struct store_limits *after, uint64_t *evicted);
+/* A load in steps (the endpoint's LoadFd, entry-ops.h's EntryLoad on rd, the links' address
+ * lengths, its changes published): commits what is staged first. While one of its transactions
+ * is open the daemon's own commits are deferred (store_flush() -EBUSY) and answering goes on from
+ * the snapshot and the staged changes. The caller steps it and frees it; after a step that
+ * committed, manager_load_committed(). */
+int manager_load_new(Manager *m, LoadReader *rd, EntryLoad **ret);
+void manager_load_committed(Manager *m);
+/* The owner of the load in steps: abort(userdata) must end (free) it, and is called when the daemon
+ * stops before its last commit; manager_load_end() when the load ends otherwise. */
+void manager_load_set_owner(Manager *m, void (*abort)(void *userdata), void *userdata);
+void manager_load_end(Manager *m);
 
 /* ---- queries (read-only: no commit, no sync) ----
  * They see what is committed plus what the daemon has staged (store_get) or what is committed

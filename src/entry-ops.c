@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -401,4 +402,263 @@ int entry_set_limits(Store *s, const struct store_limits *want, struct store_lim
                         return q;
         }
         return 0;
+}
+
+/* ---- streaming ----------------------------------------------------------------------------- */
+
+struct reported {
+        struct neigh_key key;
+        struct record old, new;
+        bool had;
+};
+
+struct EntryLoad {
+        Store *store;
+        LoadReader *rd;
+        StoreTxn *txn;
+        usec_t now;
+        const struct entry_observer *o;
+        struct entry_observer observer; /* a copy: o points here */
+        struct report rp;
+        entry_link_len_t link_len;
+        void *userdata;
+        bool checking;                  /* the first pass of a rewindable input */
+        bool chunked;                   /* commit every chunk entries (second pass) */
+        size_t chunk;
+        struct reported *reports;       /* the open transaction's changes to report, up to the limit */
+        size_t n_reports, cap_reports;
+        uint64_t written, committed;
+};
+
+int entry_load_new(Store *s, LoadReader *rd, usec_t now_rt, const struct entry_observer *o, entry_link_len_t link_len,
+                   void *userdata, EntryLoad **ret) {
+        EntryLoad *l;
+
+        assert(rd);
+        assert(ret);
+        assert(s || load_reader_can_rewind(rd));
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        *l = (EntryLoad) { .store = s, .rd = rd, .now = now_rt, .link_len = link_len, .userdata = userdata };
+        if (o) {
+                l->observer = *o;
+                l->o = &l->observer;
+                l->rp.o = l->o;
+        }
+        l->checking = l->chunked = load_reader_can_rewind(rd);
+        l->chunk = ENTRY_LOAD_CHUNK;
+        *ret = l;
+        return 0;
+}
+
+EntryLoad *entry_load_free(EntryLoad *l) {
+        if (!l)
+                return NULL;
+        store_txn_abort(l->txn);
+        free(l->reports);
+        free(l);
+        return NULL;
+}
+
+void entry_load_set_chunk(EntryLoad *l, size_t n) {
+        l->chunk = n > 0 ? n : ENTRY_LOAD_CHUNK;
+}
+
+void entry_load_set_store(EntryLoad *l, Store *s) {
+        l->store = s;
+}
+
+bool entry_load_checking(const EntryLoad *l) {
+        return l->checking;
+}
+
+uint64_t entry_load_written(const EntryLoad *l) {
+        return l->written;
+}
+
+uint64_t entry_load_committed(const EntryLoad *l) {
+        return l->committed;
+}
+
+/* Keeps a change to report after the commit (only up to the observer's limit). */
+static int load_remember(EntryLoad *l, const struct neigh_key *k, const struct record *rec) {
+        struct reported *p;
+
+        if (!l->o || (l->o->limit > 0 && l->rp.reported + l->n_reports >= l->o->limit))
+                return 0;
+        if (l->n_reports >= l->cap_reports) {
+                size_t ncap = l->cap_reports ? l->cap_reports * 2 : 64;
+                struct reported *n = reallocarray(l->reports, ncap, sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                l->reports = n;
+                l->cap_reports = ncap;
+        }
+        p = &l->reports[l->n_reports++];
+        p->key = *k;
+        p->new = *rec;
+        p->had = store_txn_get(l->txn, k, &p->old) == 0;
+        return 0;
+}
+
+static int load_commit(EntryLoad *l) {
+        uint64_t n = l->written - l->committed;
+        int r;
+
+        if (!l->txn)
+                return 0;
+        r = store_txn_commit(TAKE_PTR(l->txn));
+        if (r < 0)
+                return r;
+        l->committed = l->written;
+        if (l->o) {
+                for (size_t i = 0; i < l->n_reports; i++)
+                        report_change(&l->rp, &l->reports[i].key, l->reports[i].had ? &l->reports[i].old : NULL,
+                                      &l->reports[i].new);
+                l->rp.folded += n - l->n_reports;
+                l->n_reports = 0;
+                report_done(&l->rp);
+        }
+        return 0;
+}
+
+_printf_(5, 6) static int load_fail(EntryLoad *l, int r, char *err, size_t errlen, const char *fmt, ...);
+static int load_fail(EntryLoad *l, int r, char *err, size_t errlen, const char *fmt, ...) {
+        va_list ap;
+        size_t n;
+
+        if (!err || errlen == 0)
+                return r;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        n = strlen(err);
+        if (l->committed > 0 && n < errlen)
+                snprintf(err + n, errlen - n, " (after %llu entries were stored)", (unsigned long long) l->committed);
+        return r;
+}
+
+int entry_load_step(EntryLoad *l, size_t max, char *err, size_t errlen) {
+        int r;
+
+        assert(l);
+        for (size_t done = 0; max == 0 || done < max; done++) {
+                struct load_entry e;
+                struct neigh_key k;
+                struct record rec;
+                const char *reason = NULL;
+
+                r = load_reader_next(l->rd, &e);
+                if (r == -EAGAIN)
+                        return r;
+                if (r < 0)
+                        return load_fail(l, r, err, errlen, "%s%s", load_reader_error(l->rd),
+                                         l->chunked && !l->checking ? " (the input changed during the load)" : "");
+                if (r == 0) {
+                        if (l->checking) {
+                                /* every line is good: now write */
+                                r = load_reader_rewind(l->rd);
+                                if (r < 0)
+                                        return load_fail(l, r, err, errlen, "%s: cannot read it again: %s",
+                                                         load_reader_name(l->rd), strerror(-r));
+                                l->checking = false;
+                                if (!l->store)
+                                        return 0; /* checked; entry_load_set_store() to write */
+                                continue;
+                        }
+                        if (!l->txn && l->written == 0) {
+                                /* nothing to store: the store is not written at all */
+                                return 0;
+                        }
+                        r = load_commit(l);
+                        if (r < 0)
+                                return load_fail(l, r, err, errlen, "%s: cannot store the entries: %s",
+                                                 load_reader_name(l->rd), strerror(-r));
+                        return 0;
+                }
+                /* entry_load_check()'s rules, one entry at a time */
+                r = entry_address_check(e.family, &e.addr, &reason);
+                if (r >= 0 && e.state != RECORD_NEGATIVE)
+                        r = entry_lladdr_check(&e.lladdr, l->link_len ? l->link_len(e.ifname, l->userdata) : 0,
+                                               &reason);
+                if (r < 0)
+                        return load_fail(l, r, err, errlen, "%s:%lu: %s", load_reader_name(l->rd),
+                                         load_reader_line(l->rd), reason);
+                if (l->checking)
+                        continue;
+                if (!l->txn) {
+                        assert(l->store);
+                        r = store_txn_begin(l->store, &l->txn);
+                        if (r < 0)
+                                return load_fail(l, r, err, errlen, "%s: cannot write the store: %s",
+                                                 load_reader_name(l->rd), strerror(-r));
+                }
+                r = load_record(&e, l->now, &k, &rec);
+                if (r >= 0)
+                        r = load_remember(l, &k, &rec);
+                if (r >= 0)
+                        r = store_txn_put(l->txn, &k, &rec);
+                if (r < 0)
+                        return load_fail(l, r, err, errlen, "%s:%lu: cannot store the entry: %s",
+                                         load_reader_name(l->rd), load_reader_line(l->rd), strerror(-r));
+                l->written++;
+                if (l->chunked && l->written - l->committed >= l->chunk) {
+                        r = load_commit(l);
+                        if (r < 0)
+                                return load_fail(l, r, err, errlen, "%s:%lu: cannot store the entries: %s",
+                                                 load_reader_name(l->rd), load_reader_line(l->rd), strerror(-r));
+                        return 1; /* a step ends after a commit: the caller may write in between */
+                }
+        }
+        return 1;
+}
+
+int64_t entry_load_stream(LoadReader *rd, usec_t now_rt, const struct entry_load_io *io, uint64_t *ret_committed,
+                          char *err, size_t errlen) {
+        _cleanup_(entry_load_freep) EntryLoad *l = NULL;
+        Store *s = NULL;
+        int r;
+
+        assert(rd);
+        assert(io && io->open_store);
+        if (err && errlen > 0)
+                err[0] = '\0';
+        if (ret_committed)
+                *ret_committed = 0;
+        if (!load_reader_can_rewind(rd)) {
+                r = io->open_store(&s, io->userdata);
+                if (r < 0)
+                        return r;
+        }
+        r = entry_load_new(s, rd, now_rt, NULL, NULL, NULL, &l);
+        if (r < 0) {
+                if (err && errlen > 0)
+                        snprintf(err, errlen, "%s: out of memory", load_reader_name(rd));
+                return r;
+        }
+        for (;;) {
+                r = entry_load_step(l, io->progress ? 4096 : 0, err, errlen);
+                if (ret_committed)
+                        *ret_committed = l->committed;
+                if (r == -EAGAIN) {
+                        if (err && errlen > 0)
+                                snprintf(err, errlen, "%s: the input would block", load_reader_name(rd));
+                        return r;
+                }
+                if (r < 0)
+                        return r;
+                if (io->progress)
+                        io->progress(l, rd, io->userdata);
+                if (r > 0)
+                        continue;
+                if (s)
+                        break;
+                /* checked: now the store */
+                r = io->open_store(&s, io->userdata);
+                if (r < 0)
+                        return r;
+                entry_load_set_store(l, s);
+        }
+        return (int64_t) l->committed;
 }

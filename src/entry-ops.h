@@ -8,10 +8,12 @@
  * rules are the same online and offline. Also the rules for what an operator may assert
  * (entry_key_parse(), entry_lladdr_parse()), with messages that name what is wrong.
  *
- * Transactions: add and delete are one write transaction each; a load is one transaction (all or
- * nothing); a flush runs in transactions of at most ENTRY_FLUSH_CHUNK deletions, resuming by key
- * after each, so memory and the time the write lock is held stay bounded whatever the store's
- * size (a flush that fails midway keeps the chunks already committed and says how many).
+ * Transactions: add and delete are one write transaction each; an array load (entry_load()) is
+ * one transaction (all or nothing); a streamed load (EntryLoad, below) checks a file whole and
+ * then writes it in chunks, a pipe in one transaction; a flush runs in transactions of at most
+ * ENTRY_FLUSH_CHUNK deletions, resuming by key after each, so memory and the time the write lock
+ * is held stay bounded whatever the store's size (a flush that fails midway keeps the chunks
+ * already committed and says how many).
  *
  * Reports: after a commit, the observer (may be NULL) is told each change (old: what was stored,
  * NULL if nothing; new: what is stored now, NULL if deleted) for at most limit changes per call;
@@ -95,3 +97,65 @@ int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_
  * the bounds before and after, *evicted (may be NULL) the entries evicted. */
 int entry_set_limits(Store *s, const struct store_limits *want, struct store_limits *before, struct store_limits *after,
                      uint64_t *evicted);
+
+/* ---- a load as a stream (arpd -f, arpctl load, the endpoint's LoadFd) ------------------------
+ *
+ * Nothing of the input is kept in memory but the LoadReader's buffer, and no error in the input
+ * stores anything:
+ *   - a rewindable input (a regular file, load_reader_can_rewind()) is read twice: a first pass
+ *     checks every line (the parser's rules, then entry_load_check()'s) and writes nothing; the
+ *     second writes in transactions of ENTRY_LOAD_CHUNK entries, so LMDB's dirty pages, and the
+ *     time this process holds the write lock at once, stay bounded too. Should the store fail
+ *     during the second pass (disk or map full at its limit, an I/O error) or the file change
+ *     between the passes, the chunks committed before stay (like a flush's), and the error says
+ *     how many entries were stored;
+ *   - any other input (a pipe, a terminal) is read once into one transaction: an error anywhere
+ *     aborts it, so nothing of the load is stored; memory is LMDB's dirty pages of that
+ *     transaction (bounded by the store's bounds and the input, not by a chunk).
+ * While a transaction is open this process cannot write the store otherwise (store.h, Handles:
+ * store_flush() returns -EBUSY) and other arpd processes wait for the file's write lock. The
+ * observer's reports (up to its limit; the rest folded) are given after each commit. */
+#define ENTRY_LOAD_CHUNK 65536
+typedef struct EntryLoad EntryLoad;
+typedef size_t (*entry_link_len_t)(const char *ifname, void *userdata);
+
+/* rd (not owned) stays in use until the load ends. link_len (may be NULL: every link unknown, 6
+ * octets) as in entry_load_check(); o (may be NULL) is copied. Nothing is written yet. s may be
+ * NULL for a rewindable input: the load then only checks (entry_load_step() returns 0 when every
+ * line passed), and entry_load_set_store() lets it go on to write (arpd -f: a refused file creates
+ * no store). */
+int entry_load_new(Store *s, LoadReader *rd, usec_t now_rt, const struct entry_observer *o, entry_link_len_t link_len,
+                   void *userdata, EntryLoad **ret);
+/* Does at most max lines' worth of work (0: no limit). Returns 1 if there is more to do, 0 when
+ * the load is done (everything committed), -EAGAIN when rd's source has nothing now (call again),
+ * or an error, with err (errlen bytes) saying "name:line: reason" or what failed (and, after
+ * chunks were committed, how many entries they stored). After an error only entry_load_free()
+ * remains. */
+int entry_load_step(EntryLoad *l, size_t max, char *err, size_t errlen);
+void entry_load_set_store(EntryLoad *l, Store *s);
+/* The entries per transaction of the second pass (0: ENTRY_LOAD_CHUNK); a step ends after each
+ * commit. */
+void entry_load_set_chunk(EntryLoad *l, size_t n);
+/* true while the first pass (checking) runs. */
+bool entry_load_checking(const EntryLoad *l);
+/* Entries written (committed or in the open transaction) and committed so far. */
+uint64_t entry_load_written(const EntryLoad *l);
+uint64_t entry_load_committed(const EntryLoad *l);
+/* Aborts what is not committed; accepts NULL. */
+EntryLoad *entry_load_free(EntryLoad *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EntryLoad *, entry_load_free);
+
+/* The whole input of rd (a blocking source) in the order above: open_store is called when the
+ * store is first needed (after the check pass for a rewindable input: a refused file never opens
+ * it; at once otherwise) and returns it (the caller keeps and frees it, after this returns);
+ * progress (may be NULL) is called every few thousand lines. Returns the number of entries
+ * stored, or a negative errno with err saying why ("" if open_store failed: it says why itself);
+ * *ret_committed (may be NULL) is how many entries were stored, also on error (only chunks of a
+ * file's second pass can have been). */
+struct entry_load_io {
+        int (*open_store)(Store **ret, void *userdata);
+        void (*progress)(const EntryLoad *l, const LoadReader *rd, void *userdata);
+        void *userdata;
+};
+int64_t entry_load_stream(LoadReader *rd, usec_t now_rt, const struct entry_load_io *io, uint64_t *ret_committed,
+                          char *err, size_t errlen);

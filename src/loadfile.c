@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threads.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "buf-util.h"
 #include "ifname-util.h"
@@ -119,11 +123,51 @@ static int parse_ifname(const struct field *f, char ret[IFNAMSIZ], const char **
         return 0;
 }
 
+/* A dotted quad by inet_pton(AF_INET)'s own rules (four decimal octets of at most 255, no leading
+ * zero, nothing else), straight from the field: most lines of a big load are IPv4, and the copy
+ * and inet_pton() were a fifth of the parsing. false for anything it does not accept; the caller
+ * then asks inet_pton() itself, so it can only be faster, never more lenient. */
+static bool parse_in4_fast(const struct field *f, union in_addr_union *ret) {
+        uint8_t b[4];
+        size_t i = 0;
+
+        for (int octet = 0; octet < 4; octet++) {
+                unsigned v = 0, digits = 0;
+
+                if (octet > 0) {
+                        if (i >= f->len || f->p[i] != '.')
+                                return false;
+                        i++;
+                }
+                while (i < f->len && is_digit(f->p[i])) {
+                        if (digits > 0 && v == 0)
+                                return false; /* a leading zero */
+                        v = v * 10 + (unsigned) (f->p[i] - '0');
+                        if (v > 255)
+                                return false;
+                        digits++;
+                        i++;
+                }
+                if (digits == 0)
+                        return false;
+                b[octet] = (uint8_t) v;
+        }
+        if (i != f->len)
+                return false;
+        *ret = (union in_addr_union) {};
+        memcpy(ret->bytes, b, 4);
+        return true;
+}
+
 static int parse_address(const struct field *f, int family, int *ret_family, union in_addr_union *ret,
                          const char **error) {
         char buf[IN_ADDR_STRLEN];
         int r;
 
+        if ((family == AF_UNSPEC || family == AF_INET) && parse_in4_fast(f, ret)) {
+                *ret_family = AF_INET;
+                return 0;
+        }
         if (!field_copy(f, buf, sizeof(buf)))
                 r = -EINVAL;
         else if (family == AF_UNSPEC)
@@ -355,66 +399,81 @@ int loadfile_parse_line(const char *line, struct load_entry *ret, const char **e
         return r;
 }
 
-/* The lines are assembled by hand into one buffer and written with one fwrite(): a listing of a
- * million entries spent most of its time in printf's format parsing and padding. The text is
- * exactly that of "%-15s %-39s %s%s\n" and "%-15s %-39s FAILED: %llus ago\n". */
-void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt) {
-        char addr[IN_ADDR_STRLEN], line[IFNAMSIZ + 1 + IN_ADDR_STRLEN + 1 + LLADDR_STRLEN + 32], *p = line;
-        size_t ifname_len = strnlen(k->ifname, IFNAMSIZ);
+/* The lines are assembled by hand into the caller's buffer: a listing of a million entries spent
+ * most of its time in printf's format parsing and padding. The text is exactly that of
+ * "%-15s %-39s %s%s\n" and "%-15s %-39s FAILED: %llus ago\n". */
+size_t loadfile_format_line_buf(char buf[static LOADFILE_FORMAT_MAX], const struct neigh_key *k, const struct record *r,
+                                usec_t now_rt) {
+        const char *nul = memchr(k->ifname, '\0', IFNAMSIZ);
+        size_t ifname_len = nul ? (size_t) (nul - k->ifname) : IFNAMSIZ;
+        char addr[IN_ADDR_STRLEN], *p = buf;
+        bool digits = ifname_len > 0;
+        size_t addr_len;
 
-        in_addr_to_string(k->family, &k->addr, addr);
-        if (ifname_len > 0 && strspn(k->ifname, "0123456789") >= ifname_len) {
+        for (size_t i = 0; i < ifname_len && digits; i++)
+                digits = is_digit(k->ifname[i]);
+        addr_len = (size_t) (put_in_addr(addr, k->family, &k->addr) - addr);
+        addr[addr_len] = '\0';
+        if (digits) {
                 /* A name of only digits would read back as a classic ifindex: the "ip neigh"
                  * form names the interface unambiguously (a negative entry's age is lost). */
+                char l[LLADDR_STRLEN];
+                int n;
+
                 if (r->state == RECORD_NEGATIVE)
-                        fprintf(f, "%s dev %.*s FAILED\n", addr, (int) ifname_len, k->ifname);
-                else if ((r->state == RECORD_POSITIVE || r->state == RECORD_STATIC) && r->lladdr.len > 0) {
-                        char l[LLADDR_STRLEN];
-                        fprintf(f, "%s dev %.*s lladdr %s%s %s\n", addr, (int) ifname_len, k->ifname,
-                                lladdr_to_string(&r->lladdr, l), r->flags & RECORD_FLAG_ROUTER ? " router" : "",
-                                r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
-                } else
-                        fprintf(f, "# %.*s %s %s entry with no loadable form\n", (int) ifname_len, k->ifname, addr,
-                                record_state_to_string(r->state));
-                return;
+                        n = snprintf(buf, LOADFILE_FORMAT_MAX, "%s dev %.*s FAILED\n", addr, (int) ifname_len, k->ifname);
+                else if ((r->state == RECORD_POSITIVE || r->state == RECORD_STATIC) && r->lladdr.len > 0)
+                        n = snprintf(buf, LOADFILE_FORMAT_MAX, "%s dev %.*s lladdr %s%s %s\n", addr, (int) ifname_len,
+                                     k->ifname, lladdr_to_string(&r->lladdr, l),
+                                     r->flags & RECORD_FLAG_ROUTER ? " router" : "",
+                                     r->state == RECORD_STATIC ? "PERMANENT" : "STALE");
+                else
+                        n = snprintf(buf, LOADFILE_FORMAT_MAX, "# %.*s %s %s entry with no loadable form\n",
+                                     (int) ifname_len, k->ifname, addr, record_state_to_string(r->state));
+                return n < 0 ? 0 : MIN((size_t) n, (size_t) LOADFILE_FORMAT_MAX - 1);
         }
         switch (r->state) {
         case RECORD_POSITIVE:
         case RECORD_STATIC:
                 if (r->lladdr.len == 0) {
                         /* Cannot be written as a loadable line: keep it visible, as a comment. */
-                        fprintf(f, "# %.*s %s %s entry without a link-layer address\n", (int) ifname_len, k->ifname,
-                                addr, record_state_to_string(r->state));
-                        return;
+                        int n = snprintf(buf, LOADFILE_FORMAT_MAX, "# %.*s %s %s entry without a link-layer address\n",
+                                         (int) ifname_len, k->ifname, addr, record_state_to_string(r->state));
+                        return n < 0 ? 0 : MIN((size_t) n, (size_t) LOADFILE_FORMAT_MAX - 1);
                 }
                 p = put_padded(p, k->ifname, ifname_len, 15);
                 *p++ = ' ';
-                p = put_padded(p, addr, strlen(addr), 39);
+                p = put_padded(p, addr, addr_len, 39);
                 *p++ = ' ';
-                lladdr_to_string(&r->lladdr, p);
-                p += strlen(p);
+                p = put_lladdr(p, &r->lladdr);
                 if (r->flags & RECORD_FLAG_ROUTER)
                         p = mempcpy(p, " router", strlen(" router"));
                 if (r->state == RECORD_STATIC)
                         p = mempcpy(p, " static", strlen(" static"));
                 *p++ = '\n';
-                fwrite(line, 1, (size_t) (p - line), f);
-                return;
+                return (size_t) (p - buf);
         case RECORD_NEGATIVE: {
                 /* neg_since 0 (unknown) or in the future (clock stepped back): age 0 */
                 usec_t age = r->neg_since > 0 && now_rt > r->neg_since ? now_rt - r->neg_since : 0;
 
                 p = put_padded(p, k->ifname, ifname_len, 15);
                 *p++ = ' ';
-                p = put_padded(p, addr, strlen(addr), 39);
+                p = put_padded(p, addr, addr_len, 39);
                 p = mempcpy(p, " FAILED: ", strlen(" FAILED: "));
                 p = put_u64(p, age / USEC_PER_SEC);
                 p = mempcpy(p, "s ago\n", strlen("s ago\n"));
-                fwrite(line, 1, (size_t) (p - line), f);
-                return;
+                return (size_t) (p - buf);
         }
         }
-        fprintf(f, "# %s %s unknown state %d\n", k->ifname, addr, (int) r->state);
+        int n = snprintf(buf, LOADFILE_FORMAT_MAX, "# %.*s %s unknown state %d\n", (int) ifname_len, k->ifname, addr,
+                         (int) r->state);
+        return n < 0 ? 0 : MIN((size_t) n, (size_t) LOADFILE_FORMAT_MAX - 1);
+}
+
+void loadfile_format_line(FILE *f, const struct neigh_key *k, const struct record *r, usec_t now_rt) {
+        char line[LOADFILE_FORMAT_MAX];
+
+        fwrite(line, 1, loadfile_format_line_buf(line, k, r, now_rt), f);
 }
 
 void load_list_done(struct load_list *l) {
@@ -462,44 +521,258 @@ static bool ifindex_cache_name(struct ifindex_cache *c, int ifindex, char name[I
         return true;
 }
 
+struct LoadReader {
+        char *name;
+        loadfile_read_t read;
+        void *userdata;
+        int fd;              /* the fd source: a regular file, read with pread() from base */
+        off_t base;
+        bool seekable;
+        bool rewound;
+        struct ifindex_cache ifindexes;
+        size_t start, end;   /* unparsed bytes: buf[start, end) */
+        size_t scanned;      /* bytes from start known to hold no newline */
+        bool eof;
+        bool nul_seen;       /* a read brought a NUL byte: lines are checked for one from then on */
+        int error;           /* sticky: < 0 after an error, 1 after the end */
+        unsigned long line;
+        uint64_t entries, bytes;
+        char message[512];
+        char buf[LOADFILE_BUFFER + 1]; /* + 1: room to terminate a last line without newline */
+};
+
+int load_reader_new(const char *name, loadfile_read_t fn, void *userdata, LoadReader **ret) {
+        LoadReader *r;
+
+        assert(fn);
+        assert(ret);
+        r = malloc(sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        /* only the header is cleared: the buffer is written before it is read */
+        memset(r, 0, offsetof(LoadReader, buf));
+        r->name = strdup(name ? name : "(load file)");
+        if (!r->name) {
+                free(r);
+                return -ENOMEM;
+        }
+        r->read = fn;
+        r->userdata = userdata;
+        *ret = r;
+        return 0;
+}
+
+static ssize_t read_fd(void *userdata, void *buf, size_t n) {
+        LoadReader *r = userdata;
+        /* A regular file: the first pass with pread(), the file offset untouched; after a rewind
+         * with read(), so the offset shows how far the second pass is. */
+        ssize_t k = r->seekable && !r->rewound ? pread(r->fd, buf, n, r->base + (off_t) r->bytes) : read(r->fd, buf, n);
+        return k < 0 ? -errno : k;
+}
+
+int load_reader_new_fd(const char *name, int fd, LoadReader **ret) {
+        struct stat st;
+        int r;
+
+        r = load_reader_new(name, read_fd, NULL, ret);
+        if (r < 0)
+                return r;
+        (*ret)->userdata = *ret;
+        (*ret)->fd = fd;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                (*ret)->base = lseek(fd, 0, SEEK_CUR);
+                (*ret)->seekable = (*ret)->base >= 0;
+        }
+        return 0;
+}
+
+bool load_reader_can_rewind(const LoadReader *r) {
+        return r->seekable;
+}
+
+int load_reader_rewind(LoadReader *r) {
+        if (!r->seekable)
+                return -ESPIPE;
+        if (lseek(r->fd, r->base, SEEK_SET) < 0)
+                return -errno;
+        r->rewound = true;
+        r->start = r->end = r->scanned = 0;
+        r->eof = false;
+        r->nul_seen = false;
+        r->error = 0;
+        r->line = 0;
+        r->entries = r->bytes = 0;
+        r->message[0] = '\0';
+        return 0;
+}
+
+LoadReader *load_reader_free(LoadReader *r) {
+        if (r) {
+                free(r->name);
+                free(r);
+        }
+        return NULL;
+}
+
+unsigned long load_reader_line(const LoadReader *r) {
+        return r->line;
+}
+
+uint64_t load_reader_entries(const LoadReader *r) {
+        return r->entries;
+}
+
+uint64_t load_reader_bytes(const LoadReader *r) {
+        return r->bytes;
+}
+
+const char *load_reader_name(const LoadReader *r) {
+        return r->name;
+}
+
+const char *load_reader_error(const LoadReader *r) {
+        return r->message;
+}
+
+static int reader_fail(LoadReader *r, int error, const char *fmt, ...) _printf_(3, 4);
+static int reader_fail(LoadReader *r, int error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(r->message, sizeof(r->message), fmt, ap);
+        va_end(ap);
+        r->error = error;
+        return error;
+}
+
+/* The next whole line, NUL-terminated in place (its newline replaced), in *ret and its length
+ * in *ret_len. 1, 0 at the end, -EAGAIN, or an error. */
+static int reader_line(LoadReader *r, char **ret, size_t *ret_len) {
+        for (;;) {
+                char *nl = memchr(r->buf + r->start + r->scanned, '\n', r->end - r->start - r->scanned);
+
+                if (nl || (r->eof && r->end > r->start)) {
+                        char *line = r->buf + r->start;
+                        size_t len = nl ? (size_t) (nl - line) : r->end - r->start;
+
+                        line[len] = '\0'; /* the newline, or the spare byte after the buffer */
+                        r->start += nl ? len + 1 : len;
+                        r->scanned = 0;
+                        r->line++;
+                        if (len + 1 > LOADFILE_LINE_MAX)
+                                return reader_fail(r, -EINVAL, "%s:%lu: line longer than %u bytes", r->name, r->line,
+                                                   LOADFILE_LINE_MAX);
+                        *ret = line;
+                        *ret_len = len;
+                        return 1;
+                }
+                if (r->eof)
+                        return 0;
+                r->scanned = r->end - r->start;
+                if (r->start > 0 && (r->end == LOADFILE_BUFFER || r->start >= LOADFILE_BUFFER / 2)) {
+                        memmove(r->buf, r->buf + r->start, r->end - r->start);
+                        r->end -= r->start;
+                        r->start = 0;
+                }
+                if (r->end == LOADFILE_BUFFER)
+                        /* LOADFILE_BUFFER bytes without a newline */
+                        return reader_fail(r, -EINVAL, "%s:%lu: line longer than %u bytes", r->name, r->line + 1,
+                                           LOADFILE_LINE_MAX);
+                ssize_t k = r->read(r->userdata, r->buf + r->end, LOADFILE_BUFFER - r->end);
+                if (k == -EINTR)
+                        continue;
+                if (k == -EAGAIN)
+                        return -EAGAIN;
+                if (k < 0)
+                        return reader_fail(r, (int) k, "%s: read error: %s", r->name, strerror((int) -k));
+                if (k == 0)
+                        r->eof = true;
+                /* one look per read instead of one per line */
+                if (!r->nul_seen && memchr(r->buf + r->end, '\0', (size_t) k))
+                        r->nul_seen = true;
+                r->end += (size_t) k;
+                r->bytes += (uint64_t) k;
+        }
+}
+
+int load_reader_next(LoadReader *r, struct load_entry *ret) {
+        assert(r);
+        assert(ret);
+        if (r->error < 0)
+                return r->error;
+        if (r->error > 0)
+                return 0;
+        for (;;) {
+                const char *reason = NULL;
+                size_t len = 0;
+                char *line = NULL;
+                int k;
+
+                k = reader_line(r, &line, &len);
+                if (k == 0)
+                        r->error = 1;
+                if (k <= 0)
+                        return k;
+                if (r->nul_seen && memchr(line, '\0', len))
+                        return reader_fail(r, -EINVAL, "%s:%lu: NUL byte in line", r->name, r->line);
+                k = loadfile_parse_line(line, ret, &reason);
+                if (k < 0)
+                        return reader_fail(r, k, "%s:%lu: %s", r->name, r->line, reason);
+                if (k == 0)
+                        continue;
+                if (ret->ifindex > 0 && !ifindex_cache_name(&r->ifindexes, ret->ifindex, ret->ifname))
+                        return reader_fail(r, -ENODEV, "%s:%lu: no interface with ifindex %d", r->name, r->line,
+                                           ret->ifindex);
+                r->entries++;
+                return 1;
+        }
+}
+
+/* A FILE source hands out at most one line per call, as getline() read it before: a line is
+ * parsed (and its ifindex resolved) before the next one is read. */
+static ssize_t read_file(void *userdata, void *buf, size_t n) {
+        FILE *f = userdata;
+        char *p = buf;
+        size_t k = 0;
+        int c;
+
+        while (k < n && (c = getc_unlocked(f)) != EOF) {
+                p[k++] = (char) c;
+                if (c == '\n')
+                        break;
+        }
+        if (k == 0 && ferror(f))
+                return errno > 0 ? -errno : -EIO;
+        return (ssize_t) k;
+}
+
 int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, size_t errlen) {
-        struct ifindex_cache ifindexes = {};
+        _cleanup_(load_reader_freep) LoadReader *rd = NULL;
         _cleanup_free_ struct load_entry *v = NULL;
         _cleanup_free_ unsigned long *lines = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t n_v = 0, cap = 0, line_size = 0;
-        unsigned long lineno = 0;
-        ssize_t len;
+        size_t n_v = 0, cap = 0;
         int r;
 
         assert(f);
         assert(ret);
         if (!name)
                 name = "(load file)";
-
-        errno = 0;
-        while ((len = getline(&line, &line_size, f)) >= 0) {
+        r = load_reader_new(name, read_file, f, &rd);
+        if (r < 0)
+                return read_error(err, errlen, r, "%s: out of memory", name);
+        for (;;) {
                 struct load_entry e;
-                const char *reason = NULL;
 
-                lineno++;
-                if (memchr(line, '\0', (size_t) len))
-                        return read_error(err, errlen, -EINVAL, "%s:%lu: NUL byte in line", name, lineno);
-
-                r = loadfile_parse_line(line, &e, &reason);
-                if (r < 0)
-                        return read_error(err, errlen, r, "%s:%lu: %s", name, lineno, reason);
+                errno = 0;
+                r = load_reader_next(rd, &e);
                 if (r == 0)
-                        continue;
-
-                if (e.ifindex > 0 && !ifindex_cache_name(&ifindexes, e.ifindex, e.ifname))
-                        return read_error(err, errlen, -ENODEV, "%s:%lu: no interface with ifindex %d", name,
-                                          lineno, e.ifindex);
-
+                        break;
+                if (r < 0)
+                        return read_error(err, errlen, r, "%s", load_reader_error(rd));
                 /* No count of its own: the store's max_entries bounds what entry_load() keeps. */
                 if (n_v >= INT32_MAX)
                         return read_error(err, errlen, -E2BIG, "%s:%lu: more than %d entries in one load", name,
-                                          lineno, INT32_MAX);
+                                          load_reader_line(rd), INT32_MAX);
                 if (n_v >= cap) {
                         size_t ncap = cap ? cap * 2 : 64;
                         struct load_entry *nv = reallocarray(v, ncap, sizeof(*v));
@@ -513,12 +786,7 @@ int loadfile_read(FILE *f, const char *name, struct load_list *ret, char *err, s
                         cap = ncap;
                 }
                 v[n_v] = e;
-                lines[n_v++] = lineno;
-                errno = 0;
-        }
-        if (ferror(f)) {
-                r = errno > 0 ? -errno : -EIO;
-                return read_error(err, errlen, r, "%s: read error: %s", name, strerror(-r));
+                lines[n_v++] = load_reader_line(rd);
         }
         *ret = (struct load_list) { .entries = TAKE_PTR(v), .lines = TAKE_PTR(lines), .n = n_v };
         return 0;

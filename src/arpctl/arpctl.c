@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
@@ -35,6 +37,7 @@
 #include "loadfile.h"
 #include "log.h"
 #include "macro.h"
+#include "progress.h"
 #include "resolver.h"
 #include "store.h"
 
@@ -518,12 +521,15 @@ static int dump_one(const struct neigh_key *k, const struct record *r, void *use
                 memcpy(row->ifname, k->ifname, n);
                 row->ifname[n] = '\0';
                 row->len[COL_IFNAME] = (uint8_t) n;
-                row->len[COL_ADDR] = (uint8_t) strlen(in_addr_to_string(k->family, &k->addr, row->addr));
+                char *e = put_in_addr(row->addr, k->family, &k->addr);
+                *e = '\0';
+                row->len[COL_ADDR] = (uint8_t) (e - row->addr);
                 if (r->lladdr.len > 0) {
-                        lladdr_to_string(&r->lladdr, row->lladdr);
+                        e = put_lladdr(row->lladdr, &r->lladdr);
                         if (r->flags & RECORD_FLAG_ROUTER)
-                                strcat(row->lladdr, " router");
-                        row->len[COL_LLADDR] = (uint8_t) strlen(row->lladdr);
+                                e = stpcpy(e, " router");
+                        *e = '\0';
+                        row->len[COL_LLADDR] = (uint8_t) (e - row->lladdr);
                 } else {
                         strcpy(row->lladdr, "-");
                         row->len[COL_LLADDR] = 1;
@@ -1095,32 +1101,59 @@ static int offline_flush(const char *ifname, const char *states, uint64_t *ret) 
         return 0;
 }
 
-static int offline_load(FILE *f, const char *name) {
-        _cleanup_(load_list_done) struct load_list list = {};
-        _cleanup_(store_freep) Store *s = NULL;
+struct offline_load_ctx {
+        Store *store;
+        struct progress progress;
+        char what_checking[300], what_loading[300];
+};
+
+static int offline_load_open(Store **ret, void *userdata) {
+        struct offline_load_ctx *c = userdata;
+        int r = offline_open(&c->store);
+
+        *ret = c->store;
+        return r;
+}
+
+static void offline_load_progress(const EntryLoad *l, const LoadReader *rd, void *userdata) {
+        struct offline_load_ctx *c = userdata;
+
+        c->progress.what = entry_load_checking(l) ? c->what_checking : c->what_loading;
+        progress_update(&c->progress, load_reader_line(rd), load_reader_entries(rd), 0, 0);
+}
+
+/* entry-ops.h's streaming load, as arpd -f does it: a file is checked whole before the store is
+ * opened, then written in chunks; a pipe in one transaction. The count, or a negative errno. */
+static int offline_load(int fd, const char *name) {
+        _cleanup_(load_reader_freep) LoadReader *rd = NULL;
+        struct offline_load_ctx c = {};
+        const struct entry_load_io io = { .open_store = offline_load_open, .progress = offline_load_progress,
+                                          .userdata = &c };
+        uint64_t committed = 0;
         char err[512];
-        size_t failed = 0;
         int r;
 
-        r = loadfile_read(f, name, &list, err, sizeof(err));
-        if (r >= 0)
-                r = entry_load_check(&list, name, NULL, NULL, err, sizeof(err));
-        if (r < 0) {
-                log_error("%s", err);
-                log_error("Nothing from %s was stored.", name);
-                return r;
+        r = load_reader_new_fd(name, fd, &rd);
+        if (r < 0)
+                return log_oom();
+        snprintf(c.what_checking, sizeof(c.what_checking), "Checking %s", name);
+        snprintf(c.what_loading, sizeof(c.what_loading), "Loading %s", name);
+        progress_begin(&c.progress, c.what_loading);
+        int64_t n = entry_load_stream(rd, now_usec(CLOCK_REALTIME), &io, &committed, err, sizeof(err));
+        progress_end(&c.progress);
+        if (n < 0) {
+                if (err[0])
+                        log_error("%s", err);
+                if (committed == 0 && (err[0] || c.store))
+                        log_error("Nothing from %s was stored.", name);
+                store_free(c.store);
+                return (int) n;
         }
-        r = offline_open(&s);
-        if (r < 0)
-                return r;
-        r = entry_load(s, list.entries, list.n, now_usec(CLOCK_REALTIME), NULL, &failed);
-        if (r < 0)
-                return log_error_errno(r, "%s:%lu: cannot store the entry: %m", name,
-                                       list.n > 0 ? list.lines[failed] : 0UL);
-        int q = store_sync(s);
+        int q = store_sync(c.store);
         if (q < 0)
                 log_warning_errno(q, "Syncing %s failed: %m", offline_db());
-        return r;
+        store_free(c.store);
+        return (int) MIN(n, (int64_t) INT32_MAX);
 }
 
 static int verb_add(int argc, char **argv) {
@@ -1218,6 +1251,9 @@ static int verb_flush(int argc, char **argv) {
         return finish_output(0);
 }
 
+/* A LoadFd call may take long (the daemon's stall timeout bounds a pipe that brings nothing). */
+#define LOAD_CALL_TIMEOUT_USEC (24ULL * 3600 * USEC_PER_SEC)
+
 static int read_all(FILE *f, char **ret) {
         _cleanup_free_ char *buf = NULL;
         size_t len = 0;
@@ -1236,8 +1272,9 @@ static int read_all(FILE *f, char **ret) {
         return 0;
 }
 
-/* Through the daemon: the whole text in one Load call (all or nothing). */
-static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
+/* Through the daemon, the old way: the whole text in one Load call (a daemon without LoadFd, an
+ * input that is neither a file nor a pipe). */
+static int load_online_text(Source *s, FILE *f, const char *name, uint32_t *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
@@ -1250,6 +1287,161 @@ static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
                 return r > 0 ? -EINVAL : r; /* a bad file is a failure (1), not bad usage */
         r = sd_bus_message_read(reply, "u", ret);
         return r < 0 ? r : 0;
+}
+
+struct load_call {
+        bool done;
+        int r;
+        uint32_t n;
+        sd_bus_error error;
+        bool unknown_method;
+};
+
+static int on_load_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        struct load_call *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        c->done = true;
+        if (e) {
+                c->unknown_method = sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD);
+                c->r = -sd_bus_error_get_errno(e) ?: -EIO;
+                (void) sd_bus_error_copy(&c->error, e);
+                return 0;
+        }
+        c->r = sd_bus_message_read(m, "u", &c->n);
+        if (c->r > 0)
+                c->r = 0;
+        return 0;
+}
+
+/* Through the daemon: the file descriptor itself (LoadFd), so the size is not bounded by a
+ * message; the daemon reads it in steps. A regular file shares its offset with the daemon's
+ * writing pass: on a terminal, a progress line says "Checking" and then how far the writing is.
+ * Returns 0, a negative errno, EXIT_*, or 1 when the daemon has no LoadFd. */
+static int load_online_fd(Source *s, int fd, const char *name, uint32_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        struct load_call c = { .error = SD_BUS_ERROR_NULL };
+        struct progress pg;
+        struct stat st;
+        char what_checking[300], what_loading[300];
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "Cannot read %s: %m", name);
+        off_t start = S_ISREG(st.st_mode) ? MAX(lseek(fd, 0, SEEK_CUR), (off_t) 0) : 0;
+        r = sd_bus_message_new_method_call(s->bus, &m, NULL, CONTROL_PATH, CONTROL_INTERFACE, "LoadFd");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "hs", fd, name);
+        if (r >= 0)
+                r = sd_bus_call_async(s->bus, &slot, m, on_load_reply, &c, LOAD_CALL_TIMEOUT_USEC);
+        if (r < 0)
+                return log_error_errno(r, "Loading failed: %m");
+        snprintf(what_checking, sizeof(what_checking), "Checking %s", name);
+        snprintf(what_loading, sizeof(what_loading), "Loading %s", name);
+        progress_begin(&pg, what_checking);
+        while (!c.done) {
+                r = sd_bus_process(s->bus, NULL);
+                if (r < 0)
+                        break;
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(s->bus, PROGRESS_INTERVAL_USEC);
+                if (r < 0)
+                        break;
+                if (S_ISREG(st.st_mode) && st.st_size > 0) {
+                        /* the daemon checks with pread() (the offset stays), then writes with read() */
+                        off_t off = lseek(fd, 0, SEEK_CUR);
+
+                        pg.what = off > start ? what_loading : what_checking;
+                        progress_update_bytes(&pg, off > start ? (uint64_t) (off - start) : 0,
+                                              off > start ? (uint64_t) (st.st_size - start) : 0);
+                }
+        }
+        progress_end(&pg);
+        if (!c.done) {
+                sd_bus_error_free(&c.error);
+                return log_error_errno(r, "Loading failed: %m");
+        }
+        if (c.unknown_method) {
+                sd_bus_error_free(&c.error);
+                return 1;
+        }
+        if (c.r < 0) {
+                bool usage = sd_bus_error_has_name(&c.error, SD_BUS_ERROR_INVALID_ARGS);
+
+                r = call_failed("Loading failed", &c.error, c.r);
+                sd_bus_error_free(&c.error);
+                return usage ? -EINVAL : r; /* a bad file is a failure (1), not bad usage */
+        }
+        *ret = c.n;
+        return 0;
+}
+
+/* A pipe is copied to an unlinked temporary file first (in $TMPDIR, else /var/tmp): the daemon
+ * then checks it whole and writes it in chunks, as a file, instead of holding one transaction
+ * (and its memory) open for as long as the pipe runs. -errno, or the fd of the copy at offset 0. */
+static int spool_pipe(int fd, const char *name) {
+        const char *dir = getenv("TMPDIR");
+        _cleanup_close_ int t = -EBADF;
+        char buf[65536];
+
+        if (!dir || !dir[0])
+                dir = "/var/tmp";
+        t = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (t < 0 && strcmp(dir, "/tmp") != 0)
+                t = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (t < 0)
+                return log_error_errno(errno, "Cannot create a temporary copy of %s: %m", name);
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return log_error_errno(errno, "Reading %s failed: %m", name);
+                if (n == 0)
+                        break;
+                for (ssize_t off = 0; off < n;) {
+                        ssize_t w = write(t, buf + off, (size_t) (n - off));
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return log_error_errno(errno, "Writing the temporary copy of %s failed: %m", name);
+                        off += w;
+                }
+        }
+        if (lseek(t, 0, SEEK_SET) < 0)
+                return log_error_errno(errno, "Cannot read the temporary copy of %s: %m", name);
+        return TAKE_FD(t);
+}
+
+static int load_online(Source *s, FILE *f, const char *name, uint32_t *ret) {
+        _cleanup_close_ int copy = -EBADF;
+        struct stat st;
+        int r;
+
+        if (fstat(fileno(f), &st) == 0 && (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+                int fd = fileno(f);
+
+                if (S_ISFIFO(st.st_mode)) {
+                        copy = spool_pipe(fd, name);
+                        if (copy < 0)
+                                return copy;
+                        fd = copy;
+                }
+                r = load_online_fd(s, fd, name, ret);
+                if (r <= 0)
+                        return r;
+                /* an older daemon: the text in one call */
+                if (copy >= 0) {
+                        _cleanup_fclose_ FILE *cf = fdopen(TAKE_FD(copy), "re");
+                        if (!cf)
+                                return log_oom();
+                        return load_online_text(s, cf, name, ret);
+                }
+        }
+        return load_online_text(s, f, name, ret);
 }
 
 static int verb_load(int argc, char **argv) {
@@ -1265,7 +1457,7 @@ static int verb_load(int argc, char **argv) {
         Source s = {};
         r = arg.database ? 0 : source_open_for(&s, NULL);
         if (r == 0) {
-                r = offline_load(f, name);
+                r = offline_load(fileno(f), name);
                 if (r >= 0) {
                         n = (uint32_t) r;
                         r = 0;
@@ -2341,7 +2533,7 @@ static void help(void) {
                "  delete IFACE ADDRESS     delete an entry\n"
                "  flush [IFACE]            delete learned entries (positive and negative);\n"
                "                           --negative: negative ones only; --all: static too\n"
-               "  load FILE|-              load entries in the formats of arpd -f (all or nothing)\n"
+               "  load FILE|-              load entries in the formats of arpd -f (a bad line stores nothing)\n"
                "  stats [IFACE]            the counters per interface and instance, and their\n"
                "                           total (*total)\n"
                "  limits                   the store's bounds (recorded in it, honoured by every\n"

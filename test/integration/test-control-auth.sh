@@ -43,12 +43,20 @@ refuse "CAP_NET_ADMIN of a child user namespace" 198.18.9.79 "another user names
 refuse "a connection whose opener exited" 198.18.9.80 "has exited" \
         netadmin "$CONTROL_CALL" "$BUS" a0 198.18.9.80 02:66:66:66:66:80 --handoff
 
+# A load passes a file descriptor (LoadFd): refused before the daemon reads it.
+printf 'a0 198.18.9.71 02:66:66:66:66:71\n' >"$WORK/load.txt"; chmod 644 "$WORK/load.txt"
+refuse "plain user, load" 198.18.9.71 "neither root nor holds CAP_NET_ADMIN" \
+        nobody "$ARPCTL" --socket "$BUS" load "$WORK/load.txt"
+refuse "plain user, load from a pipe" 198.18.9.71 "neither root nor holds CAP_NET_ADMIN" \
+        nobody sh -c "cat '$WORK/load.txt' | '$ARPCTL' --socket '$BUS' load -"
+
 # ---- allowed: root, and CAP_NET_ADMIN without root ----
 "$ARPCTL" --socket "$BUS" add a0 198.18.9.81 02:66:66:66:66:81 || fail "root refused"
+netadmin "$ARPCTL" --socket "$BUS" load "$WORK/load.txt" >/dev/null || fail "CAP_NET_ADMIN (no root) load refused"
 netadmin "$ARPCTL" --socket "$BUS" add a0 198.18.9.82 02:66:66:66:66:82 || fail "CAP_NET_ADMIN (no root) refused"
 out=$(netadmin "$CONTROL_CALL" "$BUS" a0 198.18.9.83 02:66:66:66:66:83) || fail "CAP_NET_ADMIN over the helper refused: $out"
 sleep 0.2
-for a in 198.18.9.81 198.18.9.82 198.18.9.83; do
+for a in 198.18.9.71 198.18.9.81 198.18.9.82 198.18.9.83; do
         [ "$(stored $a)" = 1 ] || fail "$a was not stored"
 done
 pass "root and CAP_NET_ADMIN in arpd's user namespace may change"

@@ -96,7 +96,7 @@ for a in "a0 198.18.0.9 02:00:5e:10:00" "a0 198.18.0.9 02:00:5e:10:00:0a:0b" "a0
 done
 endpoint AddStatic sss a0 198.18.0.40 02:00:5e:10:00:28 >/dev/null || fail "the endpoint refused a good entry"
 rc=0; printf 'a0 198.18.0.41 02:00:5e:10:00:29\na0 127.0.0.1 02:00:5e:10:00:2a\n' | on load - >/dev/null 2>"$WORK/err" || rc=$?
-[ "$rc" = 1 ] && grep -q "text:2: loopback address" "$WORK/err" || fail "online load of a loopback address: rc=$rc $(cat "$WORK/err")"
+[ "$rc" = 1 ] && grep -q "<stdin>:2: loopback address" "$WORK/err" || fail "online load of a loopback address: rc=$rc $(cat "$WORK/err")"
 rc=0; on show 198.18.0.41 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 4 ] || fail "a refused online load stored its first line"
 pass "a running arpd refuses the same (arpctl exit 2; AddStatic and Load over D-Bus with the reason)"

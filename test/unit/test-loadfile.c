@@ -660,15 +660,23 @@ static void test_load_errors(void) {
         }
         CHECK_INT_EQ(count(s), 0);
 
-        /* a line of any length is read whole and rejected by its content */
-        char *big = malloc(100000);
+        /* a line up to LOADFILE_LINE_MAX bytes is read whole and rejected by its content; a longer
+         * one is rejected as too long (the reader keeps a bounded buffer) */
+        char *big = malloc(2 * LOADFILE_LINE_MAX);
         CHECK(big != NULL);
         if (big) {
-                memset(big, ' ', 99999);
+                size_t n = LOADFILE_LINE_MAX - 1; /* with its newline: LOADFILE_LINE_MAX bytes */
+                memset(big, ' ', n);
                 memcpy(big, "eth0 198.18.0.5", 15);
-                memcpy(big + 99990, "junk\n", 6);
+                memcpy(big + n - 5, "junk\n", 6);
                 CHECK_INT_EQ(load_text(s, big, log, sizeof(log)), -EINVAL);
                 CHECK(strstr(log, "test.list:1: invalid MAC address 'junk'") != NULL);
+                n = LOADFILE_LINE_MAX + 100;
+                memset(big, ' ', n);
+                memcpy(big, "eth0 198.18.0.5", 15);
+                memcpy(big + n - 5, "junk\n", 6);
+                CHECK_INT_EQ(load_text(s, big, log, sizeof(log)), -EINVAL);
+                CHECK(strstr(log, "test.list:1: line longer than 65536 bytes") != NULL);
                 free(big);
         }
 
@@ -813,6 +821,263 @@ static void test_load_store_bound(void) {
         free(text);
 }
 
+/* The IPv4 fast path accepts exactly what inet_pton(AF_INET) accepts, with the same value. */
+static void test_parse_in4(void) {
+        static const char *const cases[] = {
+                "0.0.0.0", "1.2.3.4", "198.18.0.1", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4",
+                "1.02.3.4", "1.2.3.04", "00.1.1.1", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.255", "1.2.3.256",
+                "999.1.1.1", "1.2.3.4a", "0x1.2.3.4", "1.2.3.-4", "+1.2.3.4", "1.2.3.0", "10.0.0.10", "2001:db8::1",
+                "::ffff:1.2.3.4", "1.2.3.4/24", "",
+        };
+        unsigned seed = 14;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases) + 20000; i++) {
+                char addr[32], line[128];
+                struct load_entry e;
+                struct in_addr want;
+                int ok, r;
+
+                if (i < ELEMENTSOF(cases))
+                        snprintf(addr, sizeof(addr), "%s", cases[i]);
+                else {
+                        /* random strings of digits and dots, up to 15 characters */
+                        size_t n = 1 + (seed = seed * 1103515245 + 12345) % 15;
+                        for (size_t k = 0; k < n; k++) {
+                                seed = seed * 1103515245 + 12345;
+                                addr[k] = (seed >> 16) % 4 == 0 ? '.' : (char) ('0' + (seed >> 8) % 10);
+                        }
+                        addr[n] = '\0';
+                }
+                if (!addr[0])
+                        continue;
+                ok = inet_pton(AF_INET, addr, &want) == 1;
+                snprintf(line, sizeof(line), "1 %s 02:00:00:00:00:05", addr); /* classic: IPv4 only */
+                r = loadfile_parse_line(line, &e, NULL);
+                CHECK_INT_EQ(r, ok ? 1 : -EINVAL);
+                if (ok && r == 1) {
+                        CHECK_INT_EQ(e.family, AF_INET);
+                        CHECK(memcmp(&e.addr.in, &want, 4) == 0);
+                }
+                snprintf(line, sizeof(line), "eth0 %s 02:00:00:00:00:05", addr); /* ours: IPv4 or IPv6 */
+                r = loadfile_parse_line(line, &e, NULL);
+                if (ok) {
+                        CHECK_INT_EQ(r, 1);
+                        CHECK(r != 1 || (e.family == AF_INET && memcmp(&e.addr.in, &want, 4) == 0));
+                }
+                if (tests_failed_) {
+                        fprintf(stderr, "  (address: \"%s\")\n", addr);
+                        break;
+                }
+        }
+}
+
+/* ---- streaming: LoadReader and EntryLoad ---- */
+
+/* A source that hands out at most 7 bytes per call and says -EAGAIN every other call: lines are
+ * split across reads and the reader resumes after -EAGAIN without losing anything. */
+struct trickle {
+        const char *text;
+        size_t off;
+        unsigned calls;
+};
+
+static ssize_t trickle_read(void *userdata, void *buf, size_t n) {
+        struct trickle *t = userdata;
+        size_t k = MIN(MIN(n, (size_t) 7), strlen(t->text) - t->off);
+
+        if (t->calls++ % 2 == 0)
+                return -EAGAIN;
+        memcpy(buf, t->text + t->off, k);
+        t->off += k;
+        return (ssize_t) k;
+}
+
+static void test_reader_pieces(void) {
+        static const char text[] = "eth0 198.18.0.1 02:00:00:00:00:01\n# comment\n\n"
+                                   "198.18.0.2 dev eth1 lladdr 02:00:00:00:00:02 STALE\r\n"
+                                   "eth2 198.18.0.3 FAILED: 5s ago"; /* no newline at the end */
+        struct trickle t = { .text = text };
+        LoadReader *rd = NULL;
+        struct load_entry e;
+        unsigned again = 0, n = 0;
+        int r;
+
+        CHECK_INT_EQ(load_reader_new("pieces", trickle_read, &t, &rd), 0);
+        while ((r = load_reader_next(rd, &e)) != 0) {
+                if (r == -EAGAIN) {
+                        again++;
+                        CHECK(again < 1000);
+                        if (again >= 1000)
+                                break;
+                        continue;
+                }
+                CHECK_INT_EQ(r, 1);
+                if (r != 1)
+                        break;
+                n++;
+                if (n == 1)
+                        CHECK_STR_EQ(e.ifname, "eth0");
+                if (n == 2) {
+                        CHECK_STR_EQ(e.ifname, "eth1");
+                        CHECK_INT_EQ(load_reader_line(rd), 4);
+                }
+                if (n == 3) {
+                        CHECK_STR_EQ(e.ifname, "eth2");
+                        CHECK_INT_EQ(e.state, RECORD_NEGATIVE);
+                        CHECK_INT_EQ(load_reader_line(rd), 5);
+                }
+        }
+        CHECK_INT_EQ(n, 3);
+        CHECK(again > 0);
+        CHECK_INT_EQ(load_reader_entries(rd), 3);
+        CHECK_INT_EQ(load_reader_bytes(rd), strlen(text));
+        CHECK_INT_EQ(load_reader_next(rd, &e), 0); /* stays at the end */
+        CHECK_INT_EQ(load_reader_can_rewind(rd), false);
+        CHECK_INT_EQ(load_reader_rewind(rd), -ESPIPE);
+        load_reader_free(rd);
+
+        /* an error is sticky and names the line */
+        struct trickle bad = { .text = "eth0 198.18.0.1 02:00:00:00:00:01\neth0 198.18.0.2 zz\neth0 198.18.0.3 02:00:00:00:00:03\n" };
+        CHECK_INT_EQ(load_reader_new("bad", trickle_read, &bad, &rd), 0);
+        n = 0;
+        while ((r = load_reader_next(rd, &e)) == -EAGAIN || r == 1)
+                n += r == 1;
+        CHECK_INT_EQ(n, 1);
+        CHECK_INT_EQ(r, -EINVAL);
+        CHECK_STR_EQ(load_reader_error(rd), "bad:2: invalid MAC address 'zz'");
+        CHECK_INT_EQ(load_reader_next(rd, &e), -EINVAL);
+        load_reader_free(rd);
+}
+
+static void write_file(const char *path, const char *text, const char *mode) {
+        FILE *f = fopen(path, mode);
+
+        CHECK(f != NULL);
+        if (f) {
+                fputs(text, f);
+                fclose(f);
+        }
+}
+
+struct counting_observer {
+        unsigned changed, folded_calls;
+        uint64_t folded;
+};
+
+static void count_changed(const struct neigh_key *k, const struct record *old, const struct record *new, void *u) {
+        ((struct counting_observer *) u)->changed++;
+}
+
+static void count_folded(uint64_t n, void *u) {
+        ((struct counting_observer *) u)->folded += n;
+        ((struct counting_observer *) u)->folded_calls++;
+}
+
+static size_t count_entries(Store *s) {
+        size_t n = 0;
+
+        CHECK_INT_EQ(store_count(s, &n), 0);
+        return n;
+}
+
+/* A file: checked whole first (nothing written while checking), then written in chunks; the
+ * observer sees its limit one by one and the rest folded. */
+static void test_entry_load_chunks(void) {
+        char path[256], text[4096] = "", line[96];
+        Store *s = open_store("chunks.lmdb");
+        struct counting_observer co = {};
+        struct entry_observer o = { .changed = count_changed, .folded = count_folded, .userdata = &co, .limit = 4 };
+        LoadReader *rd = NULL;
+        EntryLoad *l = NULL;
+        char err[512];
+        int fd, r, steps = 0;
+
+        for (int i = 1; i <= 10; i++) {
+                snprintf(line, sizeof(line), "eth0 198.18.0.%d 02:00:00:00:00:%02x\n", i, i);
+                strcat(text, line);
+        }
+        snprintf(path, sizeof(path), "%s/chunks.txt", tmpdir);
+        write_file(path, text, "w");
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        CHECK_INT_EQ(load_reader_new_fd("chunks.txt", fd, &rd), 0);
+        CHECK(load_reader_can_rewind(rd));
+        CHECK_INT_EQ(entry_load_new(s, rd, NOW, &o, NULL, NULL, &l), 0);
+        entry_load_set_chunk(l, 3);
+        while ((r = entry_load_step(l, 1, err, sizeof(err))) > 0) {
+                steps++;
+                if (entry_load_checking(l))
+                        CHECK_INT_EQ(count_entries(s), 0);
+        }
+        CHECK_INT_EQ(r, 0);
+        CHECK(steps >= 20); /* 10 lines checked, 10 written */
+        CHECK_INT_EQ(entry_load_committed(l), 10);
+        CHECK_INT_EQ(count_entries(s), 10);
+        CHECK_INT_EQ(co.changed, 4);
+        CHECK_INT_EQ(co.folded, 6);
+        entry_load_free(l);
+        load_reader_free(rd);
+
+        /* the file changes between the passes: the chunks written stay, the error says so */
+        CHECK_INT_EQ(lseek(fd, 0, SEEK_SET), 0);
+        CHECK_INT_EQ(load_reader_new_fd("chunks.txt", fd, &rd), 0);
+        CHECK_INT_EQ(entry_load_new(s, rd, NOW, NULL, NULL, NULL, &l), 0);
+        entry_load_set_chunk(l, 3);
+        while (entry_load_checking(l) && (r = entry_load_step(l, 1, err, sizeof(err))) > 0)
+                ;
+        write_file(path, "eth0 198.18.0.99 zz\n", "a");
+        while ((r = entry_load_step(l, 1, err, sizeof(err))) > 0)
+                ;
+        CHECK_INT_EQ(r, -EINVAL);
+        CHECK(strstr(err, "chunks.txt:11: invalid MAC address 'zz'") != NULL);
+        CHECK(strstr(err, "the input changed during the load") != NULL);
+        CHECK(strstr(err, "after 9 entries were stored") != NULL);
+        if (!strstr(err, "after 9 entries"))
+                fprintf(stderr, "err: %s\n", err);
+        entry_load_free(l);
+        load_reader_free(rd);
+        close(fd);
+
+        /* a bad last line: the check pass finds it, nothing is written */
+        snprintf(path, sizeof(path), "%s/bad.txt", tmpdir);
+        write_file(path, "eth1 198.18.1.1 02:00:00:00:01:01\neth1 198.18.1.2 02:00:00:00:01:02\neth1 224.0.0.1 02:00:00:00:01:03\n", "w");
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        CHECK_INT_EQ(load_reader_new_fd("bad.txt", fd, &rd), 0);
+        CHECK_INT_EQ(entry_load_new(s, rd, NOW, NULL, NULL, NULL, &l), 0);
+        entry_load_set_chunk(l, 1);
+        while ((r = entry_load_step(l, 1, err, sizeof(err))) > 0)
+                ;
+        CHECK_INT_EQ(r, -EINVAL);
+        CHECK_STR_EQ(err, "bad.txt:3: multicast address, not a neighbour");
+        CHECK_INT_EQ(entry_load_committed(l), 0);
+        CHECK_INT_EQ(count_entries(s), 10);
+        entry_load_free(l);
+        load_reader_free(rd);
+        close(fd);
+
+        /* a pipe: one transaction, aborted by a bad last line */
+        int p[2];
+        CHECK_INT_EQ(pipe(p), 0);
+        const char *ptext = "eth2 198.18.2.1 02:00:00:00:02:01\neth2 198.18.2.2 02:00:00:00:02:02\nbroken\n";
+        CHECK_INT_EQ(write(p[1], ptext, strlen(ptext)), (ssize_t) strlen(ptext));
+        close(p[1]);
+        CHECK_INT_EQ(load_reader_new_fd("pipe", p[0], &rd), 0);
+        CHECK(!load_reader_can_rewind(rd));
+        CHECK_INT_EQ(entry_load_new(s, rd, NOW, NULL, NULL, NULL, &l), 0);
+        entry_load_set_chunk(l, 1); /* no chunks for a pipe */
+        while ((r = entry_load_step(l, 1, err, sizeof(err))) > 0)
+                ;
+        CHECK_INT_EQ(r, -EINVAL);
+        CHECK_STR_EQ(err, "pipe:3: too few fields");
+        CHECK_INT_EQ(entry_load_written(l), 2);
+        CHECK_INT_EQ(entry_load_committed(l), 0);
+        entry_load_free(l);
+        CHECK_INT_EQ(count_entries(s), 10);
+        load_reader_free(rd);
+        close(p[0]);
+        store_free(s);
+}
+
 static void test_load(void) {
         char cmd[128];
 
@@ -821,6 +1086,7 @@ static void test_load(void) {
         test_load_errors();
         test_load_ifindex_once();
         test_load_store_bound();
+        test_entry_load_chunks();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);
 }
@@ -834,6 +1100,8 @@ int main(void) {
         TEST_RUN(test_format);
         TEST_RUN(test_router);
         TEST_RUN(test_digit_names);
+        TEST_RUN(test_parse_in4);
+        TEST_RUN(test_reader_pieces);
         TEST_RUN(test_load);
         TEST_EXIT();
 }
