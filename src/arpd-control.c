@@ -43,7 +43,7 @@ typedef struct ControlClient {
         Control *control;
         sd_bus *conn;
         sd_event_source *defer_free;
-        sd_event_source *idle_timer;  /* closes the connection after CONTROL_IDLE_TIMEOUT_USEC */
+        sd_event_source *idle_timer;  /* closes the connection after the idle timeout (none: never) */
         struct peer peer;             /* who connected (peer-auth.h) */
         bool subscribed;
         bool closing;
@@ -1228,7 +1228,7 @@ static int client_new(Control *ctl, int fd) {
                 r = sd_bus_start(c->conn);
         if (r >= 0)
                 r = sd_bus_attach_event(c->conn, manager_event(ctl->manager), CONTROL_PRIORITY);
-        if (r >= 0)
+        if (r >= 0 && (refused || ctl->idle_timeout > 0))
                 r = sd_event_add_time_relative(manager_event(ctl->manager), &c->idle_timer, CLOCK_MONOTONIC,
                                                refused ? CONTROL_REFUSED_TIMEOUT_USEC : ctl->idle_timeout,
                                                USEC_PER_SEC, on_idle, c);
@@ -1371,7 +1371,6 @@ int control_new(Manager *m, const char *path, Control **ret) {
 
 void control_set_idle_timeout(Control *ctl, usec_t usec) {
         assert(ctl);
-        assert(usec > 0);
         ctl->idle_timeout = usec;
 }
 
@@ -1403,6 +1402,8 @@ int control_start(Manager *m, Control **ret) {
         if (path[0] == '\0')
                 return 0;
         r = control_new(m, path, ret);
+        if (r >= 0)
+                control_set_idle_timeout(*ret, o->control_idle_timeout);
         if (r < 0 && (r == -EADDRINUSE || dflt)) {
                 /* Only an explicitly requested endpoint is worth failing the start for. */
                 log_warning("Running without a control endpoint.");

@@ -17,8 +17,9 @@
  *     that, up to CONTROL_MAX_REFUSED more are accepted only to answer every call with
  *     LimitsExceeded ("try again later") and closed after CONTROL_REFUSED_TIMEOUT_USEC; beyond
  *     those a connection is closed at once.
- *   - idle: a connection that makes no call for CONTROL_IDLE_TIMEOUT_USEC is closed (subscribers,
- *     which wait for signals, are exempt).
+ *   - idle: a connection that makes no call for the idle timeout (--control-idle-timeout, default
+ *     CONTROL_IDLE_TIMEOUT_USEC; 0 = never) is closed (subscribers, which wait for signals, are
+ *     exempt). Clients that page through a listing reconnect and resume from their cursor.
  *   - work per call: a listing page holds at most CONTROL_LIST_LIMIT_MAX entries and scans at most
  *     CONTROL_LIST_SCAN_MAX records in one bounded read, and each call is one event-loop dispatch
  *     below the netlink and packet sources, so misses are answered between pages. Read-only calls
@@ -58,6 +59,7 @@
 
 #include <stddef.h>
 
+#include "arpd-options.h"
 #include "control-protocol.h"
 #include "macro.h"
 #include "time-util.h"
@@ -68,7 +70,7 @@ typedef struct Control Control;
 #define CONTROL_MAX_CLIENTS 32
 #define CONTROL_RESERVED_ROOT 4
 #define CONTROL_MAX_REFUSED 8
-#define CONTROL_IDLE_TIMEOUT_USEC (60 * USEC_PER_SEC)
+#define CONTROL_IDLE_TIMEOUT_USEC ARPD_DEFAULT_CONTROL_IDLE_TIMEOUT
 #define CONTROL_REFUSED_TIMEOUT_USEC (2 * USEC_PER_SEC)
 #define CONTROL_LIST_SCAN_MAX 16384
 #define CONTROL_CLIENT_QUEUE_MAX 4096
@@ -92,8 +94,9 @@ int control_new(Manager *m, const char *path, Control **ret);
 Control *control_free(Control *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Control *, control_free);
 
-/* For tests: connections opened later are closed after usec without a call (default
- * CONTROL_IDLE_TIMEOUT_USEC). */
+/* Connections opened later are closed after usec without a call; 0 = never (default
+ * CONTROL_IDLE_TIMEOUT_USEC; control_start() sets the option's). Refused connections keep their
+ * CONTROL_REFUSED_TIMEOUT_USEC. */
 void control_set_idle_timeout(Control *ctl, usec_t usec);
 /* For tests: after any page, an unprivileged page waits at least usec (default 0: only the
  * Pacing rule). */

@@ -26,6 +26,8 @@
 #define MIN_SYNC_INTERVAL (100 * USEC_PER_MSEC)
 /* --new-activity: well above the 10 s a binding's last seen may lag (resolver touch_interval) */
 #define MIN_NEW_ACTIVITY (60 * USEC_PER_SEC)
+/* --control-idle-timeout: the idle timer fires up to 1 s late anyway (its accuracy) */
+#define MIN_CONTROL_IDLE_TIMEOUT USEC_PER_SEC
 #define MAX_ACTIVE_PROBES 100ULL
 #define MAX_RATE 10000.0
 #define MAX_BURST 10000ULL
@@ -39,6 +41,7 @@ enum {
         ARG_CONTROL_SOCKET,
         ARG_MAX_AGE,
         ARG_NEW_ACTIVITY,
+        ARG_CONTROL_IDLE_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -57,6 +60,7 @@ static const struct option long_options[] = {
         { "max-per-interface",    required_argument, NULL, ARG_MAX_PER_INTERFACE },
         { "learn-bogons",         no_argument,       NULL, ARG_LEARN_BOGONS },
         { "control-socket",       required_argument, NULL, ARG_CONTROL_SOCKET },
+        { "control-idle-timeout", required_argument, NULL, ARG_CONTROL_IDLE_TIMEOUT },
         { "max-age",              required_argument, NULL, ARG_MAX_AGE },
         { "new-activity",         required_argument, NULL, ARG_NEW_ACTIVITY },
         { "verbose",              no_argument,       NULL, 'v' },
@@ -226,6 +230,10 @@ static void help(FILE *out) {
                 "                              $RUNTIME_DIRECTORY/bus, without RUNTIME_DIRECTORY\n"
                 "                              /run/arpd/IFACE/bus for one interface, else\n"
                 "                              /run/arpd/all/bus)\n"
+                "      --control-idle-timeout=SEC\n"
+                "                              close a control connection that makes no call for\n"
+                "                              SEC seconds (subscribers stay); 0 = never, else at\n"
+                "                              least 1, fractions allowed (default: 60)\n"
                 "  -v, --verbose               log debug messages too (default: info and above)\n"
                 "  -h, --help                  show this help and exit\n"
                 "  -V, --version               show the version and exit\n"
@@ -343,6 +351,11 @@ static int parse_one(int c, const char *arg, struct arpd_options *o, bool *list,
                 if (arg[0] != '\0' && arg[0] != '/')
                         return invalid_value(err, c, arg, "expected an absolute path, or empty for none");
                 return replace_string(&o->control_socket, arg);
+        case ARG_CONTROL_IDLE_TIMEOUT:
+                if (parse_seconds(arg, &u) < 0 || (u > 0 && u < MIN_CONTROL_IDLE_TIMEOUT))
+                        return invalid_value(err, c, arg, "expected 0 (never) or a number of seconds from 1");
+                o->control_idle_timeout = u;
+                return 0;
         case '4':
         case '6':
                 if (o->family != AF_UNSPEC && o->family != (c == '4' ? AF_INET : AF_INET6)) {
@@ -460,6 +473,7 @@ int arpd_options_parse(int argc, char **argv, const char *env_state_dir, struct 
                 .negative_timeout = DEFAULT_NEGATIVE_TIMEOUT,
                 .max_age = ARPD_DEFAULT_MAX_AGE,
                 .new_activity = ARPD_DEFAULT_NEW_ACTIVITY,
+                .control_idle_timeout = ARPD_DEFAULT_CONTROL_IDLE_TIMEOUT,
                 .rate = DEFAULT_RATE,
                 .burst = DEFAULT_BURST,
                 .sync_interval = DEFAULT_SYNC_INTERVAL,

@@ -17,6 +17,8 @@
 #define ARPD_DEFAULT_MAX_AGE (20 * 60 * USEC_PER_SEC)
 /* --new-activity: arpwatch's six months (station.h) */
 #define ARPD_DEFAULT_NEW_ACTIVITY (180ULL * 24 * 3600 * USEC_PER_SEC)
+/* --control-idle-timeout: a control connection without a call this long is closed */
+#define ARPD_DEFAULT_CONTROL_IDLE_TIMEOUT (60 * USEC_PER_SEC)
 
 enum arpd_mode {
         ARPD_MODE_DAEMON,
@@ -46,6 +48,9 @@ struct arpd_options {
         bool learn_bogons;       /* --learn-bogons */
         int family;              /* -4: AF_INET, -6: AF_INET6; default AF_UNSPEC = both */
         char *control_socket;    /* --control-socket; NULL = the default (see below), "" = none */
+        usec_t control_idle_timeout; /* --control-idle-timeout SEC: close a control connection
+                                      * that makes no call this long (subscribers exempt); 0 =
+                                      * never, else at least 1 s; default 60 s */
         int log_level;           /* -v: LOG_DEBUG, default LOG_INFO */
         char **ifaces;           /* remaining arguments; NULL-terminated; empty = all */
         size_t n_ifaces;

@@ -91,6 +91,8 @@ typedef struct Source {
 } Source;
 
 #define SOURCES_MAX DEPLOYMENT_MAX_DAEMONS
+/* source_foreach(): reconnects in a row, without a page received in between, before giving up */
+#define SOURCE_RECONNECTS_MAX 3
 
 static void source_done(Source *s) {
         s->bus = sd_bus_flush_close_unref(s->bus);
@@ -217,6 +219,29 @@ static int sources_open_daemons(Source *s, size_t *n) {
         return 0;
 }
 
+/* What sd-bus returns for a call on a connection the daemon closed (its idle timeout, while a slow
+ * reader held the output back between two pages; a restart): -ECONNRESET when the peer went away
+ * during the call, -ENOTCONN once sd-bus knows it is closed, a write's -EPIPE and the like. */
+static bool call_disconnected(int r) {
+        return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ECONNABORTED || r == -ESHUTDOWN;
+}
+
+/* A new connection to the daemon s was opened with, at the same socket. 0, or < 0 (not logged). */
+static int source_reconnect(Source *s) {
+        sd_bus *bus = NULL;
+        int r;
+
+        if (!s->bus || s->socket[0] == '\0')
+                return -ENOTCONN;
+        r = deployment_connect(s->socket, &bus);
+        if (r < 0)
+                return r;
+        /* The deployment scan may hold the dead connection too; it closes its own reference. */
+        sd_bus_unref(s->bus);
+        s->bus = bus;
+        return 0;
+}
+
 static int call_failed(const char *what, sd_bus_error *e, int r) {
         if (e && sd_bus_error_is_set(e))
                 log_error("%s: %s", what, e->message ? e->message : e->name);
@@ -268,6 +293,11 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
         /* The packed listing costs one array per page instead of nine fields per entry; an arpd
          * that predates it still answers ListEntries. */
         bool packed = true;
+        /* The daemon closes a connection idle for its --control-idle-timeout, and a slow reader
+         * (a pager) keeps this one idle between two pages as long as it likes: then reconnect and
+         * ask again from the cursor, the key after the last entry received, so nothing is lost
+         * or repeated. Bounded: SOURCE_RECONNECTS_MAX in a row without a page in between. */
+        unsigned reconnects = 0;
         for (unsigned page = 0;; page++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -284,8 +314,20 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
                         page--;
                         continue;
                 }
+                if (r < 0 && call_disconnected(r) && reconnects < SOURCE_RECONNECTS_MAX) {
+                        reconnects++;
+                        int q = source_reconnect(s);
+                        if (q < 0) {
+                                log_error_errno(q, "Cannot reconnect to arpd at %s: %m", s->socket);
+                                return call_failed("Listing entries failed", &e, r);
+                        }
+                        log_debug("arpd at %s closed the connection; reconnected, resuming the listing.", s->socket);
+                        page--;
+                        continue;
+                }
                 if (r < 0)
                         return call_failed("Listing entries failed", &e, r);
+                reconnects = 0;
                 if (packed) {
                         const uint8_t *data;
                         size_t size;

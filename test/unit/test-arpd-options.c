@@ -89,6 +89,7 @@ static void test_defaults(void) {
         CHECK(x.o.rate == 1.0);
         CHECK_INT_EQ(x.o.burst, 3);
         CHECK_INT_EQ(x.o.sync_interval, 30 * USEC_PER_SEC);
+        CHECK(x.o.control_idle_timeout == 60 * USEC_PER_SEC);
         CHECK_INT_EQ(x.o.max_entries, 0); /* not given: the store's own bound */
         CHECK_INT_EQ(x.o.max_per_iface, 0);
         CHECK(!x.o.learn_bogons);
@@ -329,6 +330,27 @@ static void test_new_activity(void) {
         EXPECT_ERROR("invalid value '-1' for --new-activity", "--new-activity", "-1");
         EXPECT_ERROR("invalid value '6mo' for --new-activity", "--new-activity=6mo");
         EXPECT_ERROR("invalid value '59.9' for --new-activity", "--new-activity=59.9");
+}
+
+static void test_control_idle_timeout(void) {
+        struct run x;
+
+        x = PARSE("--control-idle-timeout", "2");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.control_idle_timeout == 2 * USEC_PER_SEC);
+        run_done(&x);
+        x = PARSE("--control-idle-timeout=1.5");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK(x.o.control_idle_timeout == 1500 * USEC_PER_MSEC);
+        run_done(&x);
+        x = PARSE("--control-idle-timeout=0");
+        CHECK_INT_EQ(x.r, 0);
+        CHECK_INT_EQ(x.o.control_idle_timeout, 0); /* never */
+        run_done(&x);
+
+        EXPECT_ERROR("invalid value '0.5' for --control-idle-timeout", "--control-idle-timeout=0.5");
+        EXPECT_ERROR("invalid value '-1' for --control-idle-timeout", "--control-idle-timeout", "-1");
+        EXPECT_ERROR("invalid value '1m' for --control-idle-timeout", "--control-idle-timeout=1m");
 }
 
 static void test_rate(void) {
@@ -629,6 +651,7 @@ int main(void) {
         TEST_RUN(test_negative_timeout);
         TEST_RUN(test_max_age);
         TEST_RUN(test_new_activity);
+        TEST_RUN(test_control_idle_timeout);
         TEST_RUN(test_rate);
         TEST_RUN(test_burst);
         TEST_RUN(test_sync_interval);

@@ -181,6 +181,34 @@ static void test_list_paced(void) {
         CHECK(control_list_deferred(ctl) >= 1);
 }
 
+/* 0 = never: an idle connection stays open. */
+static void test_idle_never(void) {
+        char db[256], sock[256];
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(control_freep) Control *ctl = NULL; /* freed before the manager it observes */
+
+        snprintf(db, sizeof(db), "%s/store-never.lmdb", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/run/bus-never", tmpdir);
+        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
+        arpd_options_done(&opts); /* the previous test's */
+        optind = 0;
+        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
+        CHECK_INT_EQ(manager_new(&opts, &m), 0);
+        if (!m)
+                return;
+        CHECK_INT_EQ(manager_open_store(m), 0);
+        CHECK_INT_EQ(manager_setup_timers(m), 0);
+        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
+        if (!ctl)
+                return;
+        control_set_idle_timeout(ctl, 0);
+
+        _cleanup_close_ int fd = connect_to(sock);
+        run_for(m, 800 * USEC_PER_MSEC);
+        CHECK(!closed_by_server(fd));
+        CHECK_INT_EQ(control_n_clients(ctl), 1);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -188,6 +216,7 @@ int main(void) {
         log_set_max_level(LOG_WARNING);
         TEST_RUN(test_idle_closed);
         TEST_RUN(test_list_paced);
+        TEST_RUN(test_idle_never);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
         CHECK(system(cmd) == 0);
