@@ -401,11 +401,10 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
                 if (r < 0)
                         return r;
         }
-        /* A paced caller's page is also smaller, so that a miss never waits long behind one. */
-        bool paced = client->peer.uid != 0;
+        /* Every page is small, root's too, so that a miss never waits long behind one; the
+         * cursor resumes. */
         struct list_ctx c = { .filter = &a.filter, .reply = reply, .packed = buf,
-                              .limit = paced ? MIN(a.limit, CONTROL_LIST_PACED_LIMIT) : a.limit,
-                              .scan_max = paced ? CONTROL_LIST_PACED_SCAN_MAX : CONTROL_LIST_SCAN_MAX };
+                              .limit = MIN(a.limit, CONTROL_LIST_PAGE_MAX), .scan_max = CONTROL_LIST_SCAN_MAX };
         r = manager_list(ctl->manager, &a.filter, a.has_after ? &a.after : NULL, list_one, &c);
         if (r < 0)
                 return store_error(error, r, "Listing the store");

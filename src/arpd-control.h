@@ -20,13 +20,13 @@
  *   - idle: a connection that makes no call for the idle timeout (--control-idle-timeout, default
  *     CONTROL_IDLE_TIMEOUT_USEC; 0 = never) is closed (subscribers, which wait for signals, are
  *     exempt). Clients that page through a listing reconnect and resume from their cursor.
- *   - work per call: a listing page holds at most CONTROL_LIST_LIMIT_MAX entries and scans at most
+ *   - work per call: a listing page holds at most CONTROL_LIST_PAGE_MAX entries (fewer than a
+ *     caller may ask, CONTROL_LIST_LIMIT_MAX: the cursor resumes) and scans at most
  *     CONTROL_LIST_SCAN_MAX records in one bounded read, and each call is one event-loop dispatch
  *     below the netlink and packet sources, so misses are answered between pages. Read-only calls
  *     never commit or sync the store.
  *   - pacing: listing pages for callers other than uid 0 take at most a tenth of the daemon's
- *     time, in small steps: such a page holds at most CONTROL_LIST_PACED_LIMIT entries and reads
- *     at most CONTROL_LIST_PACED_SCAN_MAX records (the cursor resumes). After any page, the next page for such a caller is served no sooner than
+ *     time. After any page, the next page for such a caller is served no sooner than
  *     CONTROL_LIST_IDLE_FACTOR times the CPU time that page cost (capped at
  *     CONTROL_LIST_COST_MAX_USEC); calls that come earlier wait, without an error, and are served
  *     one per turn, round robin over the connections. So eight clients looping full dumps leave
@@ -34,7 +34,7 @@
  *     scheduler lets it preempt), and it preempts on the next miss;
  *     root's listings are never delayed.
  *   - unsent output: a listing call is refused (LimitsExceeded) while the previous reply is still
- *     queued, so a connection holds at most one page (at most CONTROL_LIST_LIMIT_MAX entries of at
+ *     queued, so a connection holds at most one page (at most CONTROL_LIST_PAGE_MAX entries of at
  *     most ~200 bytes each in ListEntries, 96 in ListEntriesPacked) plus at most
  *     CONTROL_CLIENT_QUEUE_MAX messages in all (signals of at most ~200 bytes each): a subscriber
  *     that does not read is disconnected, any other client is refused further calls.
@@ -72,10 +72,9 @@ typedef struct Control Control;
 #define CONTROL_MAX_REFUSED 8
 #define CONTROL_IDLE_TIMEOUT_USEC ARPD_DEFAULT_CONTROL_IDLE_TIMEOUT
 #define CONTROL_REFUSED_TIMEOUT_USEC (2 * USEC_PER_SEC)
-#define CONTROL_LIST_SCAN_MAX 16384
+#define CONTROL_LIST_SCAN_MAX 4096  /* records one page reads at most */
+#define CONTROL_LIST_PAGE_MAX 1024  /* entries one page holds at most, whatever the caller asks */
 #define CONTROL_CLIENT_QUEUE_MAX 4096
-#define CONTROL_LIST_PACED_LIMIT 1024                  /* Pacing: entries per page */
-#define CONTROL_LIST_PACED_SCAN_MAX 4096               /* Pacing: records read per page */
 #define CONTROL_LIST_IDLE_FACTOR 9                     /* Pacing: 1 part listing, 9 parts rest */
 #define CONTROL_LIST_COST_MAX_USEC (50 * USEC_PER_MSEC) /* Pacing: one page never waits longer */
 #define CONTROL_LOAD_STALL_USEC (30 * USEC_PER_SEC)
