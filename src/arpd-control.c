@@ -429,6 +429,22 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
         return r;
 }
 
+/* Serves c's waiting listing call and answers it, with an error if it fails. */
+static void list_serve_pending(ControlClient *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = TAKE_PTR(c->list_pending);
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = list_serve(m, c, &error, c->list_pending_packed);
+
+        if (sd_bus_error_is_set(&error))
+                (void) sd_bus_reply_method_error(m, &error);
+        else if (r < 0)
+                (void) sd_bus_reply_method_errno(m, r, NULL);
+}
+
+static bool list_waiting(const ControlClient *c) {
+        return c->list_pending && !c->closing;
+}
+
 static void list_timer_arm(Control *ctl);
 
 /* The pacing timer: serve the next waiting listing call (round robin over the connections). */
@@ -437,18 +453,11 @@ static int on_list_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         for (size_t i = 0; i < ctl->n_clients; i++) {
                 size_t idx = (ctl->list_rr + i) % ctl->n_clients;
-                ControlClient *c = ctl->clients[idx];
-                if (!c->list_pending || c->closing)
-                        continue;
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = TAKE_PTR(c->list_pending);
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                ctl->list_rr = idx + 1;
-                int r = list_serve(m, c, &error, c->list_pending_packed);
-                if (sd_bus_error_is_set(&error))
-                        (void) sd_bus_reply_method_error(m, &error);
-                else if (r < 0)
-                        (void) sd_bus_reply_method_errno(m, r, NULL);
-                break;
+                if (list_waiting(ctl->clients[idx])) {
+                        ctl->list_rr = idx + 1;
+                        list_serve_pending(ctl->clients[idx]);
+                        break;
+                }
         }
         list_timer_arm(ctl);
         return 0;
@@ -457,10 +466,10 @@ static int on_list_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 /* Arms the pacing timer for list_next if a listing call waits. */
 static void list_timer_arm(Control *ctl) {
         bool waiting = false;
-        int r;
+        int r = 0;
 
         for (size_t i = 0; i < ctl->n_clients && !waiting; i++)
-                waiting = ctl->clients[i]->list_pending && !ctl->clients[i]->closing;
+                waiting = list_waiting(ctl->clients[i]);
         if (!waiting) {
                 if (ctl->list_timer)
                         (void) sd_event_source_set_enabled(ctl->list_timer, SD_EVENT_OFF);
@@ -471,28 +480,19 @@ static void list_timer_arm(Control *ctl) {
                                       1, on_list_timer, ctl);
                 if (r >= 0)
                         r = sd_event_source_set_priority(ctl->list_timer, CONTROL_PRIORITY);
-                if (r < 0) {
-                        log_warning_errno(r, "Cannot pace the control endpoint's listings: %m");
-                        ctl->list_timer = sd_event_source_disable_unref(ctl->list_timer);
-                        /* serve what waits now rather than never */
-                        ctl->list_next = 0;
-                        for (size_t i = 0; i < ctl->n_clients; i++) {
-                                ControlClient *c = ctl->clients[i];
-                                if (!c->list_pending)
-                                        continue;
-                                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = TAKE_PTR(c->list_pending);
-                                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                                int q = list_serve(m, c, &error, c->list_pending_packed);
-                                if (sd_bus_error_is_set(&error))
-                                        (void) sd_bus_reply_method_error(m, &error);
-                                else if (q < 0)
-                                        (void) sd_bus_reply_method_errno(m, q, NULL);
-                        }
-                }
-                return;
         }
-        (void) sd_event_source_set_time(ctl->list_timer, ctl->list_next);
-        (void) sd_event_source_set_enabled(ctl->list_timer, SD_EVENT_ONESHOT);
+        if (r >= 0)
+                r = sd_event_source_set_time(ctl->list_timer, ctl->list_next);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(ctl->list_timer, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                /* serve what waits now rather than never */
+                log_warning_errno(r, "Cannot pace the control endpoint's listings: %m");
+                ctl->list_timer = sd_event_source_disable_unref(ctl->list_timer);
+                for (size_t i = 0; i < ctl->n_clients; i++)
+                        if (list_waiting(ctl->clients[i]))
+                                list_serve_pending(ctl->clients[i]);
+        }
 }
 
 static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *error, bool packed) {
