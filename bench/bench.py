@@ -128,7 +128,8 @@ def w6_parse_stat(text, alive):
 def w6_steady(series, t_min, slack=0.05, slack_pages=16):
         """The data's steady state of a W6 series: the first sample at or after t_min from which on no
         data table (every table but the freelist's own tree) grows any more: no later sample has
-        more than max(slack x, slack_pages) of its pages. None if the series has no page figures."""
+        more than max(slack x its pages, slack_pages) pages more in any table. None if the series
+        has no page figures."""
         pts = [x for x in series if x.get("tables") and x["t"] >= t_min]
         if not pts:
                 return None
