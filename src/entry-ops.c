@@ -378,7 +378,7 @@ int entry_load(Store *s, const struct load_entry *entries, size_t n, usec_t now_
 
 int entry_set_limits(Store *s, const struct store_limits *want, struct store_limits *before, struct store_limits *after,
                      uint64_t *evicted) {
-        struct store_limits b = {};
+        struct store_limits b = {}, m;
         int r;
 
         if (!want)
@@ -389,7 +389,14 @@ int entry_set_limits(Store *s, const struct store_limits *want, struct store_lim
         r = store_get_limits(s, &b);
         if (r < 0)
                 return r;
-        r = store_set_limits(s, want);
+        /* The bounds already recorded (a daemon started with the same --max-entries as last
+         * time): no write transaction, so a start neither waits for another writer nor changes
+         * the file. Every writer keeps the store within its bounds, so nothing is over them. */
+        m = store_limits_merge(&b, want);
+        if (m.max_entries == b.max_entries && m.max_per_iface == b.max_per_iface)
+                r = 0;
+        else
+                r = store_set_limits(s, want);
         if (r < 0)
                 return r;
         if (before)

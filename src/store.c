@@ -2233,6 +2233,16 @@ int store_get_limits(Store *s, struct store_limits *ret) {
 
 static int cut_to_total(Store *s, MDB_txn *txn, uint64_t total, size_t *evicted);
 
+struct store_limits store_limits_merge(const struct store_limits *cur, const struct store_limits *want) {
+        uint64_t total = want->max_entries > 0 ? want->max_entries : cur->max_entries;
+        /* a per-interface bound equal to the total (none of its own) follows the total */
+        uint64_t per = want->max_per_iface > 0                  ? want->max_per_iface
+                       : cur->max_per_iface == cur->max_entries ? total
+                                                                : cur->max_per_iface;
+
+        return (struct store_limits) { .max_entries = total, .max_per_iface = MIN(per, total) };
+}
+
 int store_set_limits(Store *s, const struct store_limits *l) {
         size_t plen = strlen(META_COUNT_PREFIX), evicted = 0;
         uint8_t kb[32 + IFNAMSIZ];
@@ -2264,14 +2274,7 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         s->index_touched = 0;
         rc = read_limits(s, txn, &cur);
         if (rc == 0) {
-                uint64_t total = l->max_entries > 0 ? l->max_entries : cur.max_entries;
-                /* a per-interface bound equal to the total (none of its own) follows the total */
-                uint64_t per = l->max_per_iface > 0                  ? l->max_per_iface
-                               : cur.max_per_iface == cur.max_entries ? total
-                                                                      : cur.max_per_iface;
-
-                cur.max_entries = total;
-                cur.max_per_iface = MIN(per, total);
+                cur = store_limits_merge(&cur, l);
                 rc = meta_write_u64(txn, s->e->dbi_meta, META_LIMIT_TOTAL, NULL, cur.max_entries);
         }
         if (rc == 0)

@@ -276,6 +276,9 @@ int store_get_limits(Store *s, struct store_limits *ret);
  * staged changes first.
  * Returns the number of entries evicted (>= 0), -EROFS, -EBUSY (see Handles), -EINVAL. */
 int store_set_limits(Store *s, const struct store_limits *l);
+/* The bounds store_set_limits(s, want) records in a store whose bounds are cur (the rule above):
+ * a caller that finds them equal to cur has nothing to write. */
+struct store_limits store_limits_merge(const struct store_limits *cur, const struct store_limits *want);
 
 struct store_iface_info {
         uint64_t entries; /* committed records of the interface, all states */

@@ -3,11 +3,16 @@
  * addresses as long as the link's, interface names as the kernel allows them, for add and load. */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "entry-ops.h"
 #include "loadfile.h"
 #include "macro.h"
+#include "store.h"
 #include "tests.h"
 
 static void test_key(void) {
@@ -113,9 +118,64 @@ static void test_load_check(void) {
         }
 }
 
+static size_t read_all(const char *path, uint8_t *buf, size_t size) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return 0;
+        n = read(fd, buf, size);
+        close(fd);
+        CHECK(n > 0 && (size_t) n < size);
+        return n > 0 ? (size_t) n : 0;
+}
+
+/* Bounds equal to the store's (a daemon restarted with the same --max-entries): nothing is
+ * written, so a start neither takes the write lock nor changes the file; a new bound is. */
+static void test_set_limits_unchanged(void) {
+        char dir[] = "/tmp/test-entry-ops-XXXXXX", path[64];
+        static uint8_t before[1 << 20], after[1 << 20];
+        struct store_limits b, a;
+        size_t nb, na;
+        uint64_t ev = 1;
+        Store *s = NULL;
+
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(path, sizeof(path), "%s/s.lmdb", dir);
+        CHECK_INT_EQ(store_open(path, &(struct store_options) { .initial_map_size = 1 << 20 }, &s), 0);
+        CHECK_INT_EQ(entry_set_limits(s, &(struct store_limits) { .max_entries = 5000 }, &b, &a, &ev), 0);
+        CHECK_INT_EQ(a.max_entries, 5000);
+        nb = read_all(path, before, sizeof(before));
+
+        ev = 1;
+        CHECK_INT_EQ(entry_set_limits(s, &(struct store_limits) { .max_entries = 5000 }, &b, &a, &ev), 0);
+        CHECK_INT_EQ(b.max_entries, 5000);
+        CHECK_INT_EQ(a.max_entries, 5000);
+        CHECK_INT_EQ(a.max_per_iface, 5000);
+        CHECK_INT_EQ(ev, 0);
+        CHECK_INT_EQ(entry_set_limits(s, &(struct store_limits) { .max_entries = 5000, .max_per_iface = 5000 }, &b,
+                                      &a, &ev), 0);
+        na = read_all(path, after, sizeof(after));
+        CHECK_INT_EQ(na, nb);
+        CHECK(memcmp(before, after, MIN(na, nb)) == 0);
+
+        CHECK_INT_EQ(entry_set_limits(s, &(struct store_limits) { .max_per_iface = 400 }, &b, &a, &ev), 0);
+        CHECK_INT_EQ(a.max_per_iface, 400);
+        na = read_all(path, after, sizeof(after));
+        CHECK(na != nb || memcmp(before, after, na) != 0);
+
+        store_free(s);
+        (void) unlink(path);
+        snprintf(path, sizeof(path), "%s/s.lmdb-lock", dir);
+        (void) unlink(path);
+        (void) rmdir(dir);
+}
+
 int main(void) {
         TEST_RUN(test_key);
         TEST_RUN(test_lladdr);
         TEST_RUN(test_load_check);
+        TEST_RUN(test_set_limits_unchanged);
         TEST_EXIT();
 }
