@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arpd-catalog.h"
+#include "check-receipt.h"
 #include "lmdb-check.h"
 #include "log.h"
 #include "macro.h"
@@ -98,9 +99,20 @@ struct history_stage {
 /* One LMDB environment per file and process, shared by every Store handle on it: LMDB forbids
  * opening the same environment twice in one process (closing one would drop the other's locks). */
 typedef struct StoreEnv StoreEnv;
+/* The file as it was when it last passed the page check (lmdb-check.h, check-receipt.h): by a
+ * walk, by a receipt, or since then by this process's own commits only (due: a receipt for the
+ * state they left is still to be written, at close). */
+struct page_check {
+        bool ok, due;
+        struct stat st;
+        uint64_t txnid;
+};
+
 struct StoreEnv {
         StoreEnv *next;
         MDB_env *env;
+        struct page_check checked;
+        char *receipt_path; /* "STORE-checked" */
         MDB_dbi dbi_meta, dbi_neigh, dbi_neg; /* ENTRIES_DB, NEG_DB */
         /* Interface ids seen committed (store.h, "Interface ids"): a mapping never changes once
          * committed, so these never go stale. */
@@ -293,6 +305,47 @@ static int env_grow(StoreEnv *e, const char *path) {
         if (rc == 0)
                 log_info("Store %s: map size grown to %zu KiB.", path, size / 1024);
         return rc;
+}
+
+/* mdb_txn_commit(), keeping pc: a commit of this process on the state pc names leaves a file
+ * that needs no walk either (what LMDB writes itself is sound); anything else in between (a
+ * commit of another process, any other write) and pc no longer holds. */
+static int commit_checked(struct page_check *pc, MDB_env *env, MDB_txn *txn) {
+        uint64_t id = mdb_txn_id(txn); /* the snapshot this transaction began on + 1 */
+        bool chained = false;
+        MDB_envinfo info;
+        struct stat st;
+        int fd = -1, rc;
+
+        if (pc->ok && id == pc->txnid + 1 && mdb_env_get_fd(env, &fd) == 0 && fstat(fd, &st) == 0)
+                chained = check_receipt_same_state(&st, &pc->st);
+        rc = mdb_txn_commit(txn);
+        pc->ok = false;
+        if (!chained || rc != 0 || mdb_env_info(env, &info) != 0 || fstat(fd, &st) < 0)
+                return rc;
+        if (info.me_last_txnid == id - 1 && check_receipt_same_state(&st, &pc->st))
+                pc->ok = true; /* nothing to write: nothing written */
+        else if (info.me_last_txnid == id) {
+                pc->ok = pc->due = true;
+                pc->st = st;
+                pc->txnid = id;
+        }
+        return rc;
+}
+
+/* At close: the receipt for the state this process's commits left, if nothing else wrote since. */
+static void env_write_receipt(StoreEnv *e) {
+        MDB_envinfo info;
+        struct stat st;
+        int fd, r;
+
+        if (!e->checked.ok || !e->checked.due || e->pid != getpid() || mdb_env_get_fd(e->env, &fd) != 0 ||
+            fstat(fd, &st) < 0 || !check_receipt_same_state(&st, &e->checked.st) ||
+            mdb_env_info(e->env, &info) != 0 || info.me_last_txnid != e->checked.txnid)
+                return;
+        r = check_receipt_write(e->receipt_path, &st, e->checked.txnid);
+        if (r < 0)
+                log_debug_errno(r, "Cannot write the page check's receipt %s: %m", e->receipt_path);
 }
 
 static int env_txn_begin(StoreEnv *e, unsigned flags, MDB_txn **ret) {
@@ -502,7 +555,9 @@ static void mdb_env_closep(MDB_env **env) {
 
 /* The structural check of lmdb-check.h, before LMDB reads any page beyond the meta pages: under a
  * read transaction, so that no writer in another process reuses the pages being checked. */
-static int env_check_pages(struct open_ctx *c, MDB_env *env, int fd, const char *path) {
+static int env_check_pages(struct open_ctx *c, MDB_env *env, int fd, const char *path, const char *receipt,
+                           struct page_check *pc) {
+        bool walked = false;
         char why[200];
         int r = -ESTALE;
 
@@ -513,9 +568,27 @@ static int env_check_pages(struct open_ctx *c, MDB_env *env, int fd, const char 
                 if (rc != 0)
                         return rc_is_corruption(rc) ? log_damaged(c, path, mdb_strerror(rc))
                                                     : log_error_errno(store_errno(rc), "Cannot read store %s: %m", path);
-                r = lmdb_check_file(fd, mdb_txn_id(txn), why, sizeof(why));
+                /* the state before the walk: a writer that changes the file meanwhile changes it */
+                pc->txnid = mdb_txn_id(txn);
+                if (fstat(fd, &pc->st) < 0)
+                        r = -errno;
+                else if (check_receipt_valid(receipt, &pc->st, pc->txnid))
+                        r = LMDB_CHECK_OK;
+                else {
+                        walked = true;
+                        r = lmdb_check_file(fd, pc->txnid, why, sizeof(why));
+                }
                 mdb_txn_abort(txn);
         }
+        pc->ok = r == LMDB_CHECK_OK;
+        if (pc->ok && walked) {
+                int q = check_receipt_write(receipt, &pc->st, pc->txnid);
+
+                if (q < 0)
+                        log_debug_errno(q, "Cannot write the page check's receipt %s: %m", receipt);
+        } else if (pc->ok)
+                log_debug("Store %s: unchanged since its pages were last checked (%s); not walked again.", path,
+                          receipt);
         if (r < 0)
                 return log_error_errno(r, "Cannot check store %s: %m", path);
         if (r == LMDB_CHECK_DAMAGED)
@@ -533,6 +606,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         size_t map_max = o->max_map_size > 0 ? o->max_map_size : STORE_MAX_MAP_SIZE;
         size_t map_initial = o->initial_map_size > 0 ? o->initial_map_size : STORE_INITIAL_MAP_SIZE;
         MDB_dbi meta = 0, neigh = 0, neg = 0, history = 0;
+        _cleanup_free_ char *receipt = NULL;
+        struct page_check pc = {};
         bool has_history = false;
         MDB_txn *txn = NULL;
         StoreEnv *e;
@@ -542,6 +617,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
         int rc, r, fd;
 
         map_initial = MIN(map_initial, map_max);
+        if (asprintf(&receipt, "%s-checked", path) < 0)
+                return log_oom();
 
         /* Before LMDB maps the file: its meta pages (lmdb-check.h). */
         cfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -598,7 +675,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 log_info("Store %s: cleared %d reader slot%s of processes that are gone.", path, c->stale_readers,
                          c->stale_readers == 1 ? "" : "s");
         if (existed) {
-                r = env_check_pages(c, env, cfd, path);
+                r = env_check_pages(c, env, cfd, path, receipt, &pc);
                 if (r < 0)
                         return r;
         }
@@ -617,7 +694,7 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 mdb_txn_abort(txn);
                 return log_error_errno(store_errno(rc), "Cannot open the history table of store %s: %m", path);
         }
-        rc = mdb_txn_commit(txn); /* also makes the DBI handles available to every transaction */
+        rc = commit_checked(&pc, env, txn); /* also makes the DBI handles available to every transaction */
         if (rc != 0)
                 return log_error_errno(store_errno(rc), "Cannot initialise store %s: %m", path);
 
@@ -630,6 +707,8 @@ static int env_open(struct open_ctx *c, const char *path, const struct store_opt
                 return log_oom();
         *e = (StoreEnv) {
                 .env = TAKE_PTR(env),
+                .checked = pc,
+                .receipt_path = TAKE_PTR(receipt),
                 .dbi_meta = meta,
                 .dbi_neigh = neigh,
                 .dbi_neg = neg,
@@ -753,7 +832,9 @@ static void env_unref(StoreEnv *e, Store *s) {
                         *p = e->next;
                         break;
                 }
+        env_write_receipt(e);
         mdb_env_close(e->env);
+        free(e->receipt_path);
         free(e->ifids);
         free(e);
 }
@@ -2117,7 +2198,7 @@ static int store_write(Store *s, int round, size_t *evicted, size_t *conflicts) 
         } else
                 rc = evict_for_room(s, txn, round, evicted);
         if (rc == 0)
-                rc = mdb_txn_commit(txn);
+                rc = commit_checked(&s->e->checked, s->e->env, txn);
         else
                 mdb_txn_abort(txn);
         s->e->writing = false;
@@ -2312,7 +2393,7 @@ int store_set_limits(Store *s, const struct store_limits *l) {
         if (rc == 0)
                 rc = cut_to_total(s, txn, cur.max_entries, &evicted);
         if (rc == 0)
-                rc = mdb_txn_commit(txn);
+                rc = commit_checked(&s->e->checked, s->e->env, txn);
         else
                 mdb_txn_abort(txn);
         s->e->writing = false;
@@ -2857,7 +2938,7 @@ static int txn_end(StoreTxn *t, bool commit) {
                 if (commit && rc == 0)
                         rc = enforce_limits(s, t->txn, &evicted);
                 if (commit && rc == 0)
-                        rc = mdb_txn_commit(t->txn);
+                        rc = commit_checked(&s->e->checked, s->e->env, t->txn);
                 else
                         mdb_txn_abort(t->txn);
                 s->txn = NULL;

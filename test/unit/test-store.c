@@ -463,6 +463,83 @@ static void test_damaged_garbage(void) {
         check_damaged("zero.lmdb", "zeros over both meta pages");
 }
 
+/* The page check's receipt (check-receipt.h): a walk that passed writes one; a file unchanged
+ * since opens without a walk (the receipt is not rewritten: same inode); this process's own
+ * commits leave a receipt for the state they wrote; a receipt of another boot or one anybody
+ * may write is not trusted; damage after a receipt is still found. */
+static ino_t receipt_ino(const char *p) {
+        char r[300];
+        struct stat st;
+
+        snprintf(r, sizeof(r), "%s-checked", p);
+        return stat(r, &st) == 0 ? st.st_ino : 0;
+}
+
+static void open_close_ro(const char *name) {
+        Store *s = open_opts(name, &(struct store_options) { .read_only = true });
+
+        if (s)
+                CHECK_INT_EQ(count(s), 300);
+        store_free(s);
+}
+
+static void test_page_check_receipt(void) {
+        const char *p = tpath("rcpt.lmdb");
+        char r[300], text[300];
+        ino_t i1, i2, i3;
+        Store *s;
+
+        snprintf(r, sizeof(r), "%s-checked", p);
+        make_store("rcpt.lmdb", 300);
+        CHECK(!exists(r)); /* a store this process created was never walked */
+        open_close_ro("rcpt.lmdb");
+        i1 = receipt_ino(p);
+        CHECK(i1 != 0);
+        open_close_ro("rcpt.lmdb");
+        CHECK(receipt_ino(p) == i1); /* unchanged: not walked */
+
+        /* this process's commit on the checked state: a new receipt, for the state it left */
+        s = open_rw("rcpt.lmdb");
+        if (s) {
+                CHECK_INT_EQ(store_stage_put(s, (struct neigh_key[]) { key_n("eth0", 0) },
+                                             (struct record[]) { rec(RECORD_POSITIVE, 5000, 0) }), 0);
+                CHECK(store_flush(s) >= 0);
+        }
+        store_free(s);
+        i2 = receipt_ino(p);
+        CHECK(i2 != 0 && i2 != i1);
+        open_close_ro("rcpt.lmdb");
+        CHECK(receipt_ino(p) == i2);
+
+        /* a receipt of another boot: walked (and a new receipt written) */
+        {
+                _cleanup_close_ int fd = open(r, O_RDWR | O_CLOEXEC);
+                ssize_t n = fd >= 0 ? pread(fd, text, sizeof(text) - 1, 0) : -1;
+                char *b = n > 0 ? strstr((text[n] = '\0', text), "boot=") : NULL;
+
+                CHECK(b != NULL);
+                if (b) {
+                        b[5] = b[5] == '0' ? '1' : '0';
+                        CHECK(pwrite(fd, text, (size_t) n, 0) == n);
+                }
+        }
+        i2 = receipt_ino(p);
+        open_close_ro("rcpt.lmdb");
+        i3 = receipt_ino(p);
+        CHECK(i3 != 0 && i3 != i2);
+        /* one anybody may write: not trusted */
+        CHECK(chmod(r, 0666) == 0);
+        open_close_ro("rcpt.lmdb");
+        CHECK(receipt_ino(p) != i3);
+        i3 = receipt_ino(p);
+        open_close_ro("rcpt.lmdb");
+        CHECK(receipt_ino(p) == i3);
+
+        /* damage after the receipt: found as before */
+        scribble(p, 2 * 4096, (size_t) file_size(p) - 2 * 4096, 7);
+        check_damaged("rcpt.lmdb", "random bytes over every data page, after a receipt");
+}
+
 /* Random bytes over one page at a time, many times: never a signal, and every open either works
  * or fails with -EBADMSG (a page that was free is harmless). Each round runs in a child, so a
  * crash is seen as one. */
@@ -2144,6 +2221,7 @@ int main(void) {
         TEST_RUN(test_ifids);
         TEST_RUN(test_damaged_truncated);
         TEST_RUN(test_damaged_garbage);
+        TEST_RUN(test_page_check_receipt);
         TEST_RUN(test_damaged_never_crashes);
         TEST_RUN(test_damaged_not_ours);
         TEST_RUN(test_check_healthy);
