@@ -157,6 +157,7 @@ struct Store {
         struct grown {
                 uint8_t ifname[IFNAMSIZ];
                 size_t n;
+                size_t uncounted; /* appended by store_txn_put(), not yet in its count (counts_flush()) */
         } *grown;
         size_t n_grown, n_grown_max;
         uint64_t index_touched; /* B-tree reads eviction made (store_counters.evict_seeks) */
@@ -172,6 +173,12 @@ struct StoreTxn {
         Store *s; /* NULL once the store was freed under it */
         MDB_txn *txn;
         int error; /* first LMDB error: the transaction can only be aborted */
+        /* store_txn_put() of keys past the table's last one (a load in key order: arpd -l's
+         * order, or a new store filled interface by interface in rising addresses) appends through
+         * this cursor (MDB_APPEND: no search, no read of an old record, full pages) until a key
+         * is not past it; then no_append, and every put searches as before. */
+        MDB_cursor *append;
+        bool no_append;
 };
 
 static StoreEnv *store_envs;
@@ -917,6 +924,7 @@ Store *store_free(Store *s) {
                  * until store_txn_commit()/store_txn_abort() frees it. */
                 mdb_txn_abort(s->txn->txn);
                 s->txn->txn = NULL;
+                s->txn->append = NULL; /* freed with its transaction */
                 s->txn->s = NULL;
                 s->e->writing = false;
                 writer_unlock(s);
@@ -1438,10 +1446,11 @@ static size_t neg_key(const uint8_t *dk, size_t dl, const MDB_val *v, uint8_t ou
 
 /* Notes that ifname16 gained an entry in this write transaction (the total bound is enforced
  * on the interfaces that grew). ENOMEM (an LMDB-style code) if it cannot. */
-static int note_growth(Store *s, const uint8_t *ifname16) {
+static int note_growth_uncounted(Store *s, const uint8_t *ifname16, bool uncounted) {
         for (size_t i = 0; i < s->n_grown; i++)
                 if (memcmp(s->grown[i].ifname, ifname16, IFNAMSIZ) == 0) {
                         s->grown[i].n++;
+                        s->grown[i].uncounted += uncounted;
                         return 0;
                 }
         if (s->n_grown == s->n_grown_max) {
@@ -1453,8 +1462,27 @@ static int note_growth(Store *s, const uint8_t *ifname16) {
                 s->n_grown_max = n;
         }
         memcpy(s->grown[s->n_grown].ifname, ifname16, IFNAMSIZ);
+        s->grown[s->n_grown].uncounted = uncounted;
         s->grown[s->n_grown++].n = 1;
         return 0;
+}
+
+static int note_growth(Store *s, const uint8_t *ifname16) {
+        return note_growth_uncounted(s, ifname16, false);
+}
+
+/* Adds the entries appended in this transaction to their interfaces' counts: before anything
+ * reads or lowers a count (enforce_limits(), a delete). */
+static int counts_flush(Store *s, MDB_txn *txn) {
+        int rc = 0;
+
+        for (size_t i = 0; rc == 0 && i < s->n_grown; i++)
+                if (s->grown[i].uncounted > 0) {
+                        rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, s->grown[i].ifname,
+                                      (int64_t) s->grown[i].uncounted);
+                        s->grown[i].uncounted = 0;
+                }
+        return rc;
 }
 
 /* Deletes the record old at disk key dk of interface name16, its negative-index entry and its
@@ -2866,6 +2894,31 @@ static int txn_check(StoreTxn *t) {
         return 0;
 }
 
+/* table_put() of a new record whose key lies past the table's last one (StoreTxn.append):
+ * MDB_KEYEXIST, with nothing written, for a key that does not. */
+static int txn_append(StoreTxn *t, const uint8_t *lkey, size_t llen, const uint8_t *value, size_t vlen) {
+        Store *s = t->s;
+        uint8_t dk[KEY_MAX_SIZE], nk[NEG_KEY_MAX];
+        MDB_val v = { vlen, (void *) value }, e = { 0, NULL };
+        size_t dl, nl;
+        int rc;
+
+        rc = key_to_disk(s->e, t->txn, false, lkey, llen, true, dk, &dl);
+        if (rc == 0 && !t->append)
+                rc = mdb_cursor_open(t->txn, s->e->dbi_neigh, &t->append);
+        if (rc != 0)
+                return rc;
+        MDB_val k = { dl, dk };
+        rc = mdb_cursor_put(t->append, &k, &v, MDB_APPEND);
+        if (rc == 0 && (nl = neg_key(dk, dl, &v, nk)) > 0) {
+                MDB_val nkv = { nl, nk };
+                rc = mdb_put(t->txn, s->e->dbi_neg, &nkv, &e, 0);
+        }
+        if (rc == 0)
+                rc = note_growth_uncounted(s, lkey, true);
+        return rc;
+}
+
 int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r) {
         uint8_t key[KEY_V1_MAX_SIZE], value[RECORD_MAX_SIZE];
         MDB_val vv;
@@ -2882,6 +2935,12 @@ int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r
         q = record_encode(r, value, sizeof(value));
         if (q < 0)
                 return q;
+        if (!t->no_append) {
+                rc = txn_append(t, key, (size_t) klen, value, (size_t) q);
+                if (rc != MDB_KEYEXIST)
+                        return rc == 0 ? 0 : txn_fail(t, rc);
+                t->no_append = true;
+        }
         rc = table_get(t->s, t->txn, false, key, (size_t) klen, &vv);
         if (rc == 0 || rc == MDB_NOTFOUND)
                 rc = table_put(t->s, t->txn, key, (size_t) klen, value, (size_t) q, rc == 0 ? &vv : NULL);
@@ -2901,6 +2960,9 @@ int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
         klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
+        rc = counts_flush(t->s, t->txn);
+        if (rc != 0)
+                return txn_fail(t, rc);
         rc = table_get(t->s, t->txn, false, key, (size_t) klen, &vv);
         if (rc == MDB_NOTFOUND)
                 return -ENOENT;
@@ -2935,6 +2997,10 @@ static int txn_end(StoreTxn *t, bool commit) {
         int rc = t->error;
 
         if (s) {
+                if (t->append)
+                        mdb_cursor_close(TAKE_PTR(t->append));
+                if (commit && rc == 0)
+                        rc = counts_flush(s, t->txn);
                 if (commit && rc == 0)
                         rc = enforce_limits(s, t->txn, &evicted);
                 if (commit && rc == 0)

@@ -326,7 +326,11 @@ int store_history_get(Store *s, const struct neigh_key *k, struct station_histor
 /* Explicit write transaction, for all-or-nothing bulk changes (arpd -f, arpctl load). It sees its
  * own changes, not the staged overlay. After an error other than -ENOENT (e.g. -ENOSPC when the map
  * is full: it is grown for a retry) every later call fails and commit aborts, storing nothing.
- * The commit enforces max_entries like store_flush(). -EROFS, -EBUSY (see Handles). */
+ * The commit enforces max_entries like store_flush(). -EROFS, -EBUSY (see Handles).
+ * Puts in key order are cheap: while each key lies past the last one of the table (a load in
+ * arpd -l's order, or a new store filled interface by interface in rising addresses), it is
+ * appended without a search or a read of an old record, and the interface counts are added at
+ * the commit; from the first key that does not, every put of the transaction searches. */
 int store_txn_begin(Store *s, StoreTxn **ret);
 int store_txn_put(StoreTxn *t, const struct neigh_key *k, const struct record *r);
 int store_txn_delete(StoreTxn *t, const struct neigh_key *k); /* 0 or -ENOENT */

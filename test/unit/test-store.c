@@ -1579,6 +1579,83 @@ static void test_txn(void) {
         store_free(s);
 }
 
+/* store_txn_put() appends keys past the table's last one (a load in key order) and searches for
+ * the others: both in one transaction give the same records and per-interface counts as the
+ * search alone, with a delete, an overwrite and an abort among them. */
+static void test_txn_append(void) {
+        struct store_iface_info info;
+        struct record out;
+        StoreTxn *t = NULL;
+        Store *s = open_rw("append.lmdb");
+
+        if (!s)
+                return;
+        CHECK_INT_EQ(put1(s, (struct neigh_key[]) { key_n("eth1", 5) }, (struct record[]) { rec(RECORD_STATIC, 1, 0) }), 1);
+
+        /* an aborted transaction of appends leaves nothing, counts included */
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        for (uint32_t i = 0; i < 50; i++)
+                CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth2", i) },
+                                           (struct record[]) { rec(RECORD_POSITIVE, 100 + i, 0) }), 0);
+        store_txn_abort(t);
+        CHECK_INT_EQ(count(s), 1);
+        CHECK_INT_EQ(store_iface_info(s, "eth2", &info), 0);
+        CHECK_INT_EQ(info.entries, 0);
+
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        for (uint32_t i = 0; i < 200; i++) /* eth2: a new interface id, past eth1's keys */
+                CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth2", i) },
+                                           (struct record[]) { rec(i % 7 == 0 ? RECORD_NEGATIVE : RECORD_POSITIVE,
+                                                                   100 + i, i % 7 == 0 ? 100 + i : 0) }),
+                             0);
+        /* an existing key (an overwrite), then keys before the last one: searched */
+        CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth2", 50) },
+                                   (struct record[]) { rec(RECORD_STATIC, 5000, 0) }), 0);
+        CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth1", 1) },
+                                   (struct record[]) { rec(RECORD_POSITIVE, 7, 0) }), 0);
+        CHECK_INT_EQ(store_txn_delete(t, (struct neigh_key[]) { key_n("eth2", 10) }), 0);
+        CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth2", 300) },
+                                   (struct record[]) { rec(RECORD_POSITIVE, 7, 0) }), 0);
+        CHECK_INT_EQ(store_txn_commit(t), 0);
+
+        CHECK_INT_EQ(count(s), 1 + 1 + 200 + 1 - 1);
+        CHECK_INT_EQ(store_iface_info(s, "eth2", &info), 0);
+        CHECK_INT_EQ(info.entries, 200);
+        CHECK_INT_EQ(store_iface_info(s, "eth1", &info), 0);
+        CHECK_INT_EQ(info.entries, 2);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth2", 50) }, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_STATIC);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth2", 10) }, &out), -ENOENT);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth2", 14) }, &out), 0);
+        CHECK_INT_EQ(out.state, RECORD_NEGATIVE);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth2", 199) }, &out), 0);
+        CHECK_INT_EQ(out.last_seen, 299);
+        /* appends alone: counted at the commit */
+        CHECK_INT_EQ(store_txn_begin(s, &t), 0);
+        for (uint32_t i = 0; i < 50; i++)
+                CHECK_INT_EQ(store_txn_put(t, (struct neigh_key[]) { key_n("eth3", i) },
+                                           (struct record[]) { rec(RECORD_POSITIVE, 100 + i, 0) }), 0);
+        CHECK_INT_EQ(store_txn_commit(t), 0);
+        CHECK_INT_EQ(store_iface_info(s, "eth3", &info), 0);
+        CHECK_INT_EQ(info.entries, 50);
+        store_free(s);
+
+        /* the file passes the page check (entry counts of every table, the negative index's too),
+         * and a per-interface bound sees the appended entries: 200 cut to 150, negatives first */
+        s = open_opts("append.lmdb", &(struct store_options) { .read_only = true });
+        if (s)
+                CHECK_INT_EQ(count(s), 252);
+        store_free(s);
+        s = open_rw("append.lmdb");
+        if (!s)
+                return;
+        CHECK_INT_EQ(store_set_limits(s, &(struct store_limits) { .max_per_iface = 150 }), 50);
+        CHECK_INT_EQ(store_iface_info(s, "eth2", &info), 0);
+        CHECK_INT_EQ(info.entries, 150);
+        CHECK_INT_EQ(store_get(s, (struct neigh_key[]) { key_n("eth2", 14) }, &out), -ENOENT);
+        store_free(s);
+}
+
 /* ---- map full -------------------------------------------------------------------------------- */
 
 static void test_map_full(void) {
@@ -2235,6 +2312,7 @@ int main(void) {
         TEST_RUN(test_limits_total_cut);
         TEST_RUN(test_upgrade_v1);
         TEST_RUN(test_txn);
+        TEST_RUN(test_txn_append);
         TEST_RUN(test_map_full);
         TEST_RUN(test_two_handles);
         TEST_RUN(test_two_processes);
