@@ -157,7 +157,7 @@ struct Store {
         struct grown {
                 uint8_t ifname[IFNAMSIZ];
                 size_t n;
-                size_t uncounted; /* appended by store_txn_put(), not yet in its count (counts_flush()) */
+                size_t uncounted; /* added in this transaction, not yet in its count (counts_flush()) */
         } *grown;
         size_t n_grown, n_grown_max;
         uint64_t index_touched; /* B-tree reads eviction made (store_counters.evict_seeks) */
@@ -1471,8 +1471,9 @@ static int note_growth(Store *s, const uint8_t *ifname16) {
         return note_growth_uncounted(s, ifname16, false);
 }
 
-/* Adds the entries appended in this transaction to their interfaces' counts: before anything
- * reads or lowers a count (enforce_limits(), a delete). */
+/* Adds the entries this transaction added (table_put(), txn_append()) to their interfaces' counts,
+ * in one write per interface instead of one per entry: before anything reads or lowers a count
+ * (enforce_limits(), which every commit runs, and disk_del()). */
 static int counts_flush(Store *s, MDB_txn *txn) {
         int rc = 0;
 
@@ -1491,7 +1492,10 @@ static int disk_del(Store *s, MDB_txn *txn, const uint8_t *name16, const uint8_t
         uint8_t nk[NEG_KEY_MAX];
         MDB_val k = { dl, (void *) dk };
         size_t nl = neg_key(dk, dl, old, nk);
-        int rc;
+        int rc = counts_flush(s, txn); /* the count it lowers holds every entry added before */
+
+        if (rc != 0)
+                return rc;
 
         if (nl > 0) {
                 MDB_val nkv = { nl, nk };
@@ -1533,9 +1537,7 @@ static int table_put(Store *s, MDB_txn *txn, const uint8_t *lkey, size_t llen, c
                 rc = mdb_put(txn, s->e->dbi_neg, &nkv, &e, 0);
         }
         if (rc == 0 && !old)
-                rc = meta_add(txn, s->e->dbi_meta, META_COUNT_PREFIX, lkey, 1);
-        if (rc == 0 && !old)
-                rc = note_growth(s, lkey);
+                rc = note_growth_uncounted(s, lkey, true); /* counted by counts_flush() */
         return rc;
 }
 
@@ -1969,7 +1971,9 @@ static int enforce_limits(Store *s, MDB_txn *txn, size_t *evicted) {
         int rc;
 
         *evicted = 0;
-        rc = read_limits(s, txn, &l);
+        rc = counts_flush(s, txn);
+        if (rc == 0)
+                rc = read_limits(s, txn, &l);
         for (size_t i = 0; rc == 0 && i < s->n_grown; i++) {
                 uint64_t n = 0;
                 size_t e = 0;
@@ -2960,9 +2964,6 @@ int store_txn_delete(StoreTxn *t, const struct neigh_key *k) {
         klen = neigh_key_encode_v1(k, key, sizeof(key));
         if (klen < 0)
                 return klen;
-        rc = counts_flush(t->s, t->txn);
-        if (rc != 0)
-                return txn_fail(t, rc);
         rc = table_get(t->s, t->txn, false, key, (size_t) klen, &vv);
         if (rc == MDB_NOTFOUND)
                 return -ENOENT;
@@ -2999,8 +3000,6 @@ static int txn_end(StoreTxn *t, bool commit) {
         if (s) {
                 if (t->append)
                         mdb_cursor_close(TAKE_PTR(t->append));
-                if (commit && rc == 0)
-                        rc = counts_flush(s, t->txn);
                 if (commit && rc == 0)
                         rc = enforce_limits(s, t->txn, &evicted);
                 if (commit && rc == 0)
