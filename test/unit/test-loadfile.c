@@ -873,6 +873,50 @@ static void test_parse_in4(void) {
         }
 }
 
+/* The MAC fast path ("xx:xx:xx:xx:xx:xx") accepts exactly what lladdr_from_string() accepts, with
+ * the same value, and rejects an all-zero one the same way. */
+static void test_parse_mac48(void) {
+        static const char *const cases[] = {
+                "02:00:5e:10:00:01", "02:AB:cd:Ef:00:01", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff",
+                "02:4g:5e:10:00:01", "02-00-5e-10-00-01", "02:00:5e:10:00:0", "02:00:5e:10:00:011",
+                "02:00:5e:10:0:001", "2:0:5e:10:00:01", "02:00:5e:10:00:01:", ":02:00:5e:10:00:0", "02::5e:10:00:011",
+        };
+        static const char alphabet[] = "0123456789abcdefABCDEFgG:-";
+        unsigned seed = 48;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases) + 20000; i++) {
+                char mac[32], line[128];
+                struct load_entry e;
+                struct lladdr want;
+                int ok, r;
+
+                if (i < ELEMENTSOF(cases))
+                        snprintf(mac, sizeof(mac), "%s", cases[i]);
+                else {
+                        /* random 17-character strings, mostly of the right shape */
+                        for (size_t k = 0; k < 17; k++) {
+                                seed = seed * 1103515245 + 12345;
+                                mac[k] = k % 3 == 2 && (seed >> 16) % 64 != 0 ? ':'
+                                                                               : alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+                        }
+                        mac[17] = '\0';
+                }
+                ok = lladdr_from_string(mac, &want) == 0 && !lladdr_is_zero(&want);
+                snprintf(line, sizeof(line), "eth0 198.18.0.1 %s", mac);
+                r = loadfile_parse_line(line, &e, NULL);
+                CHECK_INT_EQ(r, ok ? 1 : -EINVAL);
+                if (ok && r == 1)
+                        CHECK(e.lladdr.len == want.len && memcmp(e.lladdr.bytes, want.bytes, want.len) == 0);
+                snprintf(line, sizeof(line), "1 198.18.0.1 %s", mac); /* classic: exactly 6 octets */
+                r = loadfile_parse_line(line, &e, NULL);
+                CHECK_INT_EQ(r, ok && want.len == 6 ? 1 : -EINVAL);
+                if (tests_failed_) {
+                        fprintf(stderr, "  (MAC: \"%s\")\n", mac);
+                        break;
+                }
+        }
+}
+
 /* ---- streaming: LoadReader and EntryLoad ---- */
 
 /* A source that hands out at most 7 bytes per call and says -EAGAIN every other call: lines are
@@ -1103,6 +1147,7 @@ int main(void) {
         TEST_RUN(test_router);
         TEST_RUN(test_digit_names);
         TEST_RUN(test_parse_in4);
+        TEST_RUN(test_parse_mac48);
         TEST_RUN(test_reader_pieces);
         TEST_RUN(test_load);
         TEST_EXIT();
