@@ -71,7 +71,11 @@ void station_classify(const struct station_options *o, const struct record *cur,
         struct station_history *h = &ret->history;
         unsigned i;
 
-        *ret = (struct station_result) {};
+        /* the fields one by one: the history (most of the struct) is written by the view */
+        ret->kind = STATION_NONE;
+        ret->old_lladdr = (struct lladdr) {};
+        ret->idle = 0;
+        ret->store_history = false;
         station_history_view(cur, stored, h);
         if (h->n == 0) {
                 ret->kind = STATION_NEW;
