@@ -538,17 +538,33 @@ class Bench:
                 with open(self.pidfile, "a") as f:
                         f.write("%d\n" % pid)
 
-        def popen_in(self, ns, argv, **kw):
-                """Starts argv inside namespace ns (setns before exec: no wrapper process)."""
+        def popen_in(self, ns, argv, exec_time=None, **kw):
+                """Starts argv inside namespace ns (setns before exec: no wrapper process). With
+                exec_time (a dict), exec_time["t"] is the monotonic ns at which the child was about
+                to exec: the program's start. Popen's own fork of this driver (hundreds of MiB
+                while it holds a W3 store's million entries) takes ~25 ms before that, ~5 ms at
+                100,000 (2026-12-01 15:20): no user's service manager pays it, so the start of a
+                daemon is timed from its exec, not from before Popen."""
                 path = "/run/netns/" + ns
+                rfd, wfd = os.pipe() if exec_time is not None else (-1, -1)
 
                 def enter():
                         fd = os.open(path, os.O_RDONLY)
                         if libc.setns(fd, CLONE_NEWNET) != 0:
                                 os._exit(126)
                         os.close(fd)
-                p = subprocess.Popen(argv, preexec_fn=enter, **kw)
+                        if wfd >= 0:
+                                os.write(wfd, struct.pack("=q", time.monotonic_ns()))
+                try:
+                        p = subprocess.Popen(argv, preexec_fn=enter, **kw)
+                finally:
+                        if wfd >= 0:
+                                os.close(wfd)
                 self.track(p.pid)
+                if rfd >= 0:
+                        b = os.read(rfd, 8)
+                        os.close(rfd)
+                        exec_time["t"] = struct.unpack("=q", b)[0] if len(b) == 8 else now()
                 return p
 
         def run_in(self, ns, argv, timeout=60, **kw):
@@ -750,11 +766,12 @@ class Bench:
                 """Starts arpd or the classic daemon on a0 in ns. Returns (pid, t_start, t_ready|None)."""
                 logf = os.path.join(self.work, "%s.log" % system)
                 if system == "arpd":
-                        t0 = now()
+                        te = {}
                         bus = os.path.join(self.work, "%s.bus" % os.path.basename(db))
                         p = self.popen_in(ns, [self.arpd, "-b", db, "--max-entries=4000000",
-                                               "--control-socket=" + bus, "a0"],
+                                               "--control-socket=" + bus, "a0"], exec_time=te,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                        t0 = te["t"]
                         ready = {}
 
                         def reader():
@@ -776,8 +793,9 @@ class Bench:
                         return p.pid, t0, ready
                 # classic: it daemonizes; find the child by its unique argv (our own DB path).
                 argv = [self.classic, "-b", db, "a0"]
-                t0 = now()
-                p = self.popen_in(ns, argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                te = {}
+                p = self.popen_in(ns, argv, exec_time=te, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                t0 = te["t"]
                 p.wait(timeout=10)
                 want = b"\0".join(a.encode() for a in argv) + b"\0"
                 end = time.monotonic() + 5
