@@ -1678,14 +1678,20 @@ class Bench:
                 per-interface bound is set below the flood (100,000, above a0's 65,736; arpctl
                 --database set-limits). deploy
                 "2inst": one arpd per interface sharing the store (arpd@a0 and arpd@a1, the
-                documented deployment); "1proc": one arpd serving both."""
+                documented deployment); "1proc": one arpd serving both; "kernel": no daemon, a0
+                resolves by its own ARP (the same flood, the same misses: what the machine alone
+                does); "classic": the classic daemon on a0 (it learns ARP only, so the flood costs it
+                nothing: the kernel's and the scheduler's share with a daemon in the answer path).
+                kernel and classic are recorded under both params ("N 2inst", "N 1proc") so the
+                table shows them beside arpd's lines: one measurement, shown twice."""
                 n = 200000 if self.quick else 1000000
                 bound = 100000        # above a0's 65,736 entries (the bound applies to every interface)
                 flood = os.environ.get("BENCH_FLOOD", "")
                 if not (flood and self.arpctl):
                         self.skipped["W5"] = "skipped: bench/flood-send.c or arpctl not built"
                         return
-                param = "%d %s" % (n, deploy)
+                params = ["%d %s" % (n, deploy)] if deploy in ("2inst", "1proc") else ["%d 2inst" % n, "%d 1proc" % n]
+                system = deploy if deploy in ("kernel", "classic") else "arpd"
                 for rep in range(reps):
                         if self.out_of_time():
                                 break
@@ -1697,15 +1703,25 @@ class Bench:
                                 self.sh("ip", "-n", a, "addr", "add", "2001:db8:2::1/64", "dev", "a1", "nodad")
                                 db = os.path.join(self.work, "w5.db")
                                 self.unlink_db(db)
-                                self.solicit(a, 1, 0, 0)
                                 idle_s, flood_cap = 5.0, 60.0
                                 targets = self.paced_targets(65536)        # 32 s of misses at most
-                                self.arpd_load(db, self.store_entries(0, targets))
-                                # the operator's command for the store's bounds (recorded in the store)
-                                lim = self.sh(self.arpctl, "--database=" + db, "--max-entries=1000000",
-                                              "--max-per-interface=%d" % bound, "set-limits").stdout.strip()
-                                insts = []
-                                if deploy == "1proc":
+                                insts, pids, lim = [], [], deploy
+                                if system == "kernel":
+                                        self.solicit(a, 0, 3, 3)
+                                else:
+                                        self.solicit(a, 1, 0, 0)
+                                if system == "classic":
+                                        self.classic_load(db, self.store_entries(0, targets), {"a0": self.ifindex(a, "a0")})
+                                        pid, _, _ = self.start_daemon("classic", a, db)
+                                        pids.append(pid)
+                                elif system == "arpd":
+                                        self.arpd_load(db, self.store_entries(0, targets))
+                                        # the operator's command for the store's bounds (recorded in the store)
+                                        lim = self.sh(self.arpctl, "--database=" + db, "--max-entries=1000000",
+                                                      "--max-per-interface=%d" % bound, "set-limits").stdout.strip()
+                                if system != "arpd":
+                                        pass
+                                elif deploy == "1proc":
                                         insts.append(self.start_instance(a, db, ["a0", "a1"], os.path.join(self.work, "w5.bus"), "w5-arpd"))
                                 else:
                                         insts.append(self.start_instance(a, db, ["a0"], os.path.join(self.work, "w5-a0.bus"), "w5-a0"))
@@ -1713,25 +1729,50 @@ class Bench:
                                 for i in insts:
                                         if not self.wait_instance(i):
                                                 raise RuntimeError("W5: arpd did not get ready: " + "".join(i["lines"][-5:]))
-                                self.warm(a, "arpd")
+                                        pids.append(i["p"].pid)
+                                self.warm(a, system)
                                 fout = os.path.join(self.work, "w5.flood.json")
                                 fl = self.popen_in(b, [flood, "b1", "na", "2001:db8:2::", str(n), str(n), "0", "1", str(flood_cap), fout],
                                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
                                 fl.stdout.readline()
                                 s = self.paced_start(a, b, targets, 500, "w5")
                                 time.sleep(idle_s)
-                                rss = {i["p"].pid: 0 for i in insts}
-                                cpu0 = {i["p"].pid: self.proc_cpu_ns(i["p"].pid) for i in insts}
-                                wait0 = {i["p"].pid: self.proc_run_delay_ns(i["p"].pid) for i in insts}
+                                rss = {pid: 0 for pid in pids}
+                                cpu0 = {pid: self.proc_cpu_ns(pid) for pid in pids}
+                                wait0 = {pid: self.proc_run_delay_ns(pid) for pid in pids}
+                                fl_cpu0 = self.proc_cpu_ns(fl.pid)
+                                perf = None
+                                for env, argv in (("BENCH_PERF", ["perf", "record", "-q", "-a", "-g", "-F", "999"]),
+                                                  ("BENCH_SCHED", ["perf", "sched", "record", "-a"])):
+                                        if os.environ.get(env):        # the flood phase, all CPUs (softirqs too)
+                                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-W5-%d-%s-%d.data" % (
+                                                        "perf" if env == "BENCH_PERF" else "sched", n, deploy, rep))
+                                                perf = subprocess.Popen(argv + ["-o", pdata], stdout=subprocess.DEVNULL,
+                                                                        stderr=subprocess.DEVNULL)
+                                                self.track(perf.pid)
+                                                time.sleep(0.5)
+                                                log("W5 %s rep %d: %s pids %s (a0's first), flooder %d" % (
+                                                        deploy, rep, pdata, pids, fl.pid))
+                                                break
+                                m0 = machine_cpu_ns()
                                 tell(fl, b"go\n")
                                 t_f0 = time.time_ns()
                                 end = time.monotonic() + flood_cap + 10
+                                fl_cpu = 0
                                 while fl.poll() is None and time.monotonic() < end:
                                         for pid in rss:
                                                 rss[pid] = max(rss[pid], self.rss_anon_kib(pid))
+                                        try:
+                                                fl_cpu = self.proc_cpu_ns(fl.pid) - fl_cpu0
+                                        except (OSError, ValueError):
+                                                pass
                                         time.sleep(0.05)
                                 fl.wait(timeout=30)
                                 t_f1 = time.time_ns()
+                                m1 = machine_cpu_ns()
+                                if perf:
+                                        perf.send_signal(signal.SIGINT)
+                                        perf.wait(timeout=60)
                                 # the daemon drains its rings and commits: until its CPU stops growing (<= 20 s)
                                 end = time.monotonic() + 20
                                 prev = -1
@@ -1753,8 +1794,8 @@ class Bench:
                                         r = self.run_in(a, [self.arpctl, "--socket=" + i["bus"], "stats"], timeout=30,
                                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
                                         stats[i["bus"]] = r.stdout.read().decode(errors="replace")
-                                for i in insts:
-                                        self.stop(i["p"].pid)
+                                for pid in pids:
+                                        self.stop(pid)
                                 cnt = {}
                                 for txt in stats.values():
                                         for line in txt.splitlines():
@@ -1762,6 +1803,33 @@ class Bench:
                                                 if len(f) == 3 and f[2].isdigit():
                                                         cnt[(f[0], f[1])] = cnt.get((f[0], f[1]), 0) + int(f[2])
                                 fr = json.load(open(fout))
+                                idle = self.window(arr, s["t0"] + 500_000_000, t_f0)
+                                busy = self.window(arr, t_f0, t_d)
+                                sending = self.window(arr, t_f0, t_f1)
+                                fs = (t_f1 - t_f0) / 1e9
+                                common = {"flood_frames": fr["sent"], "flood_errors": fr["errors"],
+                                          "flood_pps": fr["sent"] / max((fr["t_last"] - fr["t_first"]) / 1e9, 1e-6),
+                                          "flood_s": (fr["t_last"] - fr["t_first"]) / 1e9, "drain_s": (t_d - t_f1) / 1e9,
+                                          "idle_p50_us": self.pctl(idle, 0.5), "idle_p99_us": self.pctl(idle, 0.99),
+                                          "flood_p50_us": self.pctl(busy, 0.5), "flood_p99_us": self.pctl(busy, 0.99),
+                                          "flood_max_us": busy[-1] if busy else float("nan"),
+                                          "sending_p99_us": self.pctl(sending, 0.99),
+                                          "idle_misses": len(idle), "flood_misses": len(busy),
+                                          "misses_sent": sent, "misses_unanswered": sent - len(arr),
+                                          "sender_cpu_pct": 100.0 * fl_cpu / 1e9 / max(fs, 1e-6),
+                                          "machine_busy_pct": 100.0 * (m1[0] - m0[0]) / 1e9 / max(fs, 1e-6),
+                                          "machine_softirq_pct": 100.0 * (m1[1] - m0[1]) / 1e9 / max(fs, 1e-6),
+                                          "daemon_cpu_s": sum(cpu.values()) / 1e9,
+                                          "daemon_runqueue_wait_s": sum(wait.values()) / 1e9}
+                                common["p99_flood_over_idle"] = common["flood_p99_us"] / common["idle_p99_us"] if idle else float("nan")
+                                common["p99_sending_over_idle"] = common["sending_p99_us"] / common["idle_p99_us"] if idle else float("nan")
+                                if system != "arpd":
+                                        for param in params:
+                                                for kk, v in common.items():
+                                                        self.add("W5", param, system, rep, kk, v)
+                                        log("W5 %d %s rep %d: %s" % (n, deploy, rep, " ".join("%s=%.6g" % kv for kv in common.items())))
+                                        continue
+                                param = params[0]
                                 per, addrs, _ = self.count_by_iface(db)
                                 a0_kept = sum(1 for ip in targets if ("a0", ip) in addrs)
                                 evicted = {}
@@ -1770,9 +1838,8 @@ class Bench:
                                         if len(f) == 3 and f[1].isdigit() and f[2].isdigit():
                                                 evicted[f[0]] = int(f[2])
                                 st = os.stat(db)
-                                idle = self.window(arr, s["t0"] + 500_000_000, t_f0)
-                                busy = self.window(arr, t_f0, t_d)
-                                res = {"flood_frames": fr["sent"], "flood_errors": fr["errors"],
+                                res = dict(common)
+                                res.update({"flood_frames": fr["sent"], "flood_errors": fr["errors"],
                                        "flood_pps": fr["sent"] / max((fr["t_last"] - fr["t_first"]) / 1e9, 1e-6),
                                        "flood_s": (fr["t_last"] - fr["t_first"]) / 1e9, "drain_s": (t_d - t_f1) / 1e9,
                                        "idle_p50_us": self.pctl(idle, 0.5), "idle_p99_us": self.pctl(idle, 0.99),
@@ -1791,8 +1858,7 @@ class Bench:
                                        "flood_to_drained_s": (t_d - t_f0) / 1e9,
                                        "a1_ndp_received": cnt.get(("a1", "ndp_received"), -1),
                                        "a1_ndp_new": cnt.get(("a1", "ndp_new"), -1),
-                                       "a1_packet_drops": cnt.get(("a1", "packet_drops"), -1)}
-                                res["p99_flood_over_idle"] = res["flood_p99_us"] / res["idle_p99_us"] if idle else float("nan")
+                                       "a1_packet_drops": cnt.get(("a1", "packet_drops"), -1)})
                                 for kk, v in res.items():
                                         self.add("W5", param, "arpd", rep, kk, v)
                                 log("W5 %s rep %d (%s): %s" % (param, rep, lim, " ".join("%s=%.6g" % kv for kv in res.items())))
@@ -2290,7 +2356,7 @@ class Bench:
                 if "R" in self.workloads and not self.out_of_time():
                         self.r_row(1 if q else 2)
                 if "W5" in self.workloads:
-                        for deploy in ("2inst", "1proc"):
+                        for deploy in ("kernel", "classic", "2inst", "1proc"):
                                 if not self.out_of_time():
                                         self.w5_row(deploy, 1 if q else 2)
                 if "LoadLock" in self.workloads and not self.out_of_time():
@@ -2422,6 +2488,11 @@ TABLE = [
         ("W5", "rss_anon_max_mib", "daemon RssAnon max MiB (target <= 16)", "%.2f", "lower"),
         ("W5", "store_file_mib", "store file MiB after", "%.1f", "lower"),
         ("W5", "drain_s", "daemon busy after the sender s", "%.2f", "lower"),
+        ("W5", "sending_p99_us", "a0 paced-miss p99 µs, while the sender runs", "%.1f", "lower"),
+        ("W5", "p99_sending_over_idle", "p99 while the sender runs / idle", "%.2f", "lower"),
+        ("W5", "sender_cpu_pct", "flood sender CPU % (its sendto: B's and A's softirq)", "%.0f", ""),
+        ("W5", "machine_busy_pct", "machine busy % of one CPU, flood (2 CPUs: 200)", "%.0f", ""),
+        ("W5", "machine_softirq_pct", "machine irq+softirq % of one CPU, flood", "%.0f", ""),
         ("LoadLock", "load_s", "arpctl --database load s", "%.2f", "lower"),
         ("LoadLock", "idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
         ("LoadLock", "load_p99_us", "paced-miss p99 µs, during the load", "%.1f", "lower"),
