@@ -1742,7 +1742,10 @@ class Bench:
                                 wait0 = {pid: self.proc_run_delay_ns(pid) for pid in pids}
                                 fl_cpu0 = self.proc_cpu_ns(fl.pid)
                                 perf = None
-                                for env, argv in (("BENCH_PERF", ["perf", "record", "-q", "-a", "-g", "-F", "999"]),
+                                perf_argv = ["perf", "record", "-q", "-a", "-g", "-F", "999"]
+                                if os.environ.get("BENCH_PERF", "1") != "1":        # other events (e.g. uprobes)
+                                        perf_argv = ["perf", "record", "-q", "-a"] + os.environ["BENCH_PERF"].split()
+                                for env, argv in (("BENCH_PERF", perf_argv),
                                                   ("BENCH_SCHED", ["perf", "sched", "record", "-a"])):
                                         if os.environ.get(env):        # the flood phase, all CPUs (softirqs too)
                                                 pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-W5-%d-%s-%d.data" % (
@@ -2356,7 +2359,7 @@ class Bench:
                 if "R" in self.workloads and not self.out_of_time():
                         self.r_row(1 if q else 2)
                 if "W5" in self.workloads:
-                        for deploy in ("kernel", "classic", "2inst", "1proc"):
+                        for deploy in os.environ.get("BENCH_W5_DEPLOY", "kernel classic 2inst 1proc").split():
                                 if not self.out_of_time():
                                         self.w5_row(deploy, 1 if q else 2)
                 if "LoadLock" in self.workloads and not self.out_of_time():

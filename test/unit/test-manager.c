@@ -751,6 +751,74 @@ static void test_large_batch_commits_at_once(void) {
         CHECK_INT_EQ(stored(m), MANAGER_COMMIT_BATCH + 10);
 }
 
+/* What a miss (netlink, SD_EVENT_PRIORITY_IMPORTANT) finds when it is pending at the same time as
+ * the commit timer: the number of commits made before it was dispatched. */
+struct pending_miss {
+        Manager *m;
+        uint64_t commits_seen;
+        bool ran;
+};
+
+static int on_fake_miss(sd_event_source *s, void *userdata) {
+        struct pending_miss *p = userdata;
+
+        p->commits_seen = store_get_counters(p->m->store)->commits;
+        p->ran = true;
+        return 0;
+}
+
+static void feed_new_senders(Manager *m, unsigned from, unsigned to, uint8_t tag) {
+        CHECK(to <= 250);
+        for (unsigned i = from; i < to; i++) {
+                char ip[32];
+                uint8_t mac[6] = { 0x02, 0x00, 0x5e, tag, (uint8_t) (i >> 8), (uint8_t) (i + 1) };
+
+                snprintf(ip, sizeof(ip), "198.18.0.%u", 2 + i); /* in the /24 of the fixture */
+                feed_arp(m, manager_get_link(m, IFINDEX), ip, mac);
+        }
+}
+
+/* A batch commit made due early (MANAGER_COMMIT_BATCH staged changes, a flood) does not outrank a
+ * pending miss: the miss is dispatched first, the commit right after it. A commit whose delay is
+ * over still goes before the miss (storms cannot postpone it). */
+static void test_batch_commit_after_pending_miss(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("batchprio.lmdb", "0");
+        _cleanup_(sd_event_source_unrefp) sd_event_source *miss = NULL;
+        struct pending_miss p = {};
+        uint64_t commits;
+
+        if (!m)
+                return;
+        p.m = m;
+        commits = store_get_counters(m->store)->commits;
+        feed_new_senders(m, 0, MANAGER_COMMIT_BATCH + 10, 0x31);
+        manager_schedule_commit(m);
+        CHECK_INT_EQ(store_staged(m->store), MANAGER_COMMIT_BATCH + 10);
+        CHECK_INT_EQ(sd_event_add_defer(m->event, &miss, on_fake_miss, &p), 0);
+        CHECK_INT_EQ(sd_event_source_set_priority(miss, SD_EVENT_PRIORITY_IMPORTANT), 0);
+        CHECK_INT_EQ(sd_event_source_set_enabled(miss, SD_EVENT_ONESHOT), 0);
+        for (int i = 0; i < 10 && (!p.ran || store_staged(m->store) > 0); i++)
+                CHECK(sd_event_run(m->event, 0) >= 0);
+        CHECK(p.ran);
+        CHECK_INT_EQ(p.commits_seen, commits); /* the miss went first */
+        CHECK_INT_EQ(store_staged(m->store), 0);
+        CHECK_INT_EQ(store_get_counters(m->store)->commits, commits + 1);
+
+        /* a small batch whose delay is over: the commit goes first */
+        commits = store_get_counters(m->store)->commits;
+        p.ran = false;
+        feed_new_senders(m, 200, 210, 0x32);
+        manager_schedule_commit(m);
+        CHECK_INT_EQ(store_staged(m->store), 10);
+        usleep(MANAGER_COMMIT_DELAY_USEC + 20 * USEC_PER_MSEC);
+        CHECK_INT_EQ(sd_event_source_set_enabled(miss, SD_EVENT_ONESHOT), 0);
+        for (int i = 0; i < 10 && (!p.ran || store_staged(m->store) > 0); i++)
+                CHECK(sd_event_run(m->event, 0) >= 0);
+        CHECK(p.ran);
+        CHECK_INT_EQ(p.commits_seen, commits + 1); /* the due commit went first */
+        CHECK_INT_EQ(stored(m), MANAGER_COMMIT_BATCH + 10 + 10);
+}
+
 int main(void) {
         char cmd[128];
 
@@ -761,6 +829,7 @@ int main(void) {
         TEST_RUN(test_redump_after_lost_events);
         TEST_RUN(test_one_commit_per_batch);
         TEST_RUN(test_large_batch_commits_at_once);
+        TEST_RUN(test_batch_commit_after_pending_miss);
         TEST_RUN(test_cmd_sender_and_stale_dump);
         TEST_RUN(test_redump_sweeps);
         TEST_RUN(test_resync_completes_under_load);
