@@ -31,12 +31,13 @@ typedef struct Manager Manager;
  * frames (stopping inside a block if need be), so a flood on one interface cannot hold the loop
  * for long: the misses (netlink, a higher priority) and the other interfaces get their turn
  * between two such slices. (A wakeup used to drain up to 16 blocks, ~7,000 frames: tens of ms
- * during which no miss was answered -- bench/README.md, W5.) */
+ * during which no miss was answered -- bench/README.md, W5; 128 frames took 0.15-0.2 ms of
+ * parsing and staging, 32 take ~0.05 ms, bench/README.md "W5: where a miss's time goes".) */
 #define LINK_RING_BLOCK_SIZE (64 * 1024)
 #define LINK_RING_ARP_BLOCKS 64
 #define LINK_RING_NDP_BLOCKS 16
 #define LINK_RING_RETIRE_MS 10
-#define LINK_RING_FRAMES_PER_WAKEUP 128
+#define LINK_RING_FRAMES_PER_WAKEUP 32
 /* Verification probes remembered per link (the oldest is forgotten when full), and misses whose
  * probe waits for the packet sockets (more are counted in probes_unsent). */
 #define LINK_MAX_VERIFY 256
