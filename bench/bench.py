@@ -1678,7 +1678,9 @@ class Bench:
                 per-interface bound is set below the flood (100,000, above a0's 65,736; arpctl
                 --database set-limits). deploy
                 "2inst": one arpd per interface sharing the store (arpd@a0 and arpd@a1, the
-                documented deployment); "1proc": one arpd serving both; "kernel": no daemon, a0
+                documented deployment); "1proc": one arpd serving both; "a0only": one arpd on a0 and
+                none on a1 (the flood reaches no daemon: what a daemon with no flood work at all gets,
+                the floor for any learning quota); "kernel": no daemon, a0
                 resolves by its own ARP (the same flood, the same misses: what the machine alone
                 does); "classic": the classic daemon on a0 (it learns ARP only, so the flood costs it
                 nothing: the kernel's and the scheduler's share with a daemon in the answer path).
@@ -1690,7 +1692,7 @@ class Bench:
                 if not (flood and self.arpctl):
                         self.skipped["W5"] = "skipped: bench/flood-send.c or arpctl not built"
                         return
-                params = ["%d %s" % (n, deploy)] if deploy in ("2inst", "1proc") else ["%d 2inst" % n, "%d 1proc" % n]
+                params = ["%d %s" % (n, deploy)] if deploy in ("2inst", "1proc", "a0only") else ["%d 2inst" % n, "%d 1proc" % n]
                 system = deploy if deploy in ("kernel", "classic") else "arpd"
                 for rep in range(reps):
                         if self.out_of_time():
@@ -1721,6 +1723,8 @@ class Bench:
                                                       "--max-per-interface=%d" % bound, "set-limits").stdout.strip()
                                 if system != "arpd":
                                         pass
+                                elif deploy == "a0only":        # no daemon learns on a1: arpd's own flood work is zero
+                                        insts.append(self.start_instance(a, db, ["a0"], os.path.join(self.work, "w5-a0.bus"), "w5-a0"))
                                 elif deploy == "1proc":
                                         insts.append(self.start_instance(a, db, ["a0", "a1"], os.path.join(self.work, "w5.bus"), "w5-arpd"))
                                 else:
@@ -2359,7 +2363,7 @@ class Bench:
                 if "R" in self.workloads and not self.out_of_time():
                         self.r_row(1 if q else 2)
                 if "W5" in self.workloads:
-                        for deploy in os.environ.get("BENCH_W5_DEPLOY", "kernel classic 2inst 1proc").split():
+                        for deploy in os.environ.get("BENCH_W5_DEPLOY", "kernel classic a0only 2inst 1proc").split():
                                 if not self.out_of_time():
                                         self.w5_row(deploy, 1 if q else 2)
                 if "LoadLock" in self.workloads and not self.out_of_time():
