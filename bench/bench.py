@@ -1739,28 +1739,40 @@ class Bench:
                                 fl = self.popen_in(b, [flood, "b1", "na", "2001:db8:2::", str(n), str(n), "0", "1", str(flood_cap), fout],
                                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
                                 fl.stdout.readline()
+                                def perf_start():
+                                        """BENCH_PERF / BENCH_SCHED: a recording of one phase (BENCH_W5_PERF_PHASE:
+                                        "flood", the default, or "idle"), all CPUs (softirqs too)."""
+                                        argv = ["perf", "record", "-q", "-a", "-g", "-F", "999"]
+                                        if os.environ.get("BENCH_PERF", "1") != "1":        # other events (e.g. uprobes)
+                                                argv = ["perf", "record", "-q", "-a"] + os.environ["BENCH_PERF"].split()
+                                        kind = "perf"
+                                        if not os.environ.get("BENCH_PERF"):
+                                                if not os.environ.get("BENCH_SCHED"):
+                                                        return None
+                                                argv, kind = ["perf", "sched", "record", "-a"], "sched"
+                                        pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-W5-%d-%s-%d%s.data" % (
+                                                kind, n, deploy, rep, "-idle" if phase == "idle" else ""))
+                                        p = subprocess.Popen(argv + ["-o", pdata], stdout=subprocess.DEVNULL,
+                                                             stderr=subprocess.DEVNULL)
+                                        self.track(p.pid)
+                                        time.sleep(0.5)
+                                        log("W5 %s rep %d: %s pids %s (a0's first), flooder %d" % (deploy, rep, pdata, pids, fl.pid))
+                                        return p
+
+                                phase = os.environ.get("BENCH_W5_PERF_PHASE", "flood")
                                 s = self.paced_start(a, b, targets, 500, "w5")
+                                perf = perf_start() if phase == "idle" else None
                                 time.sleep(idle_s)
                                 rss = {pid: 0 for pid in pids}
                                 cpu0 = {pid: self.proc_cpu_ns(pid) for pid in pids}
                                 wait0 = {pid: self.proc_run_delay_ns(pid) for pid in pids}
                                 fl_cpu0 = self.proc_cpu_ns(fl.pid)
-                                perf = None
-                                perf_argv = ["perf", "record", "-q", "-a", "-g", "-F", "999"]
-                                if os.environ.get("BENCH_PERF", "1") != "1":        # other events (e.g. uprobes)
-                                        perf_argv = ["perf", "record", "-q", "-a"] + os.environ["BENCH_PERF"].split()
-                                for env, argv in (("BENCH_PERF", perf_argv),
-                                                  ("BENCH_SCHED", ["perf", "sched", "record", "-a"])):
-                                        if os.environ.get(env):        # the flood phase, all CPUs (softirqs too)
-                                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-W5-%d-%s-%d.data" % (
-                                                        "perf" if env == "BENCH_PERF" else "sched", n, deploy, rep))
-                                                perf = subprocess.Popen(argv + ["-o", pdata], stdout=subprocess.DEVNULL,
-                                                                        stderr=subprocess.DEVNULL)
-                                                self.track(perf.pid)
-                                                time.sleep(0.5)
-                                                log("W5 %s rep %d: %s pids %s (a0's first), flooder %d" % (
-                                                        deploy, rep, pdata, pids, fl.pid))
-                                                break
+                                if perf:        # the idle phase ends here
+                                        perf.send_signal(signal.SIGINT)
+                                        perf.wait(timeout=60)
+                                        perf = None
+                                if phase != "idle":
+                                        perf = perf_start()
                                 m0 = machine_cpu_ns()
                                 tell(fl, b"go\n")
                                 t_f0 = time.time_ns()
