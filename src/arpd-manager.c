@@ -63,7 +63,34 @@ void manager_sweep_links(Manager *m) {
                 }
 }
 
+/* Keeps ifindex in the foreign set (served: false) or out of it, and the event socket's filter
+ * in step. Interfaces beyond NL_FOREIGN_MAX are not filtered (their messages are read and
+ * ignored). */
+static void manager_note_foreign(Manager *m, int ifindex, bool foreign) {
+        for (size_t i = 0; i < m->n_foreign; i++)
+                if (m->foreign[i] == ifindex) {
+                        if (foreign)
+                                return;
+                        m->foreign[i] = m->foreign[--m->n_foreign];
+                        rtnl_filter_foreign(m);
+                        return;
+                }
+        if (!foreign || m->n_foreign >= NL_FOREIGN_MAX)
+                return;
+        m->foreign[m->n_foreign++] = ifindex;
+        rtnl_filter_foreign(m);
+}
+
+static void link_update(Manager *m, const struct nl_link *nl);
+
 void manager_link_update(Manager *m, const struct nl_link *nl) {
+        link_update(m, nl);
+        /* after the link's own update: a link served from now on leaves the set first thing,
+         * a deleted one's ifindex may come back for another interface */
+        manager_note_foreign(m, nl->ifindex, !nl->deleted && !manager_get_link(m, nl->ifindex));
+}
+
+static void link_update(Manager *m, const struct nl_link *nl) {
         Link *l = manager_get_link(m, nl->ifindex);
         int r;
 

@@ -100,6 +100,10 @@ typedef struct Manager {
 
         Link **links;
         size_t n_links;
+        /* Interfaces seen and not served: their neighbour messages are dropped by the event
+         * socket's filter (rtnl_filter_foreign(); the first NL_FOREIGN_MAX of them). */
+        int foreign[NL_FOREIGN_MAX];
+        size_t n_foreign;
 
         sd_event_source *commit_timer;
         sd_event_source *sync_timer;

@@ -60,6 +60,16 @@ int rtnl_open(Manager *m) {
         return 0;
 }
 
+void rtnl_filter_foreign(Manager *m) {
+        int r;
+
+        if (!m->rtnl.events)
+                return;
+        r = nl_filter_events(m->rtnl.events, m->rtnl.cmd_portid, m->foreign, m->n_foreign);
+        if (r < 0)
+                log_debug_errno(r, "Cannot filter other interfaces' neighbour messages on the event socket: %m");
+}
+
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
 static void process_nlmsg(Manager *m, const struct nlmsghdr *nlh, enum neigh_origin origin) {

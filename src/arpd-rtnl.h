@@ -92,6 +92,10 @@ void rtnl_done(Rtnl *r);
 int rtnl_open(Manager *m);
 /* Watches both sockets in the event loop, above everything but due commits. */
 int rtnl_watch(Manager *m);
+/* (Re)attaches the event socket's filter: our own echoes and the neighbour messages of the
+ * manager's foreign interfaces are dropped in the kernel (nl_filter_events()). Without it they are
+ * read and ignored, as before. */
+void rtnl_filter_foreign(Manager *m);
 /* Before the loop runs: sends a dump of type (RTM_GETLINK, RTM_GETADDR, RTM_GETNEIGH) and
  * processes replies until NLMSG_DONE (bounded by a timeout). */
 int rtnl_dump_sync(Manager *m, uint16_t type);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/filter.h>
@@ -117,6 +118,47 @@ int nl_filter_own_echoes(struct mnl_socket *events, uint32_t own_portid) {
         if (!events || own_portid == 0)
                 return -EINVAL;
         nl_echo_filter(own_portid, code);
+        if (setsockopt(mnl_socket_get_fd(events), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+                return negative_errno(errno);
+        return 0;
+}
+
+size_t nl_events_filter(uint32_t own_portid, const int *foreign, size_t n_foreign, struct sock_filter *ret) {
+        size_t n = MIN(n_foreign, (size_t) NL_FOREIGN_MAX), len = NL_EVENTS_FILTER_LEN(n), k = 0;
+        const size_t accept = len - 2, drop = len - 1; /* the last two instructions */
+        const size_t check = 8;                          /* the ifindex load */
+
+        /* Loads as in nl_echo_filter(): network byte order, so constants are compared as such a
+         * load sees the host-order header fields. Jump offsets count from the next instruction. */
+#define J(at, to) ((uint8_t) ((to) - (at) - 1))
+        ret[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_pid));
+        ret[k++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(own_portid), J(1, drop), 0);
+        ret[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0);
+        ret[k++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, NLMSG_HDRLEN + sizeof(struct ndmsg), 0,
+                                                 J(3, accept));
+        ret[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type));
+        ret[k++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(RTM_NEWNEIGH), J(5, check), 0);
+        ret[k++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(RTM_DELNEIGH), J(6, check), 0);
+        ret[k++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(RTM_GETNEIGH), 0, J(7, accept));
+        ret[k++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                 NLMSG_HDRLEN + offsetof(struct ndmsg, ndm_ifindex));
+        for (size_t i = 0; i < n; i++, k++)
+                ret[k] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl((uint32_t) foreign[i]),
+                                                       J(k, drop), 0);
+#undef J
+        ret[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0xffffffffU); /* accept: whole */
+        ret[k++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, 0);           /* drop */
+        assert(k == len);
+        return n;
+}
+
+int nl_filter_events(struct mnl_socket *events, uint32_t own_portid, const int *foreign, size_t n_foreign) {
+        struct sock_filter code[NL_EVENTS_FILTER_LEN(NL_FOREIGN_MAX)];
+        struct sock_fprog prog = { .filter = code };
+
+        if (!events || own_portid == 0 || (n_foreign > 0 && !foreign))
+                return -EINVAL;
+        prog.len = (unsigned short) NL_EVENTS_FILTER_LEN(nl_events_filter(own_portid, foreign, n_foreign, code));
         if (setsockopt(mnl_socket_get_fd(events), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
                 return negative_errno(errno);
         return 0;

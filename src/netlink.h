@@ -42,6 +42,20 @@ int nl_filter_own_echoes(struct mnl_socket *events, uint32_t own_portid);
 #define NL_ECHO_FILTER_LEN 4
 struct sock_filter;
 void nl_echo_filter(uint32_t own_portid, struct sock_filter *ret);
+/* The same filter, and also dropping the neighbour messages (RTM_NEWNEIGH, RTM_DELNEIGH and the
+ * kernel's misses, RTM_GETNEIGH) of the interfaces in foreign[]: ones this process has seen and
+ * does not serve. With one arpd per interface (arpd@IFACE) every miss and every answer on any
+ * interface would otherwise wake every instance. Only interfaces known to be foreign are dropped:
+ * an interface not listed (new, unknown) passes, so a change of the set can only let through
+ * what the process then ignores. At most NL_FOREIGN_MAX entries (more: the rest pass); a
+ * neighbour message too short to carry its ndmsg passes. 0 or a negative errno; own_portid 0:
+ * -EINVAL. */
+#define NL_FOREIGN_MAX 64
+#define NL_EVENTS_FILTER_LEN(n) (11 + (n))
+int nl_filter_events(struct mnl_socket *events, uint32_t own_portid, const int *foreign, size_t n_foreign);
+/* The program nl_filter_events() attaches: NL_EVENTS_FILTER_LEN(n) instructions (n =
+ * MIN(n_foreign, NL_FOREIGN_MAX), returned) into ret. */
+size_t nl_events_filter(uint32_t own_portid, const int *foreign, size_t n_foreign, struct sock_filter *ret);
 
 struct nl_neigh {
         uint16_t type;        /* RTM_NEWNEIGH, RTM_DELNEIGH or RTM_GETNEIGH */

@@ -7,7 +7,9 @@
  * adds a neighbour entry for ADDR_OWN on IFNAME through the command socket (as arpd's answers
  * go) and one for ADDR_OTHER through a third socket (another process, e.g. `ip neigh`), waits for
  * both acknowledgements and prints, for the RTM_NEWNEIGH events the event socket received within
- * 300 ms: "own N" and "other N". A test helper for test-netlink-echo-filter.sh.
+ * 300 ms: "own N" and "other N". With "foreign" it attaches nl_filter_events() with IFNAME as a
+ * foreign interface instead (an arpd instance serving another one): both counts must be 0. A test
+ * helper for test-netlink-echo-filter.sh.
  */
 
 #include <arpa/inet.h>
@@ -64,8 +66,9 @@ int main(int argc, char **argv) {
         unsigned own = 0, others = 0;
         int r;
 
-        if (argc != 5 || (strcmp(argv[4], "filter") != 0 && strcmp(argv[4], "nofilter") != 0)) {
-                fprintf(stderr, "usage: nl-echo-check IFNAME ADDR_OWN ADDR_OTHER filter|nofilter\n");
+        if (argc != 5 || (strcmp(argv[4], "filter") != 0 && strcmp(argv[4], "nofilter") != 0 &&
+                          strcmp(argv[4], "foreign") != 0)) {
+                fprintf(stderr, "usage: nl-echo-check IFNAME ADDR_OWN ADDR_OTHER filter|nofilter|foreign\n");
                 return 2;
         }
         unsigned ifindex = if_nametoindex(argv[1]);
@@ -78,6 +81,11 @@ int main(int argc, char **argv) {
                 return 1;
         }
         uint32_t cmd_portid = mnl_socket_get_portid(cmd), other_portid = mnl_socket_get_portid(other);
+        int foreign = (int) ifindex;
+        if (strcmp(argv[4], "foreign") == 0 && (r = nl_filter_events(events, cmd_portid, &foreign, 1)) < 0) {
+                fprintf(stderr, "nl-echo-check: cannot attach the filter: %s\n", strerror(-r));
+                return 1;
+        }
         if (strcmp(argv[4], "filter") == 0 && (r = nl_filter_own_echoes(events, cmd_portid)) < 0) {
                 fprintf(stderr, "nl-echo-check: cannot attach the filter: %s\n", strerror(-r));
                 return 1;

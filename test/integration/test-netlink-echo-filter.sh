@@ -25,6 +25,14 @@ out=$(in_ns a "$NL_ECHO_CHECK" a0 198.18.0.12 198.18.0.13 filter) || fail "nl-ec
 [ "$(echo "$out" | awk '$1 == "other" { print $2 }')" -ge 1 ] || fail "the filter dropped another socket's change: $out"
 pass "with the filter: our own change's echo is dropped, another's arrives"
 
+# An instance that serves another interface (arpd@a1 beside arpd@a0): a0's neighbour changes,
+# another process's included, are dropped in the kernel (nl_filter_events() with a0 foreign).
+in_ns a ip neigh flush dev a0
+out=$(in_ns a "$NL_ECHO_CHECK" a0 198.18.0.14 198.18.0.15 foreign) || fail "nl-echo-check failed"
+[ "$(echo "$out" | awk '$1 == "own" { print $2 }')" -eq 0 ] || fail "the foreign filter let our own change's echo through: $out"
+[ "$(echo "$out" | awk '$1 == "other" { print $2 }')" -eq 0 ] || fail "the foreign filter let a foreign interface's change through: $out"
+pass "with a0 foreign: no neighbour message of a0 arrives"
+
 # The daemon with its filter: a miss is answered, a change by another process is learned.
 in_ns a ip neigh flush dev a0
 solicit a a0 1 0 0

@@ -751,6 +751,50 @@ static void test_large_batch_commits_at_once(void) {
         CHECK_INT_EQ(stored(m), MANAGER_COMMIT_BATCH + 10);
 }
 
+static bool is_foreign(const Manager *m, int ifindex) {
+        for (size_t i = 0; i < m->n_foreign; i++)
+                if (m->foreign[i] == ifindex)
+                        return true;
+        return false;
+}
+
+/* An interface this process does not serve is in the foreign set (its neighbour messages are
+ * dropped by the event socket's filter, nl_events_filter()); renamed to a served name it leaves
+ * the set and is served; deleted, its ifindex leaves the set; the served one is never in it. */
+static void test_foreign_interfaces(void) {
+        _cleanup_(manager_freep) Manager *m = fixture("foreign.lmdb", "0");
+        struct nlmsghdr *nlh;
+
+        if (!m)
+                return;
+        CHECK(!is_foreign(m, IFINDEX));
+        feed_event(m, newlink(IFINDEX + 1, "other0", MAC_B));
+        feed_event(m, newlink(IFINDEX + 2, "other1", MAC_C));
+        CHECK(is_foreign(m, IFINDEX + 1));
+        CHECK(is_foreign(m, IFINDEX + 2));
+        CHECK(!is_foreign(m, IFINDEX));
+        CHECK(manager_get_link(m, IFINDEX + 1) == NULL);
+        feed_event(m, newlink(IFINDEX + 1, "other0", MAC_B)); /* again: listed once */
+        CHECK_INT_EQ(m->n_foreign, 2);
+
+        /* the served interface goes; another one is renamed to its name: served, not foreign */
+        nlh = (struct nlmsghdr *) newlink(IFINDEX, IFNAME, MAC_HOST);
+        nlh->nlmsg_type = RTM_DELLINK;
+        feed_event(m, nlh);
+        CHECK(manager_get_link(m, IFINDEX) == NULL);
+        CHECK(!is_foreign(m, IFINDEX));
+        feed_event(m, newlink(IFINDEX + 2, IFNAME, MAC_C));
+        CHECK(manager_get_link(m, IFINDEX + 2) != NULL);
+        CHECK(!is_foreign(m, IFINDEX + 2));
+        CHECK(is_foreign(m, IFINDEX + 1));
+
+        nlh = (struct nlmsghdr *) newlink(IFINDEX + 1, "other0", MAC_B);
+        nlh->nlmsg_type = RTM_DELLINK;
+        feed_event(m, nlh);
+        CHECK(!is_foreign(m, IFINDEX + 1));
+        CHECK_INT_EQ(m->n_foreign, 0);
+}
+
 /* What a miss (netlink, SD_EVENT_PRIORITY_IMPORTANT) finds when it is pending at the same time as
  * the commit timer: the number of commits made before it was dispatched. */
 struct pending_miss {
@@ -830,6 +874,7 @@ int main(void) {
         TEST_RUN(test_one_commit_per_batch);
         TEST_RUN(test_large_batch_commits_at_once);
         TEST_RUN(test_batch_commit_after_pending_miss);
+        TEST_RUN(test_foreign_interfaces);
         TEST_RUN(test_cmd_sender_and_stale_dump);
         TEST_RUN(test_redump_sweeps);
         TEST_RUN(test_resync_completes_under_load);

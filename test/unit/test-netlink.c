@@ -1160,6 +1160,75 @@ static void test_echo_filter(void) {
         CHECK_INT_EQ(nl_filter_own_echoes(NULL, 4242), -EINVAL);
 }
 
+/* The event socket's filter with foreign interfaces: our echoes are dropped as before; the
+ * neighbour messages (RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH) of a foreign ifindex are dropped;
+ * those of any other ifindex, link and address messages, and a neighbour message too short to
+ * name its interface pass whole. */
+static void test_events_filter(void) {
+        static const int foreign[] = { 1, 7, 0x01020304 };
+        struct sock_filter prog[NL_EVENTS_FILTER_LEN(NL_FOREIGN_MAX)];
+        union in_addr_union dst = {};
+        struct lladdr ll = {};
+        struct nlmsghdr *nlh = (struct nlmsghdr *) buf;
+        const uint32_t own = 0x12345678;
+        size_t n, len_prog;
+        int len;
+
+        memcpy(dst.bytes, v4a, 4);
+        lladdr_set(&ll, mac1, sizeof(mac1));
+        n = nl_events_filter(own, foreign, ELEMENTSOF(foreign), prog);
+        CHECK_INT_EQ(n, ELEMENTSOF(foreign));
+        len_prog = NL_EVENTS_FILTER_LEN(n);
+        for (int ifindex = 1; ifindex <= 9; ifindex++) {
+                bool is_foreign = ifindex == 1 || ifindex == 7;
+                static const uint16_t types[] = { RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH };
+
+                for (size_t t = 0; t < ELEMENTSOF(types); t++) {
+                        len = build_answer(buf, sizeof(buf), 7, ifindex, AF_INET, &dst, &ll, false);
+                        CHECK(len > 0);
+                        nlh->nlmsg_type = types[t];
+                        nlh->nlmsg_pid = 0; /* the kernel's event or miss */
+                        CHECK_INT_EQ(bpf_run(prog, len_prog, buf, (size_t) len, &BPF_META_BROADCAST),
+                                     is_foreign ? 0 : 0xffffffffU);
+                        nlh->nlmsg_pid = own; /* our echo: dropped whatever the interface */
+                        CHECK_INT_EQ(bpf_run(prog, len_prog, buf, (size_t) len, &BPF_META_BROADCAST), 0);
+                }
+                /* another message type with the same bytes where ndm_ifindex would be: passes */
+                len = build_answer(buf, sizeof(buf), 7, ifindex, AF_INET, &dst, &ll, false);
+                nlh->nlmsg_type = RTM_NEWLINK;
+                nlh->nlmsg_pid = 0;
+                CHECK_INT_EQ(bpf_run(prog, len_prog, buf, (size_t) len, &BPF_META_BROADCAST), 0xffffffffU);
+        }
+        /* the ifindex with its bytes reversed is not foreign */
+        len = build_answer(buf, sizeof(buf), 7, 0x04030201, AF_INET, &dst, &ll, false);
+        nlh->nlmsg_pid = 0;
+        CHECK_INT_EQ(bpf_run(prog, len_prog, buf, (size_t) len, &BPF_META_BROADCAST), 0xffffffffU);
+        /* too short to carry an ndmsg: passes (user space counts it as malformed) */
+        len = build_answer(buf, sizeof(buf), 7, 1, AF_INET, &dst, &ll, false);
+        CHECK_INT_EQ(bpf_run(prog, len_prog, buf, NLMSG_HDRLEN + 4, &BPF_META_BROADCAST), 0xffffffffU);
+        /* no foreign interfaces: the echo filter alone */
+        n = nl_events_filter(own, NULL, 0, prog);
+        CHECK_INT_EQ(n, 0);
+        len = build_answer(buf, sizeof(buf), 7, 1, AF_INET, &dst, &ll, false);
+        nlh->nlmsg_pid = 0;
+        CHECK_INT_EQ(bpf_run(prog, NL_EVENTS_FILTER_LEN(0), buf, (size_t) len, &BPF_META_BROADCAST), 0xffffffffU);
+        nlh->nlmsg_pid = own;
+        CHECK_INT_EQ(bpf_run(prog, NL_EVENTS_FILTER_LEN(0), buf, (size_t) len, &BPF_META_BROADCAST), 0);
+        CHECK_INT_EQ(nl_filter_events(NULL, own, NULL, 0), -EINVAL);
+
+        /* the kernel accepts the program at its largest (it checks every jump) */
+        struct mnl_socket *ev = NULL;
+        int many[NL_FOREIGN_MAX + 5];
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                many[i] = (int) i + 100;
+        if (nl_open_events(0, &ev) == 0) {
+                CHECK_INT_EQ(nl_filter_events(ev, own, many, ELEMENTSOF(many)), 0);
+                CHECK_INT_EQ(nl_filter_events(ev, own, NULL, 0), 0);
+                mnl_socket_close(ev);
+        }
+        CHECK_INT_EQ(nl_events_filter(own, many, ELEMENTSOF(many), prog), NL_FOREIGN_MAX);
+}
+
 int main(void) {
         TEST_RUN(test_neigh_valid_ipv4);
         TEST_RUN(test_neigh_valid_ipv6_and_miss);
@@ -1173,6 +1242,7 @@ int main(void) {
         TEST_RUN(test_build_answer);
         TEST_RUN(test_build_answer_flags);
         TEST_RUN(test_echo_filter);
+        TEST_RUN(test_events_filter);
         TEST_RUN(test_build_dump);
         TEST_RUN(test_msg_ok);
         TEST_RUN(test_huge_nlmsg_len);
