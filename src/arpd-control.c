@@ -393,7 +393,7 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
         if (r < 0)
                 return r;
         if (packed) {
-                buf = malloc((size_t) a.limit * ENTRY_PACKED_SIZE);
+                buf = malloc((size_t) MIN(a.limit, CONTROL_LIST_PAGE_MAX) * ENTRY_PACKED_SIZE);
                 if (!buf)
                         return -ENOMEM;
         } else {
@@ -404,7 +404,8 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
         /* Every page is small, root's too, so that a miss never waits long behind one; the
          * cursor resumes. */
         struct list_ctx c = { .filter = &a.filter, .reply = reply, .packed = buf,
-                              .limit = MIN(a.limit, CONTROL_LIST_PAGE_MAX), .scan_max = CONTROL_LIST_SCAN_MAX };
+                              .limit = MIN(a.limit, packed ? CONTROL_LIST_PAGE_MAX : CONTROL_LIST_PAGE_MAX_UNPACKED),
+                              .scan_max = CONTROL_LIST_SCAN_MAX };
         r = manager_list(ctl->manager, &a.filter, a.has_after ? &a.after : NULL, list_one, &c);
         if (r < 0)
                 return store_error(error, r, "Listing the store");

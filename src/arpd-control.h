@@ -20,11 +20,16 @@
  *   - idle: a connection that makes no call for the idle timeout (--control-idle-timeout, default
  *     CONTROL_IDLE_TIMEOUT_USEC; 0 = never) is closed (subscribers, which wait for signals, are
  *     exempt). Clients that page through a listing reconnect and resume from their cursor.
- *   - work per call: a listing page holds at most CONTROL_LIST_PAGE_MAX entries (fewer than a
- *     caller may ask, CONTROL_LIST_LIMIT_MAX: the cursor resumes) and scans at most
- *     CONTROL_LIST_SCAN_MAX records in one bounded read, and each call is one event-loop dispatch
- *     below the netlink and packet sources, so misses are answered between pages. Read-only calls
- *     never commit or sync the store.
+ *   - work per call: a listing page holds at most CONTROL_LIST_PAGE_MAX entries in
+ *     ListEntriesPacked and CONTROL_LIST_PAGE_MAX_UNPACKED in ListEntries (fewer than a caller may
+ *     ask, CONTROL_LIST_LIMIT_MAX: the cursor resumes) and scans at most CONTROL_LIST_SCAN_MAX
+ *     records in one bounded read (one or two of the store's STORE_LIST_CHUNK transactions), and
+ *     each call is one event-loop dispatch below the netlink and packet sources, so misses are
+ *     answered between pages. Measured on a 1,000,000-entry store (release build, bench/README.md
+ *     "Listings and the answer path"): a packed page of 256 costs ~42 µs, of 1024 ~120 µs; a
+ *     ListEntries page ~0.6 µs per entry more. So one page stays below the 0.1 ms slice the
+ *     daemon asks the kernel for (sched-util.h), and a miss waits behind at most one short page.
+ *     Read-only calls never commit or sync the store.
  *   - pacing: listing pages for callers other than uid 0 take at most a tenth of the daemon's
  *     time. After any page, the next page for such a caller is served no sooner than
  *     CONTROL_LIST_IDLE_FACTOR times the CPU time that page cost (capped at
@@ -72,8 +77,9 @@ typedef struct Control Control;
 #define CONTROL_MAX_REFUSED 8
 #define CONTROL_IDLE_TIMEOUT_USEC ARPD_DEFAULT_CONTROL_IDLE_TIMEOUT
 #define CONTROL_REFUSED_TIMEOUT_USEC (2 * USEC_PER_SEC)
-#define CONTROL_LIST_SCAN_MAX 4096  /* records one page reads at most */
-#define CONTROL_LIST_PAGE_MAX 1024  /* entries one page holds at most, whatever the caller asks */
+#define CONTROL_LIST_SCAN_MAX 512          /* records one page reads at most */
+#define CONTROL_LIST_PAGE_MAX 256          /* ListEntriesPacked: entries one page holds at most */
+#define CONTROL_LIST_PAGE_MAX_UNPACKED 64  /* ListEntries (5x the cost per entry) */
 #define CONTROL_CLIENT_QUEUE_MAX 4096
 #define CONTROL_LIST_IDLE_FACTOR 9                     /* Pacing: 1 part listing, 9 parts rest */
 #define CONTROL_LIST_COST_MAX_USEC (50 * USEC_PER_MSEC) /* Pacing: one page never waits longer */

@@ -5,7 +5,7 @@
  * loop: a connection that makes no call (here: not even the D-Bus handshake) is closed after the
  * idle timeout, and closing it never waits for the peer; listing pages for callers other than
  * root wait for their turn (Pacing), root's never do, and a paced listing still returns every
- * entry once.
+ * entry once; every page is short (at most CONTROL_LIST_PAGE_MAX entries, fewer in ListEntries).
  */
 
 #include <endian.h>
@@ -181,6 +181,93 @@ static void test_list_paced(void) {
         CHECK(control_list_deferred(ctl) >= 1);
 }
 
+/* In a child (root): the number of entries in the first page of a listing that asks for limit,
+ * packed or not, written to fd; exits 0, or 255 on any error. */
+static int child_first_page(const char *sock, bool packed, unsigned limit, int fd) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char address[300];
+        unsigned n = 0;
+        int r;
+
+        snprintf(address, sizeof(address), "unix:path=%s", sock);
+        if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 || sd_bus_start(bus) < 0)
+                return 255;
+        if (sd_bus_call_method(bus, NULL, CONTROL_PATH, CONTROL_INTERFACE, packed ? "ListEntriesPacked" : "ListEntries",
+                               &e, &reply, "susssu", "", (uint32_t) 0, "any", "", "", (uint32_t) limit) < 0)
+                return 255;
+        if (packed) {
+                const void *data;
+                size_t size;
+
+                if (sd_bus_message_read_array(reply, 'y', &data, &size) < 0)
+                        return 255;
+                n = (unsigned) (size / ENTRY_PACKED_SIZE);
+        } else {
+                if (sd_bus_message_enter_container(reply, 'a', ENTRY_BUS_SIGNATURE) < 0)
+                        return 255;
+                while ((r = sd_bus_message_skip(reply, ENTRY_BUS_SIGNATURE)) > 0)
+                        n++;
+                if (r < 0 || sd_bus_message_exit_container(reply) < 0)
+                        return 255;
+        }
+        const char *next;
+        if (sd_bus_message_read(reply, "s", &next) < 0 || next[0] == '\0') /* more to come: a cursor */
+                return 255;
+        return write(fd, &n, sizeof(n)) == sizeof(n) ? 0 : 255;
+}
+
+static unsigned first_page(Manager *m, const char *sock, bool packed, unsigned limit) {
+        int p[2];
+        unsigned n = 0;
+
+        CHECK(pipe(p) == 0);
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0)
+                _exit(child_first_page(sock, packed, limit, p[1]));
+        close(p[1]);
+        CHECK_INT_EQ(wait_child(m, pid), 0);
+        CHECK(read(p[0], &n, sizeof(n)) == sizeof(n));
+        close(p[0]);
+        return n;
+}
+
+/* Every page is short whoever asks, root too: at most CONTROL_LIST_PAGE_MAX entries in the packed
+ * form and CONTROL_LIST_PAGE_MAX_UNPACKED in ListEntries (five times the cost per entry), so that
+ * one page is one short step of the loop; the cursor resumes. */
+static void test_list_page_bound(void) {
+        char db[256], sock[256];
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(control_freep) Control *ctl = NULL;
+
+        snprintf(db, sizeof(db), "%s/pages.lmdb", tmpdir);
+        snprintf(sock, sizeof(sock), "%s/run3/bus", tmpdir);
+        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
+        optind = 0;
+        arpd_options_done(&opts);
+        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
+        CHECK_INT_EQ(manager_new(&opts, &m), 0);
+        if (!m)
+                return;
+        CHECK_INT_EQ(manager_open_store(m), 0);
+        CHECK_INT_EQ(manager_setup_timers(m), 0);
+        for (unsigned i = 0; i < CONTROL_LIST_PAGE_MAX + 40; i++) {
+                struct neigh_key k;
+                union in_addr_union a = { .in.s_addr = htobe32(0xc6120100u + i) }; /* 198.18.1.0 + i */
+                struct lladdr ll = { .len = 6, .bytes = { 0x02, 0, 0, 0, (uint8_t) (i >> 8), (uint8_t) i } };
+                CHECK_INT_EQ(neigh_key_make(&k, "a0", AF_INET, &a), 0);
+                CHECK_INT_EQ(manager_add_static(m, &k, &ll), 0);
+        }
+        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
+        if (!ctl)
+                return;
+        CHECK_INT_EQ(first_page(m, sock, true, CONTROL_LIST_LIMIT_MAX), CONTROL_LIST_PAGE_MAX);
+        CHECK_INT_EQ(first_page(m, sock, false, CONTROL_LIST_LIMIT_MAX), CONTROL_LIST_PAGE_MAX_UNPACKED);
+        CHECK_INT_EQ(first_page(m, sock, true, 10), 10); /* fewer, when the caller asks for fewer */
+}
+
 /* 0 = never: an idle connection stays open. */
 static void test_idle_never(void) {
         char db[256], sock[256];
@@ -216,6 +303,7 @@ int main(void) {
         log_set_max_level(LOG_WARNING);
         TEST_RUN(test_idle_closed);
         TEST_RUN(test_list_paced);
+        TEST_RUN(test_list_page_bound);
         TEST_RUN(test_idle_never);
         arpd_options_done(&opts);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
