@@ -1618,6 +1618,19 @@ class Bench:
                                 t_meas0 = time.time_ns()
                                 dpid = inst["p"].pid
                                 cpu0, wait0 = self.proc_cpu_ns(dpid), self.proc_run_delay_ns(dpid)
+                                # diagnosis, on request: BENCH_PERF=1 profiles the daemon (perf record -g),
+                                # BENCH_SCHED=1 the whole machine's scheduling (perf sched record -a), for
+                                # the first 3 s of the add window
+                                prof = None
+                                for env, cmd in (("BENCH_PERF", ["perf", "record", "-q", "-g", "-F", "4999", "-p", str(dpid)]),
+                                                 ("BENCH_SCHED", ["perf", "sched", "record", "-a"])):
+                                        if os.environ.get(env) and prof is None:
+                                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-R-%d-%d-%d.data" % (
+                                                        "perf" if env == "BENCH_PERF" else "sched", n, rep, int(time.time())))
+                                                prof = subprocess.Popen(["timeout", "-s", "INT", "3"] + cmd + ["-o", pdata],
+                                                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                                self.track(prof.pid)
+                                                log("R: recording %s (misses sent from %d ns on)" % (pdata, time.time_ns()))
                                 adds = []
                                 end = time.monotonic() + load_s - 1.0
                                 k = 0
@@ -1631,6 +1644,8 @@ class Bench:
                                         time.sleep(0.5)
                                 t_meas1 = time.time_ns()
                                 dcpu, dwait = self.proc_cpu_ns(dpid) - cpu0, self.proc_run_delay_ns(dpid) - wait0
+                                if prof:
+                                        prof.wait(timeout=60)
                                 stop.set()
                                 rss = self.rss_anon_kib(inst["p"].pid)
                                 for th in ths:
