@@ -40,3 +40,16 @@ int sched_request_slice(uint64_t slice_nsec) {
         return -ENOSYS;
 #endif
 }
+
+int sched_batch_self(void) {
+        struct sched_param p = {};
+        int policy = sched_getscheduler(0);
+
+        if (policy < 0)
+                return -errno;
+        if (policy != SCHED_OTHER)
+                return policy == SCHED_BATCH ? 0 : -EPERM;
+        if (sched_setscheduler(0, SCHED_BATCH, &p) < 0)
+                return -errno;
+        return 0;
+}

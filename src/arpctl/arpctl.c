@@ -39,6 +39,7 @@
 #include "macro.h"
 #include "progress.h"
 #include "resolver.h"
+#include "sched-util.h"
 #include "store.h"
 
 #ifndef ARPD_VERSION
@@ -298,6 +299,9 @@ static int source_foreach(Source *s, const struct entry_filter *f, entry_cb_t cb
          * ask again from the cursor, the key after the last entry received, so nothing is lost
          * or repeated. Bounded: SOURCE_RECONNECTS_MAX in a row without a page in between. */
         unsigned reconnects = 0;
+        /* A listing is bulk work: as SCHED_BATCH, the wakeup that each page arpd sends does not
+         * preempt arpd on its CPU (sched-util.h); failure only costs that. */
+        (void) sched_batch_self();
         for (unsigned page = 0;; page++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
