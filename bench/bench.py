@@ -1623,14 +1623,17 @@ class Bench:
                                 # the first 3 s of the add window
                                 prof = None
                                 for env, cmd in (("BENCH_PERF", ["perf", "record", "-q", "-g", "-F", "4999", "-p", str(dpid)]),
-                                                 ("BENCH_SCHED", ["perf", "sched", "record", "-a"])):
+                                                 ("BENCH_SCHED", ["perf", "sched", "record", "-k", "monotonic", "-a"])):
                                         if os.environ.get(env) and prof is None:
                                                 pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-R-%d-%d-%d.data" % (
                                                         "perf" if env == "BENCH_PERF" else "sched", n, rep, int(time.time())))
                                                 prof = subprocess.Popen(["timeout", "-s", "INT", "3"] + cmd + ["-o", pdata],
                                                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                                                 self.track(prof.pid)
-                                                log("R: recording %s (misses sent from %d ns on)" % (pdata, time.time_ns()))
+                                                # CLOCK_REALTIME - CLOCK_MONOTONIC: puts the misses' send times on
+                                                # perf's clock (-k monotonic)
+                                                log("R: recording %s (misses sent from %d ns on; realtime - monotonic = %d ns)" % (
+                                                        pdata, time.time_ns(), time.time_ns() - time.monotonic_ns()))
                                 adds = []
                                 end = time.monotonic() + load_s - 1.0
                                 k = 0

@@ -3,7 +3,8 @@
 # A slow reader of an online dump (a pager the user reads in for minutes) loses nothing: arpd
 # closes a control connection idle for --control-idle-timeout, here 2 s, while the reader holds
 # arpctl's output back between two pages for 4 s; arpctl reconnects and resumes from its cursor,
-# and prints every one of 20,000 entries exactly once, exit 0. The timeout still does its job: a
+# and prints every one of 20,000 entries exactly once, exit 0. The listing runs as SCHED_BATCH
+# (unless started with another policy). The timeout still does its job: a
 # connection that makes no call is closed after it, a subscriber (arpctl monitor) is not.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -14,7 +15,7 @@ BUS="$WORK/bus"
 ctl() { "$ARPCTL" --socket "$BUS" "$@"; }
 N=20000
 
-# 20,000 entries (five listing pages) on an interface this arpd does not serve: nothing touches
+# 20,000 entries (79 listing pages of 256) on an interface this arpd does not serve: nothing touches
 # them while the test runs.
 for a in $(seq 0 99); do
         for b in $(seq 1 200); do
@@ -41,6 +42,34 @@ dups=$(uniq -d "$WORK/online.txt" | wc -l)
 cmp -s "$WORK/offline.txt" "$WORK/online.txt" ||
         fail "the slow dump printed $(wc -l <"$WORK/online.txt") entries, the store holds $N: $(diff "$WORK/offline.txt" "$WORK/online.txt" | head -n 5)"
 pass "a reader pausing 4 s (idle timeout 2 s) gets all $N entries once, exit 0"
+
+# ---- an online listing is bulk work: arpctl runs it as SCHED_BATCH, so that the wakeup each
+# page brings never preempts arpd; a policy the caller chose stays (chrt) ----
+# policy_during POLICY-CMD...: the scheduling policy (/proc/PID/stat field 41: 0 other, 3 batch,
+# 5 idle) of an arpctl dump blocked on a full pipe after its first page.
+policy_during() {
+        local fifo="$WORK/fifo" p pol
+        rm -f "$fifo"
+        mkfifo "$fifo"
+        "$@" "$ARPCTL" --socket "$BUS" --no-legend dump >"$fifo" 2>"$WORK/batch.err" &
+        p=$!
+        PIDS+=("$p")
+        exec 3<"$fifo"
+        IFS= read -r _ <&3 # the listing has begun; 20,000 lines do not fit the pipe: arpctl waits
+        sleep 0.3
+        pol=$(awk '{ print $41 }' "/proc/$p/stat")
+        cat <&3 >/dev/null
+        exec 3<&-
+        wait "$p" || fail "the dump read through a fifo failed: $(cat "$WORK/batch.err")"
+        echo "$pol"
+}
+pol=$(policy_during env)
+[ "$pol" = 3 ] || fail "an online dump runs with scheduling policy $pol, expected 3 (SCHED_BATCH)"
+if command -v chrt >/dev/null; then
+        pol=$(policy_during chrt -i 0)
+        [ "$pol" = 5 ] || fail "arpctl changed the SCHED_IDLE it was started with to policy $pol"
+fi
+pass "an online dump runs as SCHED_BATCH; a policy set with chrt stays"
 
 # ---- the idle timeout still closes a connection that makes no call; a subscriber stays ----
 ctl monitor >"$WORK/monitor.out" 2>"$WORK/monitor.err" &
