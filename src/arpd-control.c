@@ -370,6 +370,28 @@ static int list_one(const struct neigh_key *k, const struct record *r, void *use
         return c->n >= c->limit || c->scanned >= c->scan_max ? 1 : 0;
 }
 
+/* What the current dispatch of the loop has taken so far: from the loop's wakeup for it
+ * (sd_event_now(), CLOCK_MONOTONIC) to now. It includes the reading and decoding of the call
+ * (about as much again as a short page's own building, bench/README.md "Listings and the answer
+ * path"), and any time the daemon waited for a CPU meanwhile: on a busy machine listings go
+ * slower. */
+static usec_t dispatch_cost(Control *ctl) {
+        usec_t start, now = now_usec(CLOCK_MONOTONIC);
+
+        if (sd_event_now(manager_event(ctl->manager), CLOCK_MONOTONIC, &start) < 0 || start > now)
+                return 0;
+        return now - start;
+}
+
+/* A listing dispatch spent the loop's time: the next unprivileged page waits
+ * CONTROL_LIST_IDLE_FACTOR times as long (Pacing in arpd-control.h). */
+static void list_charge(Control *ctl) {
+        usec_t cost = dispatch_cost(ctl), mono = now_usec(CLOCK_MONOTONIC);
+
+        ctl->list_next = MAX(ctl->list_next, mono) +
+                         MAX(MIN(cost, CONTROL_LIST_COST_MAX_USEC) * CONTROL_LIST_IDLE_FACTOR, ctl->list_min_wait);
+}
+
 /* Builds and sends one page for the call m. Returns like a method handler. */
 static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *error, bool packed) {
         Control *ctl = client->control;
@@ -380,7 +402,6 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
         struct control_error e;
         uint32_t family, limit;
         char next[ENTRY_CURSOR_MAX] = "";
-        usec_t cpu0 = now_usec(CLOCK_THREAD_CPUTIME_ID);
         int r;
 
         r = sd_bus_message_read(m, "susssu", &ifname, &family, &state, &prefix, &cursor, &limit);
@@ -421,12 +442,8 @@ static int list_serve(sd_bus_message *m, ControlClient *client, sd_bus_error *er
         if (r < 0)
                 return r;
         r = sd_bus_send(NULL, reply, NULL);
-        /* Every page, whoever asked, spends the loop's time: the next unprivileged page waits
-         * CONTROL_LIST_IDLE_FACTOR times what this one cost (Pacing in arpd-control.h). */
-        usec_t cpu1 = now_usec(CLOCK_THREAD_CPUTIME_ID), mono = now_usec(CLOCK_MONOTONIC);
-        usec_t cost = cpu1 > cpu0 ? cpu1 - cpu0 : 0;
-        ctl->list_next = MAX(ctl->list_next, mono) +
-                         MAX(MIN(cost, CONTROL_LIST_COST_MAX_USEC) * CONTROL_LIST_IDLE_FACTOR, ctl->list_min_wait);
+        /* Every page, whoever asked, spends the loop's time (Pacing). */
+        list_charge(ctl);
         return r;
 }
 
@@ -516,6 +533,7 @@ static int list_entries(sd_bus_message *m, ControlClient *client, sd_bus_error *
         client->list_pending = sd_bus_message_ref(m);
         client->list_pending_packed = packed;
         ctl->list_deferred++;
+        list_charge(ctl); /* reading and deferring the call spent the loop's time too */
         list_timer_arm(ctl);
         return 1; /* answered later, by on_list_timer() */
 }

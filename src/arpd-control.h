@@ -31,8 +31,9 @@
  *     daemon asks the kernel for (sched-util.h), and a miss waits behind at most one short page.
  *     Read-only calls never commit or sync the store.
  *   - pacing: listing pages for callers other than uid 0 take at most a tenth of the daemon's
- *     time. After any page, the next page for such a caller is served no sooner than
- *     CONTROL_LIST_IDLE_FACTOR times the CPU time that page cost (capped at
+ *     time. After any page, and after a listing call that has to wait, the next page for such a
+ *     caller is served no sooner than CONTROL_LIST_IDLE_FACTOR times the time that dispatch of
+ *     the loop took, from its wakeup (the reading and decoding of the call included; capped at
  *     CONTROL_LIST_COST_MAX_USEC); calls that come earlier wait, without an error, and are served
  *     one per turn, round robin over the connections. So eight clients looping full dumps leave
  *     the answering loop asleep nine tenths of the time (below its fair share of the CPUs, so the
