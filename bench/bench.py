@@ -1591,11 +1591,18 @@ class Bench:
                                 stop = threading.Event()
                                 done, failed, errs = [0] * clients, [0] * clients, []
 
+                                # diagnosis: BENCH_R_OFFLINE=1 makes the 8 clients offline dumps (root, arpctl
+                                # --database: the same processes and decoding, no call to the daemon) — how
+                                # much of the loaded tail is the clients' load on the machine alone?
+                                ccmd = nobody + [self.arpctl, "--no-legend", "--socket=" + bus, "dump"]
+                                if os.environ.get("BENCH_R_OFFLINE"):
+                                        ccmd = [self.arpctl, "--no-legend", "--database=" + db, "dump"]
+
                                 def client(i):
                                         for _ in range(1000):
                                                 if stop.is_set():
                                                         return
-                                                p = self.popen_in(a, nobody + [self.arpctl, "--no-legend", "--socket=" + bus, "dump"],
+                                                p = self.popen_in(a, ccmd,
                                                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                                                 try:
                                                         _, e = p.communicate(timeout=120)
