@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -74,26 +73,17 @@ bool in_addr_equal(int family, const union in_addr_union *a, const union in_addr
         return n > 0 && memcmp(a, b, n) == 0;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        c = (char) tolower((unsigned char) c);
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return -1;
-}
-
 int lladdr_from_string(const char *s, struct lladdr *ret) {
         struct lladdr l = {};
 
         if (!s || !*s)
                 return -EINVAL;
         for (const char *p = s;;) {
-                int hi = hexval(p[0]), lo;
+                int hi = hex_digit(p[0]), lo;
 
                 if (hi < 0 || l.len >= LLADDR_MAX)
                         return -EINVAL;
-                lo = hexval(p[1]);
+                lo = hex_digit(p[1]);
                 if (lo >= 0) {
                         l.bytes[l.len++] = (uint8_t) (hi << 4 | lo);
                         p += 2;

@@ -47,6 +47,17 @@ int in_addr_from_string_family(const char *s, int family, union in_addr_union *r
 const char *in_addr_to_string(int family, const union in_addr_union *a, char *buf);
 bool in_addr_equal(int family, const union in_addr_union *a, const union in_addr_union *b);
 
+/* The value of one hexadecimal digit (either case), or -1. */
+static inline int hex_digit(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
 /* Parses "aa:bb:cc:dd:ee:ff" (1..LLADDR_MAX octets of one or two hex digits, ':'-separated,
  * nothing else). -EINVAL on anything malformed. */
 int lladdr_from_string(const char *s, struct lladdr *ret);

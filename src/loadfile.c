@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr-util.h"
 #include "buf-util.h"
 #include "ifname-util.h"
 #include "loadfile.h"
@@ -182,16 +183,6 @@ static int parse_address(const struct field *f, int family, int *ret_family, uni
         if (r < 0)
                 return reject(error, family == AF_INET ? "invalid IPv4 address" : "invalid IP address", f);
         return 0;
-}
-
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
 }
 
 /* "xx:xx:xx:xx:xx:xx" (an Ethernet MAC written out in full, as nearly every line of a big load

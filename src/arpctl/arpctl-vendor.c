@@ -51,23 +51,13 @@ static int read_file(const char *path, char **ret, size_t *ret_len) {
         return r == -E2BIG ? -EFBIG : r;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* n hex digits (ignoring '-' between them) -> value; -1 if malformed. */
 static int64_t parse_hex(const char *s, size_t len, unsigned digits) {
         int64_t v = 0;
         unsigned got = 0;
 
         for (size_t i = 0; i < len; i++) {
-                int h = hexval(s[i]);
+                int h = hex_digit(s[i]);
                 if (h < 0) {
                         if (s[i] == '-')
                                 continue;
