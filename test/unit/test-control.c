@@ -54,23 +54,41 @@ static void run_for(Manager *m, usec_t usec) {
                 CHECK(sd_event_run(m->event, 10 * USEC_PER_MSEC) >= 0);
 }
 
+/* A manager on a new store tmpdir/dbname with n static entries on a0 (first_ip + i, host order)
+ * and its endpoint at tmpdir/sockname (written to sock). False (and a failed check) if any step
+ * fails. Declare *m before *ctl, both with their cleanup, so the endpoint goes first. */
+static bool start_endpoint(const char *dbname, const char *sockname, unsigned n, uint32_t first_ip, char sock[static 256],
+                           Manager **m, Control **ctl) {
+        char db[256];
+
+        snprintf(db, sizeof(db), "%s/%s", tmpdir, dbname);
+        snprintf(sock, 256, "%s/%s", tmpdir, sockname);
+        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
+        arpd_options_done(&opts); /* the previous test's */
+        optind = 0;
+        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
+        CHECK_INT_EQ(manager_new(&opts, m), 0);
+        if (!*m)
+                return false;
+        CHECK_INT_EQ(manager_open_store(*m), 0);
+        CHECK_INT_EQ(manager_setup_timers(*m), 0);
+        for (unsigned i = 0; i < n; i++) {
+                struct neigh_key k;
+                union in_addr_union a = { .in.s_addr = htobe32(first_ip + i) };
+                struct lladdr ll = { .len = 6, .bytes = { 0x02, 0, 0, 0, (uint8_t) (i >> 8), (uint8_t) i } };
+                CHECK_INT_EQ(neigh_key_make(&k, "a0", AF_INET, &a), 0);
+                CHECK_INT_EQ(manager_add_static(*m, &k, &ll), 0);
+        }
+        CHECK_INT_EQ(control_new(*m, sock, ctl), 0);
+        return *ctl != NULL;
+}
+
 static void test_idle_closed(void) {
-        char db[256], sock[256];
+        char sock[256];
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(control_freep) Control *ctl = NULL; /* freed before the manager it observes */
 
-        snprintf(db, sizeof(db), "%s/store.lmdb", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/run/bus", tmpdir);
-        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
-        optind = 0;
-        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
-        CHECK_INT_EQ(manager_new(&opts, &m), 0);
-        if (!m)
-                return;
-        CHECK_INT_EQ(manager_open_store(m), 0);
-        CHECK_INT_EQ(manager_setup_timers(m), 0);
-        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
-        if (!ctl)
+        if (!start_endpoint("store.lmdb", "run/bus", 0, 0, sock, &m, &ctl))
                 return;
         control_set_idle_timeout(ctl, 300 * USEC_PER_MSEC);
 
@@ -132,30 +150,11 @@ static int wait_child(Manager *m, pid_t pid) {
 }
 
 static void test_list_paced(void) {
-        char db[256], sock[256];
+        char sock[256];
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(control_freep) Control *ctl = NULL;
 
-        snprintf(db, sizeof(db), "%s/paced.lmdb", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/run2/bus", tmpdir);
-        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
-        optind = 0;
-        arpd_options_done(&opts);
-        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
-        CHECK_INT_EQ(manager_new(&opts, &m), 0);
-        if (!m)
-                return;
-        CHECK_INT_EQ(manager_open_store(m), 0);
-        CHECK_INT_EQ(manager_setup_timers(m), 0);
-        for (unsigned i = 0; i < 40; i++) {
-                struct neigh_key k;
-                union in_addr_union a = { .in.s_addr = htobe32(0xc6120000u + 10 + i) }; /* 198.18.0.10 + i */
-                struct lladdr ll = { .len = 6, .bytes = { 0x02, 0, 0, 0, 0, (uint8_t) i } };
-                CHECK_INT_EQ(neigh_key_make(&k, "a0", AF_INET, &a), 0);
-                CHECK_INT_EQ(manager_add_static(m, &k, &ll), 0);
-        }
-        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
-        if (!ctl)
+        if (!start_endpoint("paced.lmdb", "run2/bus", 40, 0xc612000au /* 198.18.0.10 */, sock, &m, &ctl))
                 return;
         /* the socket's directory must let uid 65534 reach it */
         char dir[256];
@@ -238,30 +237,12 @@ static unsigned first_page(Manager *m, const char *sock, bool packed, unsigned l
  * form and CONTROL_LIST_PAGE_MAX_UNPACKED in ListEntries (five times the cost per entry), so that
  * one page is one short step of the loop; the cursor resumes. */
 static void test_list_page_bound(void) {
-        char db[256], sock[256];
+        char sock[256];
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(control_freep) Control *ctl = NULL;
 
-        snprintf(db, sizeof(db), "%s/pages.lmdb", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/run3/bus", tmpdir);
-        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
-        optind = 0;
-        arpd_options_done(&opts);
-        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
-        CHECK_INT_EQ(manager_new(&opts, &m), 0);
-        if (!m)
-                return;
-        CHECK_INT_EQ(manager_open_store(m), 0);
-        CHECK_INT_EQ(manager_setup_timers(m), 0);
-        for (unsigned i = 0; i < CONTROL_LIST_PAGE_MAX + 40; i++) {
-                struct neigh_key k;
-                union in_addr_union a = { .in.s_addr = htobe32(0xc6120100u + i) }; /* 198.18.1.0 + i */
-                struct lladdr ll = { .len = 6, .bytes = { 0x02, 0, 0, 0, (uint8_t) (i >> 8), (uint8_t) i } };
-                CHECK_INT_EQ(neigh_key_make(&k, "a0", AF_INET, &a), 0);
-                CHECK_INT_EQ(manager_add_static(m, &k, &ll), 0);
-        }
-        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
-        if (!ctl)
+        if (!start_endpoint("pages.lmdb", "run3/bus", CONTROL_LIST_PAGE_MAX + 40, 0xc6120100u /* 198.18.1.0 */, sock, &m,
+                            &ctl))
                 return;
         CHECK_INT_EQ(first_page(m, sock, true, CONTROL_LIST_LIMIT_MAX), CONTROL_LIST_PAGE_MAX);
         CHECK_INT_EQ(first_page(m, sock, false, CONTROL_LIST_LIMIT_MAX), CONTROL_LIST_PAGE_MAX_UNPACKED);
@@ -270,23 +251,11 @@ static void test_list_page_bound(void) {
 
 /* 0 = never: an idle connection stays open. */
 static void test_idle_never(void) {
-        char db[256], sock[256];
+        char sock[256];
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(control_freep) Control *ctl = NULL; /* freed before the manager it observes */
 
-        snprintf(db, sizeof(db), "%s/store-never.lmdb", tmpdir);
-        snprintf(sock, sizeof(sock), "%s/run/bus-never", tmpdir);
-        char *argv[] = { (char *) "arpd", (char *) "-b", db, (char *) "--control-socket=", NULL };
-        arpd_options_done(&opts); /* the previous test's */
-        optind = 0;
-        CHECK_INT_EQ(arpd_options_parse((int) ELEMENTSOF(argv) - 1, argv, NULL, &opts, stdout, stderr), 0);
-        CHECK_INT_EQ(manager_new(&opts, &m), 0);
-        if (!m)
-                return;
-        CHECK_INT_EQ(manager_open_store(m), 0);
-        CHECK_INT_EQ(manager_setup_timers(m), 0);
-        CHECK_INT_EQ(control_new(m, sock, &ctl), 0);
-        if (!ctl)
+        if (!start_endpoint("store-never.lmdb", "run/bus-never", 0, 0, sock, &m, &ctl))
                 return;
         control_set_idle_timeout(ctl, 0);
 
