@@ -1417,9 +1417,10 @@ class Bench:
                 return s
 
         def paced_stop(self, s):
-                """Ends the application (if it has not sent every target yet) and the peer. Returns
-                [(t_send, latency µs)] sorted by send time, and the number of misses sent (the
-                application's count, else estimated from the time it ran)."""
+                """Ends the application (if it has not sent every target yet: SIGTERM, it then writes
+                the count it sent) and the peer. Returns [(t_send, latency µs)] sorted by send time,
+                and the number of misses sent (the application's count; estimated from the time it
+                ran only if it wrote none)."""
                 sent = None
                 if s["trig"].poll() is None:
                         s["trig"].send_signal(signal.SIGTERM)
@@ -1432,10 +1433,10 @@ class Bench:
                 tell(s["peer"], b"sent\n")
                 s["peer"].wait(timeout=120)
                 arr = json.load(open(s["peer_out"]))["arrived"]
-                if sent is None:
-                        try:
-                                sent = json.load(open(s["trig_out"]))["n"]
-                        except (OSError, ValueError, KeyError):
+                try:
+                        sent = json.load(open(s["trig_out"]))["n"]
+                except (OSError, ValueError, KeyError):
+                        if sent is None:
                                 sent = s["n"]
                 out = sorted((ts, (ta - ts) / 1e3) for ts, ta in arr.values())
                 if os.environ.get("BENCH_DEBUG"):
@@ -1527,18 +1528,65 @@ class Bench:
                                 os.unlink(p)
 
         # -- R: readers under load (issue 11 req 2) ---------------------------------------------
-        def r_row(self, reps):
+        def floor_row(self, reps):
+                """The machine's own floor under every p99 that needs a task scheduled (bench/stall.c,
+                bench/slice-wake.c; nothing of arpd's runs): "other": a pinned SCHED_OTHER loop on every
+                CPU at once for 2 s, the share of time it did not run and its stalls; "fifo": the same
+                at SCHED_FIFO 1, one CPU after the other for 1 s each (what no priority escapes);
+                "wake": a sleeper woken every 500 µs through a pipe, on an idle CPU (a VM's halted
+                vCPU) and on a busy one with arpd's short slice (sched-util.h)."""
+                stall, wake = os.environ.get("BENCH_STALL", ""), os.environ.get("BENCH_SLICEWAKE", "")
+                if not (stall and wake):
+                        self.skipped["Floor"] = "skipped: bench/stall.c or bench/slice-wake.c not built"
+                        return
+                cpus = list(range(os.cpu_count() or 1))
+
+                def stalls(argvs):
+                        ps = [subprocess.Popen(a, stdout=subprocess.PIPE, text=True) for a in argvs]
+                        out = [json.loads(p.communicate(timeout=30)[0]) for p in ps]
+                        return {"lost_pct": max(o["lost_pct"] for o in out),
+                                "gaps_500us_per_s": sum(o["gaps_500us_per_s"] for o in out),
+                                "gaps_1ms_per_s": sum(o["gaps_1ms_per_s"] for o in out),
+                                "max_us": max(o["max_us"] for o in out)}
+
+                def wakeup(*args):
+                        out = subprocess.run([wake] + list(args), stdout=subprocess.PIPE, text=True, timeout=30).stdout
+                        m = re.search(r"p50 ([0-9.]+) p90 ([0-9.]+) p99 ([0-9.]+) max ([0-9.]+)", out)
+                        return (float(m.group(1)), float(m.group(3))) if m else (float("nan"), float("nan"))
+                for rep in range(reps):
+                        res = {"other": stalls([[stall, str(c), "2"] for c in cpus])}
+                        fifo = [stalls([[stall, str(c), "1", "fifo"]]) for c in cpus]
+                        res["fifo"] = {"lost_pct": max(f["lost_pct"] for f in fifo),
+                                       "gaps_500us_per_s": sum(f["gaps_500us_per_s"] for f in fifo),
+                                       "gaps_1ms_per_s": sum(f["gaps_1ms_per_s"] for f in fifo),
+                                       "max_us": max(f["max_us"] for f in fifo)}
+                        i50, i99 = wakeup("1", "idle")
+                        _, b99 = wakeup("1")
+                        res["wake"] = {"idle_wake_p50_us": i50, "idle_wake_p99_us": i99, "busy_wake_p99_us": b99}
+                        for param, vals in res.items():
+                                for kk, v in vals.items():
+                                        self.add("Floor", param, "kernel", rep, kk, v)
+                        log("Floor rep %d: %s" % (rep, " ".join("%s: %s" % (p, " ".join("%s=%.4g" % kv for kv in v.items()))
+                                                               for p, v in res.items())))
+
+        def r_row(self, reps, floor=False, rep0=0):
                 """8 unprivileged clients (uid/gid 65534, setpriv) loop full online dumps (arpctl
                 --socket dump) of an N-entry store (quick 200,000) through the daemon's endpoint while
                 paced misses (one every 500 µs, 2,000/s) run from the start: idle p99 (before the
                 clients), loaded p99 (from 1 s after they started until they stop), and a root arpctl
-                add timed every 0.5 s during the load."""
+                add timed every 0.5 s during the load.
+                floor: the control (param "N floor"). A second arpd on the same store, on another
+                interface of A (a1) with its own control socket, serves the 8 clients' dumps; the arpd
+                on a0 answers the misses and serves no listing at all (the root adds still go to it).
+                The clients, their processes and the listing work are the same, so this is what the
+                readers' load does to an answering daemon on this machine through the machine
+                alone: the floor for any listing design (as W5's a0only is for the flood)."""
                 if not (self.arpctl and os.access(self.arpctl, os.X_OK)):
                         self.skipped["R"] = "skipped: arpctl not built"
                         return
                 n = 200000 if self.quick else 1000000
                 clients, idle_s, load_s = 8, 4.0, (8.0 if self.quick else 15.0)
-                for rep in range(reps):
+                for rep in range(rep0, rep0 + reps):
                         if self.out_of_time():
                                 break
                         a, b = self.topo()
@@ -1560,6 +1608,13 @@ class Bench:
                                 inst = self.start_instance(a, db, ["a0"], bus, "r-arpd")
                                 if not self.wait_instance(inst):
                                         raise RuntimeError("R: arpd did not get ready")
+                                lbus = bus
+                                if floor:
+                                        self.add_link(a, b, "a1", "b1")
+                                        lbus = os.path.join(bdir, "bus-a1")
+                                        linst = self.start_instance(a, db, ["a1"], lbus, "r-arpd-a1")
+                                        if not self.wait_instance(linst):
+                                                raise RuntimeError("R: the listing arpd did not get ready")
                                 # diagnosis: BENCH_R_DAEMON_NICE=N gives the daemon's threads nice N (the
                                 # clients keep the run's): does a scheduling priority (Nice= in the unit)
                                 # keep the answers on time?
@@ -1594,7 +1649,7 @@ class Bench:
                                 # diagnosis: BENCH_R_OFFLINE=1 makes the 8 clients offline dumps (root, arpctl
                                 # --database: the same processes and decoding, no call to the daemon) — how
                                 # much of the loaded tail is the clients' load on the machine alone?
-                                ccmd = nobody + [self.arpctl, "--no-legend", "--socket=" + bus, "dump"]
+                                ccmd = nobody + [self.arpctl, "--no-legend", "--socket=" + lbus, "dump"]
                                 if os.environ.get("BENCH_R_OFFLINE"):
                                         ccmd = [self.arpctl, "--no-legend", "--database=" + db, "dump"]
 
@@ -1632,8 +1687,9 @@ class Bench:
                                 for env, cmd in (("BENCH_PERF", ["perf", "record", "-q", "-g", "-F", "4999", "-p", str(dpid)]),
                                                  ("BENCH_SCHED", ["perf", "sched", "record", "-k", "monotonic", "-a"])):
                                         if os.environ.get(env) and prof is None:
-                                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-R-%d-%d-%d.data" % (
-                                                        "perf" if env == "BENCH_PERF" else "sched", n, rep, int(time.time())))
+                                                pdata = os.path.join(os.environ["BENCH_RESULTS"], "%s-R-%d%s-%d-%d.data" % (
+                                                        "perf" if env == "BENCH_PERF" else "sched", n, "-floor" if floor else "",
+                                                        rep, int(time.time())))
                                                 prof = subprocess.Popen(["timeout", "-s", "INT", "3"] + cmd + ["-o", pdata],
                                                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                                                 self.track(prof.pid)
@@ -1664,6 +1720,8 @@ class Bench:
                                 time.sleep(1.0)
                                 arr, sent = self.paced_stop(s)
                                 self.stop(inst["p"].pid)
+                                if lbus != bus:
+                                        self.stop(linst["p"].pid)
                                 idle = self.window(arr, 0, t_load0)
                                 busy = self.window(arr, t_meas0, t_meas1)
                                 ok_ms = sorted(t for t, rc in adds if rc == 0)
@@ -1687,9 +1745,10 @@ class Bench:
                                 res["p99_loaded_over_idle"] = res["loaded_p99_us"] / res["idle_p99_us"] if idle else float("nan")
                                 if errs:
                                         log("R: a client's dump failed: " + errs[0])
+                                param = "%d floor" % n if floor else n
                                 for kk, v in res.items():
-                                        self.add("R", n, "arpd", rep, kk, v)
-                                log("R N=%d rep %d: %s" % (n, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
+                                        self.add("R", param, "arpd", rep, kk, v)
+                                log("R N=%s rep %d: %s" % (param, rep, " ".join("%s=%.6g" % kv for kv in res.items())))
                         finally:
                                 os.chmod(self.work, mode)
                                 self.untopo(a, b)
@@ -2350,6 +2409,8 @@ class Bench:
                                                 log("time budget exhausted: %s cut short" % wl)
                                                 return
                                         fn(system, rep)
+                if "Floor" in self.workloads:
+                        self.floor_row(1 if q else 2)
                 if "W1" in self.workloads:
                         for m in ([1000] if q else [1000, 10000]):
                                 each("W1", 2 if q else 3, ("arpd", "classic", "kernel"),
@@ -2398,7 +2459,12 @@ class Bench:
                 if "Load" in self.workloads and not self.out_of_time():
                         self.load_rows(1 if q else 3)
                 if "R" in self.workloads and not self.out_of_time():
-                        self.r_row(1 if q else 2)
+                        # the row and its control, one repetition of each in turn (the machine's
+                        # background changes by the minute)
+                        for rep in range(1 if q else 2):
+                                for floor in (False, True):
+                                        if not self.out_of_time():
+                                                self.r_row(1, floor=floor, rep0=rep)
                 if "W5" in self.workloads:
                         for deploy in os.environ.get("BENCH_W5_DEPLOY", "kernel classic a0only 2inst 1proc").split():
                                 if not self.out_of_time():
@@ -2511,6 +2577,13 @@ TABLE = [
         ("Load", "online_idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
         ("Load", "online_busy_p99_us", "paced-miss p99 µs, during arpctl load", "%.1f", "lower"),
         ("Load", "online_p99_busy_over_idle", "p99 during arpctl load / idle", "%.2f", "lower"),
+        ("Floor", "lost_pct", "CPU time a pinned loop did not get, worst CPU %", "%.2f", "lower"),
+        ("Floor", "gaps_500us_per_s", "its stalls >= 0.5 ms per s (all CPUs)", "%.1f", "lower"),
+        ("Floor", "gaps_1ms_per_s", "its stalls >= 1 ms per s (all CPUs)", "%.1f", "lower"),
+        ("Floor", "max_us", "its longest stall µs", "%.0f", "lower"),
+        ("Floor", "idle_wake_p50_us", "wakeup -> running on an idle CPU, p50 µs", "%.1f", "lower"),
+        ("Floor", "idle_wake_p99_us", "wakeup -> running on an idle CPU, p99 µs", "%.1f", "lower"),
+        ("Floor", "busy_wake_p99_us", "wakeup -> running on a busy CPU (short slice), p99 µs", "%.1f", "lower"),
         ("R", "idle_p99_us", "paced-miss p99 µs, idle", "%.1f", "lower"),
         ("R", "loaded_p99_us", "paced-miss p99 µs, 8 unprivileged dump loops", "%.1f", "lower"),
         ("R", "p99_loaded_over_idle", "p99 loaded / idle (target <= 2)", "%.2f", "lower"),
@@ -2566,8 +2639,8 @@ TABLE = [
         ("W6", "markers_lost", "committed learned markers lost", "%.0f", "lower"),
         ("W6", "online_dumps_broken", "online slow listings ended with an error", "%.0f", ""),
 ]
-WORKLOADS = ("W1", "W1paced", "W1diag", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")
-DEFAULT_WORKLOADS = ("W1", "W1paced", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")        # W1diag: on request
+WORKLOADS = ("Floor", "W1", "W1paced", "W1diag", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")
+DEFAULT_WORKLOADS = ("Floor", "W1", "W1paced", "W1v6", "W2", "W3", "W4", "Load", "R", "W5", "LoadLock", "W6")        # W1diag: on request
 
 
 def summarize(samples):
@@ -2610,14 +2683,16 @@ def table(samples, skipped):
                         cells = [g.get((wl, param, metric, s), []) for s in ("arpd", "classic", "kernel")]
                         if not any(cells):
                                 continue
-                        pname = {"W1": "M", "W1paced": "M", "W1diag": "M", "W1v6": "M", "W2": "K", "W3": "N", "W4": "N",
+                        pname = {"Floor": "", "W1": "M", "W1paced": "M", "W1diag": "M", "W1v6": "M", "W2": "K", "W3": "N", "W4": "N",
                                  "Load": "N", "R": "N", "W5": "N", "LoadLock": "N", "W6": "bindings"}[wl]
                         if isinstance(param, int):
                                 pstr = "{:,}".format(param)
+                        elif not str(param)[:1].isdigit():
+                                pstr = str(param)
                         else:
                                 mm, _, rest = str(param).partition(" ")
                                 pstr = "{:,} {}".format(int(mm), rest)
-                        rows.append(("%s %s=%s" % (wl, pname, pstr), label,
+                        rows.append(("%s %s=%s" % (wl, pname, pstr) if pname else "%s %s" % (wl, pstr), label,
                                      fmt_cell(cells[0], f), fmt_cell(cells[1], f), fmt_cell(cells[2], f),
                                      ratio(cells[0], cells[1]), ratio(cells[0], cells[2])))
         for wl, why in skipped.items():

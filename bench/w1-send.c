@@ -16,12 +16,14 @@
  * stdin, sends (INTERVAL_US 0: back to back; else one every INTERVAL_US, sleeping in between on
  * CLOCK_MONOTONIC), and writes {"t_first":ns,"t_last":ns,"errors":N,"n":N,"cpu_ns":N} to OUT
  * (cpu_ns: the sender's own CPU time while sending, the kernel's work in its sendto() calls
- * included).
+ * included). SIGTERM ends the sending early; OUT is written all the same, n then being the
+ * datagrams actually sent, so that "sent but never arrived" is counted exactly.
  */
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,13 @@ static long long thread_cpu_ns(void) {
                 fclose(f);
         }
         return v;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig) {
+        (void) sig;
+        stop = 1;
 }
 
 static int64_t ns_of(clockid_t c) {
@@ -118,6 +127,11 @@ int main(int argc, char **argv) {
                 return 1;
         }
 
+        /* no SA_RESTART: the sleep between two sends returns EINTR */
+        if (sigaction(SIGTERM, &(struct sigaction) { .sa_handler = on_term }, NULL) < 0) {
+                perror("w1-send: sigaction");
+                return 1;
+        }
         printf("ready\n");
         fflush(stdout);
         if (!fgets(line, sizeof(line), stdin))
@@ -126,7 +140,8 @@ int main(int argc, char **argv) {
         cpu0 = thread_cpu_ns();
         clock_gettime(CLOCK_MONOTONIC, &next);
         t_first = ns_of(CLOCK_REALTIME);
-        for (size_t i = 0; i < n; i++) {
+        size_t sent = 0;
+        for (size_t i = 0; i < n && !stop; i++) {
                 struct payload p;
 
                 if (interval_ns > 0) {
@@ -135,13 +150,16 @@ int main(int argc, char **argv) {
                                 next.tv_nsec -= 1000000000;
                                 next.tv_sec++;
                         }
-                        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+                        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR && !stop)
                                 ;
+                        if (stop)
+                                break;
                 }
                 p.index = (uint32_t) i;
                 p.t_send = ns_of(CLOCK_REALTIME);
                 if (sendto(fd, &p, sizeof(p), 0, (struct sockaddr *) &dst[i], dlen) < 0)
                         errors++;
+                sent++;
         }
         t_last = ns_of(CLOCK_REALTIME);
         cpu1 = thread_cpu_ns();
@@ -150,6 +168,6 @@ int main(int argc, char **argv) {
         if (!out)
                 return 1;
         fprintf(out, "{\"t_first\": %lld, \"t_last\": %lld, \"errors\": %lu, \"n\": %zu, \"cpu_ns\": %lld}\n",
-                (long long) t_first, (long long) t_last, errors, n, cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1LL);
+                (long long) t_first, (long long) t_last, errors, sent, cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1LL);
         return fclose(out) == 0 ? 0 : 1;
 }
