@@ -17,6 +17,11 @@ PIDS=()
 NAMESPACES=()
 
 skip() { echo "SKIP: $*"; exit 77; }
+# grepq ARGS...: "grep -q" at the end of a pipeline. grep -q exits at its first match; with
+# pipefail a writer still writing after that dies of SIGPIPE and fails the pipeline although the
+# line was there (a check then fails at random, a "... | grep -q X && fail" passes at random).
+# grepq reads its whole input.
+grepq() { grep "$@" >/dev/null; }
 fail() {
         # Inside $(...) stdout is captured: report on stderr so the reason is not lost.
         if [ "$BASH_SUBSHELL" -gt 0 ]; then fail_report "$@" >&2; else fail_report "$@"; fi

@@ -18,7 +18,7 @@ in_ns a ip neigh add $IP_B lladdr $MAC_B dev a0 nud stale
 in_ns a ip neigh del $IP_B dev a0
 in_ns a ip neigh add $IP_B lladdr $MAC_B dev a0 nud stale
 in_ns a ip neigh flush dev a0
-in_ns a ip neigh show $IP_B dev a0 | grep -q lladdr && fail "the flush left b in a's kernel"
+in_ns a ip neigh show $IP_B dev a0 | grepq lladdr && fail "the flush left b in a's kernel"
 sleep 0.3
 list_has a0 $IP_B $MAC_B || fail "b's binding was lost or turned FAILED by an administrative delete: $(list)"
 pass "b still stored with its MAC after ip neigh del and flush"
@@ -26,6 +26,6 @@ expect_stat a0 kernel_admin_delete -ge 2
 expect_stat a0 kernel_failed -eq 0
 
 in_ns a ping -c1 -W2 $IP_B >/dev/null || fail "ping to b failed after the deletes; arpd did not answer"
-in_ns a ip neigh show $IP_B dev a0 | grep -q "lladdr $MAC_B" || fail "a's kernel does not hold b's MAC"
+in_ns a ip neigh show $IP_B dev a0 | grepq "lladdr $MAC_B" || fail "a's kernel does not hold b's MAC"
 pass "the next miss for b is answered"
 expect_stat a0 requests_answered -ge 1

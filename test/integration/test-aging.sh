@@ -19,7 +19,7 @@ solicit a a0 1 0 0
 # 15-45 s a confirmed entry stays REACHABLE by default
 in_ns a sysctl -qw net.ipv4.neigh.a0.base_reachable_time_ms=1000 net.ipv4.neigh.a0.delay_first_probe_time=1
 
-answered_mac_b() { in_ns a ip neigh show $IP_B dev a0 | grep -q "lladdr $MAC_B"; }
+answered_mac_b() { in_ns a ip neigh show $IP_B dev a0 | grepq "lladdr $MAC_B"; }
 # pinger: a sends to b every 0.2 s, for at most 40 s, until stopped
 start_pinger() {
         in_ns a ping -i 0.2 -w 40 -W 1 $IP_B >/dev/null 2>&1 &

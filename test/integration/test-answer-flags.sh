@@ -46,7 +46,7 @@ pass "extern_learn entry answered and still extern_learn, its protocol kept: $(n
 
 # a plain miss: answered with arpd's protocol
 in_ns a ping -c1 -W2 $IP_B3 >/dev/null || fail "ping to $IP_B3 failed although arpd knows it"
-in_ns a ip -d neigh show $IP_B3 dev a0 | grep -q "proto 44" || fail "no proto 44: $(in_ns a ip -d neigh show $IP_B3 dev a0)"
+in_ns a ip -d neigh show $IP_B3 dev a0 | grepq "proto 44" || fail "no proto 44: $(in_ns a ip -d neigh show $IP_B3 dev a0)"
 pass "an answered miss shows proto 44"
 
 # The kernel validates another MAC between the miss and the answer: arpd is stopped, the miss

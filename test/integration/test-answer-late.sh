@@ -20,7 +20,7 @@ in_ns a ip neigh flush dev a0
 kill -STOP "$ARPD_PID"
 in_ns a ping -c1 -W3 $IP_B >/dev/null 2>&1 &
 PIDS+=("$!")
-failed_in_kernel() { in_ns a ip neigh show $IP_B dev a0 | grep -q FAILED; }
+failed_in_kernel() { in_ns a ip neigh show $IP_B dev a0 | grepq FAILED; }
 wait_for "the kernel to give up on b by itself" 10 failed_in_kernel
 kill -CONT "$ARPD_PID"
 

@@ -71,7 +71,7 @@ pass "add IFACE reaches the daemon serving IFACE"
 # x0 is not served here: the change goes to the store this namespace's daemons share, never to x0's.
 ctl a add x0 198.18.2.77 02:00:00:00:02:77 || fail "arpctl add x0 from namespace a"
 "$ARPD" -b "$DB" -l | awk '$1 == "x0" && $2 == "198.18.2.77" { f = 1 } END { exit !f }' || fail "add x0 from namespace a did not land in the shared store"
-"$ARPD" -b "$DB2" -l | grep -q "198.18.2.77" && fail "add x0 from namespace a reached the other namespace's store"
+"$ARPD" -b "$DB2" -l | grepq "198.18.2.77" && fail "add x0 from namespace a reached the other namespace's store"
 pass "an interface served only in another namespace: changed in this namespace's store, never through x0's daemon"
 
 # ---- reads: one store, read once ----
@@ -79,10 +79,10 @@ pass "an interface served only in another namespace: changed in this namespace's
 [ "$(count_lines 198.18.1.60)" = 1 ] || fail "dump lists 198.18.1.60 $(count_lines 198.18.1.60) times"
 [ "$(count_lines 198.18.2.99)" = 0 ] || fail "dump shows the other namespace's store"
 ctl a --json=short dump | json_check 'len([e for e in d if e["dst"] == "198.18.0.50"]) == 1' || fail "dump --json duplicates"
-ctl a dump a1 | grep -q "198.18.1.60" || fail "dump a1"
-ctl a show 198.18.1.60 | grep -q "02:00:00:00:01:60" || fail "show 198.18.1.60"
-ctl a why 198.18.1.60 | grep -q "answered with 02:00:00:00:01:60" || fail "why 198.18.1.60: $(ctl a why 198.18.1.60)"
-ctl a why 198.18.2.77 | grep -q "no running arpd serves x0" || fail "why for an interface nobody serves here: $(ctl a why 198.18.2.77)"
+ctl a dump a1 | grepq "198.18.1.60" || fail "dump a1"
+ctl a show 198.18.1.60 | grepq "02:00:00:00:01:60" || fail "show 198.18.1.60"
+ctl a why 198.18.1.60 | grepq "answered with 02:00:00:00:01:60" || fail "why 198.18.1.60: $(ctl a why 198.18.1.60)"
+ctl a why 198.18.2.77 | grepq "no running arpd serves x0" || fail "why for an interface nobody serves here: $(ctl a why 198.18.2.77)"
 pass "dump, show and why without --socket: every entry once, the other namespace's store never"
 
 # ---- stats: per instance and in total ----
@@ -120,7 +120,7 @@ n=$(ctl a --no-legend dump | grep -c .)
 out=$(ctl a flush --all)
 [ "$out" = "Flushed $n entries." ] || fail "flush --all: '$out', expected $n entries (each counted once)"
 [ "$(ctl a --no-legend dump | grep -c .)" = 0 ] || fail "entries left after flush --all"
-"$ARPD" -b "$DB2" -l | grep -q "198.18.2.99" || fail "flush in namespace a flushed the other namespace's store"
+"$ARPD" -b "$DB2" -l | grepq "198.18.2.99" || fail "flush in namespace a flushed the other namespace's store"
 pass "delete reaches a1's daemon; flush --all flushes the shared store once ($n entries)"
 
 # ---- an unprivileged user reads, online and offline ----
@@ -131,7 +131,7 @@ in_ns a env ARPCTL_RUN_DIR="$RUN" setpriv --reuid=65534 --regid=65534 --clear-gr
         fail "an unprivileged user cannot read the statistics"
 for p in "${DPIDS[@]:0:2}"; do kill -TERM "$p"; done
 for p in "${DPIDS[@]:0:2}"; do wait "$p" || fail "an instance did not stop cleanly"; done
-ctl a list-daemons | grep -q "0 arpd running in this network namespace" || fail "daemons still listed: $(ctl a list-daemons)"
+ctl a list-daemons | grepq "0 arpd running in this network namespace" || fail "daemons still listed: $(ctl a list-daemons)"
 out=$(nobody "$ARPCTL" --database "$DB" dump 2>"$WORK/err") || fail "an unprivileged user cannot read the store offline: $(cat "$WORK/err")"
 grep -q "198.18.1.62" <<<"$out" || fail "offline dump by an unprivileged user misses 198.18.1.62"
 pass "an unprivileged user reads online (dump, stats) and offline (--database, no write access to the lock file)"

@@ -19,7 +19,7 @@ TXT
 
 ctl add eth0 198.18.0.20 02:00:00:00:00:14 >/dev/null || fail "offline add failed"
 list_has eth0 198.18.0.20 02:00:00:00:00:14 || fail "the added entry is not in the store: $(list)"
-list | grep -q "^eth0 *198.18.0.20 *02:00:00:00:00:14 *static$" || fail "the added entry is not static: $(list)"
+list | grepq "^eth0 *198.18.0.20 *02:00:00:00:00:14 *static$" || fail "the added entry is not static: $(list)"
 pass "add stores a static entry"
 
 out=$(ctl add eth0 198.18.0.21 ff:ff:ff:ff:ff:ff 2>&1) && fail "a broadcast MAC was accepted"

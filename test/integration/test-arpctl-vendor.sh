@@ -41,14 +41,14 @@ want = {"198.18.0.1": "American Micro-Fuel Device Corp.", "198.18.0.2": "Cisco S
         "198.18.0.7": "-"}
 assert got == want, got
 PY
-head -n1 <(ARPCTL_IEEE_DATA_DIR="$WORK/ieee" ctl dump --vendor) | grep -q "LAST SEEN *VENDOR$" || fail "no VENDOR column"
+head -n1 <(ARPCTL_IEEE_DATA_DIR="$WORK/ieee" ctl dump --vendor) | grepq "LAST SEEN *VENDOR$" || fail "no VENDOR column"
 ARPCTL_IEEE_DATA_DIR="$WORK/ieee" ctl --json=short show 02:00:00:00:00:03 --vendor | "$PYTHON" -c 'import json,sys; sys.exit(0 if "vendor" not in json.load(sys.stdin)[0] else 1)' ||
         fail "a locally administered MAC got a vendor"
 ARPCTL_IEEE_DATA_DIR="$WORK/ieee" ctl --json=short show 198.18.0.2 --vendor | "$PYTHON" -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)[0]["vendor"] == "Cisco Systems, Inc" else 1)' ||
         fail "show --vendor --json"
 pass "oui.csv (quoted, multi-line), mam.csv and oui36.csv: longest prefix wins; none for local MACs"
 
-ARPCTL_IEEE_DATA_DIR="$WORK/txt" ctl --no-legend dump --vendor | awk '$2 == "198.18.0.2"' | grep -q "Cisco Systems, Inc$" ||
+ARPCTL_IEEE_DATA_DIR="$WORK/txt" ctl --no-legend dump --vendor | awk '$2 == "198.18.0.2"' | grepq "Cisco Systems, Inc$" ||
         fail "oui.txt: $(ARPCTL_IEEE_DATA_DIR="$WORK/txt" ctl dump --vendor)"
 pass "oui.txt when there is no oui.csv"
 
@@ -64,7 +64,7 @@ pass "without the registry files: no vendor (a hint on stderr), and no column wi
 
 if [ -f /usr/share/ieee-data/oui.csv ] || [ -f /usr/share/ieee-data/oui.txt ]; then
         printf 'a0 198.18.0.8 00:00:0c:00:00:08\n' | ctl load - >/dev/null
-        ctl --no-legend show 198.18.0.8 --vendor | grep -qi "cisco" || fail "ieee-data's own files: $(ctl show 198.18.0.8 --vendor)"
+        ctl --no-legend show 198.18.0.8 --vendor | grepq -i "cisco" || fail "ieee-data's own files: $(ctl show 198.18.0.8 --vendor)"
         pass "ieee-data's installed registry names 00:00:0c (Cisco)"
 else
         info "ieee-data not installed: its own files are not read here (the fixtures above are in its formats)"

@@ -47,7 +47,7 @@ EOF
 out=$(ctl load "$WORK/load.txt")
 [ "$out" = "Loaded 4 entries." ] || fail "load said: $out"
 ctl dump >"$WORK/dump.txt"
-head -n1 "$WORK/dump.txt" | grep -q "^INTERFACE  *ADDRESS  *LLADDR  *STATE  *SOURCE  *LAST SEEN" ||
+head -n1 "$WORK/dump.txt" | grepq "^INTERFACE  *ADDRESS  *LLADDR  *STATE  *SOURCE  *LAST SEEN" ||
         fail "dump header: $(head -n1 "$WORK/dump.txt")"
 awk '$2 == "198.18.0.50" && $1 == "a0" && $3 == "02:00:00:00:00:50" && $4 == "positive" && $5 == "load" && $7 == "ago" { f = 1 } END { exit !f }' \
         "$WORK/dump.txt" || fail "positive entry not in the table: $(cat "$WORK/dump.txt")"
@@ -69,8 +69,8 @@ rc=0; ctl show 198.18.0.99 >"$WORK/out" 2>"$WORK/err" || rc=$?
 [ "$rc" = 4 ] && [ ! -s "$WORK/out" ] && grep -q "knows nothing about 198.18.0.99" "$WORK/err" || fail "show unknown: rc=$rc $(cat "$WORK/err")"
 rc=0; ctl show 198.18.0.300 >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "show of a bad address exited $rc, expected 2"
-ctl why 198.18.0.52 | grep -q "next miss:   answered with 02:00:00:00:00:52" || fail "why static: $(ctl why 198.18.0.52)"
-ctl why 198.18.0.51 | grep -q "next miss:   suppressed" || fail "why negative: $(ctl why 198.18.0.51)"
+ctl why 198.18.0.52 | grepq "next miss:   answered with 02:00:00:00:00:52" || fail "why static: $(ctl why 198.18.0.52)"
+ctl why 198.18.0.51 | grepq "next miss:   suppressed" || fail "why negative: $(ctl why 198.18.0.51)"
 ctl --json=short why 198.18.0.50 | json_check 'd[0]["answer"] == "answer" and d[0]["answer_lladdr"] == "02:00:00:00:00:50"' || fail "why --json"
 ctl stats a0 | awk '$1 == "a0" && $2 == "requests_received" && $3 ~ /^[0-9]+$/ { f = 1 } END { exit !f }' || fail "stats table"
 ctl --json=pretty stats | json_check '"a0" in d and "*" in d and all(isinstance(v, int) for v in d["a0"].values())' || fail "stats --json"
@@ -97,7 +97,7 @@ pass "bad MAC, bad prefix, bad limit, unknown entry refused with the field named
 
 # ---- unprivileged caller: reads yes, changes AccessDenied, store unchanged ----
 before=$(store_print)
-nobody "$ARPCTL" --socket "$BUS" --no-legend dump | grep -q "198.18.0.50" || fail "nobody cannot read"
+nobody "$ARPCTL" --socket "$BUS" --no-legend dump | grepq "198.18.0.50" || fail "nobody cannot read"
 for cmd in "add a0 198.18.0.70 02:00:00:00:00:70" "delete a0 198.18.0.50" "flush --all" "load $WORK/load.txt"; do
         rc=0
         # shellcheck disable=SC2086

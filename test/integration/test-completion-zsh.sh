@@ -23,8 +23,8 @@ offered() { # LINE: the matches zsh offers at its end, one per line
         ZSH_BIN="$ZSH" PATH="$WORK/bin:$PATH" HOME="$WORK" "$ZSH" -f "$HERE/zsh-complete.zsh" "$COMPDIR" "$WORK/matches" "$1" >/dev/null 2>&1
         sort -u "$WORK/matches" 2>/dev/null
 }
-has() { offered "$1" | grep -qx -- "$2" || fail "zsh: '$1' does not offer '$2': $(offered "$1" | paste -sd ' ')"; }
-hasnt() { ! offered "$1" | grep -qx -- "$2" || fail "zsh: '$1' offers '$2'"; }
+has() { offered "$1" | grepq -x -- "$2" || fail "zsh: '$1' does not offer '$2': $(offered "$1" | paste -sd ' ')"; }
+hasnt() { ! offered "$1" | grepq -x -- "$2" || fail "zsh: '$1' offers '$2'"; }
 
 has "arpctl --json=" pretty
 has "arpctl --json=" short

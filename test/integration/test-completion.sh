@@ -45,8 +45,8 @@ expect() { # LINE WORDS...: the offered words are exactly WORDS
         want=$(printf '%s\n' "$@" | sort | paste -sd ' ')
         [ "$got" = "$want" ] || fail "[$MODE bash-completion] '$LINE' offered '$got', expected '$want'"
 }
-has() { complete_line "$1" | grep -qx -- "$2" || fail "[$MODE bash-completion] '$1' does not offer '$2': $(complete_line "$1" | paste -sd ' ')"; }
-hasnt() { ! complete_line "$1" | grep -qx -- "$2" || fail "[$MODE bash-completion] '$1' offers '$2'"; }
+has() { complete_line "$1" | grepq -x -- "$2" || fail "[$MODE bash-completion] '$1' does not offer '$2': $(complete_line "$1" | paste -sd ' ')"; }
+hasnt() { ! complete_line "$1" | grepq -x -- "$2" || fail "[$MODE bash-completion] '$1' offers '$2'"; }
 
 # the package's script ($BASH_COMPLETION_SCRIPT overrides where it is)
 export BASH_COMPLETION_SCRIPT=${BASH_COMPLETION_SCRIPT:-/usr/share/bash-completion/bash_completion}

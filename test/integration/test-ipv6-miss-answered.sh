@@ -32,7 +32,7 @@ in_ns a ping -6 -c1 -W2 $IP6_B >/dev/null || fail "ping -6 to b failed although 
 stop_capture wire
 pass "with arpd, a reaches b over IPv6"
 
-in_ns a ip -6 neigh show $IP6_B dev a0 | grep -q "lladdr $MAC_B" ||
+in_ns a ip -6 neigh show $IP6_B dev a0 | grepq "lladdr $MAC_B" ||
         fail "a's kernel does not hold b's MAC: $(in_ns a ip -6 neigh show dev a0)"
 ns=$(frames wire | grep -F "$MAC_A >" | grep -c "neighbor solicitation, who has $IP6_B" || true)
 [ "$ns" = 0 ] || fail "a sent $ns solicitations for b; arpd should have answered instead"

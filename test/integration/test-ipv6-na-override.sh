@@ -31,7 +31,7 @@ pass "an NA with O=1 replaces it"
 in_ns a sysctl -qw net.ipv6.conf.a0.accept_dad=1 net.ipv6.conf.a0.dad_transmits=1
 ip -n "$T-b" addr add 2001:db8:5::1/64 dev b0 nodad
 ip -n "$T-a" addr add 2001:db8:5::1/64 dev a0
-dadfailed() { in_ns a ip -6 addr show dev a0 | grep -q "2001:db8:5::1/64.*dadfailed"; }
+dadfailed() { in_ns a ip -6 addr show dev a0 | grepq "2001:db8:5::1/64.*dadfailed"; }
 wait_for "a0's DAD for 2001:db8:5::1 to fail" 10 dadfailed
 ndp_send b b0 na $MAC_B 2001:db8:5::7 ff02::1 2001:db8:5::7 $MAC_B
 sleep 0.5

@@ -24,7 +24,7 @@ start_arpd a -a 1 -R 1 -B 3 a0
 capture_ndp b b0 one
 in_ns a ping -6 -c1 -W1 2001:db8::50 >/dev/null 2>&1 && fail "ping to 2001:db8::50 succeeded: nobody holds it"
 wait_for "negative entry" 5 list_has a0 2001:db8::50 FAILED:
-kernel_failed() { in_ns a ip -6 neigh show 2001:db8::50 dev a0 | grep -q FAILED; }
+kernel_failed() { in_ns a ip -6 neigh show 2001:db8::50 dev a0 | grepq FAILED; }
 wait_for "a's kernel to give up on 2001:db8::50" 5 kernel_failed
 in_ns a ping -6 -c1 -W1 2001:db8::50 >/dev/null 2>&1 && fail "second ping to 2001:db8::50 succeeded"
 stop_capture one

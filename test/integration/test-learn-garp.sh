@@ -28,7 +28,7 @@ pass "the store follows b's new MAC"
 expect_stat a0 arp_changed -eq 1
 expect_stat a0 arp_new -eq 1
 
-grep " moved: " "$WORK/arpd.log" | grep -F "$IP_B" | grep -F "$MAC_B" | grep -qF "$NEW_MAC_B" ||
+grep " moved: " "$WORK/arpd.log" | grep -F "$IP_B" | grep -F "$MAC_B" | grepq -F "$NEW_MAC_B" ||
         fail "no MAC-change event for $IP_B ($MAC_B -> $NEW_MAC_B) in the log"
 [ "$(grep -c " moved: " "$WORK/arpd.log")" = 1 ] || fail "expected exactly one MAC-change event: $(grep " moved: " "$WORK/arpd.log")"
 pass "MAC-change event logged: $(grep " moved: " "$WORK/arpd.log")"

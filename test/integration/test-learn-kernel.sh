@@ -14,7 +14,7 @@ solicit a a0 0 3 3
 start_arpd a a0
 
 in_ns a ping -c1 -W2 $IP_B >/dev/null || fail "ping from a to b failed (the kernel should resolve b itself)"
-in_ns a ip neigh show $IP_B dev a0 | grep -q "lladdr $MAC_B" || fail "a's kernel does not hold b: $(in_ns a ip neigh show dev a0)"
+in_ns a ip neigh show $IP_B dev a0 | grepq "lladdr $MAC_B" || fail "a's kernel does not hold b: $(in_ns a ip neigh show dev a0)"
 wait_for "b listed with its MAC" 2 list_has a0 $IP_B $MAC_B
 pass "b, resolved by the kernel, is in the store: $(list | grep -F " $IP_B ")"
 expect_stat a0 kernel_new -ge 1

@@ -80,7 +80,7 @@ rm -f "$WORK/p.lmdb"*
 script -q -e -c "(head -n 20000 '$WORK/big2.txt'; sleep 0.6; tail -n +20001 '$WORK/big2.txt') | '$ARPD' -b '$WORK/p.lmdb' -f -" \
         "$WORK/tty.log" >/dev/null 2>&1 </dev/null || fail "arpd -f on a terminal failed: $(cat -A "$WORK/tty.log")"
 grep -q $'\r\033\[KLoading <stdin>: .*lines, .*entries (.*/s)' "$WORK/tty.log" || fail "no progress line on a terminal: $(cat -A "$WORK/tty.log" | head -5)"
-tr -d '\n' <"$WORK/tty.log" | grep -q $'\r\033\[Karpd: Loaded '"$N"' entries' || fail "the progress line was not erased: $(cat -A "$WORK/tty.log" | tail -3)"
+tr -d '\n' <"$WORK/tty.log" | grepq $'\r\033\[Karpd: Loaded '"$N"' entries' || fail "the progress line was not erased: $(cat -A "$WORK/tty.log" | tail -3)"
 pass "progress line on a terminal (erased at the end), none otherwise"
 
 # ---- online: more than 16 MiB, through the daemon ----

@@ -25,7 +25,7 @@ in_ns a ping -c1 -W2 $IP_B >/dev/null || fail "ping to b failed although arpd kn
 stop_capture wire
 pass "with arpd, a reaches b"
 
-in_ns a ip neigh show $IP_B dev a0 | grep -q "lladdr $MAC_B" || fail "a's kernel does not hold b's MAC: $(in_ns a ip neigh show dev a0)"
+in_ns a ip neigh show $IP_B dev a0 | grepq "lladdr $MAC_B" || fail "a's kernel does not hold b's MAC: $(in_ns a ip neigh show dev a0)"
 bcast=$(frames wire | grep -c "Request who-has $IP_B" || true)
 [ "$bcast" = 0 ] || fail "a sent $bcast ARP requests for b; arpd should have answered instead"
 pass "no ARP request for b on the wire"

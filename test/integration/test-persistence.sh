@@ -14,7 +14,7 @@ IP_B2=198.18.0.3
 ping_answered() {
         in_ns a ip neigh flush dev a0
         in_ns a ping -c1 -W2 "$2" >/dev/null || fail "$1: ping to $2 failed; arpd did not answer from its store"
-        in_ns a ip neigh show "$2" dev a0 | grep -q "lladdr $MAC_B" || fail "$1: a's kernel does not hold $MAC_B for $2"
+        in_ns a ip neigh show "$2" dev a0 | grepq "lladdr $MAC_B" || fail "$1: a's kernel does not hold $MAC_B for $2"
         pass "$1: the miss for $2 was answered"
 }
 

@@ -20,7 +20,7 @@ list_has a0 $IP_B $MAC_B || fail "b's binding was not loaded"
 start_arpd a a0
 
 in_ns a ip neigh replace $IP_B dev a0 lladdr $STALE_MAC nud probe
-resolved() { in_ns a ip neigh show $IP_B dev a0 | grep -q "lladdr $MAC_B"; }
+resolved() { in_ns a ip neigh show $IP_B dev a0 | grepq "lladdr $MAC_B"; }
 wait_for "a's kernel to take b's real MAC from arpd" 10 resolved
 pass "the kernel's dead MAC was replaced by arpd's: $(in_ns a ip neigh show $IP_B dev a0)"
 list_has a0 $IP_B $MAC_B || fail "arpd dropped b's binding: $(list | grep $IP_B)"

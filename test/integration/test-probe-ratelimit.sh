@@ -21,7 +21,7 @@ in_ns a ping -c1 -W1 198.18.0.50 >/dev/null 2>&1 && fail "ping to 198.18.0.50 su
 stop_capture one
 n=$(frames one | grep -c "Request who-has 198.18.0.50 " || true)
 [ "$n" = 1 ] || fail "expected exactly one request for 198.18.0.50, saw $n: $(frames one)"
-frames one | grep -F "$MAC_A > ff:ff:ff:ff:ff:ff" | grep -q "Request who-has 198.18.0.50 tell $IP_A," ||
+frames one | grep -F "$MAC_A > ff:ff:ff:ff:ff:ff" | grepq "Request who-has 198.18.0.50 tell $IP_A," ||
         fail "the request is not a broadcast from $MAC_A asking for $IP_A: $(frames one)"
 pass "one probe on the wire: $(frames one | grep "who-has 198.18.0.50")"
 expect_stat a0 probes_sent -eq 1

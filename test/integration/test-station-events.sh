@@ -94,7 +94,7 @@ M_S=02:00:5e:10:00:ee
 ctl add a0 $IP_B $M_S
 ip -n "$T-b" link set b0 address $M_B
 garp b b0 $IP_B
-conflict() { grep -F "$IP_B contradicts its static entry: $M_S -> $M_B" "$WORK/arpd.log" | grep -qF "STATION_EVENT=static-conflict"; }
+conflict() { grep -F "$IP_B contradicts its static entry: $M_S -> $M_B" "$WORK/arpd.log" | grepq -F "STATION_EVENT=static-conflict"; }
 wait_for "the static-conflict event" 2 conflict
 list_has a0 $IP_B $M_S || fail "the static entry was replaced"
 h=$(history_macs ctl --no-legend history $IP_B)

@@ -56,7 +56,7 @@ moved_aside() {
         [ "$(wc -w <<<"$aside")" = 1 ] || fail "$kind: expected one $p.damaged-* file, found: ${aside:-none}"
         cmp -s "$aside" "$p.orig" || fail "$kind: the file moved aside is not the damaged file as it was"
         [ -e "$aside-lock" ] || fail "$kind: the lock file was not moved with it"
-        grep -F "Store $p is damaged" "$log" | grep -qF "moved it aside to $aside" ||
+        grep -F "Store $p is damaged" "$log" | grepq -F "moved it aside to $aside" ||
                 fail "$kind: the log does not name both paths: $(grep -F "$p" "$log" || true)"
         grep -q "STORE_MOVED_TO=$aside" "$log" || fail "$kind: no structured STORE_MOVED_TO field in the log"
         rm -f "$aside" "$aside-lock"

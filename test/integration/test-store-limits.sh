@@ -48,7 +48,7 @@ j=$(limits_json --database "$DB")
         fail "arpctl limits --json: $j"
 [ "$(field '[(i["interface"], i["entries"], i["evicted"]) for i in d["interfaces"]]' <<<"$j")" = \
   "[('a0', 100, 50), ('x9', 100, 50)]" ] || fail "arpctl limits per interface: $j"
-"$ARPCTL" --database "$DB" limits | grep -q "^a0 *100 *50$" || fail "arpctl limits table: $("$ARPCTL" --database "$DB" limits)"
+"$ARPCTL" --database "$DB" limits | grepq "^a0 *100 *50$" || fail "arpctl limits table: $("$ARPCTL" --database "$DB" limits)"
 pass "arpctl limits shows the bounds, and each interface's entries and evictions"
 
 lines a0 200 30 >"$WORK/more.txt"

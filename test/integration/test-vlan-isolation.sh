@@ -66,7 +66,7 @@ done
 pass "no tagged frame and no frame for another host taught a0 anything"
 expect_stat a0 rejected_vlan -eq $TAGGED
 # the statistics entry's summary counts them among the rejected frames
-stats_lines a0 | tail -n 1 | grep -q "; $TAGGED frames rejected" ||
+stats_lines a0 | tail -n 1 | grepq "; $TAGGED frames rejected" ||
         fail "the summary does not count the VLAN rejections: $(stats_lines a0 | tail -n 1 | cut -c1-300)"
 expect_stat a0 arp_new -eq 0
 expect_stat a0 ndp_new -eq 0

@@ -30,7 +30,7 @@ done
 syn=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$dir/arpd.8" | sed 's/\\-/-/g')
 grep -q -- '--control-socket' <<<"$syn" || bad "arpd.8: --control-socket is not in the SYNOPSIS"
 for p in "${pages[@]}"; do
-        if sed 's/\\-/-/g' "$p" | grep -q 'arpd-sysctl'; then
+        if sed 's/\\-/-/g' "$p" | grep 'arpd-sysctl' >/dev/null; then
                 grep -l '^arpd@.service, arpd\\-sysctl \\-' "$dir"/*.8 >/dev/null || bad "arpd-sysctl is mentioned but no page's NAME documents it"
         fi
 done

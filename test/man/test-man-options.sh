@@ -43,7 +43,7 @@ pairs=$(sed -n 's/^ *\(-[a-zA-Z]\), \(--[a-z][a-z0-9-]*\).*/\1 \2/p' <<<"$help")
 [ -n "$pairs" ] || { echo "FAIL: no '-x, --long' pairs found in arpd --help"; failed=1; }
 while read -r short long; do
         [ -n "$short" ] || continue
-        grep -E -- "(^|[^a-zA-Z-])$short([^a-zA-Z0-9-]|\$)" <<<"$tags" | grep -q -E -- "$long([^a-z0-9-]|\$)" ||
+        grep -E -- "(^|[^a-zA-Z-])$short([^a-zA-Z0-9-]|\$)" <<<"$tags" | grep -E -- "$long([^a-z0-9-]|\$)" >/dev/null ||
                 { echo "FAIL: no OPTIONS item in $page pairs $short with $long as arpd --help does"; failed=1; }
 done <<<"$pairs"
 

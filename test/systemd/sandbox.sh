@@ -87,6 +87,12 @@ sb_pid1() {
         echo "$pid"
 }
 
+# grepq ARGS...: "grep -q" at the end of a pipeline (the tests run with pipefail: grep -q's early
+# exit can kill the writer with SIGPIPE and fail the pipeline although the line was there; an
+# ASan build's "ldd | grep -q libasan" once missed its sanitizer drop-in that way). grepq reads
+# its whole input.
+grepq() { grep "$@" >/dev/null; }
+
 sb() {
         local pid
         pid=$(sb_pid1) || { sb_log "not running"; return 125; }
@@ -178,7 +184,7 @@ sb_stop() {
                 done
                 [ -d "$SB_CGROUP" ] && sb_log "warning: cgroup $SB_CGROUP is still busy"
         fi
-        if findmnt -rn -o TARGET | grep -q "^$SB_DIR"; then
+        if findmnt -rn -o TARGET | grepq "^$SB_DIR"; then
                 sb_log "warning: $SB_DIR still has mounts on the host; leaving it"
         else
                 rm -rf --one-file-system "$SB_DIR"
@@ -196,7 +202,7 @@ sb_install_arpd() {
         # LeakSanitizer's exit-time check stops the process's threads with ptrace(), which the
         # unit's SystemCallFilter= refuses: in sanitizer builds only that check is turned off
         # (leaks are the integration tests' business); AddressSanitizer itself stays on.
-        if ldd "$ARPD" 2>/dev/null | grep -q libasan; then
+        if ldd "$ARPD" 2>/dev/null | grepq libasan; then
                 sb_log "AddressSanitizer build: detect_leaks=0 for arpd@.service"
                 printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' >"$SB_DIR/asan.conf"
                 sb_put "$SB_DIR/asan.conf" /etc/systemd/system/arpd@.service.d/sanitizer.conf || return 1

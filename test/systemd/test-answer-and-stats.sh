@@ -27,12 +27,12 @@ check "arpd@veth0 starts" sb systemctl start arpd@veth0
 check "mcast_solicit=0: the kernel cannot resolve by itself" test "$(sb cat /proc/sys/net/ipv4/neigh/veth0/mcast_solicit)" = 0
 
 # READY comes once the kernel's table is stored; the packet sockets open right after.
-sniffing() { sb journalctl -u arpd@veth0 --no-pager -o cat | grep -q "Sniffing started"; }
+sniffing() { sb journalctl -u arpd@veth0 --no-pager -o cat | grepq "Sniffing started"; }
 check "arpd opened its packet sockets" sb_wait_for 5 sniffing
 # The peer announces itself; arpd sniffs it, the kernel (arp_accept=0) does not take it.
 sb ip netns exec peer arping -q -U -c 1 -I veth1 198.18.5.2
 store=/var/lib/arpd/arpd.lmdb # StateDirectory=arpd, the static user's (sysusers.d)
-learned() { sb "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$ARPD_UNIT")" -l -b "$store" veth0 2>/dev/null | grep -q '198\.18\.5\.2'; }
+learned() { sb "$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$ARPD_UNIT")" -l -b "$store" veth0 2>/dev/null | grepq '198\.18\.5\.2'; }
 check "arpd stored the peer's announcement" sb_wait_for 5 learned
 check "the kernel has no entry for the peer yet" test -z "$(sb ip neigh show 198.18.5.2 dev veth0)"
 check "ping reaches the peer (arpd answered the miss)" sb ping -n -q -c 1 -W 3 198.18.5.2

@@ -19,7 +19,7 @@ sysctls() { sb cat /proc/sys/net/ipv4/neigh/"$1"/app_solicit /proc/sys/net/ipv4/
 before0=$(sysctls veth0) before1=$(sysctls veth1)
 # stats_in_journal UNIT-PATTERN IFACE: a statistics entry for IFACE in journalctl -u PATTERN.
 stats_in_journal() {
-        sb journalctl --no-pager -u "$1" MESSAGE_ID=a7802afdb92e4c38b7d0575f6781ab8f -o cat | grep -q "^Statistics for $2: "
+        sb journalctl --no-pager -u "$1" MESSAGE_ID=a7802afdb92e4c38b7d0575f6781ab8f -o cat | grepq "^Statistics for $2: "
 }
 
 # ---- arpd.service: every interface in one process ----
@@ -39,7 +39,7 @@ check "arpctl dump lists both interfaces' entries" eval 'dump_has "$out" veth0 1
 check "systemctl kill -s USR1 arpd" sb systemctl kill -s USR1 arpd
 check "journalctl -u arpd: statistics for veth0" sb_wait_for 5 stats_in_journal arpd veth0
 check "journalctl -u arpd: statistics for veth1" sb_wait_for 5 stats_in_journal arpd veth1
-journal_has() { sb journalctl --no-pager -u "$1" -o cat | grep -qF "$2"; }
+journal_has() { sb journalctl --no-pager -u "$1" -o cat | grepq -F "$2"; }
 check "journalctl -u arpd: the events (static entries added)" journal_has arpd "veth1: static entry 198.18.1.10"
 check "systemctl stop arpd" sb systemctl stop arpd
 check "veth0's sysctls restored ($(sysctls veth0), before $before0)" test "$(sysctls veth0)" = "$before0"

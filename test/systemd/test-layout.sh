@@ -56,14 +56,14 @@ check "start again with the installed template" sb systemctl start arpd@veth0
 check "arpctl add (through the daemon)" sb arpctl add veth0 198.18.0.10 02:00:00:00:00:10
 check "store 0644, owned by arpd ($(sb stat -c '%a %U' /var/lib/arpd/arpd.lmdb))" \
         test "$(sb stat -c '%a %U' /var/lib/arpd/arpd.lmdb)" = "644 arpd"
-check "an unprivileged user reads online" eval 'nobody arpctl dump | grep -q 198.18.0.10'
+check "an unprivileged user reads online" eval 'nobody arpctl dump | grepq 198.18.0.10'
 sb systemctl stop arpd@veth0
 out=$(nobody arpctl dump 2>&1)
 echo "$out"
 check "an unprivileged user reads the store offline (no arpd running)" \
         eval 'grep -q "reading /var/lib/arpd/arpd.lmdb directly" <<<"$out" && grep -q "198.18.0.10" <<<"$out"'
 check "root changes the store offline when no arpd runs" \
-        eval 'sb arpctl add veth0 198.18.0.11 02:00:00:00:00:11 2>&1 | grep -q "changing /var/lib/arpd/arpd.lmdb directly"'
+        eval 'sb arpctl add veth0 198.18.0.11 02:00:00:00:00:11 2>&1 | grepq "changing /var/lib/arpd/arpd.lmdb directly"'
 check "arpd@veth0 starts again on that store" sb systemctl start arpd@veth0
-check "and serves the offline change" eval 'sb arpctl show 198.18.0.11 | grep -q 02:00:00:00:00:11'
+check "and serves the offline change" eval 'sb arpctl show 198.18.0.11 | grepq 02:00:00:00:00:11'
 sb_finish

@@ -17,7 +17,7 @@ sb_put "$ARPCTL" "$exec_start" && sb_put "$ARPD_METRICS_UNIT" /etc/systemd/syste
         sb_put "$ARPD_METRICS_TIMER" /etc/systemd/system/arpd-metrics.timer || exit 1
 # As for arpd@.service (sandbox.sh): LeakSanitizer's exit-time check needs ptrace(), which the
 # unit's SystemCallFilter= refuses; in sanitizer builds only that check is turned off.
-if ldd "$ARPCTL" 2>/dev/null | grep -q libasan; then
+if ldd "$ARPCTL" 2>/dev/null | grepq libasan; then
         printf '[Service]\nEnvironment=ASAN_OPTIONS=detect_leaks=0\n' >"$SB_DIR/metrics-asan.conf"
         sb_put "$SB_DIR/metrics-asan.conf" /etc/systemd/system/arpd-metrics.service.d/sanitizer.conf || exit 1
 fi
