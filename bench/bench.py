@@ -1542,8 +1542,13 @@ class Bench:
                 cpus = list(range(os.cpu_count() or 1))
 
                 def stalls(argvs):
+                        """Runs the stall loops at once; None if one failed (e.g. no SCHED_FIFO here)."""
                         ps = [subprocess.Popen(a, stdout=subprocess.PIPE, text=True) for a in argvs]
-                        out = [json.loads(p.communicate(timeout=30)[0]) for p in ps]
+                        outs = [(p.communicate(timeout=30)[0], p.returncode) for p in ps]
+                        if any(rc != 0 for _, rc in outs):
+                                log("Floor: %s failed" % " ".join(argvs[0]))
+                                return None
+                        out = [json.loads(o) for o, _ in outs]
                         return {"lost_pct": max(o["lost_pct"] for o in out),
                                 "gaps_500us_per_s": sum(o["gaps_500us_per_s"] for o in out),
                                 "gaps_1ms_per_s": sum(o["gaps_1ms_per_s"] for o in out),
@@ -1556,10 +1561,12 @@ class Bench:
                 for rep in range(reps):
                         res = {"other": stalls([[stall, str(c), "2"] for c in cpus])}
                         fifo = [stalls([[stall, str(c), "1", "fifo"]]) for c in cpus]
-                        res["fifo"] = {"lost_pct": max(f["lost_pct"] for f in fifo),
-                                       "gaps_500us_per_s": sum(f["gaps_500us_per_s"] for f in fifo),
-                                       "gaps_1ms_per_s": sum(f["gaps_1ms_per_s"] for f in fifo),
-                                       "max_us": max(f["max_us"] for f in fifo)}
+                        if all(fifo):
+                                res["fifo"] = {"lost_pct": max(f["lost_pct"] for f in fifo),
+                                               "gaps_500us_per_s": sum(f["gaps_500us_per_s"] for f in fifo),
+                                               "gaps_1ms_per_s": sum(f["gaps_1ms_per_s"] for f in fifo),
+                                               "max_us": max(f["max_us"] for f in fifo)}
+                        res = {k: v for k, v in res.items() if v}
                         i50, i99 = wakeup("1", "idle")
                         _, b99 = wakeup("1")
                         res["wake"] = {"idle_wake_p50_us": i50, "idle_wake_p99_us": i99, "busy_wake_p99_us": b99}
