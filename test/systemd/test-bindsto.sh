@@ -15,7 +15,7 @@ is() { [ "$(sb systemctl show -P "$1" arpd@veth0)" = "$2" ]; }
 check "arpd@veth0 starts" sb systemctl start arpd@veth0
 check "BindsTo= and After= its device" \
         sb sh -c 'systemctl show -P BindsTo arpd@veth0 | grep -qx sys-subsystem-net-devices-veth0.device &&
-                  systemctl show -P After arpd@veth0 | grepq -w sys-subsystem-net-devices-veth0.device'
+                  systemctl show -P After arpd@veth0 | grep -qw sys-subsystem-net-devices-veth0.device'
 check "runtime directory exists" sb test -d /run/arpd/veth0
 t0=$(date +%s%N)
 sb ip link del veth0

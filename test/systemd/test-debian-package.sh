@@ -188,7 +188,7 @@ check "no file of the package is left${left:+:$left}" test -z "$left"
 check "iproute2's arpd and arpd(8) are back" \
         test "$(sbsum /usr/sbin/arpd)/$(sbsum /usr/share/man/man8/arpd.8.gz)" = "$classic/$classic_man"
 check "no diversion is left" sb sh -c '! test -e /usr/sbin/arpd.iproute2 -o -e /usr/share/man/man8/arpd.iproute2.8.gz &&
-                                       ! dpkg-divert --list | grepq "by $1\$"' sh "$pkg"
+                                       ! dpkg-divert --list | grep -q "by $1\$"' sh "$pkg"
 check "the state directory is gone (/var/lib/arpd, /var/lib/private/arpd)" \
         sb sh -c '! test -e /var/lib/arpd -o -L /var/lib/arpd -o -e /var/lib/private/arpd'
 check "/etc/arpd is gone" sb test ! -e /etc/arpd
