@@ -1542,13 +1542,17 @@ class Bench:
                 cpus = list(range(os.cpu_count() or 1))
 
                 def stalls(argvs):
-                        """Runs the stall loops at once; None if one failed (e.g. no SCHED_FIFO here)."""
+                        """Runs the stall loops at once: one result per loop, None if one failed
+                        (e.g. no SCHED_FIFO here)."""
                         ps = [subprocess.Popen(a, stdout=subprocess.PIPE, text=True) for a in argvs]
                         outs = [(p.communicate(timeout=30)[0], p.returncode) for p in ps]
                         if any(rc != 0 for _, rc in outs):
                                 log("Floor: %s failed" % " ".join(argvs[0]))
                                 return None
-                        out = [json.loads(o) for o, _ in outs]
+                        return [json.loads(o) for o, _ in outs]
+
+                def combine(out):
+                        """The worst CPU's share and longest stall, the stalls per second of all."""
                         return {"lost_pct": max(o["lost_pct"] for o in out),
                                 "gaps_500us_per_s": sum(o["gaps_500us_per_s"] for o in out),
                                 "gaps_1ms_per_s": sum(o["gaps_1ms_per_s"] for o in out),
@@ -1559,14 +1563,13 @@ class Bench:
                         m = re.search(r"p50 ([0-9.]+) p90 ([0-9.]+) p99 ([0-9.]+) max ([0-9.]+)", out)
                         return (float(m.group(1)), float(m.group(3))) if m else (float("nan"), float("nan"))
                 for rep in range(reps):
-                        res = {"other": stalls([[stall, str(c), "2"] for c in cpus])}
+                        res = {}
+                        other = stalls([[stall, str(c), "2"] for c in cpus])
+                        if other:
+                                res["other"] = combine(other)
                         fifo = [stalls([[stall, str(c), "1", "fifo"]]) for c in cpus]
                         if all(fifo):
-                                res["fifo"] = {"lost_pct": max(f["lost_pct"] for f in fifo),
-                                               "gaps_500us_per_s": sum(f["gaps_500us_per_s"] for f in fifo),
-                                               "gaps_1ms_per_s": sum(f["gaps_1ms_per_s"] for f in fifo),
-                                               "max_us": max(f["max_us"] for f in fifo)}
-                        res = {k: v for k, v in res.items() if v}
+                                res["fifo"] = combine([f[0] for f in fifo])
                         i50, i99 = wakeup("1", "idle")
                         _, b99 = wakeup("1")
                         res["wake"] = {"idle_wake_p50_us": i50, "idle_wake_p99_us": i99, "busy_wake_p99_us": b99}
